@@ -1,0 +1,3 @@
+from intacct_reconcile.cli import main
+
+main()

@@ -1,0 +1,121 @@
+"""The command line: the only error boundary, with fixed exit codes.
+
+Exit codes: 0 success / no changes · 1 error · 2 changes present (--detailed-exitcode) ·
+3 refused by the safety gate · 4 apply partially failed · 5 stale plan.
+Results go to stdout, progress and errors to stderr. No traceback for errors a user causes.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from intacct_reconcile import __version__
+from intacct_reconcile.errors import ReconcileError
+
+app = typer.Typer(
+    name="intacct-reconcile",
+    help="Configuration-as-code for Sage Intacct: validate, plan and apply YAML manifests.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def boundary(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn ReconcileErrors into a message on stderr and their exit code."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ReconcileError as exc:
+            _err(f"error: {exc}")
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            _err("interrupted")
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"intacct-reconcile {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """Configuration-as-code for Sage Intacct."""
+
+
+@app.command()
+@boundary
+def validate(
+    path: Annotated[Path, typer.Argument(help="Manifest directory or file.")],
+    config: Annotated[
+        Path | None, typer.Option(help="intacct-reconcile.yaml (default: next to PATH).")
+    ] = None,
+    target: Annotated[str | None, typer.Option(help="Target whose vars to substitute.")] = None,
+) -> None:
+    """Check manifests offline: schema, references, permissions. No credentials needed."""
+    from intacct_reconcile.manifest.api import validate_path
+
+    summary = validate_path(path, config=config, target=target)
+    typer.echo(summary)
+
+
+@app.command()
+@boundary
+def schema(
+    out: Annotated[Path | None, typer.Option(help="Write to FILE instead of stdout.")] = None,
+) -> None:
+    """Print the JSON Schema of manifests (for editors)."""
+    from intacct_reconcile.manifest.schema import schema_text
+
+    text = schema_text()
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        _err(f"wrote {out}")
+
+
+def _register_optional() -> None:
+    """Attach command groups whose modules exist (engine verbs, sandbox admin)."""
+    try:
+        from intacct_reconcile.sandbox.cli import app as sandbox_app
+    except ImportError:  # pragma: no cover - only while the sandbox is being built
+        sandbox_app = None
+    if sandbox_app is not None:
+        app.add_typer(sandbox_app, name="sandbox", help="The embedded Intacct sandbox.")
+    try:
+        from intacct_reconcile import commands
+    except ImportError:  # pragma: no cover
+        commands = None
+    if commands is not None:
+        commands.register(app, boundary)
+
+
+_register_optional()
+
+
+def main() -> None:
+    try:
+        app()
+    except SystemExit as exc:
+        sys.exit(exc.code)
