@@ -53,6 +53,8 @@ class Resource:
     source: Span | None = None
     ensure: Ensure = "present"
     field_spans: Mapping[str, Span] = field(default_factory=dict)
+    # API identity of a live object (RECORDNO, REST key, ...): needed to write it, never diffed
+    meta: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def ref(self) -> Ref:
