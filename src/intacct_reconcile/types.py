@@ -86,3 +86,150 @@ class State:
 
 DesiredState = State
 LiveState = State
+
+
+# --- plans -----------------------------------------------------------------------------------
+
+Ownership = Literal["additive", "full"]
+
+
+@dataclass(frozen=True)
+class Attestation:
+    """A human's record that a manual (UI-only) step was done.
+
+    `digest` is `planner.declared_digest()` of the declared object when it was attested: a
+    later change to the declared value no longer matches, which re-opens the step.
+    """
+
+    by: str
+    at: str  # ISO 8601 timestamp
+    digest: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field of one object: its value before and after. For set-like values (role
+    lists, permission sets) `added`/`removed` list the items, e.g. "accounts_payable.bills.add"."""
+
+    name: str
+    before: Any
+    after: Any
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Change:
+    """One step of a plan. The applier executes it as is; it never re-decides."""
+
+    action: Action
+    ref: Ref
+    api: str  # the kind's api: xml | rest | manual
+    fields: tuple[FieldChange, ...] = ()
+    desired: Mapping[str, Any] | None = None  # normalised values to write (None: nothing to write)
+    # RECORDNO / REST key of the live object, from Resource.meta
+    live_meta: Mapping[str, Any] = field(default_factory=dict)
+    source: Span | None = None
+    depends_on: tuple[Ref, ...] = ()
+    manual_steps: tuple[str, ...] = ()
+    attested: Attestation | None = None
+    irreversible: tuple[str, ...] = ()  # reasons; non-empty needs --allow-irreversible
+    note: str = ""
+
+    @property
+    def pending(self) -> bool:
+        """False only for a manual step closed by a still-valid attestation."""
+        return self.attested is None
+
+    @property
+    def removes(self) -> bool:
+        """True when the change takes the object away (delete, deactivate, manual removal)."""
+        if self.action in ("delete", "deactivate"):
+            return True
+        return self.action == "manual" and self.desired is None
+
+
+@dataclass(frozen=True)
+class AccessChange:
+    """Effective access of one user to one permission, before and after the plan."""
+
+    user: Ref
+    module: str
+    permission: str
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+
+    @property
+    def added(self) -> tuple[str, ...]:
+        return tuple(r for r in self.after if r not in self.before)
+
+    @property
+    def removed(self) -> tuple[str, ...]:
+        return tuple(r for r in self.before if r not in self.after)
+
+
+SUMMARY_KEYS = ("create", "update", "delete", "deactivate", "manual", "attested")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """An ordered, serialisable plan for one target.
+
+    `changes` are in apply order: creates, updates and manual steps in dependency order, then
+    deletes/deactivations in reverse dependency order. `fingerprints` maps "kind/key" of every
+    live object a change touches to the sha256 of its normalised values ("absent" if none),
+    so a saved plan can be checked for staleness before it is applied.
+    """
+
+    target: str
+    changes: tuple[Change, ...] = ()
+    unmanaged: tuple[Ref, ...] = ()
+    access_changes: tuple[AccessChange, ...] = ()
+    live_counts: Mapping[str, int] = field(default_factory=dict)
+    fingerprints: Mapping[str, str] = field(default_factory=dict)
+    manifest_digest: str = ""
+    notes: tuple[str, ...] = ()
+
+    def summary(self) -> dict[str, int]:
+        """Counts per action; `manual` counts open steps, `attested` the closed ones."""
+        counts = dict.fromkeys(SUMMARY_KEYS, 0)
+        for change in self.changes:
+            counts[change.action if change.pending else "attested"] += 1
+        return counts
+
+    @property
+    def pending(self) -> tuple[Change, ...]:
+        """The changes still to do (attested manual steps left out)."""
+        return tuple(c for c in self.changes if c.pending)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.pending)
+
+
+@dataclass(frozen=True)
+class ChangeResult:
+    change: Change
+    status: ResultStatus
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class ApplyReport:
+    """What apply did to each change of the plan, in plan order."""
+
+    results: tuple[ChangeResult, ...] = ()
+    target: str = ""
+
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(("applied", "failed", "not_attempted", "manual", "skipped"), 0)
+        for result in self.results:
+            counts[result.status] += 1
+        return counts
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed and nothing was left unattempted."""
+        counts = self.counts()
+        return counts["failed"] == 0 and counts["not_attempted"] == 0
