@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from intacct_reconcile.kinds.base import Kind
 
 Action = Literal["create", "update", "delete", "deactivate", "manual"]
 Ensure = Literal["present", "absent"]
@@ -105,6 +108,23 @@ class Attestation:
     at: str  # ISO 8601 timestamp
     digest: str
     note: str = ""
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """What the planner needs besides the two states.
+
+    `kinds` defaults to `intacct_reconcile.kinds.REGISTRY`; `ownership` overrides a kind's
+    own (additive | full); `only_kinds` is the `--kind` filter; `manifest_digest` is recorded
+    in the plan (computed from the desired state when empty).
+    """
+
+    target: str = ""
+    kinds: Mapping[str, Kind] | None = None
+    ownership: Mapping[str, Ownership] = field(default_factory=dict)
+    attestations: Mapping[Ref, Attestation] = field(default_factory=dict)
+    only_kinds: tuple[str, ...] = ()
+    manifest_digest: str = ""
 
 
 @dataclass(frozen=True)
