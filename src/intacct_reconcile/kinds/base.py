@@ -2,7 +2,8 @@
 
 Contract shared by the manifest layer (schema, validation, desired state), the live reader,
 the planner and the applier. Kind modules declare data; behaviour that differs per kind
-(permission sets, role lists, manual verification) hangs off the kind as small functions.
+(permission sets, role lists, manual verification) hangs off the kind as small functions
+(`Hooks`), kept in the kind's own module.
 
 Field value conventions (normalised form, identical for desired and live state):
   - strings are stripped; identifiers that Intacct treats case-insensitively are compared as
@@ -11,12 +12,19 @@ Field value conventions (normalised form, identical for desired and live state):
   - enums hold the manifest spelling (e.g. "balance_sheet"), never the API spelling;
   - sets (permission rights, role lists) are sorted tuples;
   - a permission set is a dict {module: {permission: tuple(sorted rights)}} after expansion of
-    `all` / `read_only` through the catalogue.
+    `all` / `read_only` through the catalogue;
+  - dates are "YYYY-MM-DD", months "YYYY-MM", CIDRs the `ipaddress` canonical form.
+
+Round trip: `kind.from_api(<what the API stores after kind.to_api(v)>) == kind.normalize(v)`
+restricted to the fields `v` declares (write-only fields excepted).
+
+API field names are XML UPPERCASE names (nested with dots: CONTACTINFO.FIRSTNAME) for
+`api="xml"` kinds and REST dotted camelCase paths (accounting.offsetGLAccount) for `api="rest"`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -34,16 +42,43 @@ class Field:
     """One managed field: its manifest name and how it maps onto the API."""
 
     name: str
-    api: str | None = None  # XML field (ACCOUNTTYPE) or REST dotted path (accounting.offsetGLAccount)
+    # XML field (ACCOUNTTYPE) or REST dotted path (accounting.offsetGLAccount)
+    api: str | None = None
     type: FieldType = "string"
-    enum: Mapping[str, str] | None = None  # manifest value -> API value
+    enum: Mapping[str, str] | None = None  # manifest value -> API value (string_list: item enum)
     default: Any = None  # applied to desired state when the manifest omits the field
     ref: str | None = None  # manifest key of the kind this field refers to
-    required: bool = False
+    required: bool = False  # required unless the object says `ensure: absent`
     write_only: bool = False  # sent on create/update, never read back (not diffed)
     immutable: bool = False  # settable at create only; a change needs delete + create
+    create_only: bool = False  # sent on create only; the API cannot change it afterwards
+    secret: bool = False  # never a literal in a manifest: only ${env:NAME}
+    # where the object lives (entity), not a record field: read back, never sent in the body;
+    # the applier scopes the request to it (XML session locationid / REST X-IA-API-Param-Entity)
+    placement: bool = False
     case: Literal["exact", "lower", "upper"] = "exact"
+    minimum: int | None = None  # integers
+    maximum: int | None = None
+    max_length: int | None = None  # strings
+    # API spellings that read back as a manifest value besides `enum` (e.g. ADMIN "true" -> full)
+    api_aliases: Mapping[str, str] = field(default_factory=dict)
     description: str = ""
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """Per-kind behaviour on top of the generic field mapping (all optional).
+
+    normalize(kind, values) -> values      desired side, after generic normalisation
+    from_api(kind, record, values) -> values   live side, after generic mapping
+    to_api(kind, values, payload, create) -> payload   after generic mapping
+    check(kind, values) -> [(field, message, hint)]   extra validation of normalised values
+    """
+
+    normalize: Callable[[Kind, dict[str, Any]], dict[str, Any]] | None = None
+    from_api: Callable[[Kind, Mapping[str, Any], dict[str, Any]], dict[str, Any]] | None = None
+    to_api: Callable[[Kind, Mapping[str, Any], dict[str, Any], bool], dict[str, Any]] | None = None
+    check: Callable[[Kind, Mapping[str, Any]], list[tuple[str, str, str]]] | None = None
 
 
 @dataclass(frozen=True)
@@ -65,9 +100,84 @@ class Kind:
     verify: Literal["api", "attestation", "none"] = "none"
     description: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # objects the tool only checks for (entities): never created, updated or deleted
+    read_only: bool = False
+    # API fields always written with this value (USERINFO LOGINDISABLED=true); never diffed
+    api_constants: Mapping[str, Any] = field(default_factory=dict)
+    hooks: Hooks = field(default_factory=Hooks)
 
     def field(self, name: str) -> Field:
         for f in self.fields:
             if f.name == name:
                 return f
         raise KeyError(f"{self.key} has no field {name!r}")
+
+    def has_field(self, name: str) -> bool:
+        return any(f.name == name for f in self.fields)
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    @property
+    def ref_fields(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if f.ref)
+
+    def normalize_key(self, key: str) -> str:
+        from intacct_reconcile.kinds.normalize import normalize_identity
+
+        return normalize_identity(self, key)
+
+    def normalize(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Desired side: manifest values (after substitution) -> normalised values + defaults."""
+        from intacct_reconcile.kinds.normalize import normalize_values
+
+        return normalize_values(self, values)
+
+    def from_api(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """Live side: an XML record (UPPERCASE -> str) or REST JSON -> normalised values."""
+        from intacct_reconcile.kinds.normalize import values_from_api
+
+        return values_from_api(self, record)
+
+    def to_api(self, values: Mapping[str, Any], *, create: bool) -> dict[str, Any]:
+        """Normalised values -> XML field dict (nested dicts for CONTACTINFO) or REST body."""
+        from intacct_reconcile.kinds.normalize import values_to_api
+
+        return values_to_api(self, values, create=create)
+
+    def payload(self, key: str, values: Mapping[str, Any], *, create: bool) -> dict[str, Any]:
+        """`to_api` plus the object's identity field (what create/update send)."""
+        from intacct_reconcile.kinds.normalize import with_identity
+
+        return with_identity(self, key, self.to_api(values, create=create))
+
+    def key_from_api(self, record: Mapping[str, Any]) -> str:
+        """The identity of a live record, normalised like manifest keys."""
+        from intacct_reconcile.kinds.normalize import identity_from_api
+
+        return identity_from_api(self, record)
+
+
+STATUS = {"active": "active", "inactive": "inactive"}
+
+
+def status_field(default: str | None = "active") -> Field:
+    """The common active/inactive STATUS field (XML and REST spell it the same)."""
+    return Field("status", "STATUS", type="enum", enum=STATUS, default=default)
+
+
+def rest_status_field(default: str | None = "active") -> Field:
+    return Field("status", "status", type="enum", enum=STATUS, default=default)
+
+
+def entity_field(api: str) -> Field:
+    """Entity-level placement (multi-entity companies); omitted = top level."""
+    return Field(
+        "entity",
+        api,
+        ref="entities",
+        placement=True,
+        immutable=True,
+        description="Entity the object is created in; omit for the top level.",
+    )

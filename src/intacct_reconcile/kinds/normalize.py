@@ -1,0 +1,261 @@
+"""Generic field mapping: manifest values <-> normalised values <-> API payloads.
+
+One set of rules per `Field.type`, shared by every kind, so desired and live state are
+normalised by the same code. Kind-specific behaviour lives in the kind's own `Hooks`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from intacct_reconcile.kinds.base import Field, Kind
+
+MISSING: Any = object()
+_TRUE = {"true", "t", "yes", "y", "1", "on"}
+_FALSE = {"false", "f", "no", "n", "0", "off"}
+
+
+# ---------------------------------------------------------------- paths
+
+
+def get_path(record: Mapping[str, Any], path: str) -> Any:
+    """A dotted path from a nested record; flat keys ("CONTACTINFO.EMAIL1") also match."""
+    if path in record:
+        return record[path]
+    node: Any = record
+    for part in path.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return MISSING
+        node = node[part]
+    return node
+
+
+def set_path(payload: dict[str, Any], path: str, value: Any) -> None:
+    parts = path.split(".")
+    node = payload
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    node[parts[-1]] = value
+
+
+# ---------------------------------------------------------------- scalar rules
+
+
+def apply_case(f: Field, text: str) -> str:
+    if f.case == "lower":
+        return text.lower()
+    if f.case == "upper":
+        return text.upper()
+    return text
+
+
+def to_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(f"not a boolean: {value!r}")
+
+
+def to_date(value: Any) -> str:
+    """ISO date from a date, "YYYY-MM-DD" or the XML gateway's "mm/dd/yyyy"."""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value).strip()
+    if "/" in text:
+        return dt.datetime.strptime(text, "%m/%d/%Y").date().isoformat()
+    return dt.date.fromisoformat(text).isoformat()
+
+
+def to_month(value: Any) -> str:
+    text = str(value).strip()
+    year, month = text.split("-")
+    if len(year) != 4 or not 1 <= int(month) <= 12:
+        raise ValueError(f"not a month: {text!r}")
+    return f"{int(year):04d}-{int(month):02d}"
+
+
+def to_cidr(value: Any) -> str:
+    return str(ipaddress.ip_network(str(value).strip(), strict=True))
+
+
+def normalize_field(f: Field, value: Any) -> Any:
+    """Manifest value (already validated) -> normalised value."""
+    if f.type == "string":
+        return apply_case(f, str(value).strip())
+    if f.type == "integer":
+        return int(value)
+    if f.type == "boolean":
+        return to_bool(value)
+    if f.type == "enum":
+        return str(value).strip()
+    if f.type == "string_list":
+        items = [value] if isinstance(value, str) else list(value)
+        return tuple(sorted({apply_case(f, str(item).strip()) for item in items}))
+    if f.type == "date":
+        return to_date(value)
+    if f.type == "month":
+        return to_month(value)
+    if f.type == "cidr":
+        return to_cidr(value)
+    if f.type == "permissions":
+        from intacct_reconcile import catalog
+
+        return catalog.normalize_permissions(value)
+    raise ValueError(f"unknown field type {f.type!r}")
+
+
+def normalize_identity(kind: Kind, key: str) -> str:
+    if kind.identity.type == "cidr":
+        return to_cidr(key)
+    return apply_case(kind.identity, str(key).strip())
+
+
+def normalize_values(kind: Kind, values: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in kind.fields:
+        value = values.get(f.name)
+        if value is None:
+            value = f.default
+        if value is not None:
+            out[f.name] = normalize_field(f, value)
+    if kind.hooks.normalize:
+        out = kind.hooks.normalize(kind, out)
+    return out
+
+
+# ---------------------------------------------------------------- live side
+
+
+def enum_from_api(f: Field, raw: Any) -> str:
+    text = str(raw).strip()
+    lowered = text.lower()
+    for manifest, api in (f.enum or {}).items():
+        if api.lower() == lowered:
+            return manifest
+    for api, manifest in f.api_aliases.items():
+        if api.lower() == lowered:
+            return manifest
+    return text  # unknown live spelling: kept, so the plan shows it rather than hiding it
+
+
+def _ref_id(raw: Any) -> Any:
+    # REST references are objects ({"id": "2110", "key": "17", "href": ...}); accept bare ids too
+    if isinstance(raw, Mapping):
+        return raw.get("id", raw.get("key"))
+    return raw
+
+
+def field_from_api(f: Field, raw: Any, *, rest: bool) -> Any:
+    if rest and f.ref:
+        raw = _ref_id(raw)
+    if raw is None or (isinstance(raw, str) and raw.strip() == "" and f.type != "string_list"):
+        return None
+    if f.type == "string":
+        return apply_case(f, str(raw).strip())
+    if f.type == "integer":
+        return int(str(raw).strip())
+    if f.type == "boolean":
+        return to_bool(raw)
+    if f.type == "enum":
+        return enum_from_api(f, raw)
+    if f.type == "string_list":
+        items = raw.split(",") if isinstance(raw, str) else list(raw)
+        items = [_ref_id(i) if rest else i for i in items]
+        if f.enum:
+            return tuple(sorted({enum_from_api(f, i) for i in items if str(i).strip()}))
+        return tuple(sorted({apply_case(f, str(i).strip()) for i in items if str(i).strip()}))
+    if f.type == "date":
+        return to_date(raw)
+    if f.type == "month":
+        return to_month(raw)
+    if f.type == "cidr":
+        return to_cidr(raw)
+    if f.type == "permissions":
+        from intacct_reconcile import catalog
+
+        return catalog.from_rest_assignments(raw)
+    raise ValueError(f"unknown field type {f.type!r}")
+
+
+def values_from_api(kind: Kind, record: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    rest = kind.api == "rest"
+    for f in kind.fields:
+        if not f.api or f.write_only:
+            continue
+        raw = get_path(record, f.api)
+        if raw is MISSING:
+            continue
+        out[f.name] = field_from_api(f, raw, rest=rest)
+    if kind.hooks.from_api:
+        out = kind.hooks.from_api(kind, record, out)
+    return out
+
+
+def identity_from_api(kind: Kind, record: Mapping[str, Any]) -> str:
+    if not kind.identity.api:
+        raise ValueError(f"{kind.key} has no API identity")
+    raw = get_path(record, kind.identity.api)
+    if raw is MISSING or raw is None:
+        raise ValueError(f"{kind.key} record has no {kind.identity.api}")
+    return normalize_identity(kind, str(_ref_id(raw)))
+
+
+# ---------------------------------------------------------------- payloads
+
+
+def field_to_api(f: Field, value: Any, *, rest: bool) -> Any:
+    if f.type == "enum":
+        return (f.enum or {})[value]
+    if f.type == "boolean":
+        return bool(value) if rest else ("true" if value else "false")
+    if f.type == "integer":
+        return int(value) if rest else str(int(value))
+    if f.type == "date":
+        if rest:
+            return value
+        return dt.date.fromisoformat(value).strftime("%m/%d/%Y")
+    if f.type == "string_list":
+        items = [(f.enum or {}).get(i, i) for i in value]
+        return [{"id": i} for i in items] if rest and f.ref else items
+    if f.type == "permissions":
+        from intacct_reconcile import catalog
+
+        return catalog.to_rest_assignments(value)
+    if rest and f.ref:
+        return {"id": value}
+    return value
+
+
+def values_to_api(kind: Kind, values: Mapping[str, Any], *, create: bool) -> dict[str, Any]:
+    rest = kind.api == "rest"
+    payload: dict[str, Any] = {}
+    for path, constant in kind.api_constants.items():
+        set_path(payload, path, constant)
+    for f in kind.fields:
+        value = values.get(f.name)
+        if not f.api or value is None or f.placement:
+            continue
+        if not create and (f.create_only or f.immutable):
+            continue
+        set_path(payload, f.api, field_to_api(f, value, rest=rest))
+    if kind.hooks.to_api:
+        payload = kind.hooks.to_api(kind, values, payload, create)
+    return payload
+
+
+def with_identity(kind: Kind, key: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload with the object's identity set (create, and update by ID field)."""
+    if kind.identity.api:
+        set_path(payload, kind.identity.api, key)
+    return payload
