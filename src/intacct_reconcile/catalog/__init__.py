@@ -246,8 +246,13 @@ def check_permissions(value: Any) -> list[PermissionProblem]:
     cat = load()
     problems: list[PermissionProblem] = []
     if not isinstance(value, Mapping):
-        return [PermissionProblem((), "permissions must be a mapping of module to access",
-                                  "write e.g. `company: read_only`")]
+        return [
+            PermissionProblem(
+                (),
+                "permissions must be a mapping of module to access",
+                "write e.g. `company: read_only`",
+            )
+        ]
     for module_id, spec in value.items():
         module = cat.modules.get(module_id)
         if module is None:
@@ -255,14 +260,20 @@ def check_permissions(value: Any) -> list[PermissionProblem]:
             names.update({m.id: a for m in cat.modules.values() for a in m.aliases})
             guess = _suggest(str(module_id), cat.modules, names)
             hint = f"did you mean '{guess}'?" if guess else "modules: " + ", ".join(cat.modules)
-            problems.append(PermissionProblem((module_id,), f"unknown module '{module_id}'",
-                                              hint, at_key=True))
+            problems.append(
+                PermissionProblem((module_id,), f"unknown module '{module_id}'", hint, at_key=True)
+            )
             continue
         grantable = any(cat.grantable(p) for p in module.permissions.values())
         if not module.rest_module and not grantable:
-            problems.append(PermissionProblem(
-                (module_id,), f"module '{module_id}' ({module.name}) cannot be granted through "
-                "the API", _ui_only(f"module {module.name}", module.name), at_key=True))
+            problems.append(
+                PermissionProblem(
+                    (module_id,),
+                    f"module '{module_id}' ({module.name}) cannot be granted through the API",
+                    _ui_only(f"module {module.name}", module.name),
+                    at_key=True,
+                )
+            )
             continue
         problems.extend(_check_module(cat, module, spec))
     return problems
@@ -272,23 +283,37 @@ def _check_module(cat: Catalog, module: Module, spec: Any) -> list[PermissionPro
     if isinstance(spec, str) and spec in SHORTCUTS:
         return []
     if not isinstance(spec, Mapping):
-        return [PermissionProblem(
-            (module.id,), f"access for module '{module.id}' must be all, read_only, none or a "
-            "mapping of permission to rights",
-            "write e.g. `vendors: [list, view]` under the module")]
+        return [
+            PermissionProblem(
+                (module.id,),
+                f"access for module '{module.id}' must be all, read_only, none or a "
+                "mapping of permission to rights",
+                "write e.g. `vendors: [list, view]` under the module",
+            )
+        ]
     problems: list[PermissionProblem] = []
     for perm_id, perm_spec in spec.items():
         perm = module.permissions.get(perm_id)
         path: tuple[str | int, ...] = (module.id, perm_id)
         if perm is None:
-            problems.append(PermissionProblem(path, f"unknown permission '{perm_id}' in module "
-                                              f"'{module.id}'", _perm_hint(cat, module, perm_id),
-                                              at_key=True))
+            problems.append(
+                PermissionProblem(
+                    path,
+                    f"unknown permission '{perm_id}' in module '{module.id}'",
+                    _perm_hint(cat, module, perm_id),
+                    at_key=True,
+                )
+            )
             continue
         if not cat.grantable(perm):
-            problems.append(PermissionProblem(
-                path, f"permission '{module.id}.{perm_id}' cannot be granted through the API",
-                _ui_only(f"permission {perm.name}", module.name), at_key=True))
+            problems.append(
+                PermissionProblem(
+                    path,
+                    f"permission '{module.id}.{perm_id}' cannot be granted through the API",
+                    _ui_only(f"permission {perm.name}", module.name),
+                    at_key=True,
+                )
+            )
             continue
         problems.extend(_check_rights(cat, module, perm, perm_spec, path))
     return problems
@@ -305,14 +330,20 @@ def _perm_hint(cat: Catalog, module: Module, perm_id: str) -> str:
     return "permissions of this module: " + ", ".join(module.permissions)
 
 
-def _check_rights(cat: Catalog, module: Module, perm: Permission, spec: Any,
-                  path: tuple[str | int, ...]) -> list[PermissionProblem]:
+def _check_rights(
+    cat: Catalog, module: Module, perm: Permission, spec: Any, path: tuple[str | int, ...]
+) -> list[PermissionProblem]:
     if isinstance(spec, str) and spec in SHORTCUTS:
         return []
     if not isinstance(spec, list) or not all(isinstance(r, str) for r in spec):
-        return [PermissionProblem(path, f"rights of '{module.id}.{perm.id}' must be a list of "
-                                  "rights, or all / read_only / none",
-                                  f"allowed rights: {', '.join(perm.rights)}")]
+        return [
+            PermissionProblem(
+                path,
+                f"rights of '{module.id}.{perm.id}' must be a list of "
+                "rights, or all / read_only / none",
+                f"allowed rights: {', '.join(perm.rights)}",
+            )
+        ]
     problems = []
     for index, right in enumerate(spec):
         where = (*path, index)
@@ -321,11 +352,19 @@ def _check_rights(cat: Catalog, module: Module, perm: Permission, spec: Any,
             hint = f"did you mean '{guess}'?" if guess else f"allowed: {', '.join(perm.rights)}"
             problems.append(PermissionProblem(where, f"unknown right '{right}'", hint))
         elif right not in perm.rights and perm.rights_complete:
-            problems.append(PermissionProblem(
-                where, f"right '{right}' is not available on '{module.id}.{perm.id}'",
-                f"allowed rights: {', '.join(perm.rights)}"))
+            problems.append(
+                PermissionProblem(
+                    where,
+                    f"right '{right}' is not available on '{module.id}.{perm.id}'",
+                    f"allowed rights: {', '.join(perm.rights)}",
+                )
+            )
         elif not cat.rest_token(right):
-            problems.append(PermissionProblem(
-                where, f"right '{right}' cannot be granted through the API",
-                _ui_only(f"right {cat.rights[right].ui}", module.name)))
+            problems.append(
+                PermissionProblem(
+                    where,
+                    f"right '{right}' cannot be granted through the API",
+                    _ui_only(f"right {cat.rights[right].ui}", module.name),
+                )
+            )
     return problems

@@ -22,8 +22,9 @@ CARD_TYPES = {
 }
 
 
-def _expiration_to_api(kind: Kind, values: Mapping[str, Any], payload: dict[str, Any],
-                       create: bool) -> dict[str, Any]:
+def _expiration_to_api(
+    kind: Kind, values: Mapping[str, Any], payload: dict[str, Any], create: bool
+) -> dict[str, Any]:
     details = payload.get("accountDetails", {})
     details.pop("expiration", None)
     if "expiration" in values:
@@ -33,8 +34,9 @@ def _expiration_to_api(kind: Kind, values: Mapping[str, Any], payload: dict[str,
     return payload
 
 
-def _expiration_from_api(kind: Kind, record: Mapping[str, Any],
-                         values: dict[str, Any]) -> dict[str, Any]:
+def _expiration_from_api(
+    kind: Kind, record: Mapping[str, Any], values: dict[str, Any]
+) -> dict[str, Any]:
     month = get_path(record, "accountDetails.expirationMonth")
     year = get_path(record, "accountDetails.expirationYear")
     if month is not MISSING and year is not MISSING and month and year:
@@ -51,21 +53,36 @@ KIND = Kind(
     fields=(
         Field("description", "accountDetails.description"),
         Field("card_type", "accountDetails.cardType", type="enum", enum=CARD_TYPES),
-        Field("account_type", "accountDetails.accountType", type="enum",
-              enum={"credit": "credit", "debit": "debit"}),
+        Field(
+            "account_type",
+            "accountDetails.accountType",
+            type="enum",
+            enum={"credit": "credit", "debit": "debit"},
+        ),
         # handled by hooks (two API fields)
-        Field("expiration", "accountDetails.expiration", type="month",
-              description="Expiration month, YYYY-MM; keep it far in the future."),
+        Field(
+            "expiration",
+            "accountDetails.expiration",
+            type="month",
+            description="Expiration month, YYYY-MM; keep it far in the future.",
+        ),
         Field("currency", "accountDetails.currency", case="upper"),
         Field("vendor", "vendor", ref="vendors", required=True),
-        Field("offset_gl_account", "accounting.offsetGLAccount", ref="gl_accounts",
-              description="Credit card offset account."),
-        Field("finance_charge_gl_account", "accounting.financeChargeGLAccount",
-              ref="gl_accounts"),
+        Field(
+            "offset_gl_account",
+            "accounting.offsetGLAccount",
+            ref="gl_accounts",
+            description="Credit card offset account.",
+        ),
+        Field("finance_charge_gl_account", "accounting.financeChargeGLAccount", ref="gl_accounts"),
         Field("other_fees_gl_account", "accounting.otherFeesGLAccount", ref="gl_accounts"),
         # assumption: REST field name for the default location (reference: UNCONFIRMED)
-        Field("default_location", "accounting.defaultLocation", ref="locations",
-              description="Location applied to all card transactions."),
+        Field(
+            "default_location",
+            "accounting.defaultLocation",
+            ref="locations",
+            description="Location applied to all card transactions.",
+        ),
         Field("use_in_employee_expense", "accounting.useInEmployeeExpense", type="boolean"),
         rest_status_field(),
         entity_field("entity"),

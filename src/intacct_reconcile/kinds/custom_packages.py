@@ -13,8 +13,9 @@ from typing import Any
 from intacct_reconcile.kinds.base import Field, Hooks, Kind
 
 
-def _to_api(kind: Kind, values: Mapping[str, Any], payload: dict[str, Any],
-            create: bool) -> dict[str, Any]:
+def _to_api(
+    kind: Kind, values: Mapping[str, Any], payload: dict[str, Any], create: bool
+) -> dict[str, Any]:
     # installApp takes the package XML itself; `file` holds the resolved absolute path
     payload.pop("FILE", None)
     if values.get("file"):
@@ -29,8 +30,13 @@ KIND = Kind(
     object="installApp",
     identity=Field("package", "NAME", description="Package (application) name."),
     fields=(
-        Field("file", "FILE", required=True, write_only=True,
-              description="Package XML file, relative to this manifest."),
+        Field(
+            "file",
+            "FILE",
+            required=True,
+            write_only=True,
+            description="Package XML file, relative to this manifest.",
+        ),
         # set by the manifest loader from the file; live: the digest the install recorded.
         # assumption: the live reader reports the installed package's digest as DIGEST
         Field("digest", "DIGEST", description="sha256 of the package file (computed)."),

@@ -24,8 +24,9 @@ DIMENSIONS = {
 }
 
 
-def _dims_to_api(kind: Kind, values: Mapping[str, Any], payload: dict[str, Any],
-                 create: bool) -> dict[str, Any]:
+def _dims_to_api(
+    kind: Kind, values: Mapping[str, Any], payload: dict[str, Any], create: bool
+) -> dict[str, Any]:
     # the list is fully owned: every dimension not listed is explicitly not required
     payload.pop("REQUIREDIMENSIONS", None)
     if "required_dimensions" in values:
@@ -39,17 +40,25 @@ def _dims_from_api(kind: Kind, record: Mapping[str, Any], values: dict[str, Any]
     present = [api for api in DIMENSIONS.values() if api in record]
     if present:
         values["required_dimensions"] = tuple(
-            sorted(dim for dim, api in DIMENSIONS.items()
-                   if api in record and str(record[api]).strip() and to_bool(record[api]))
+            sorted(
+                dim
+                for dim, api in DIMENSIONS.items()
+                if api in record and str(record[api]).strip() and to_bool(record[api])
+            )
         )
     return values
 
 
 def _check(kind: Kind, values: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     if values.get("closing_type") == "closing" and not values.get("close_into"):
-        return [("closing_type", "a closing account needs `close_into`",
-                 "add close_into: <account number> (CLOSINGACCOUNTNO is required for closing "
-                 "accounts)")]
+        return [
+            (
+                "closing_type",
+                "a closing account needs `close_into`",
+                "add close_into: <account number> (CLOSINGACCOUNTNO is required for closing "
+                "accounts)",
+            )
+        ]
     return []
 
 
@@ -58,29 +67,57 @@ KIND = Kind(
     title="GL account",
     api="xml",
     object="GLACCOUNT",
-    identity=Field("account_no", "ACCOUNTNO", description="Account number (a string: 0110 "
-                   "keeps its zero)."),
+    identity=Field(
+        "account_no", "ACCOUNTNO", description="Account number (a string: 0110 keeps its zero)."
+    ),
     fields=(
         Field("title", "TITLE", required=True),
-        Field("type", "ACCOUNTTYPE", type="enum",
-              enum={"balance_sheet": "balancesheet", "income_statement": "incomestatement"}),
-        Field("normal_balance", "NORMALBALANCE", type="enum",
-              enum={"debit": "debit", "credit": "credit"}),
-        Field("closing_type", "CLOSINGTYPE", type="enum",
-              enum={"non_closing": "non-closing account", "closing": "closing account"}),
-        Field("close_into", "CLOSINGACCOUNTNO", ref="gl_accounts",
-              description="Account this one closes into (closing accounts)."),
-        Field("alternative", "ALTERNATIVEACCOUNT", type="enum",
-              enum={"none": "None", "payables": "Payables account",
-                    "receivables": "Receivables account"}),
+        Field(
+            "type",
+            "ACCOUNTTYPE",
+            type="enum",
+            enum={"balance_sheet": "balancesheet", "income_statement": "incomestatement"},
+        ),
+        Field(
+            "normal_balance",
+            "NORMALBALANCE",
+            type="enum",
+            enum={"debit": "debit", "credit": "credit"},
+        ),
+        Field(
+            "closing_type",
+            "CLOSINGTYPE",
+            type="enum",
+            enum={"non_closing": "non-closing account", "closing": "closing account"},
+        ),
+        Field(
+            "close_into",
+            "CLOSINGACCOUNTNO",
+            ref="gl_accounts",
+            description="Account this one closes into (closing accounts).",
+        ),
+        Field(
+            "alternative",
+            "ALTERNATIVEACCOUNT",
+            type="enum",
+            enum={
+                "none": "None",
+                "payables": "Payables account",
+                "receivables": "Receivables account",
+            },
+        ),
         # "Disallow direct posting" is SUBLEDGERCONTROLON (reference §3.5)
         Field("disallow_direct_posting", "SUBLEDGERCONTROLON", type="boolean"),
         Field("category", "CATEGORY", description="System (QuickStart) category."),
         Field("taxable", "TAXABLE", type="boolean"),
         # handled by hooks: one manifest list <-> eleven REQUIRE* booleans
-        Field("required_dimensions", "REQUIREDIMENSIONS", type="string_list",
-              enum={d: d for d in DIMENSIONS},
-              description="Dimensions a posting must carry; [] = none required."),
+        Field(
+            "required_dimensions",
+            "REQUIREDIMENSIONS",
+            type="string_list",
+            enum={d: d for d in DIMENSIONS},
+            description="Dimensions a posting must carry; [] = none required.",
+        ),
         status_field(),
         entity_field("MEGAENTITYID"),
     ),

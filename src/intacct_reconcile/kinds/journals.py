@@ -17,6 +17,11 @@ KIND = Kind(
     ),
     depends_on=("entities",),
     delete="delete",
-    extra={"legacy": {"create": "create_journal", "update": "update_journal",
-                      "delete": "delete_journal"}},
+    extra={
+        "legacy": {
+            "create": "create_journal",
+            "update": "update_journal",
+            "delete": "delete_journal",
+        }
+    },
 )

@@ -25,9 +25,18 @@ USER_TYPES = {
     "crm": "CRM user",
 }
 # query codes (reference §3.1: B,E,R,W,D,P,C,A,T,S,H); assumption: the letter per type
-USER_TYPE_CODES = {"B": "business", "E": "employee", "R": "view_only", "D": "dashboard",
-                   "P": "project_manager", "C": "construction_manager", "T": "platform",
-                   "W": "warehouse", "A": "payment_approver", "S": "crm"}
+USER_TYPE_CODES = {
+    "B": "business",
+    "E": "employee",
+    "R": "view_only",
+    "D": "dashboard",
+    "P": "project_manager",
+    "C": "construction_manager",
+    "T": "platform",
+    "W": "warehouse",
+    "A": "payment_approver",
+    "S": "crm",
+}
 
 
 def _roles_from_api(
@@ -40,8 +49,10 @@ def _roles_from_api(
         raw = raw.get("USERROLE", raw.get("ROLENAME", []))
     if isinstance(raw, Mapping | str):
         raw = [raw]
-    names = {str(r.get("ROLENAME", "")).strip() if isinstance(r, Mapping) else str(r).strip()
-             for r in raw}
+    names = {
+        str(r.get("ROLENAME", "")).strip() if isinstance(r, Mapping) else str(r).strip()
+        for r in raw
+    }
     values["roles"] = tuple(sorted(n for n in names if n))
     return values
 
@@ -58,21 +69,46 @@ KIND = Kind(
         Field("last_name", "CONTACTINFO.LASTNAME", required=True, create_only=True),
         Field("email", "CONTACTINFO.EMAIL1", required=True, create_only=True),
         Field("user_name", "DESCRIPTION", description="User name (defaults to the contact)."),
-        Field("user_type", "USERTYPE", type="enum", enum=USER_TYPES, default="business",
-              api_aliases={code: name for code, name in USER_TYPE_CODES.items()}),
+        Field(
+            "user_type",
+            "USERTYPE",
+            type="enum",
+            enum=USER_TYPES,
+            default="business",
+            api_aliases={code: name for code, name in USER_TYPE_CODES.items()},
+        ),
         # assumption: ADMIN written as "Off"/"Full" (values read back per reference §3.2);
         # "true"/"false" (doc example) read back as full/off
-        Field("admin", "ADMIN", type="enum", enum={"off": "Off", "full": "Full"},
-              api_aliases={"false": "off", "true": "full"}),
-        Field("status", "STATUS", type="enum",
-              enum={"active": "active", "inactive": "inactive", "locked_out": "lockedout"},
-              default="active"),
-        Field("roles", "USERROLES", type="string_list", ref="roles",
-              description="Role names; fully owned inside the user."),
+        Field(
+            "admin",
+            "ADMIN",
+            type="enum",
+            enum={"off": "Off", "full": "Full"},
+            api_aliases={"false": "off", "true": "full"},
+        ),
+        Field(
+            "status",
+            "STATUS",
+            type="enum",
+            enum={"active": "active", "inactive": "inactive", "locked_out": "lockedout"},
+            default="active",
+        ),
+        Field(
+            "roles",
+            "USERROLES",
+            type="string_list",
+            ref="roles",
+            description="Role names; fully owned inside the user.",
+        ),
         # assumption: USERLOCATIONS restricts the user to entities; none = unrestricted
         # (top-level access), which is what the Sage DMO guide asks for
-        Field("entities", "USERLOCATIONS.LOCATIONID", type="string_list", ref="entities",
-              description="Entities the user may access; omit for unrestricted access."),
+        Field(
+            "entities",
+            "USERLOCATIONS.LOCATIONID",
+            type="string_list",
+            ref="entities",
+            description="Entities the user may access; omit for unrestricted access.",
+        ),
     ),
     depends_on=("roles", "entities"),
     delete="deactivate",  # admins cannot be deleted (reference §3.1): deactivate instead
