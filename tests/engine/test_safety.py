@@ -1,0 +1,150 @@
+"""The safety gate: one test per rule and per override."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.builders import KINDS, empty, res, state
+from intacct_reconcile.errors import UnsafePlanError
+from intacct_reconcile.planner import plan
+from intacct_reconcile.safety import SafetyOptions, check, enforce
+from intacct_reconcile.types import PlanOptions
+
+ADMIN_PERMS = {"administration": {"users": ("add", "edit", "list", "view")}}
+
+
+def make(desired, live, **options):
+    return plan(desired, live, PlanOptions(**{"target": "t", "kinds": KINDS, **options}))
+
+
+def safety(**kw):
+    return SafetyOptions(**{"kinds": KINDS, **kw})
+
+
+def rules(violations):
+    return [v.rule for v in violations]
+
+
+def accounts(n):
+    return [res("gl_accounts", str(1000 + i), title=f"A{i}") for i in range(n)]
+
+
+def test_deletes_over_threshold_are_refused_with_numbers_and_override():
+    live = state(*accounts(10))
+    desired = state(*[res("gl_accounts", str(1000 + i), i, ensure="absent") for i in range(3)])
+    p = make(desired, live)
+    (v,) = [v for v in check(p, safety()) if v.rule == "too_many_deletes"]
+    assert "3 of 10" in v.message and "30.0%" in v.message and "20%" in v.message
+    assert v.override == "--force"
+    with pytest.raises(UnsafePlanError) as err:
+        enforce(p, safety(allow_irreversible=True))
+    assert err.value.exit_code == 3 and "--force" in str(err.value)
+    overridden = enforce(p, safety(force=True, allow_irreversible=True))
+    assert "too_many_deletes" in rules(overridden)
+
+
+def test_deletes_at_the_threshold_pass():
+    live = state(*accounts(10))
+    desired = state(*[res("gl_accounts", str(1000 + i), i, ensure="absent") for i in range(2)])
+    assert "too_many_deletes" not in rules(check(make(desired, live), safety()))
+
+
+def test_small_kinds_are_not_checked_by_percentage():
+    live = state(*accounts(3))
+    desired = state(*[res("gl_accounts", str(1000 + i), i, ensure="absent") for i in range(3)])
+    assert rules(check(make(desired, live), safety())) == ["irreversible"] * 3
+
+
+def test_updates_over_threshold_are_refused():
+    live = state(*accounts(10))
+    desired = state(*[res("gl_accounts", str(1000 + i), i, title="new") for i in range(6)])
+    p = make(desired, live)
+    assert rules(check(p, safety())) == ["too_many_updates"]
+    assert rules(check(p, safety(max_update_percent=60))) == []
+    assert enforce(p, safety(force=True))
+
+
+def test_deactivating_own_user_is_a_lockout():
+    live = state(res("web_services_users", "Admin", status="active"))
+    p = make(state(res("web_services_users", "Admin", 1, ensure="absent")), live)
+    (v,) = check(p, safety(own_user="admin"))
+    assert v.rule == "lockout" and "signs in with" in v.message
+    assert check(p, safety(own_user="someone_else")) == []
+    assert enforce(p, safety(own_user="admin", force=True))
+
+
+def test_full_ownership_deactivating_own_user_is_a_lockout():
+    live = state(res("web_services_users", "admin", status="active"))
+    p = make(empty("web_services_users"), live, ownership={"web_services_users": "full"})
+    assert rules(check(p, safety(own_user="admin"))) == ["lockout"]
+
+
+def test_removing_a_role_from_own_user_is_a_lockout():
+    live = state(
+        res("roles", "Admin", permissions={"company": {"departments": ("list",)}}),
+        res("roles", "Other", permissions={}),
+        res("web_services_users", "admin", roles=("Admin", "Other")),
+    )
+    p = make(state(res("web_services_users", "admin", 1, roles=("Other",))), live)
+    (v,) = check(p, safety(own_user="admin"))
+    assert v.rule == "lockout" and "Admin" in v.message
+
+
+def test_removing_users_permission_from_own_role_is_a_lockout():
+    live = state(
+        res("roles", "Admin", permissions=ADMIN_PERMS),
+        res("web_services_users", "admin", roles=("Admin",)),
+    )
+    desired = state(res("roles", "Admin", 1, permissions={"administration": {"users": ("list",)}}))
+    p = make(desired, live)
+    by_access = check(p, safety(own_user="admin"))
+    assert rules(by_access) == ["lockout"] and "administration.users" in by_access[0].message
+    by_role = check(p, safety(own_roles=("Admin",)))
+    assert rules(by_role) == ["lockout"] and "administration.users.add" in by_role[0].message
+    # another user's loss is not a lockout
+    assert check(p, safety(own_user="someone")) == []
+
+
+def test_adding_users_permission_is_not_a_lockout():
+    live = state(
+        res("roles", "Admin", permissions={"administration": {"users": ("list",)}}),
+        res("web_services_users", "admin", roles=("Admin",)),
+    )
+    p = make(state(res("roles", "Admin", 1, permissions=ADMIN_PERMS)), live)
+    assert check(p, safety(own_user="admin", own_roles=("Admin",))) == []
+
+
+def test_removing_own_sender_id_is_a_lockout():
+    desired = state(
+        res("sender_ids", "intacct_reconcile", 1, ensure="absent"),
+        res("sender_ids", "other", 2, ensure="absent"),
+    )
+    p = make(desired, empty())
+    (v,) = check(p, safety(own_sender_id="intacct_reconcile"))
+    assert v.rule == "lockout" and "sender ID" in v.message
+
+
+def test_removing_ip_entry_covering_own_address_is_a_lockout():
+    desired = state(
+        res("ip_allowlist", "10.0.0.0/24", 1, ensure="absent"),
+        res("ip_allowlist", "192.168.1.0/24", 2, ensure="absent"),
+    )
+    p = make(desired, empty())
+    (v,) = check(p, safety(own_ip="10.0.0.7"))
+    assert "10.0.0.0/24" in v.message and "10.0.0.7" in v.message
+    assert check(p, safety(own_ip="172.16.0.1")) == []
+
+
+def test_irreversible_changes_need_allow_irreversible_not_force():
+    desired = state(res("document_sequences", "EXP", 1, next_number=2))
+    p = make(desired, state(res("document_sequences", "EXP", next_number=40)))
+    (v,) = check(p, safety())
+    assert v.rule == "irreversible" and v.override == "--allow-irreversible"
+    with pytest.raises(UnsafePlanError, match="allow-irreversible"):
+        enforce(p, safety(force=True))
+    assert enforce(p, safety(allow_irreversible=True)) == [v]
+
+
+def test_safe_plan_passes_the_gate():
+    p = make(state(res("gl_accounts", "1", 1, title="x")), empty())
+    assert enforce(p, safety(own_user="admin", own_sender_id="s", own_ip="1.2.3.4")) == []
