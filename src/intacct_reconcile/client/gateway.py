@@ -1,0 +1,551 @@
+"""XML gateway client: sessions, retries, paged reads and batched idempotent writes.
+
+Reads use `query` (pagesize 2000): the first pages of all requested objects travel in one
+request; the remaining offsets are packed several functions per request and fetched in
+parallel, never more than `concurrency` requests in flight. Writes send up to 100 records per
+function and up to 10 functions per request with `uniqueid=true` and control ids derived from
+the caller's idempotency key and the function content, so a retried request never applies a
+function twice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import math
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import httpx
+from lxml import etree
+
+from intacct_reconcile.client import envelope, xml
+from intacct_reconcile.client.envelope import Filter, Function, Login, Result, Session
+from intacct_reconcile.client.errors import IntacctError, ProtocolError
+from intacct_reconcile.client.retry import RetryPolicy
+from intacct_reconcile.client.session import Limiter, send
+from intacct_reconcile.settings import Secret, XmlCredentials
+
+XML_PATH = "/ia/xml/xmlgw.phtml"
+HEADERS = {"Content-Type": "application/xml", "Accept": "application/xml, text/xml"}
+RECORDS_PER_FUNCTION = 100
+FUNCTIONS_PER_REQUEST = 10
+PAGES_PER_REQUEST = 5  # offset pages packed into one read request
+log = logging.getLogger("intacct_reconcile.client")
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    action: Literal["read", "write"]
+    object: str
+    done: int  # records read or written so far for this object
+    total: int
+
+
+Progress = Callable[[ProgressEvent], None]
+
+
+@dataclass(frozen=True)
+class ReadSpec:
+    object: str
+    fields: Sequence[str]
+    filter: Filter | None = None
+    name: str | None = None  # key in read_many's answer; defaults to the object
+    method: Literal["query", "readByQuery"] = "query"
+
+    @property
+    def key(self) -> str:
+        return self.name or self.object
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    ok: bool
+    recordno: str | None = None
+    key: str | None = None
+    error: IntacctError | None = None
+    replayed: bool = False  # applied by an earlier attempt of the same request
+
+
+@dataclass
+class _Shared:
+    """What entity-level gateways share with their parent: one company, one limit."""
+
+    http: httpx.Client
+    limiter: Limiter
+    pool: ThreadPoolExecutor
+
+
+class _Tally:
+    """Per-object progress counts, safe to update from the page-fetching threads."""
+
+    def __init__(self, report: Callable[[Literal["read", "write"], str, int, int], None]):
+        self._report = report
+        self._lock = threading.Lock()
+        self._done: dict[str, int] = {}
+        self._total: dict[str, int] = {}
+
+    def start(self, object: str, done: int, total: int, action: str = "read") -> None:
+        with self._lock:
+            self._done[object] = self._done.get(object, 0) + done
+            self._total[object] = self._total.get(object, 0) + total
+            done, total = self._done[object], self._total[object]
+        self._report(action, object, done, total)  # type: ignore[arg-type]
+
+    def add(self, object: str, done: int, action: str = "read") -> None:
+        self.start(object, done, 0, action)
+
+
+def control_id(prefix: str, idempotency_key: str, body: etree._Element) -> str:
+    """Deterministic function control id: same key and same content -> same id."""
+    digest = hashlib.sha256(idempotency_key.encode() + b"\0" + xml.canonical(body)).hexdigest()
+    return f"{prefix}-{digest[:40]}"
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class Gateway:
+    def __init__(
+        self,
+        http: httpx.Client,
+        creds: XmlCredentials,
+        *,
+        concurrency: int = 2,
+        retry: RetryPolicy | None = None,
+        progress: Progress | None = None,
+        _shared: _Shared | None = None,
+    ):
+        self._shared = _shared or _Shared(
+            http,
+            Limiter(concurrency),
+            ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="intacct-xml"),
+        )
+        self._creds = creds
+        self._retry = retry or RetryPolicy()
+        self._progress = progress
+        self._session: Session | None = None
+        self._session_lock = threading.Lock()
+
+    @property
+    def concurrency(self) -> int:
+        return self._shared.limiter.limit
+
+    @property
+    def limiter(self) -> Limiter:
+        return self._shared.limiter
+
+    @property
+    def requests_sent(self) -> int:
+        return self._shared.limiter.requests
+
+    @property
+    def peak_in_flight(self) -> int:
+        return self._shared.limiter.peak
+
+    def close(self) -> None:
+        self._shared.pool.shutdown(wait=True)
+
+    def entity(self, entity_id: str | None) -> Gateway:
+        """A gateway with an entity-level session (None or "" = top level), same limits."""
+        creds = dataclasses.replace(self._creds, entity_id=entity_id or None)
+        return Gateway(
+            self._shared.http,
+            creds,
+            retry=self._retry,
+            progress=self._progress,
+            _shared=self._shared,
+        )
+
+    # --- requests and sessions ---------------------------------------------------------
+
+    def call(
+        self, functions: Sequence[Function], *, transaction: bool = False, unique: bool = False
+    ) -> list[Result]:
+        """Send functions in one request (with retries); one Result per function, in order."""
+        holder: list[Session] = []
+
+        def attempt(_: int) -> list[Result]:
+            session = self._current_session()
+            holder[:] = [session]
+            return self._send(session, functions, transaction=transaction, unique=unique)
+
+        def expired() -> None:
+            self._drop_session(holder[0] if holder else None)
+
+        names = ",".join(sorted({f.name for f in functions}))
+        return self._retry.run(attempt, on_session_expired=expired, what=names)
+
+    def _send(
+        self,
+        auth: Login | Session,
+        functions: Sequence[Function],
+        *,
+        transaction: bool = False,
+        unique: bool = False,
+    ) -> list[Result]:
+        body = envelope.build_request(
+            sender_id=self._creds.sender_id,
+            sender_password=self._creds.sender_password,
+            auth=auth,
+            functions=functions,
+            transaction=transaction,
+            unique=unique,
+        )
+        url = auth.endpoint if isinstance(auth, Session) and auth.endpoint else XML_PATH
+        reply = send(
+            self._shared.http, self._shared.limiter, "POST", url, content=body, headers=HEADERS
+        )
+        xml.check_content_type(reply.content_type)
+        response = envelope.parse_response(xml.parse(reply.body), http_status=reply.status)
+        if len(response.results) != len(functions):
+            raise ProtocolError(
+                f"sent {len(functions)} functions, got {len(response.results)} results"
+            )
+        by_id = {r.control_id: r for r in response.results}
+        if len(by_id) == len(functions) and all(f.control_id in by_id for f in functions):
+            return [by_id[f.control_id] for f in functions]
+        return list(response.results)  # results come back in function order
+
+    def _current_session(self) -> Session:
+        with self._session_lock:
+            if self._session is None:
+                self._session = self._open_session()
+            return self._session
+
+    def _drop_session(self, failed: Session | None) -> None:
+        with self._session_lock:
+            if failed is None or self._session is failed:
+                self._session = None
+
+    def _open_session(self) -> Session:
+        """getAPISession, alone in its request as Intacct requires."""
+        creds = self._creds
+        login = Login(creds.user_id, creds.company_id, creds.user_password)
+        function = Function("getAPISession", envelope.get_api_session(creds.entity_id))
+        (result,) = self._send(login, [function])
+        session_id, endpoint, location = envelope.session_from(result.raise_for_status())
+        log.debug("opened API session (entity %r)", location or None)
+        return Session(Secret(session_id), self._accept_endpoint(endpoint), location or None)
+
+    def _accept_endpoint(self, endpoint: str) -> str:
+        """Use the endpoint getAPISession names, unless it would leave Intacct or drop TLS."""
+        if not endpoint:
+            return ""
+        base = self._shared.http.base_url
+        url = httpx.URL(endpoint)
+        same_origin = (url.scheme, url.host, url.port) == (base.scheme, base.host, base.port)
+        trusted = url.scheme == "https" and (url.host or "").endswith(".intacct.com")
+        if same_origin or trusted or not base.host:
+            return endpoint
+        log.warning("ignoring session endpoint on another host; staying on %s", base.host)
+        return ""
+
+    # --- reads -------------------------------------------------------------------------
+
+    def read_all(
+        self, object: str, fields: Sequence[str], filter: Filter | None = None
+    ) -> list[dict[str, Any]]:
+        return self.read_many([ReadSpec(object, fields, filter)])[object]
+
+    def read_many(self, reads: Sequence[ReadSpec]) -> dict[str, list[dict[str, Any]]]:
+        """Every record of every read: first pages in one request, the rest in parallel."""
+        queries = [r for r in reads if r.method == "query"]
+        fallback = [r for r in reads if r.method != "query"]
+        out: dict[str, list[dict[str, Any]]] = {}
+        if queries:
+            out, failed = self._query_all(queries)
+            fallback += failed
+        for spec in fallback:
+            out[spec.key] = self._read_by_query(spec)
+        return out
+
+    def _query_all(
+        self, queries: Sequence[ReadSpec]
+    ) -> tuple[dict[str, list[dict[str, Any]]], list[ReadSpec]]:
+        firsts = [Function(f"read-{i}-0", self._page_body(r, 0)) for i, r in enumerate(queries)]
+        pages: dict[tuple[int, int], list[dict[str, Any]]] = {}
+        pending: list[tuple[int, int]] = []
+        tally = _Tally(self._report)
+        failed: list[int] = []
+        for i, (spec, result) in enumerate(zip(queries, self.call(firsts), strict=True)):
+            if not result.ok:
+                # assumption: an object `query` cannot serve still answers readByQuery
+                log.info("query on %s failed; reading it with readByQuery", spec.object)
+                failed.append(i)
+                continue
+            pages[(i, 0)] = result.records
+            pending += [(i, off) for off in self._offsets(spec, result)]
+            tally.start(spec.object, len(result.records), result.total_count)
+        self._fetch_pages(queries, pending, pages, tally)
+        out = {}
+        for i, spec in enumerate(queries):
+            if i not in failed:
+                offsets = sorted(off for (j, off) in pages if j == i)
+                out[spec.key] = [rec for off in offsets for rec in pages[(i, off)]]
+        return out, [queries[i] for i in failed]
+
+    def _page_body(self, spec: ReadSpec, offset: int) -> etree._Element:
+        return envelope.query(spec.object, spec.fields, spec.filter, offset=offset)
+
+    @staticmethod
+    def _offsets(spec: ReadSpec, first: Result) -> list[int]:
+        step = len(first.records)
+        total = first.total_count
+        if first.num_remaining <= 0 or total <= step:
+            return []
+        if step == 0:
+            raise ProtocolError(f"query on {spec.object}: empty first page of {total} records")
+        return list(range(step, total, step))
+
+    def _fetch_pages(
+        self,
+        queries: Sequence[ReadSpec],
+        pending: list[tuple[int, int]],
+        pages: dict[tuple[int, int], list[dict[str, Any]]],
+        tally: _Tally,
+    ) -> None:
+        """Remaining pages, packed into at least `concurrency` requests run in parallel."""
+        if not pending:
+            return
+        n_requests = max(
+            min(self.concurrency, len(pending)), math.ceil(len(pending) / PAGES_PER_REQUEST)
+        )
+        packs = [pending[k::n_requests] for k in range(n_requests)]
+
+        def fetch(pack: list[tuple[int, int]]) -> None:
+            functions = [
+                Function(f"read-{i}-{off}", self._page_body(queries[i], off)) for i, off in pack
+            ]
+            for (i, off), result in zip(pack, self.call(functions), strict=True):
+                pages[(i, off)] = result.raise_for_status().records
+                tally.add(queries[i].object, len(pages[(i, off)]))
+
+        for future in [self._shared.pool.submit(fetch, pack) for pack in packs]:
+            future.result()
+
+    def _read_by_query(self, spec: ReadSpec) -> list[dict[str, Any]]:
+        function = Function("read-0", envelope.read_by_query(spec.object, spec.fields, spec.filter))
+        result = self.call([function])[0].raise_for_status()
+        records = result.records
+        while result.num_remaining > 0 and result.result_id:
+            more = Function("read-more", envelope.read_more(result.result_id))
+            result = self.call([more])[0].raise_for_status()
+            records += result.records
+            self._report("read", spec.object, len(records), len(records) + result.num_remaining)
+        return records
+
+    def _report(self, action: Literal["read", "write"], object: str, done: int, total: int) -> None:
+        if self._progress is not None:
+            self._progress(ProgressEvent(action, object, done, total))
+
+    # --- writes ------------------------------------------------------------------------
+
+    def create(
+        self,
+        object: str,
+        records: Sequence[Mapping[str, Any]],
+        *,
+        idempotency_key: str,
+        key_field: str | None = None,
+    ) -> list[WriteResult]:
+        """Create records; `key_field` (e.g. ACCOUNTNO) lets replayed creates find RECORDNO."""
+        items = [envelope.create([(object, r)]) for r in records]
+        results = self._write(
+            "create",
+            object,
+            items,
+            idempotency_key,
+            envelope.create,
+            [(object, r) for r in records],
+        )
+        if key_field:
+            self._fill_replayed_recordnos(object, key_field, records, results)
+        return results
+
+    def update(
+        self, object: str, records: Sequence[Mapping[str, Any]], *, idempotency_key: str
+    ) -> list[WriteResult]:
+        items = [envelope.update([(object, r)]) for r in records]
+        results = self._write(
+            "update",
+            object,
+            items,
+            idempotency_key,
+            envelope.update,
+            [(object, r) for r in records],
+        )
+        for i, (record, result) in enumerate(zip(records, results, strict=True)):
+            if result.ok and result.recordno is None and record.get("RECORDNO"):
+                results[i] = dataclasses.replace(result, recordno=str(record["RECORDNO"]))
+        return results
+
+    def delete(
+        self, object: str, recordnos: Sequence[str], *, idempotency_key: str
+    ) -> list[WriteResult]:
+        keys = [str(k) for k in recordnos]
+        results = self._write(
+            "delete",
+            object,
+            [envelope.delete(object, [k]) for k in keys],
+            idempotency_key,
+            lambda ks: envelope.delete(object, ks),
+            keys,
+        )
+        return [
+            dataclasses.replace(r, recordno=k) if r.ok else r
+            for k, r in zip(keys, results, strict=True)
+        ]
+
+    def _write(
+        self,
+        verb: str,
+        object: str,
+        singles: Sequence[etree._Element],
+        key: str,
+        build: Callable[[Sequence[Any]], etree._Element],
+        items: Sequence[Any],
+    ) -> list[WriteResult]:
+        """Batch items into functions and requests; give every item its own WriteResult."""
+        batches = [
+            list(range(s, min(s + RECORDS_PER_FUNCTION, len(items))))
+            for s in range(0, len(items), RECORDS_PER_FUNCTION)
+        ]
+        functions = [self._write_function(verb, key, build([items[i] for i in b])) for b in batches]
+        out: list[WriteResult | None] = [None] * len(items)
+        tally = _Tally(self._report)
+        tally.start(object, 0, len(items), "write")
+        failed = self._run_writes(functions, batches, out, tally, object)
+        # A failed multi-record function applied nothing (assumption: each function is atomic,
+        # as the sandbox store and Intacct's own rollback do): retry its records one by one
+        # so each gets its own verdict.
+        singles_idx = [i for b in failed for i in b]
+        if singles_idx:
+            single_fns = [self._write_function(verb, key, singles[i]) for i in singles_idx]
+            self._run_writes(single_fns, [[i] for i in singles_idx], out, tally, object)
+        return [
+            r if r is not None else WriteResult(False, error=IntacctError("no result")) for r in out
+        ]
+
+    def _write_function(self, verb: str, key: str, body: etree._Element) -> Function:
+        return Function(control_id(verb, key, body), body)
+
+    def _run_writes(
+        self,
+        functions: Sequence[Function],
+        batches: Sequence[Sequence[int]],
+        out: list[WriteResult | None],
+        tally: _Tally,
+        object: str,
+    ) -> list[Sequence[int]]:
+        """Send write functions, several per request, in parallel; return failed batches."""
+        pairs = list(zip(functions, batches, strict=True))
+        failed: list[Sequence[int]] = []
+
+        def send_group(group: Sequence[tuple[Function, Sequence[int]]]) -> None:
+            results = self.call([f for f, _ in group], unique=True)
+            for (_, batch), result in zip(group, results, strict=True):
+                if result.ok or _is_replay(result):
+                    self._record_success(result, batch, out)
+                elif len(batch) > 1:
+                    failed.append(batch)
+                    continue
+                else:
+                    out[batch[0]] = WriteResult(False, error=result.error())
+                tally.add(object, len(batch), "write")
+
+        groups = list(_chunks(pairs, FUNCTIONS_PER_REQUEST))
+        for future in [self._shared.pool.submit(send_group, g) for g in groups]:
+            future.result()
+        return failed
+
+    @staticmethod
+    def _record_success(
+        result: Result, batch: Sequence[int], out: list[WriteResult | None]
+    ) -> None:
+        replayed = not result.ok
+        returned = result.records if result.ok else []
+        for n, index in enumerate(batch):
+            record = returned[n] if n < len(returned) else {}
+            recordno = record.get("RECORDNO") or None
+            other = [str(v) for k, v in record.items() if k != "RECORDNO" and isinstance(v, str)]
+            out[index] = WriteResult(
+                True, recordno=recordno, key=other[0] if other else None, replayed=replayed
+            )
+
+    def _fill_replayed_recordnos(
+        self,
+        object: str,
+        key_field: str,
+        records: Sequence[Mapping[str, Any]],
+        results: list[WriteResult],
+    ) -> None:
+        missing = {
+            str(r[key_field]): i
+            for i, (r, res) in enumerate(zip(records, results, strict=True))
+            if res.ok and res.recordno is None and r.get(key_field) is not None
+        }
+        for chunk in _chunks(sorted(missing), 1000):  # `in` takes at most 1000 values
+            found = self.read_all(object, ["RECORDNO", key_field], envelope.in_(key_field, chunk))
+            for row in found:
+                i = missing.get(str(row.get(key_field)))
+                if i is not None:
+                    results[i] = dataclasses.replace(
+                        results[i], recordno=row.get("RECORDNO"), key=str(row.get(key_field))
+                    )
+
+    def legacy(self, function_xml: etree._Element, *, idempotency_key: str) -> Result:
+        """A legacy or one-off write (create_journal, installApp...); replays count as applied."""
+        function = self._write_function(str(function_xml.tag), idempotency_key, function_xml)
+        (result,) = self.call([function], unique=True)
+        if not result.ok and _is_replay(result):
+            return dataclasses.replace(result, status="success", replayed=True)
+        return result
+
+    def install_app(self, app_xml: str, *, idempotency_key: str) -> Result:
+        node = xml.element("installApp")
+        xml.sub(node, "appxml").text = etree.CDATA(app_xml)
+        return self.legacy(node, idempotency_key=idempotency_key)
+
+    # --- company-level reads -----------------------------------------------------------
+
+    def _one(self, body: etree._Element, name: str) -> Result:
+        return self.call([Function(name, body)])[0].raise_for_status()
+
+    def get_applications(self) -> list[str]:
+        result = self._one(xml.element("get_applications"), "get-applications")
+        data = result.data
+        return [] if data is None else [(n.text or "").strip() for n in data.iter("application")]
+
+    def get_companyprefs(self, application: str) -> dict[str, str]:
+        body = xml.element("get_companyprefs", application=application)
+        result = self._one(body, f"get-companyprefs-{application}")
+        data = result.data
+        if data is None:
+            return {}
+        return {
+            xml.text(p, "preference"): xml.text(p, "prefvalue") for p in data.iter("companypref")
+        }
+
+    def get_user_permissions(self, login_id: str) -> dict[str, dict[str, list[str]]]:
+        """application name -> policy name -> rights, as Intacct computes them for the user."""
+        body = xml.element("getUserPermissions")
+        xml.sub(body, "userId", login_id)
+        data = self._one(body, "get-user-permissions").data
+        out: dict[str, dict[str, list[str]]] = {}
+        for app in data.iter("appSubscription") if data is not None else ():
+            policies = out.setdefault(xml.text(app, "applicationName"), {})
+            for policy in app.iter("policy"):
+                rights = xml.text(policy, "rights")
+                policies[xml.text(policy, "policyName")] = [r for r in rights.split("|") if r]
+        return out
+
+
+def _is_replay(result: Result) -> bool:
+    return not result.ok and result.error().is_duplicate_control_id

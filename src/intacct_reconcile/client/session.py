@@ -1,0 +1,149 @@
+"""The HTTP layer under both clients: one bounded request at a time per slot.
+
+A request takes a concurrency slot, reads a size-limited body and turns HTTP statuses into
+typed errors (429 -> RateLimitedError, 5xx except 524 -> TransientError). Shared by the XML
+gateway and the REST client so that both respect the same per-company concurrency limit and
+the same rules for which HTTP failures are worth retrying.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from intacct_reconcile.client.errors import (
+    IntacctError,
+    ProtocolError,
+    RateLimitedError,
+    TransientError,
+)
+from intacct_reconcile.client.xml import MAX_BODY_BYTES
+
+log = logging.getLogger("intacct_reconcile.client")
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    content_type: str | None
+    body: bytes
+    headers: httpx.Headers
+
+
+class Limiter:
+    """At most `limit` requests in flight; counts requests and the peak concurrency seen."""
+
+    def __init__(self, limit: int):
+        if limit < 1:
+            raise ValueError("concurrency must be at least 1")
+        self.limit = limit
+        self._slots = threading.BoundedSemaphore(limit)
+        self._lock = threading.Lock()
+        self.in_flight = 0
+        self.peak = 0
+        self.requests = 0
+
+    def __enter__(self) -> Limiter:
+        self._slots.acquire()
+        with self._lock:
+            self.in_flight += 1
+            self.requests += 1
+            self.peak = max(self.peak, self.in_flight)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self.in_flight -= 1
+        self._slots.release()
+
+
+def send(
+    http: httpx.Client,
+    limiter: Limiter,
+    method: str,
+    url: str,
+    *,
+    max_bytes: int = MAX_BODY_BYTES,
+    **kwargs: Any,
+) -> Reply:
+    """Send one request inside a concurrency slot; raise TransientError for retryable failures."""
+    started = time.perf_counter()
+    with limiter:
+        try:
+            with http.stream(method, url, **kwargs) as response:
+                body = _read_limited(response, max_bytes)
+        except httpx.TimeoutException as exc:
+            raise TransientError(
+                f"{method} {_path(url)}: timed out ({type(exc).__name__})"
+            ) from None
+        except httpx.TransportError as exc:
+            raise TransientError(
+                f"{method} {_path(url)}: connection failed ({type(exc).__name__})"
+            ) from None
+    log.debug(
+        "%s %s -> %d in %.3fs",
+        method,
+        _path(url),
+        response.status_code,
+        time.perf_counter() - started,
+    )
+    reply = Reply(
+        response.status_code, response.headers.get("content-type"), body, response.headers
+    )
+    _raise_for_transport_status(reply, method, url)
+    return reply
+
+
+def _read_limited(response: httpx.Response, max_bytes: int) -> bytes:
+    declared = response.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > max_bytes:
+        raise ProtocolError(f"response of {declared} bytes exceeds the {max_bytes}-byte limit")
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > max_bytes:
+            raise ProtocolError(f"response exceeds the {max_bytes}-byte limit; refusing it")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _retry_after(reply: Reply) -> float | None:
+    value = reply.headers.get("retry-after", "")
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None  # an HTTP date: fall back to our own backoff
+
+
+def _raise_for_transport_status(reply: Reply, method: str, url: str) -> None:
+    where = f"{method} {_path(url)}"
+    if reply.status == 429:
+        raise RateLimitedError(
+            f"{where}: rate limited (HTTP 429, GW-0010)",
+            http_status=429,
+            retry_after=_retry_after(reply),
+        )
+    if reply.status == 524:
+        # the CDN gave up but Intacct may still be processing: retrying could act twice
+        raise IntacctError(
+            f"{where}: HTTP 524, the request timed out at the edge while Intacct may "
+            "still be processing it; run plan again to see what was applied",
+            http_status=524,
+        )
+    if reply.status >= 500:
+        raise TransientError(
+            f"{where}: server error HTTP {reply.status}",
+            http_status=reply.status,
+            retry_after=_retry_after(reply),
+        )
+
+
+def _path(url: str) -> str:
+    # log and report the path only: hosts are not secret, but query strings might be
+    return httpx.URL(url).path if "://" in url else url.split("?", 1)[0]

@@ -1,0 +1,499 @@
+"""Targets (from intacct-reconcile.yaml) and credentials (from the environment or an ini file).
+
+    config = load_config(None, manifest_path=Path("intacct/"))
+    target = resolve_target(config, "prod")
+    with open_clients(target) as clients:
+        clients.xml.read_all("GLACCOUNT", ["RECORDNO", "ACCOUNTNO"])
+
+Credentials never live in the repo: they come from INTACCT_* variables (the names the official
+SDKs use) or ~/.intacct/credentials.ini profiles, and are wrapped in Secret so they print as ***.
+`sandbox: true` targets need no credentials at all.
+"""
+
+from __future__ import annotations
+
+import configparser
+import difflib
+import ipaddress
+import os
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jsonschema
+import yaml
+
+from intacct_reconcile.client.errors import register_secret
+from intacct_reconcile.errors import ConfigError
+
+CONFIG_NAME = "intacct-reconcile.yaml"
+DEFAULT_ENDPOINT = "https://api.intacct.com"
+DEFAULT_CONCURRENCY = 2  # Intacct's standard service level: two concurrent API requests
+STATE_DIR = ".intacct-reconcile"
+SANDBOX_XML = {
+    "sender_id": "intacct_reconcile",
+    "sender_password": "sandbox",
+    "company_id": "DEMO",
+    "user_id": "admin",
+    "user_password": "sandbox",
+}
+SANDBOX_REST = {"client_id": "sandbox-client", "client_secret": "sandbox"}
+ENV = {
+    "sender_id": "INTACCT_SENDER_ID",
+    "sender_password": "INTACCT_SENDER_PASSWORD",
+    "company_id": "INTACCT_COMPANY_ID",
+    "user_id": "INTACCT_USER_ID",
+    "user_password": "INTACCT_USER_PASSWORD",
+    "entity_id": "INTACCT_ENTITY_ID",
+    "client_id": "INTACCT_CLIENT_ID",
+    "client_secret": "INTACCT_CLIENT_SECRET",
+}
+
+
+class Secret:
+    """A credential: prints as ***, compares by value, gives its value only via reveal()."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str):
+        self._value = value
+        register_secret(value)
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __str__(self) -> str:
+        return "***"
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+@dataclass(frozen=True)
+class XmlCredentials:
+    sender_id: str
+    sender_password: Secret
+    company_id: str
+    user_id: str
+    user_password: Secret
+    entity_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RestCredentials:
+    client_id: str
+    client_secret: Secret
+    username: str  # user@company
+    entity_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    company_id: str | None = None
+    entity_id: str | None = None
+    endpoint: str = DEFAULT_ENDPOINT
+    sandbox: bool = False
+    db: Path | None = None
+    vars: Mapping[str, str] = field(default_factory=dict)
+    ownership: Mapping[str, str] = field(default_factory=dict)
+    safety: Mapping[str, float] = field(default_factory=dict)
+    concurrency: int = DEFAULT_CONCURRENCY
+
+    @property
+    def is_local(self) -> bool:
+        """An embedded sandbox or one served on this machine (takes sandbox credentials)."""
+        if self.sandbox:
+            return True
+        host = httpx.URL(self.endpoint).host
+        if host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None
+    default_target: str | None
+    targets: Mapping[str, Target]
+    ownership: Mapping[str, str] = field(default_factory=dict)
+    safety: Mapping[str, float] = field(default_factory=dict)
+    base_dir: Path = field(default_factory=Path.cwd)
+
+
+_TARGET_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "sandbox": {"type": "boolean"},
+        "endpoint": {"type": "string", "pattern": "^https?://"},
+        "company_id": {"type": "string", "minLength": 1},
+        "entity": {"type": "string"},
+        "db": {"type": "string", "minLength": 1},
+        "vars": {
+            "type": "object",
+            "additionalProperties": {"type": ["string", "number", "boolean"]},
+        },
+        "ownership": {"$ref": "#/$defs/ownership"},
+        "safety": {"$ref": "#/$defs/safety"},
+        "concurrency": {"type": "integer", "minimum": 1, "maximum": 16},
+    },
+}
+CONFIG_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "default_target": {"type": "string"},
+        "targets": {
+            "type": "object",
+            "minProperties": 1,
+            "additionalProperties": {"$ref": "#/$defs/target"},
+        },
+        "ownership": {"$ref": "#/$defs/ownership"},
+        "safety": {"$ref": "#/$defs/safety"},
+    },
+    "$defs": {
+        "target": _TARGET_SCHEMA,
+        "ownership": {"type": "object", "additionalProperties": {"enum": ["additive", "full"]}},
+        "safety": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "max_delete_percent": {"type": "number", "minimum": 0, "maximum": 100},
+                "max_update_percent": {"type": "number", "minimum": 0, "maximum": 100},
+            },
+        },
+    },
+}
+
+
+# --- config file ---------------------------------------------------------------------------
+
+
+def find_config(manifest_path: Path | None) -> Path | None:
+    """intacct-reconcile.yaml next to the manifests (their directory, or a manifest's folder)."""
+    if manifest_path is None:
+        candidate = Path.cwd() / CONFIG_NAME
+        return candidate if candidate.is_file() else None
+    folder = manifest_path if manifest_path.is_dir() else manifest_path.parent
+    candidate = folder / CONFIG_NAME
+    return candidate if candidate.is_file() else None
+
+
+def load_config(path: Path | None, manifest_path: Path | None = None) -> Config:
+    """Read and check the config; without one, a single embedded `sandbox` target."""
+    if path is not None and not path.is_file():
+        raise ConfigError(f"{path}: config file not found — check --config")
+    path = path or find_config(manifest_path)
+    if path is None:
+        # assumption: no config file means "try it out": the embedded sandbox, no credentials
+        base = (
+            manifest_path
+            if manifest_path and manifest_path.is_dir()
+            else manifest_path.parent
+            if manifest_path
+            else Path.cwd()
+        )
+        target = _target("sandbox", {"sandbox": True}, {}, {}, base)
+        return Config(None, "sandbox", {"sandbox": target}, base_dir=base)
+    text = _read(path)
+    node, data = _parse_yaml(path, text)
+    _check_schema(path, node, data)
+    base = path.parent
+    ownership = dict(data.get("ownership", {}))
+    safety = dict(data.get("safety", {}))
+    targets = {
+        name: _target(name, spec, ownership, safety, base)
+        for name, spec in data.get("targets", {}).items()
+    }
+    default = data.get("default_target")
+    if default is not None and default not in targets:
+        raise ConfigError(
+            f"{_where(path, node, ['default_target'])}: default_target {default!r} "
+            f"is not among the targets{_did_you_mean(default, targets)}"
+        )
+    return Config(path, default, targets, ownership, safety, base)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the config file: {exc}") from None
+
+
+def _parse_yaml(path: Path, text: str) -> tuple[yaml.Node | None, dict[str, Any]]:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        _reject_duplicate_keys(path, node)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise ConfigError(f"{where}: invalid YAML: {exc.problem} — fix the syntax") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"{path}:1:1: the config must be a mapping (default_target, targets, ...)"
+        )
+    return node, data
+
+
+def _reject_duplicate_keys(path: Path, node: yaml.Node | None) -> None:
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, yaml.Node] = {}
+        for key, value in node.value:
+            if key.value in seen:
+                first = seen[key.value].start_mark.line + 1
+                raise ConfigError(
+                    f"{_mark(path, key)}: duplicate key {key.value!r} (first on line "
+                    f"{first}) — keep one"
+                )
+            seen[key.value] = key
+            _reject_duplicate_keys(path, value)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _reject_duplicate_keys(path, item)
+
+
+def _check_schema(path: Path, node: yaml.Node | None, data: dict[str, Any]) -> None:
+    validator = jsonschema.Draft202012Validator(CONFIG_SCHEMA)
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    if not errors:
+        return
+    lines = []
+    for error in errors:
+        location = list(error.absolute_path)
+        message = error.message
+        if error.validator == "additionalProperties":
+            known = error.schema.get("properties", {})
+            extra = [k for k in error.instance if k not in known]
+            if extra:
+                location.append(extra[0])
+                message = f"unknown key {extra[0]!r}{_did_you_mean(extra[0], known)}"
+        dotted = ".".join(map(str, location)) or "(top level)"
+        lines.append(f"{_where(path, node, location)}: {dotted}: {message}")
+    raise ConfigError("\n".join(lines))
+
+
+def _where(path: Path, node: yaml.Node | None, location: list[Any]) -> str:
+    """file:line:col of the deepest YAML node on `location` (a key name on the last step)."""
+    current = node
+    for step in location:
+        if isinstance(current, yaml.MappingNode):
+            match = next(((k, v) for k, v in current.value if k.value == str(step)), None)
+            if match is None:
+                break
+            current = match[1] if step != location[-1] else match[0]
+        elif isinstance(current, yaml.SequenceNode) and isinstance(step, int):
+            current = current.value[step]
+        else:
+            break
+    return _mark(path, current) if current is not None else f"{path}:1:1"
+
+
+def _mark(path: Path, node: yaml.Node) -> str:
+    return f"{path}:{node.start_mark.line + 1}:{node.start_mark.column + 1}"
+
+
+def _did_you_mean(word: str, choices: Mapping[str, Any] | list[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" — did you mean {close[0]!r}?" if close else ""
+
+
+def _target(
+    name: str,
+    spec: Mapping[str, Any],
+    ownership: Mapping[str, str],
+    safety: Mapping[str, float],
+    base: Path,
+) -> Target:
+    sandbox = bool(spec.get("sandbox", False))
+    db = spec.get("db")
+    db_path = (base / db) if db else (base / STATE_DIR / "sandbox.db" if sandbox else None)
+    return Target(
+        name=name,
+        company_id=spec.get("company_id") or (SANDBOX_XML["company_id"] if sandbox else None),
+        entity_id=spec.get("entity") or None,
+        endpoint=str(spec.get("endpoint", DEFAULT_ENDPOINT)).rstrip("/"),
+        sandbox=sandbox,
+        db=db_path,
+        vars={k: str(v) for k, v in spec.get("vars", {}).items()},
+        ownership={**ownership, **spec.get("ownership", {})},
+        safety={**safety, **spec.get("safety", {})},
+        concurrency=int(spec.get("concurrency", DEFAULT_CONCURRENCY)),
+    )
+
+
+def resolve_target(config: Config, name: str | None) -> Target:
+    chosen = name or config.default_target
+    if chosen is None:
+        if len(config.targets) == 1:
+            return next(iter(config.targets.values()))
+        raise ConfigError(
+            f"{config.path}: several targets and no default_target — pass --target "
+            f"({', '.join(sorted(config.targets))}) or set default_target"
+        )
+    if chosen not in config.targets:
+        raise ConfigError(
+            f"unknown target {chosen!r}{_did_you_mean(chosen, config.targets)} "
+            f"(targets in {config.path or 'the default config'}: "
+            f"{', '.join(sorted(config.targets))})"
+        )
+    return config.targets[chosen]
+
+
+# --- credentials ---------------------------------------------------------------------------
+
+
+def _ini_profile(ini_path: Path, profile: str | None) -> Mapping[str, str]:
+    if not ini_path.is_file():
+        if profile:
+            raise ConfigError(f"{ini_path}: credentials file not found (profile {profile!r} asked)")
+        return {}
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(ini_path, encoding="utf-8")
+    except configparser.Error as exc:
+        raise ConfigError(f"{ini_path}: unreadable credentials file: {exc.message}") from None
+    name = profile or "default"
+    if not parser.has_section(name):
+        if profile:
+            raise ConfigError(
+                f"{ini_path}: no profile [{profile}]{_did_you_mean(profile, parser.sections())}"
+            )
+        return {}
+    return dict(parser.items(name))
+
+
+def load_credentials(
+    target: Target,
+    env: Mapping[str, str] = os.environ,
+    ini_path: Path | None = None,
+    profile: str | None = None,
+) -> tuple[XmlCredentials, RestCredentials | None]:
+    """Environment first, then the ini profile; local sandboxes fall back to their defaults."""
+    ini_path = ini_path or Path.home() / ".intacct" / "credentials.ini"
+    profile = profile or env.get("INTACCT_PROFILE") or None
+    ini = _ini_profile(ini_path, profile)
+    defaults = {**SANDBOX_XML, **SANDBOX_REST} if target.is_local else {}
+    values = {
+        name: env.get(var) or ini.get(name) or defaults.get(name) for name, var in ENV.items()
+    }
+    company = _company(target, values.get("company_id"))
+    values["company_id"] = company
+    missing = [
+        ENV[n]
+        for n in ("sender_id", "sender_password", "user_id", "user_password", "company_id")
+        if not values.get(n)
+    ]
+    if missing:
+        raise ConfigError(
+            f"target {target.name!r}: missing credentials {', '.join(missing)} — set "
+            f"them in the environment or in a [{profile or 'default'}] profile of "
+            f"{ini_path}"
+        )
+    entity = target.entity_id or values.get("entity_id") or None
+    xml_creds = XmlCredentials(
+        values["sender_id"] or "",
+        Secret(values["sender_password"] or ""),
+        company,
+        values["user_id"] or "",
+        Secret(values["user_password"] or ""),
+        entity,
+    )
+    rest = None
+    if values.get("client_id") and values.get("client_secret"):
+        rest = RestCredentials(
+            values["client_id"] or "",
+            Secret(values["client_secret"] or ""),
+            f"{values['user_id']}@{company}",
+            entity,
+        )
+    return xml_creds, rest
+
+
+def _company(target: Target, from_credentials: str | None) -> str:
+    if target.company_id and from_credentials and from_credentials != target.company_id:
+        # acting on another company than the target names would apply config to the wrong books
+        raise ConfigError(
+            f"target {target.name!r} is company {target.company_id!r} but the "
+            f"credentials name company {from_credentials!r} — fix "
+            "INTACCT_COMPANY_ID or the target's company_id"
+        )
+    return target.company_id or from_credentials or ""
+
+
+# --- clients -------------------------------------------------------------------------------
+
+
+@dataclass
+class Clients:
+    xml: Any  # client.gateway.Gateway
+    rest: Any  # client.rest.RestClient (None without REST credentials)
+    target: Target
+
+
+TIMEOUT = httpx.Timeout(300.0, connect=30.0)  # the official SDKs wait 300 s for an answer
+
+
+def sandbox_http(db: Path | str) -> httpx.Client:
+    """An httpx client talking in-process to an embedded sandbox stored in `db`."""
+    from intacct_reconcile.sandbox import make_app
+
+    if isinstance(db, Path):
+        db.parent.mkdir(parents=True, exist_ok=True)
+        db = str(db)
+    app = make_app(db=db)
+    return httpx.Client(
+        transport=httpx.WSGITransport(app=app), base_url="http://sandbox.invalid", timeout=TIMEOUT
+    )
+
+
+@contextmanager
+def open_clients(
+    target: Target,
+    *,
+    progress: Callable[..., None] | None = None,
+    env: Mapping[str, str] = os.environ,
+    ini_path: Path | None = None,
+    profile: str | None = None,
+) -> Iterator[Clients]:
+    """XML and REST clients for the target, sharing one HTTP client and concurrency limit."""
+    from intacct_reconcile.client.gateway import Gateway
+    from intacct_reconcile.client.rest import RestClient
+
+    xml_creds, rest_creds = load_credentials(target, env, ini_path, profile)
+    if target.sandbox:
+        http = sandbox_http(target.db or Path(STATE_DIR) / "sandbox.db")
+    else:
+        # verify=True always: TLS verification is never switched off for a real endpoint
+        http = httpx.Client(base_url=target.endpoint, timeout=TIMEOUT, verify=True)
+    gateway = Gateway(http, xml_creds, concurrency=target.concurrency, progress=progress)
+    rest = (
+        RestClient(http, rest_creds, progress=progress, limiter=gateway.limiter)
+        if rest_creds
+        else None
+    )
+    try:
+        yield Clients(gateway, rest, target)
+    finally:
+        gateway.close()
+        http.close()
