@@ -19,7 +19,9 @@ import hashlib
 import heapq
 import itertools
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
 from typing import Any
 
@@ -60,15 +62,20 @@ def plan(desired: State, live: State, options: PlanOptions | None = None) -> Pla
     kinds = _kinds(options)
     order = kind_order(_planned_kinds(desired, options, kinds), kinds)
     forward: list[Change] = []
-    removals: list[Change] = []
+    removal_groups: list[list[Change]] = []
     unmanaged: list[Ref] = []
+    notes: list[str] = list(_filter_notes(options, order))
     for key in order:
-        changes, hands_off = _plan_kind(kinds[key], desired.of(key), live.of(key), options)
-        forward += _ordered(kinds[key], [c for c in changes if not c.removes], live, reverse=False)
-        removals += _ordered(kinds[key], [c for c in changes if c.removes], live, reverse=True)
-        unmanaged += hands_off
-    removals.reverse()  # reverse dependency order across kinds too
-    changes = (*forward, *removals)
+        kind = kinds[key]
+        result = _plan_kind(kind, desired.of(key), live.of(key), options)
+        forward += _ordered(kind, [c for c in result.changes if not c.removes], live, reverse=False)
+        removal_groups.append(
+            _ordered(kind, [c for c in result.changes if c.removes], live, reverse=True)
+        )
+        unmanaged += result.unmanaged
+        notes += result.notes
+    # removals run last, kinds in reverse dependency order
+    changes = (*forward, *(c for group in reversed(removal_groups) for c in group))
     return Plan(
         target=options.target,
         changes=changes,
@@ -77,7 +84,7 @@ def plan(desired: State, live: State, options: PlanOptions | None = None) -> Pla
         live_counts={key: len(live.of(key)) for key in order},
         fingerprints={str(c.ref): fingerprint(live.get(c.ref.kind, c.ref.key)) for c in changes},
         manifest_digest=options.manifest_digest or state_digest(desired),
-        notes=_notes(options, order),
+        notes=tuple(notes),
     )
 
 
@@ -201,32 +208,42 @@ def object_refs(kind: Kind, values: Mapping[str, Any]) -> tuple[Ref, ...]:
 # --- one kind ---------------------------------------------------------------------------------
 
 
+@dataclass
+class _KindPlan:
+    changes: list[Change] = field(default_factory=list)
+    unmanaged: list[Ref] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
 def _plan_kind(
     kind: Kind,
     desired: Mapping[str, Resource],
     live: Mapping[str, Resource],
     options: PlanOptions,
-) -> tuple[list[Change], list[Ref]]:
+) -> _KindPlan:
     full = options.ownership.get(kind.key, kind.ownership) == "full"
-    changes: list[Change] = []
-    unmanaged: list[Ref] = []
+    out = _KindPlan()
     for key in sorted({*desired, *live}):
         declared, current = desired.get(key), live.get(key)
         if declared is not None:
             change = _plan_declared(kind, declared, current, options)
-        elif full:
+            if current is not None and declared.ensure == "present":
+                out.notes += _fixed_field_notes(kind, declared, current)
+        elif full and not kind.read_only:
             change = _removal(kind, current, note=f"not declared and {kind.key} ownership is full")
         else:
             change = None
-            unmanaged.append(current.ref)
+            out.unmanaged.append(current.ref)
         if change is not None:
-            changes.append(change)
-    return changes, unmanaged
+            out.changes.append(change)
+    return out
 
 
 def _plan_declared(
     kind: Kind, declared: Resource, current: Resource | None, options: PlanOptions
 ) -> Change | None:
+    if kind.read_only:
+        return _missing_read_only(kind, declared) if current is None else None
     if kind.api == "manual":
         return _plan_manual(kind, declared, current, options)
     if declared.ensure == "absent":
@@ -235,6 +252,21 @@ def _plan_declared(
         return _change("create", kind, declared, None, _create_fields(kind, declared.values))
     fields = diff_fields(kind, declared.values, current.values)
     return _change("update", kind, declared, current, fields) if fields else None
+
+
+def _missing_read_only(kind: Kind, declared: Resource) -> Change | None:
+    """The tool only checks that read-only objects (entities) exist; an admin creates them."""
+    if declared.ensure == "absent":
+        return None
+    return Change(
+        action="manual",
+        ref=declared.ref,
+        api=kind.api,
+        desired=dict(declared.values),
+        source=declared.source,
+        manual_steps=(f"Create {kind.title} '{declared.key}' in the Intacct UI",),
+        note=f"{kind.title} objects are never created through the API by this tool",
+    )
 
 
 def _change(
@@ -256,7 +288,6 @@ def _change(
         source=declared.source,
         depends_on=object_refs(kind, values),
         irreversible=_irreversible(kind, action, fields),
-        note=_immutable_note(kind, fields) if action == "update" else "",
         **extra,
     )
 
@@ -323,7 +354,7 @@ def _plan_manual(
         live_meta=dict(current.meta) if current else {},
         source=declared.source,
         depends_on=object_refs(kind, declared.values),
-        manual_steps=_ui_steps(kind, declared.key, verb),
+        manual_steps=_ui_steps(kind, declared.key, verb, declared.values),
         attested=attested,
         note=note,
     )
@@ -342,9 +373,28 @@ def _attestation(kind: Kind, declared: Resource, options: PlanOptions) -> tuple[
     )
 
 
-def _ui_steps(kind: Kind, key: str, verb: str) -> tuple[str, ...]:
-    steps = tuple(step.replace("{key}", key) for step in kind.ui_steps)
+def _ui_steps(
+    kind: Kind, key: str, verb: str, values: Mapping[str, Any] | None = None
+) -> tuple[str, ...]:
+    """The kind's UI navigation with {key}, {field} and {x_name} placeholders filled in."""
+    context = {"key": key, **{name: _shown(v) for name, v in (values or {}).items()}}
+    for name, table in kind.extra.items():  # e.g. module_names -> {module_name}
+        if name.endswith("_names") and isinstance(table, Mapping):
+            context[name[:-1]] = str(table.get(key, key))
+    steps = tuple(_PLACEHOLDER.sub(lambda m: context.get(m[1], _UNSET), s) for s in kind.ui_steps)
     return (f"{verb} {kind.title} '{key}'", *steps)
+
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_UNSET = "(not declared: leave as is)"
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
 
 
 # --- field diffs ------------------------------------------------------------------------------
@@ -358,12 +408,32 @@ def diff_fields(
     changes = []
     for name in _field_names(kind, desired):
         spec = specs.get(name)
-        if spec is not None and spec.write_only:
+        if spec is not None and (spec.write_only or _fixed(spec)):
             continue
         before, after = live.get(name), desired[name]
         if not _same(spec, before, after):
             changes.append(_field_change(spec, name, before, after))
     return tuple(changes)
+
+
+def _fixed(spec: Field) -> bool:
+    """Set at create only: a later difference cannot be applied by an update."""
+    return spec.immutable or spec.create_only
+
+
+def _fixed_field_notes(kind: Kind, declared: Resource, current: Resource) -> list[str]:
+    """Drift in create-only fields is shown, not planned (an update cannot change it)."""
+    notes = []
+    for spec in kind.fields:
+        if not _fixed(spec) or spec.write_only or spec.name not in declared.values:
+            continue
+        before, after = current.values.get(spec.name), declared.values[spec.name]
+        if not _same(spec, before, after):
+            notes.append(
+                f"{declared.ref}: {spec.name} is {before!r} in Intacct but declared {after!r}; it "
+                "can only be set at create (remove the object and declare it again to change it)"
+            )
+    return notes
 
 
 def _create_fields(kind: Kind, desired: Mapping[str, Any]) -> tuple[FieldChange, ...]:
@@ -380,8 +450,9 @@ def _field_specs(kind: Kind) -> dict[str, Field]:
 
 def _field_names(kind: Kind, values: Mapping[str, Any]) -> list[str]:
     """Declared field names in the kind's field order, unknown ones after, by name."""
-    known = [f.name for f in kind.fields if f.name in values]
-    return known + sorted(n for n in values if n not in known and n not in _NOT_FIELDS)
+    skip = {*_NOT_FIELDS, *kind.extra.get("manifest_only_fields", ())}
+    known = [f.name for f in kind.fields if f.name in values and f.name not in skip]
+    return known + sorted(n for n in values if n not in known and n not in skip)
 
 
 def _same(spec: Field | None, before: Any, after: Any) -> bool:
@@ -453,18 +524,7 @@ def _lowered(before: Any, after: Any) -> bool:
         return False
 
 
-def _immutable_note(kind: Kind, fields: Sequence[FieldChange]) -> str:
-    specs = _field_specs(kind)
-    fixed = [fc.name for fc in fields if fc.name in specs and specs[fc.name].immutable]
-    if not fixed:
-        return ""
-    return (
-        f"{', '.join(fixed)} can only be set at create: the API will refuse this update; "
-        "remove the object (ensure: absent) and declare it again to change it"
-    )
-
-
-def _notes(options: PlanOptions, order: Sequence[str]) -> tuple[str, ...]:
+def _filter_notes(options: PlanOptions, order: Sequence[str]) -> tuple[str, ...]:
     if not options.only_kinds:
         return ()
     return (

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from engine.builders import KINDS, empty, res, state
 from intacct_reconcile.attestations import value_digest
+from intacct_reconcile.kinds.base import Field, Kind
 from intacct_reconcile.planner import PlanningError, plan
 from intacct_reconcile.types import Attestation, PlanOptions, Ref, Span
 
@@ -285,3 +288,89 @@ def test_manifest_digest_changes_with_declared_values():
     b = make(state(res("gl_accounts", "1", 1, title="b")), empty()).manifest_digest
     assert a != b
     assert make(empty(), empty(), manifest_digest="given").manifest_digest == "given"
+
+
+def test_create_only_drift_is_a_note_not_a_change():
+    kinds = {
+        **KINDS,
+        "contacts": Kind(
+            key="contacts",
+            title="contact",
+            api="xml",
+            object="CONTACT",
+            identity=Field("name"),
+            fields=(Field("email", create_only=True), Field("phone")),
+        ),
+    }
+    desired = state(res("contacts", "c", 1, email="new@x.example", phone="1"))
+    live = state(res("contacts", "c", email="old@x.example", phone="1"))
+    p = plan(desired, live, PlanOptions(kinds=kinds))
+    assert p.changes == ()
+    assert "contacts/c: email" in p.notes[0] and "only be set at create" in p.notes[0]
+
+
+def test_read_only_kind_is_checked_never_written():
+    kinds = {
+        **KINDS,
+        "entities": Kind(
+            key="entities",
+            title="entity",
+            api="rest",
+            object="company-config/entity",
+            identity=Field("id"),
+            fields=(Field("name"),),
+            read_only=True,
+        ),
+    }
+    desired = state(res("entities", "US", 1, name="United States"), res("entities", "UK", 2))
+    live = state(res("entities", "UK", name="Britain"), res("entities", "FR", name="France"))
+    p = plan(desired, live, PlanOptions(kinds=kinds, ownership={"entities": "full"}))
+    assert actions(p) == [("manual", "entities/US")]
+    assert "Create entity 'US'" in p.changes[0].manual_steps[0]
+    assert p.unmanaged == (Ref("entities", "FR"),)
+
+
+def test_ui_step_placeholders_are_filled_from_declared_values():
+    kinds = {
+        **KINDS,
+        "sender_ids": replace(
+            KINDS["sender_ids"],
+            ui_steps=("Sender ID: {key}; Description: {description}; Status: {status}",),
+        ),
+    }
+    desired = state(res("sender_ids", "pleo", 1, description="Pleo", enabled=True))
+    (change,) = plan(desired, empty(), PlanOptions(kinds=kinds)).changes
+    assert change.manual_steps[1] == (
+        "Sender ID: pleo; Description: Pleo; Status: (not declared: leave as is)"
+    )
+
+
+def test_removals_within_a_kind_run_in_reverse_reference_order():
+    live = state(
+        res("employees", "E1", name="a"), res("employees", "E2", name="b", supervisor="E1")
+    )
+    desired = state(
+        res("employees", "E1", 1, ensure="absent"), res("employees", "E2", 2, ensure="absent")
+    )
+    assert actions(make(desired, live)) == [("delete", "employees/E2"), ("delete", "employees/E1")]
+
+
+def test_real_registry_plans_a_blueprint_shaped_state():
+    # the default kinds are the registry: roles -> users -> accounts in dependency order
+    perms = {"company": {"departments": ("list", "view")}}
+    desired = state(
+        res("gl_accounts", "2110", 9, title="Spend Center", status="active"),
+        res("web_services_users", "xml_spend", 5, user_name="Spend", roles=("Spend",)),
+        res("roles", "Spend", 1, description="Spend", permissions=perms),
+        res("sender_ids", "spendcenter", 12, description="BILL", status="active"),
+    )
+    p = plan(desired, empty(), PlanOptions(target="sandbox"))
+    assert actions(p) == [
+        ("manual", "sender_ids/spendcenter"),
+        ("create", "roles/Spend"),
+        ("create", "web_services_users/xml_spend"),
+        ("create", "gl_accounts/2110"),
+    ]
+    assert "spendcenter" in " ".join(p.changes[0].manual_steps)
+    (access,) = p.access_changes
+    assert (access.user.key, access.added) == ("xml_spend", ("list", "view"))
