@@ -1,0 +1,76 @@
+"""The sandbox as one WSGI application.
+
+    app = make_app(":memory:")                    # or a SQLite file path; seeds the starter company
+    httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://sandbox")
+
+Routes: POST /ia/xml/xmlgw.phtml -> xml_gateway.handle(app, environ); anything under
+/ia/api/v1/ -> sandbox.rest_api.handle(app, environ) (imported lazily). Both handlers return
+(status line, headers, body bytes). Other paths answer 404.
+
+`app.clock` (seconds since the epoch) drives session expiry; tests may replace it.
+`app.pipeline` is the WSGI callable actually served: middleware (latency, concurrency limit,
+faults, request log) wraps it in make_app.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from intacct_reconcile.sandbox.company import seed_starter_company
+from intacct_reconcile.sandbox.options import SandboxOptions
+from intacct_reconcile.sandbox.store import Store
+
+XML_PATH = "/ia/xml/xmlgw.phtml"
+REST_PREFIX = "/ia/api/v1/"
+Response = tuple[str, list[tuple[str, str]], bytes]
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+class SandboxApp:
+    """One sandbox company behind the XML gateway and the REST API."""
+
+    def __init__(self, store: Store, options: SandboxOptions | None = None):
+        self.store = store
+        self.options = options or SandboxOptions()
+        self.clock: Callable[[], float] = time.time
+        self.pipeline: WSGIApp = self.dispatch
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        return self.pipeline(environ, start_response)
+
+    def dispatch(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        status, headers, body = self.route(environ)
+        start_response(status, [*headers, ("Content-Length", str(len(body)))])
+        return [body]
+
+    def route(self, environ: dict[str, Any]) -> Response:
+        path = environ.get("PATH_INFO", "") or "/"
+        if path == XML_PATH:
+            from intacct_reconcile.sandbox import xml_gateway
+
+            return xml_gateway.handle(self, environ)
+        if path.startswith(REST_PREFIX):
+            try:
+                from intacct_reconcile.sandbox import rest_api
+            except ImportError:
+                return _json_404(path)
+            return rest_api.handle(self, environ)
+        return _json_404(path)
+
+
+def _json_404(path: str) -> Response:
+    body = json.dumps({"error": "not found", "path": path}).encode()
+    return "404 Not Found", [("Content-Type", "application/json")], body
+
+
+def make_app(db: str = ":memory:", options: SandboxOptions | None = None) -> SandboxApp:
+    store = Store.open(db)
+    seed_starter_company(store)
+    app = SandboxApp(store, options)
+    # realism middleware (latency, concurrency limit, faults, request log) wraps here:
+    #     app.pipeline = realism.wrap(app.pipeline, app)
+    return app

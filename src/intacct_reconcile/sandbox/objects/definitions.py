@@ -1,0 +1,398 @@
+"""Every object the sandbox company knows, in XML terms (reference §3).
+
+Field lists follow the reference; `xml_verbs` says which generic XML functions may write the
+object (an empty set = read-only in XML). Writes through `objects.create(..., via="rest")` (or
+"legacy"/"seed") are allowed on every object: that is how REST and the legacy functions reach
+objects the generic XML API cannot write.
+"""
+
+from __future__ import annotations
+
+from intacct_reconcile.sandbox.objects import checks
+from intacct_reconcile.sandbox.objects.model import Field, ObjectDef
+
+STATUS = Field("STATUS", enum=("active", "inactive"), default="active")
+READ_ONLY: frozenset[str] = frozenset()
+CONTACT = (
+    Field("CONTACTNAME"),
+    Field("PRINTAS"),
+    Field("COMPANYNAME"),
+    Field("FIRSTNAME"),
+    Field("LASTNAME"),
+    Field("EMAIL1"),
+    Field("PHONE1"),
+)
+
+# USERTYPE write value -> query code (reference §3.1 lists both, not the pairing).
+# assumption: pairing by initials where they match; H has no write value here.
+USERTYPE_CODES = {
+    "B": "business user",
+    "E": "employee user",
+    "R": "view only user",
+    "D": "dashboard user",
+    "P": "project manager user",
+    "C": "construction manager user",
+    "T": "platform user",
+    "W": "warehouse user",
+    "A": "payment approver",
+    "S": "CRM user",
+}
+# assumption: readByQuery also accepts the legacy status codes T/F for active/inactive
+STATUS_CODES = {"T": "active", "F": "inactive"}
+
+GLACCOUNT = ObjectDef(
+    name="GLACCOUNT",
+    label="GL Account",
+    key=("ACCOUNTNO",),
+    fields=(
+        Field("ACCOUNTNO", required=True, label="Account number"),
+        Field("TITLE", required=True),
+        Field("ACCOUNTTYPE", enum=("balancesheet", "incomestatement"), default="balancesheet"),
+        Field("NORMALBALANCE", enum=("debit", "credit"), default="debit"),
+        Field(
+            "CLOSINGTYPE",
+            enum=("non-closing account", "closing account"),
+            default="non-closing account",
+        ),
+        Field("CLOSINGACCOUNTNO", ref="GLACCOUNT"),
+        Field("CATEGORY"),
+        Field(
+            "ALTERNATIVEACCOUNT",
+            enum=("None", "Payables account", "Receivables account"),
+            default="None",
+        ),
+        STATUS,
+        *(
+            Field(f"REQUIRE{dim}", type="boolean", default="false")
+            for dim in (
+                "DEPT", "LOC", "PROJECT", "TASK", "CUSTOMER", "VENDOR",
+                "EMPLOYEE", "ITEM", "CLASS", "CONTRACT", "WAREHOUSE",
+            )
+        ),
+        # assumption: writable in generic create/update (the reference only confirms the
+        # legacy create_glaccount element); it is "Disallow direct posting".
+        Field("SUBLEDGERCONTROLON", type="boolean", default="false"),
+        Field("TAXABLE", type="boolean", default="false"),
+        Field("TAXCODE"),
+        Field("MRCCODE"),
+        Field("ENABLE_GLMATCHING", type="boolean", default="false"),
+    ),
+    check=checks.gl_account,
+    filter_values={"STATUS": STATUS_CODES},
+)
+
+EEACCOUNTLABEL = ObjectDef(
+    name="EEACCOUNTLABEL",
+    label="Expense Type",
+    key=("ACCOUNTLABEL",),
+    fields=(
+        Field("ACCOUNTLABEL", required=True),
+        Field("DESCRIPTION", required=True),
+        Field("GLACCOUNTNO", required=True, ref="GLACCOUNT"),
+        Field("GLACCOUNTTITLE", readonly=True),
+        Field("OFFSETGLACCOUNTNO", ref="GLACCOUNT"),
+        Field("ITEMID"),
+        STATUS,
+    ),
+    check=checks.expense_type,
+    filter_values={"STATUS": STATUS_CODES},
+)
+
+LOCATIONENTITY = ObjectDef(
+    name="LOCATIONENTITY",
+    label="Entity",
+    key=("LOCATIONID",),
+    fields=(
+        Field("LOCATIONID", required=True),
+        Field("NAME", required=True),
+        Field("REPORTPRINTAS"),
+        Field("SUPERVISORID"),
+        Field("FIRSTMONTH", type="integer"),
+        Field("FIRSTMONTHTAX", type="integer"),
+        Field("WEEKSTART", type="integer"),
+        Field("FEDERALID"),
+        Field("STARTDATE", type="date"),
+        Field("ENDDATE", type="date"),
+        Field("CURRENCY"),
+        Field("TAXID"),
+        Field("OPCOUNTRY"),
+        STATUS,
+    ),
+    xml_verbs=READ_ONLY,
+    filter_values={"STATUS": STATUS_CODES},
+)
+
+LOCATION = ObjectDef(
+    name="LOCATION",
+    label="Location",
+    key=("LOCATIONID",),
+    fields=(
+        Field("LOCATIONID", required=True),
+        Field("NAME", required=True),
+        Field("PARENTID", ref="LOCATION"),
+        Field("SUPERVISORID"),
+        Field("CONTACTINFO", type="group", children=(Field("CONTACTNAME"),)),
+        Field("SHIPTO", type="group", children=(Field("CONTACTNAME"),)),
+        Field("STARTDATE", type="date"),
+        Field("ENDDATE", type="date"),
+        Field("CUSTTITLE"),
+        STATUS,
+    ),
+    dimension=True,
+    filter_values={"STATUS": STATUS_CODES},
+)
+
+DEPARTMENT = ObjectDef(
+    name="DEPARTMENT",
+    label="Department",
+    key=("DEPARTMENTID",),
+    fields=(
+        Field("DEPARTMENTID", required=True),
+        Field("TITLE", required=True),
+        Field("PARENTID", ref="DEPARTMENT"),
+        Field("SUPERVISORID"),
+        Field("CUSTTITLE"),
+        STATUS,
+    ),
+    dimension=True,
+    filter_values={"STATUS": STATUS_CODES},
+)
+
+VENDOR = ObjectDef(
+    name="VENDOR",
+    label="Vendor",
+    key=("VENDORID",),
+    fields=(
+        Field("VENDORID", required=True),
+        Field("NAME", required=True),
+        Field("DISPLAYCONTACT", type="group", children=CONTACT),
+        Field("VENDTYPE"),
+        Field("TERMNAME"),
+        Field("CREDITLIMIT"),
+        STATUS,
+    ),
+    dimension=True,
+    filter_values={"STATUS": STATUS_CODES},
+)
+
+EMPLOYEE = ObjectDef(
+    name="EMPLOYEE",
+    label="Employee",
+    key=("EMPLOYEEID",),
+    fields=(
+        Field("EMPLOYEEID", required=True),
+        # assumption: contacts are not modelled, so PERSONALINFO/CONTACTNAME (or a first and
+        # last name) is accepted without an existing CONTACT record.
+        Field("PERSONALINFO", type="group", required=True, children=CONTACT),
+        Field("STARTDATE", type="date"),
+        Field("TITLE"),
+        Field("EMPLOYEETYPE"),
+        STATUS,
+        Field("SUPERVISORID", ref="EMPLOYEE"),
+        Field("DEPARTMENTID", ref="DEPARTMENT"),
+        Field("LOCATIONID", ref="LOCATION"),
+        Field("CLASSID"),
+        Field("CURRENCY"),
+        Field("ENDDATE", type="date"),
+        Field(
+            "TERMINATIONTYPE",
+            enum=("voluntary", "involuntary", "deceased", "disability", "retired"),
+        ),
+    ),
+    check=checks.employee,
+    dimension=True,
+    filter_values={"STATUS": STATUS_CODES},
+)
+
+USERINFO = ObjectDef(
+    name="USERINFO",
+    label="User",
+    key=("LOGINID",),
+    fields=(
+        Field("LOGINID", required=True, label="Login ID"),
+        Field("CONTACTINFO", type="group", required=True, children=CONTACT),
+        Field("DESCRIPTION"),
+        Field("USERTYPE", enum=tuple(USERTYPE_CODES.values()), default="business user"),
+        # assumption: ADMIN is writable with the values it reads as (Full / Off)
+        Field("ADMIN", enum=("Full", "Off"), default="Off"),
+        Field("STATUS", enum=("active", "inactive", "lockedout"), default="active"),
+        Field("LOGINDISABLED", type="boolean", default="false"),
+        Field("SSO_ENABLED", type="boolean", default="false"),
+        Field("SSO_FEDERATED_ID"),
+        Field("USERLOCATIONS", type="list", item="LOCATIONID"),
+        Field("USERDEPARTMENTS", type="list", item="DEPARTMENTID"),
+        Field("USERTERRITORIES", type="list", item="TERRITORYID"),
+    ),
+    check=checks.user,
+    cascade=(("USERROLES", "USERID"),),
+    filter_values={"USERTYPE": USERTYPE_CODES, "STATUS": STATUS_CODES},
+)
+
+ROLES = ObjectDef(
+    name="ROLES",
+    label="Role",
+    key=("NAME",),
+    fields=(
+        Field("NAME", required=True),
+        Field("DESCRIPTION"),
+        # assumption: XML names of the REST roleType / applyTo fields
+        Field(
+            "ROLETYPE",
+            enum=("enterprise", "eConsole", "multiEntityDistributed", "multiEntityShared"),
+            default="enterprise",
+        ),
+        Field("APPLYTO", enum=("loginAndSlideIn", "loginOnly", "slideInOnly"),
+              default="loginAndSlideIn"),
+    ),
+    xml_verbs=READ_ONLY,
+    cascade=(("USERROLES", "ROLENAME"), ("ROLEPOLICYASSIGNMENT", "ROLENAME")),
+)
+
+ROLEPOLICYASSIGNMENT = ObjectDef(
+    name="ROLEPOLICYASSIGNMENT",
+    label="Role Policy Assignment",
+    key=("ROLENAME", "APPLICATIONNAME", "POLICYNAME"),
+    fields=(
+        Field("ROLENAME", required=True, ref="ROLES"),
+        Field("APPLICATIONNAME", required=True),  # catalogue module, canonicalised
+        Field("MODULE", readonly=True),  # catalogue module id, filled in
+        Field("POLICYNAME", required=True),
+        Field("RIGHTS", required=True),  # pipe-delimited UI labels: List|View|Add
+    ),
+    xml_verbs=READ_ONLY,
+    aliases={"ROLES.NAME": "ROLENAME"},
+    check=checks.role_policy,
+)
+
+USERROLES = ObjectDef(
+    name="USERROLES",
+    label="User Role",
+    key=("USERID", "ROLENAME"),
+    fields=(
+        Field("USERID", required=True, ref="USERINFO"),
+        Field("ROLENAME", required=True, ref="ROLES"),
+    ),
+    # assumption: delete is allowed (the reference says it is undocumented) so a role can be
+    # taken away from a user by RECORDNO.
+    xml_verbs=frozenset({"create", "delete"}),
+)
+
+# ROLEUSERS is computed in Intacct (incl. group membership); here it mirrors USERROLES and is
+# maintained by objects.create/delete of USERROLES.
+ROLEUSERS = ObjectDef(
+    name="ROLEUSERS",
+    label="Role User",
+    key=("USERLOGINID", "ROLENAME"),
+    fields=(Field("USERLOGINID", required=True), Field("ROLENAME", required=True)),
+    xml_verbs=READ_ONLY,
+)
+
+GLJOURNAL = ObjectDef(
+    name="GLJOURNAL",
+    label="Journal",
+    key=("SYMBOL",),
+    fields=(Field("SYMBOL", required=True), Field("TITLE", required=True), STATUS),
+    # assumption: only the legacy create_journal/update_journal/delete_journal write journals
+    xml_verbs=READ_ONLY,
+    filter_values={"STATUS": STATUS_CODES},
+)
+
+CREDITCARD = ObjectDef(
+    name="CREDITCARD",
+    label="Charge Card Account",
+    key=("CARDID",),
+    fields=(
+        Field("CARDID", required=True),
+        Field("DESCRIPTION"),
+        # assumption: XML spellings of the REST cardType values
+        Field("CARDTYPE", enum=("Visa", "MasterCard", "Discover", "American Express",
+                                "Diners Club", "Other Charge Card")),
+        Field("EXP_MONTH", type="integer"),  # 1..12 (assumption: numeric, not month names)
+        Field("EXP_YEAR", type="integer"),
+        Field("COMMCARD", type="boolean", default="false"),
+        STATUS,
+        Field("VENDORID", required=True, ref="VENDOR"),
+        Field("DEPT", ref="DEPARTMENT"),
+        Field("LOCATION", ref="LOCATION"),
+        Field("LIABILITYTYPE", enum=("Credit", "Debit"), default="Credit"),
+        Field("OUTSOURCECARD", type="boolean", default="false"),
+        # assumption: XML name of the offset GL account (unconfirmed in the reference)
+        Field("OFFSETGLACCOUNTNO", ref="GLACCOUNT"),
+        Field("CURRENCY"),
+    ),
+    xml_verbs=READ_ONLY,
+    check=checks.credit_card,
+    filter_values={"STATUS": STATUS_CODES},
+)
+
+CHECKINGACCOUNT = ObjectDef(
+    name="CHECKINGACCOUNT",
+    label="Checking Account",
+    key=("BANKACCOUNTID",),
+    fields=(
+        Field("BANKACCOUNTID", required=True),
+        Field("BANKACCOUNTNO"),
+        Field("GLACCOUNTNO", required=True, ref="GLACCOUNT"),
+        Field("BANKNAME"),
+        Field("ROUTINGNO"),
+        Field("BRANCHID"),
+        Field("BANKACCOUNTTYPE"),
+        Field("DEPARTMENTID", ref="DEPARTMENT"),
+        Field("LOCATIONID", ref="LOCATION"),
+        STATUS,
+        Field("ACHBANKID"),
+        Field("COMPANYNAME"),
+        Field("CURRENCY"),
+    ),
+    xml_verbs=READ_ONLY,
+    filter_values={"STATUS": STATUS_CODES},
+)
+
+# assumption: document sequences as XML object SEQUENCE (unconfirmed, reference §3.4); fields
+# mirror REST company-config/document-sequence. Read-only in XML, written by REST.
+SEQUENCE = ObjectDef(
+    name="SEQUENCE",
+    label="Document Sequence",
+    key=("SEQUENCEID",),
+    fields=(
+        Field("SEQUENCEID", required=True),
+        Field("PRINTTITLE"),
+        Field("TYPE", enum=("numeric", "alpha"), default="numeric"),
+        Field("FIXEDLENGTH", type="integer"),
+        Field("FIXEDPREFIX"),
+        Field("PREFIXSEPARATOR"),
+        Field("FIXEDSUFFIX"),
+        Field("SUFFIXSEPARATOR"),
+        Field("STARTINGNUMBER", type="integer", default="1"),
+        Field("ENDINGNUMBER", type="integer"),
+        Field("NEXTNUMBER", type="integer", default="1"),
+        STATUS,
+    ),
+    xml_verbs=READ_ONLY,
+    check=checks.sequence,
+)
+
+PTAPPLICATION = ObjectDef(
+    name="PTAPPLICATION",
+    label="Application",
+    key=("NAME",),
+    fields=(
+        Field("NAME", required=True),
+        Field("DESCRIPTION"),
+        Field("VERSION"),
+        # assumption: DIGEST (sha256 of the installed definition) so installs can be compared
+        Field("DIGEST", readonly=True),
+        Field("APPXML"),
+        STATUS,
+    ),
+    xml_verbs=READ_ONLY,  # written by installApp only
+)
+
+OBJECTS: dict[str, ObjectDef] = {
+    o.name: o
+    for o in (
+        GLACCOUNT, EEACCOUNTLABEL, LOCATIONENTITY, LOCATION, DEPARTMENT, VENDOR, EMPLOYEE,
+        USERINFO, ROLES, ROLEPOLICYASSIGNMENT, USERROLES, ROLEUSERS, GLJOURNAL, CREDITCARD,
+        CHECKINGACCOUNT, SEQUENCE, PTAPPLICATION,
+    )
+}

@@ -1,0 +1,159 @@
+"""Filter expressions over one object's records, compiled to SQL over the `records` table.
+
+    Cmp("equalto", "STATUS", ("active",))          one field, operator, operand values
+    And((a, b)), Or((a, b)), Not(a)                 nesting
+    compile_where(obj, expr, case_insensitive) -> (sql, params)
+
+Operators are the `query` ones (reference §2): equalto, notequalto, lessthan,
+lessthanorequalto, greaterthan, greaterthanorequalto, between, in, notin, like, notlike,
+isnull, isnotnull. readByQuery's SQL-like strings parse into the same tree (xml_query_string).
+Values are compared as text, numerically for integer fields and RECORDNO, case-sensitively
+unless `case_insensitive` (the `caseinsensitive` query option).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from intacct_reconcile.sandbox.objects.errors import ILLEGAL, SandboxError
+from intacct_reconcile.sandbox.objects.model import ObjectDef
+
+
+@dataclass(frozen=True)
+class Cmp:
+    op: str
+    field: str
+    values: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class And:
+    parts: tuple[Filter, ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    parts: tuple[Filter, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    part: Filter
+
+
+Filter = Cmp | And | Or | Not
+
+_BINARY = {
+    "equalto": "=",
+    "notequalto": "IS NOT",  # missing values count as "not equal"
+    "lessthan": "<",
+    "lessthanorequalto": "<=",
+    "greaterthan": ">",
+    "greaterthanorequalto": ">=",
+    "like": "LIKE",
+    "notlike": "NOT LIKE",
+}
+OPERATORS = frozenset({*_BINARY, "between", "in", "notin", "isnull", "isnotnull"})
+NUMERIC_TYPES = frozenset({"integer"})
+
+
+def bad_field(obj: ObjectDef, name: str) -> SandboxError:
+    # assumption: wording and number for an unknown field in select/filter/orderby
+    return SandboxError([(ILLEGAL, f"Invalid field {name} for object {obj.name}", "",
+                          "Use a field listed by inspect or lookup.")])
+
+
+def field_sql(obj: ObjectDef, name: str) -> tuple[str, bool]:
+    """SQL expression for a field (dotted paths reach into groups) and whether it is numeric."""
+    upper = name.upper()
+    if upper == "RECORDNO":
+        return "recordno", True
+    stored = obj.aliases.get(upper, upper)
+    parts = stored.split(".")
+    top = obj.field(parts[0])
+    if top is None and stored not in ("WHENCREATED", "WHENMODIFIED"):
+        raise bad_field(obj, name)
+    if top is not None and len(parts) > 1 and not any(c.name == parts[1] for c in top.children):
+        raise bad_field(obj, name)
+    path = "$." + ".".join(f'"{p}"' for p in parts)
+    expr = f"json_extract(data, '{path}')"
+    numeric = top is not None and top.type in NUMERIC_TYPES and len(parts) == 1
+    return (f"CAST({expr} AS INTEGER)" if numeric else expr), numeric
+
+
+def _operand(value: str, numeric: bool, lower: bool) -> tuple[str, Any]:
+    if numeric:
+        try:
+            return "?", int(value)
+        except ValueError:
+            return "?", value
+    return ("LOWER(?)" if lower else "?"), value
+
+
+def compile_where(obj: ObjectDef, expr: Filter, case_insensitive: bool = False
+                  ) -> tuple[str, list[Any]]:
+    params: list[Any] = []
+    sql = _compile(obj, expr, case_insensitive, params)
+    return sql, params
+
+
+def _compile(obj: ObjectDef, expr: Filter, ci: bool, params: list[Any]) -> str:
+    if isinstance(expr, And | Or):
+        joiner = " AND " if isinstance(expr, And) else " OR "
+        return "(" + joiner.join(_compile(obj, p, ci, params) for p in expr.parts) + ")"
+    if isinstance(expr, Not):
+        return f"(NOT {_compile(obj, expr.part, ci, params)})"
+    column, numeric = field_sql(obj, expr.field)
+    lower = ci and not numeric
+    if lower:
+        column = f"LOWER({column})"
+    values = _translate(obj, expr.field, expr.values)
+    if expr.op == "isnull":
+        return f"({column} IS NULL OR {column} = '')"
+    if expr.op == "isnotnull":
+        return f"({column} IS NOT NULL AND {column} != '')"
+    if expr.op in ("in", "notin"):
+        marks = []
+        for value in values:
+            mark, param = _operand(value, numeric, lower)
+            marks.append(mark)
+            params.append(param)
+        negate = "NOT " if expr.op == "notin" else ""
+        found = f"{column} {negate}IN ({', '.join(marks)})"
+        return f"({found} OR {column} IS NULL)" if negate else found
+    if expr.op == "between":
+        low, low_p = _operand(values[0], numeric, lower)
+        high, high_p = _operand(values[1], numeric, lower)
+        params.extend((low_p, high_p))
+        return f"({column} BETWEEN {low} AND {high})"
+    mark, param = _operand(values[0], numeric, lower)
+    params.append(param)
+    if expr.op == "notlike":
+        return f"({column} NOT LIKE {mark} OR {column} IS NULL)"
+    return f"{column} {_BINARY[expr.op]} {mark}"
+
+
+def _translate(obj: ObjectDef, field: str, values: Sequence[str]) -> tuple[str, ...]:
+    codes = obj.filter_values.get(field.upper())
+    if not codes:
+        return tuple(values)
+    return tuple(codes.get(v, v) for v in values)
+
+
+def check_arity(expr: Filter) -> None:
+    """Operand counts per operator (between 2, in/notin 1..1000, isnull 0, others 1)."""
+    if isinstance(expr, And | Or):
+        for part in expr.parts:
+            check_arity(part)
+        return
+    if isinstance(expr, Not):
+        check_arity(expr.part)
+        return
+    wanted = {"between": (2, 2), "in": (1, 1000), "notin": (1, 1000), "isnull": (0, 0),
+              "isnotnull": (0, 0)}.get(expr.op, (1, 1))
+    if not wanted[0] <= len(expr.values) <= wanted[1]:
+        raise SandboxError([(ILLEGAL, f"Invalid filter: {expr.op} on {expr.field} takes "
+                             f"{wanted[0]}..{wanted[1]} values, got {len(expr.values)}", "",
+                             "Correct the filter.")])

@@ -1,0 +1,16 @@
+"""Knobs of one sandbox instance (realism for benchmarks and chaos tests, session length)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SandboxOptions:
+    latency_ms: float = 0  # added to every request
+    concurrency: int = 2  # requests in flight per company before 429 / GW-0010
+    queue_wait_s: float = 2.0  # how long an excess request waits for a slot first
+    fault_rate: float = 0.0  # share of requests failing transiently (5xx, drops, expiry)
+    seed: int | None = None  # makes fault injection reproducible
+    log_path: str | None = None  # JSON-lines request log
+    session_minutes: int = 120  # getAPISession lifetime, reset by every call that uses it

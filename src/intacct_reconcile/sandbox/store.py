@@ -1,0 +1,292 @@
+"""SQLite storage for the sandbox company: records, settings, sessions, replay ids, result sets.
+
+    store = Store.open(":memory:")            # or a file path; the schema is created on open
+    with store.transaction():                 # nests (SAVEPOINT); rolls back on exception
+        recordno = store.insert("GLACCOUNT", "1000", {"ACCOUNTNO": "1000", ...})
+    store.get("GLACCOUNT", recordno)          # -> dict | None (a copy, with "RECORDNO")
+
+Records are dicts of XML field name -> value (str, nested dict for groups such as CONTACTINFO,
+list for repeated elements), kept as JSON, one row per record in table `records` with columns
+(obj, recordno, key, data). `key` is the object's id field (ACCOUNTNO, LOGINID...), unique per
+object. RECORDNO is allocated per object from 1 upward and is never reused.
+
+Thread safety: one sqlite3 connection guarded by a re-entrant lock. `transaction()` holds the
+lock for its whole duration, so a multi-step write is never interleaved with another thread's;
+plain reads take the lock per call. This serialises the sandbox at the store, which is what a
+single small company needs; latency and the concurrency limit are simulated outside the store.
+
+Object rules (required fields, enums, references, read-only objects) live in `objects`, not here:
+the store only keeps what it is given. Company settings (authorized sender ids, IP filters,
+subscriptions, T&E prefs) are JSON values in table `settings`, changed through `company`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+Record = dict[str, Any]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    obj TEXT NOT NULL,
+    recordno INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (obj, recordno)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS records_key ON records (obj, key);
+CREATE TABLE IF NOT EXISTS counters (obj TEXT PRIMARY KEY, last INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sessions (
+    sessionid TEXT PRIMARY KEY,
+    userid TEXT NOT NULL,
+    companyid TEXT NOT NULL,
+    locationid TEXT NOT NULL,
+    expires REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS controlids (
+    companyid TEXT NOT NULL,
+    controlid TEXT NOT NULL,
+    PRIMARY KEY (companyid, controlid)
+);
+CREATE TABLE IF NOT EXISTS resultsets (
+    resultid TEXT PRIMARY KEY,
+    obj TEXT NOT NULL,
+    fields TEXT NOT NULL,
+    recordnos TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    pagesize INTEGER NOT NULL
+);
+"""
+
+
+class Store:
+    """One sandbox company's state in SQLite; see the module docstring."""
+
+    def __init__(self, connection: sqlite3.Connection):
+        self._db = connection
+        self._lock = threading.RLock()
+        self._depth = 0
+        with self._lock:
+            self._db.executescript(_SCHEMA)
+            # query's like/notlike are case-sensitive unless the caseinsensitive option is set
+            self._db.execute("PRAGMA case_sensitive_like = ON")
+
+    @classmethod
+    def open(cls, path: str = ":memory:") -> Store:
+        # one connection shared by all threads (guarded by the lock) keeps ":memory:" shared
+        connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        if path != ":memory:":
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+        return cls(connection)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # -- transactions -------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """All writes inside commit together or not at all; nested blocks are savepoints."""
+        with self._lock:
+            name = f"sp{self._depth}"
+            self._db.execute(f"SAVEPOINT {name}")
+            self._depth += 1
+            try:
+                yield self
+            except BaseException:
+                self._depth -= 1
+                self._db.execute(f"ROLLBACK TO {name}")
+                self._db.execute(f"RELEASE {name}")
+                raise
+            self._depth -= 1
+            self._db.execute(f"RELEASE {name}")
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run one SQL statement under the lock and return all rows (for query compilers)."""
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    # -- records ------------------------------------------------------------------------
+
+    def next_recordno(self, obj: str) -> int:
+        with self._lock:
+            row = self._db.execute(
+                "INSERT INTO counters (obj, last) VALUES (?, 1) "
+                "ON CONFLICT (obj) DO UPDATE SET last = last + 1 RETURNING last",
+                (obj,),
+            ).fetchone()
+            return int(row[0])
+
+    def insert(self, obj: str, key: str, data: Record) -> int:
+        """Store a new record (RECORDNO allocated here) and return its RECORDNO."""
+        with self.transaction():
+            recordno = self.next_recordno(obj)
+            body = {**data, "RECORDNO": str(recordno)}
+            self._db.execute(
+                "INSERT INTO records (obj, recordno, key, data) VALUES (?, ?, ?, ?)",
+                (obj, recordno, key, json.dumps(body)),
+            )
+            return recordno
+
+    def insert_many(self, obj: str, rows: Iterable[tuple[str, Record]]) -> int:
+        """Bulk insert (key, data) pairs in one transaction; returns how many were stored."""
+        with self.transaction():
+            row = self._db.execute("SELECT last FROM counters WHERE obj = ?", (obj,)).fetchone()
+            last = int(row[0]) if row else 0
+            batch = []
+            for key, data in rows:
+                last += 1
+                batch.append((obj, last, key, json.dumps({**data, "RECORDNO": str(last)})))
+            self._db.executemany(
+                "INSERT INTO records (obj, recordno, key, data) VALUES (?, ?, ?, ?)", batch
+            )
+            self._db.execute(
+                "INSERT INTO counters (obj, last) VALUES (?, ?) "
+                "ON CONFLICT (obj) DO UPDATE SET last = excluded.last",
+                (obj, last),
+            )
+            return len(batch)
+
+    def replace(self, obj: str, recordno: int, key: str, data: Record) -> None:
+        with self._lock:
+            body = {**data, "RECORDNO": str(recordno)}
+            self._db.execute(
+                "UPDATE records SET key = ?, data = ? WHERE obj = ? AND recordno = ?",
+                (key, json.dumps(body), obj, recordno),
+            )
+
+    def remove(self, obj: str, recordno: int) -> bool:
+        with self._lock:
+            cursor = self._db.execute(
+                "DELETE FROM records WHERE obj = ? AND recordno = ?", (obj, recordno)
+            )
+            return cursor.rowcount > 0
+
+    def get(self, obj: str, recordno: int) -> Record | None:
+        rows = self.execute(
+            "SELECT data FROM records WHERE obj = ? AND recordno = ?", (obj, recordno)
+        )
+        return json.loads(rows[0][0]) if rows else None
+
+    def get_by_key(self, obj: str, key: str) -> Record | None:
+        rows = self.execute("SELECT data FROM records WHERE obj = ? AND key = ?", (obj, key))
+        return json.loads(rows[0][0]) if rows else None
+
+    def get_many(self, obj: str, recordnos: Sequence[int]) -> list[Record]:
+        """Records for the given RECORDNOs, in the order given (missing ones skipped)."""
+        found: dict[int, Record] = {}
+        for start in range(0, len(recordnos), 500):
+            chunk = list(recordnos[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            for recordno, data in self.execute(
+                f"SELECT recordno, data FROM records WHERE obj = ? AND recordno IN ({marks})",
+                (obj, *chunk),
+            ):
+                found[recordno] = json.loads(data)
+        return [found[n] for n in recordnos if n in found]
+
+    def all(self, obj: str) -> list[Record]:
+        rows = self.execute("SELECT data FROM records WHERE obj = ? ORDER BY recordno", (obj,))
+        return [json.loads(data) for (data,) in rows]
+
+    def count(self, obj: str) -> int:
+        return int(self.execute("SELECT COUNT(*) FROM records WHERE obj = ?", (obj,))[0][0])
+
+    # -- settings -----------------------------------------------------------------------
+
+    def setting(self, name: str, default: Any = None) -> Any:
+        rows = self.execute("SELECT value FROM settings WHERE name = ?", (name,))
+        return json.loads(rows[0][0]) if rows else default
+
+    def set_setting(self, name: str, value: Any) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO settings (name, value) VALUES (?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                (name, json.dumps(value)),
+            )
+
+    # -- sessions -----------------------------------------------------------------------
+
+    def add_session(
+        self, sessionid: str, userid: str, companyid: str, locationid: str, expires: float
+    ) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO sessions VALUES (?, ?, ?, ?, ?)",
+                (sessionid, userid, companyid, locationid, expires),
+            )
+
+    def session(self, sessionid: str) -> tuple[str, str, str, float] | None:
+        """(userid, companyid, locationid, expires) of a session, expired or not."""
+        rows = self.execute(
+            "SELECT userid, companyid, locationid, expires FROM sessions WHERE sessionid = ?",
+            (sessionid,),
+        )
+        return tuple(rows[0]) if rows else None  # type: ignore[return-value]
+
+    def touch_session(self, sessionid: str, expires: float) -> None:
+        with self._lock:
+            self._db.execute(
+                "UPDATE sessions SET expires = ? WHERE sessionid = ?", (expires, sessionid)
+            )
+
+    def drop_session(self, sessionid: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM sessions WHERE sessionid = ?", (sessionid,))
+
+    # -- replay protection (uniqueid) ---------------------------------------------------
+
+    def controlid_seen(self, companyid: str, controlid: str) -> bool:
+        rows = self.execute(
+            "SELECT 1 FROM controlids WHERE companyid = ? AND controlid = ?",
+            (companyid, controlid),
+        )
+        return bool(rows)
+
+    def record_controlid(self, companyid: str, controlid: str) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT OR IGNORE INTO controlids VALUES (?, ?)", (companyid, controlid)
+            )
+
+    # -- readByQuery result sets --------------------------------------------------------
+
+    def save_resultset(
+        self, resultid: str, obj: str, fields: list[str], recordnos: list[int], pagesize: int
+    ) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO resultsets VALUES (?, ?, ?, ?, 0, ?)",
+                (resultid, obj, json.dumps(fields), json.dumps(recordnos), pagesize),
+            )
+
+    def resultset(self, resultid: str) -> tuple[str, list[str], list[int], int, int] | None:
+        """(obj, fields, recordnos, position, pagesize) of a saved readByQuery result."""
+        rows = self.execute(
+            "SELECT obj, fields, recordnos, position, pagesize FROM resultsets "
+            "WHERE resultid = ?",
+            (resultid,),
+        )
+        if not rows:
+            return None
+        obj, fields, recordnos, position, pagesize = rows[0]
+        return obj, json.loads(fields), json.loads(recordnos), int(position), int(pagesize)
+
+    def advance_resultset(self, resultid: str, position: int) -> None:
+        with self._lock:
+            self._db.execute(
+                "UPDATE resultsets SET position = ? WHERE resultid = ?", (position, resultid)
+            )
+
+    def drop_resultset(self, resultid: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM resultsets WHERE resultid = ?", (resultid,))
