@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.e2e.conftest import (
+from e2e.conftest import (
     ALL_BLUEPRINTS,
     CONFIGS,
     GUIDE_BLUEPRINTS,
@@ -101,8 +101,12 @@ def test_config_has_a_default_sandbox_target_and_a_prod_example(name: str):
     assert config["targets"]["sandbox"]["sandbox"] is True
     prod = config["targets"]["prod"]
     assert prod["company_id"] and not prod.get("sandbox")
-    used = set(re.findall(r"\$\{var\.(\w+)\}", "".join(
-        p.read_text(encoding="utf-8") for p in manifest_files(CONFIGS / name))))
+    used = set(
+        re.findall(
+            r"\$\{var\.(\w+)\}",
+            "".join(p.read_text(encoding="utf-8") for p in manifest_files(CONFIGS / name)),
+        )
+    )
     for target_name, target in config["targets"].items():
         missing = used - set(target.get("vars", {}))
         assert not missing, f"target {target_name} lacks vars {sorted(missing)}"
