@@ -208,6 +208,8 @@ def identity_from_api(kind: Kind, record: Mapping[str, Any]) -> str:
     raw = get_path(record, kind.identity.api)
     if raw is MISSING or raw is None:
         raise ValueError(f"{kind.key} record has no {kind.identity.api}")
+    if kind.identity.type == "enum":
+        return enum_from_api(kind.identity, raw)
     return normalize_identity(kind, str(_ref_id(raw)))
 
 

@@ -1,0 +1,206 @@
+"""Located YAML nodes -> plain data for the schema, kind-aware, with substitution.
+
+String-typed positions (identities, strings, enums, dates, refs) take a plain scalar's
+source text, so `2110`, `"2110"` and `0110` are the strings they look like and `admin: off`
+is "off", not YAML 1.1's False. Spans are kept by path for every key and value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from intacct_reconcile.errors import Problem
+from intacct_reconcile.kinds import REGISTRY
+from intacct_reconcile.kinds.base import Field, Kind
+from intacct_reconcile.manifest.loader import Document, Node
+from intacct_reconcile.manifest.substitute import ENV_ONLY, substitute
+from intacct_reconcile.types import Span
+
+Path = tuple[str | int, ...]
+TEXT_TYPES = {"string", "enum", "date", "month", "cidr"}
+# any key that names a credential: the value may only come from the environment
+SECRET_NAME = re.compile(r"pass(word|wd)?$|secret|token|api_?key|private_?key|credential", re.I)
+
+
+@dataclass
+class Coerced:
+    data: Any
+    spans: dict[Path, Span] = field(default_factory=dict)
+    key_spans: dict[Path, Span] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    failed: set[Path] = field(default_factory=set)  # values already reported (no 2nd message)
+
+    def span(self, path: Path, *, key: bool = False) -> Span | None:
+        """The span at `path`, or of its nearest located ancestor."""
+        table = (self.key_spans, self.spans) if key else (self.spans, self.key_spans)
+        for end in range(len(path), -1, -1):
+            for spans in table:
+                if path[:end] in spans:
+                    return spans[path[:end]]
+        return None
+
+
+class _Coercer:
+    def __init__(self, vars: Mapping[str, str], env: Mapping[str, str]):
+        self.vars, self.env = vars, env
+        self.out = Coerced(None)
+
+    # ------------------------------------------------------------ generic
+
+    def generic(self, node: Node, path: Path) -> Any:
+        self.out.spans[path] = node.span
+        if node.is_map:
+            result = {}
+            for key, child, key_span in node.items():
+                self.out.key_spans[(*path, key)] = key_span
+                self.check_secret(key, child, (*path, key))
+                result[key] = self.generic(child, (*path, key))
+            return result
+        if node.is_seq:
+            return [self.generic(child, (*path, i)) for i, child in enumerate(node.value)]
+        value = node.value
+        if isinstance(value, str):
+            return self.substituted(value, node, path)
+        if isinstance(value, float) and value != value:  # .nan: not JSON
+            return node.text
+        return value
+
+    def substituted(self, text: str, node: Node, path: Path) -> str:
+        if "${" not in text:
+            return text
+        result, errors = substitute(text, self.vars, self.env)
+        for err in errors:
+            self.out.problems.append(Problem(node.span, err.message, err.hint))
+        if errors:
+            self.out.failed.add(path)
+            return text
+        return result
+
+    def check_secret(self, key: str, node: Node, path: Path, force: bool = False) -> None:
+        if not (force or SECRET_NAME.search(key)):
+            return
+        if node.is_scalar and node.value is None:
+            return
+        if node.is_scalar and isinstance(node.value, str) and ENV_ONLY.match(node.value.strip()):
+            return
+        self.out.failed.add(path)
+        self.out.problems.append(
+            Problem(
+                node.span,
+                f"'{key}' holds a literal secret",
+                "secrets never go in manifests: write `" + key + ": ${env:NAME}` and set NAME in "
+                "the environment",
+            )
+        )
+
+    # ------------------------------------------------------------ typed
+
+    def text(self, node: Node, path: Path) -> Any:
+        self.out.spans[path] = node.span
+        if not node.is_scalar:
+            return self.generic(node, path)
+        value = node.value
+        if value is None:
+            return None
+        if not isinstance(value, str) and node.plain and node.text is not None:
+            value = node.text  # 0110 stays "0110"; off stays "off"
+        if isinstance(value, str):
+            return self.substituted(value, node, path)
+        return value
+
+    def typed(self, f: Field | None, node: Node, path: Path) -> Any:
+        if f is None:
+            return self.generic(node, path)
+        if f.type in TEXT_TYPES:
+            return self.text(node, path)
+        if f.type == "string_list":
+            if node.is_seq:
+                self.out.spans[path] = node.span
+                return [self.text(child, (*path, i)) for i, child in enumerate(node.value)]
+            return self.generic(node, path)
+        value = self.generic(node, path)
+        if isinstance(value, str) and node.is_scalar and "${" in str(node.value):
+            return _retype(f, value)  # a substituted integer/boolean arrives as text
+        return value
+
+    def fields(self, kind: Kind, node: Node, path: Path) -> Any:
+        if not node.is_map:
+            return self.generic(node, path)
+        self.out.spans[path] = node.span
+        result = {}
+        for key, child, key_span in node.items():
+            child_path = (*path, key)
+            self.out.key_spans[child_path] = key_span
+            f = kind.field(key) if kind.has_field(key) else None
+            self.check_secret(key, child, child_path, force=bool(f and f.secret))
+            if key == "ensure" or (kind.shape == "list" and key == kind.identity.name):
+                result[key] = self.text(child, child_path)
+            else:
+                result[key] = self.typed(f, child, child_path)
+        return result
+
+    def kind_section(self, kind: Kind, node: Node, path: Path) -> Any:
+        if kind.shape == "singleton":
+            return self.fields(kind, node, path)
+        if kind.shape == "list":
+            if not node.is_seq:
+                return self.generic(node, path)
+            self.out.spans[path] = node.span
+            return [
+                self.text(child, (*path, i))
+                if child.is_scalar
+                else self.fields(kind, child, (*path, i))
+                for i, child in enumerate(node.value)
+            ]
+        if not node.is_map:
+            return self.generic(node, path)
+        self.out.spans[path] = node.span
+        result = {}
+        for key, child, key_span in node.items():
+            self.out.key_spans[(*path, key)] = key_span
+            if "${" in key:
+                self.out.problems.append(
+                    Problem(
+                        key_span,
+                        "substitution is not allowed in an object's key",
+                        "write the key literally; use ${var.NAME} in field values only",
+                    )
+                )
+            result[key] = self.fields(kind, child, (*path, key))
+        return result
+
+    def document(self, doc: Document) -> Coerced:
+        root = doc.root
+        if not root.is_map:
+            self.out.data = self.generic(root, ())
+            return self.out
+        self.out.spans[()] = root.span
+        data = {}
+        for key, child, key_span in root.items():
+            self.out.key_spans[(key,)] = key_span
+            kind = REGISTRY.get(key)
+            data[key] = (
+                self.kind_section(kind, child, (key,)) if kind else self.generic(child, (key,))
+            )
+        self.out.data = data
+        return self.out
+
+
+def _retype(f: Field, text: str) -> Any:
+    if f.type == "integer":
+        try:
+            return int(text.strip())
+        except ValueError:
+            return text
+    if f.type == "boolean":
+        lowered = text.strip().lower()
+        if lowered in ("true", "false"):
+            return lowered == "true"
+    return text
+
+
+def coerce_document(doc: Document, vars: Mapping[str, str], env: Mapping[str, str]) -> Coerced:
+    return _Coercer(vars, env).document(doc)

@@ -1,0 +1,263 @@
+"""YAML files -> located node trees: every mapping, key and scalar knows its file:line:col.
+
+Built on PyYAML's composer (libyaml when available) rather than its constructor, because:
+  - the constructor silently keeps the last of two duplicate keys; we report both;
+  - identity and string fields need the scalar's source text (YAML 1.1 reads `0110` as
+    octal 72 and `1_000` as 1000; `"2110"` and `2110` must mean the same account).
+Anchors, aliases and merge keys (`<<`) work as in YAML; a recursive alias is an error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from intacct_reconcile.errors import Problem
+from intacct_reconcile.types import Span
+
+CONFIG_FILE = "intacct-reconcile.yaml"
+SUFFIXES = (".yaml", ".yml")
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+# alias expansion budget: stops "billion laughs" documents long before memory runs out
+MAX_NODES = 2_000_000
+
+
+@dataclass
+class Node:
+    """One YAML node with its location.
+
+    value: dict[str, Node] for mappings, list[Node] for sequences, the constructed Python
+    value for scalars. `text` is a scalar's source text, `plain` whether it was unquoted.
+    """
+
+    span: Span
+    value: Any
+    text: str | None = None
+    plain: bool = False
+    key_spans: dict[str, Span] = field(default_factory=dict)
+
+    @property
+    def is_map(self) -> bool:
+        return isinstance(self.value, dict)
+
+    @property
+    def is_seq(self) -> bool:
+        return isinstance(self.value, list)
+
+    @property
+    def is_scalar(self) -> bool:
+        return not (self.is_map or self.is_seq)
+
+    def items(self) -> Iterator[tuple[str, Node, Span]]:
+        for key, child in self.value.items():
+            yield key, child, self.key_spans.get(key, child.span)
+
+
+@dataclass(frozen=True)
+class Document:
+    file: str  # as shown in messages
+    path: Path
+    index: int  # 0-based position in a multi-document file
+    root: Node
+
+
+def span_of(file: str, mark: Any) -> Span:
+    return Span(file, mark.line + 1, mark.column + 1)
+
+
+def manifest_files(path: Path) -> list[Path]:
+    """A file, or every *.yaml / *.yml below a directory (recursively, sorted).
+
+    Skipped: hidden files and directories (.intacct-reconcile/ holds state, not manifests)
+    and the targets file intacct-reconcile.yaml.
+    """
+    if path.is_file():
+        return [path]
+    found = []
+    for candidate in path.rglob("*"):
+        rel = candidate.relative_to(path)
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        if candidate.suffix in SUFFIXES and candidate.name != CONFIG_FILE and candidate.is_file():
+            found.append(candidate)
+    return sorted(found, key=lambda p: p.relative_to(path).as_posix())
+
+
+class _Builder:
+    """Turns composed yaml nodes into located `Node`s, collecting problems."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.problems: list[Problem] = []
+        self.constructor = yaml.constructor.SafeConstructor()
+        self.cache: dict[int, Node] = {}
+        self.active: set[int] = set()
+        self.count = 0
+
+    def problem(self, mark: Any, message: str, hint: str = "") -> None:
+        self.problems.append(Problem(span_of(self.file, mark), message, hint))
+
+    def build(self, node: yaml.Node) -> Node:
+        cached = self.cache.get(id(node))
+        if cached is not None:
+            return cached  # an alias: same located node (keeps expansion linear)
+        if id(node) in self.active:
+            self.problem(node.start_mark, "recursive alias", "an anchor cannot contain itself")
+            return Node(span_of(self.file, node.start_mark), None)
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _TooBig(node.start_mark)
+        self.active.add(id(node))
+        try:
+            built = self._build(node)
+        finally:
+            self.active.discard(id(node))
+        self.cache[id(node)] = built
+        return built
+
+    def _build(self, node: yaml.Node) -> Node:
+        span = span_of(self.file, node.start_mark)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, span)
+        if isinstance(node, yaml.SequenceNode):
+            return Node(span, [self.build(item) for item in node.value])
+        return self._scalar(node, span)
+
+    def _scalar(self, node: yaml.ScalarNode, span: Span) -> Node:
+        try:
+            value = self.constructor.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError, OverflowError) as exc:
+            # e.g. a malformed !!timestamp or !!binary: keep the text, say what was wrong
+            self.problem(node.start_mark, f"invalid value {node.value!r}: {exc}".split("\n")[0])
+            value = node.value
+        if isinstance(value, dt.date | dt.datetime | bytes | set):
+            value = node.value  # JSON-like values only; dates stay text (normalised later)
+        # libyaml reports a plain scalar's style as "" where PyYAML says None
+        plain = node.style not in ("'", '"', "|", ">")
+        return Node(span, value, text=node.value, plain=plain)
+
+    def _mapping(self, node: yaml.MappingNode, span: Span) -> Node:
+        seen: dict[str, Span] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == _MERGE_TAG:
+                continue
+            key_span = span_of(self.file, key_node.start_mark)
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.problem(
+                    key_node.start_mark,
+                    "a mapping key must be a plain value",
+                    "use a string or number as the key, not a list or mapping",
+                )
+                continue
+            if key_node.value in seen:
+                first = seen[key_node.value]
+                self.problem(
+                    key_node.start_mark,
+                    f"duplicate key '{key_node.value}' (first "
+                    f"defined at line {first.line}, column {first.column})",
+                    "remove one of them or merge their contents",
+                )
+            seen.setdefault(key_node.value, key_span)
+        try:
+            self.constructor.flatten_mapping(node)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None) or node.start_mark
+            self.problem(
+                mark,
+                "invalid merge key (<<)",
+                "`<<:` takes an alias to a mapping, or a list of them",
+            )
+        out = Node(span, {})
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _MERGE_TAG:
+                continue
+            out.value[key_node.value] = self.build(value_node)
+            out.key_spans[key_node.value] = span_of(self.file, key_node.start_mark)
+        return out
+
+
+class _TooBig(Exception):
+    def __init__(self, mark: Any):
+        self.mark = mark
+
+
+def _has_tab(text: str, line: int) -> bool:
+    lines = text.splitlines()
+    return 0 < line <= len(lines) and "\t" in lines[line - 1]
+
+
+def _syntax_problem(file: str, text: str, exc: yaml.YAMLError) -> Problem:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    span = span_of(file, mark) if mark is not None else Span(file, 1, 1)
+    problem = (getattr(exc, "problem", None) or str(exc)).strip()
+    if "'\\t'" in problem or _has_tab(text, span.line):
+        return Problem(
+            span,
+            "tab character in indentation",
+            "YAML indents with spaces only: replace the tab with spaces",
+        )
+    context = getattr(exc, "context", None)
+    where = f" ({context})" if context else ""
+    return Problem(
+        span,
+        f"YAML syntax error: {problem}{where}",
+        "check the indentation, quoting and ':' separators on this line and the one above",
+    )
+
+
+def load_text(
+    text: str, file: str, path: Path | None = None
+) -> tuple[list[Document], list[Problem]]:
+    builder = _Builder(file)
+    documents: list[Document] = []
+    try:
+        for index, node in enumerate(yaml.compose_all(text, Loader=_Loader)):
+            if node is None:
+                continue
+            documents.append(Document(file, path or Path(file), index, builder.build(node)))
+    except _TooBig as exc:
+        return [], [
+            Problem(
+                span_of(file, exc.mark),
+                "document expands to too many nodes (aliases nested too deep)",
+                "expand fewer aliases",
+            )
+        ]
+    except yaml.YAMLError as exc:
+        return documents, [*builder.problems, _syntax_problem(file, text, exc)]
+    except RecursionError:
+        return [], [
+            Problem(Span(file, 1, 1), "document is nested too deeply", "flatten the structure")
+        ]
+    return documents, builder.problems
+
+
+def load_file(path: Path, file: str) -> tuple[list[Document], list[Problem]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        return [], [
+            Problem(
+                Span(file, 1, 1),
+                f"not UTF-8 text ({exc.reason} at byte {exc.start})",
+                "save the file as UTF-8",
+            )
+        ]
+    except OSError as exc:
+        return [], [Problem(Span(file, 1, 1), f"cannot read file: {exc.strerror}", "")]
+    documents, problems = load_text(text, file, path)
+    if not documents and not problems:
+        problems.append(
+            Problem(
+                Span(file, 1, 1),
+                "file holds no YAML document",
+                "start it with `version: 1`, or remove the file",
+            )
+        )
+    return documents, problems
