@@ -8,6 +8,8 @@ company itself to check it holds what each vendor's guide asks for.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,11 @@ from e2e.conftest import (
     Invoke,
     copy_blueprint,
 )
+from intacct_reconcile.kinds.module_subscriptions import APPLICATION_CODES
+from intacct_reconcile.sandbox import company as sandbox_company
+from intacct_reconcile.sandbox import objects
+from intacct_reconcile.sandbox.objects import permissions
+from intacct_reconcile.sandbox.store import Store
 
 MODELINE = "# yaml-language-server: $schema=../../../schemas/manifest.schema.json"
 CONFIG_FILE = "intacct-reconcile.yaml"
@@ -159,3 +166,341 @@ def test_blueprint_validates_offline(name: str, tmp_path: Path, cli: Invoke):
     result = cli("validate", folder)
     assert result.exit_code == 0, result.output
     assert not (folder / ".intacct-reconcile" / "sandbox.db").exists()  # offline: no sandbox
+
+
+# --- end to end against a fresh sandbox ----------------------------------------------------
+
+
+def sandbox_vars(folder: Path) -> dict[str, str]:
+    return {k: str(v) for k, v in load_config(folder)["targets"]["sandbox"]["vars"].items()}
+
+
+def resolve(value: str, variables: dict[str, str]) -> str:
+    return re.sub(r"\$\{var\.(\w+)\}", lambda m: variables[m.group(1)], value)
+
+
+def db_of(folder: Path) -> Path:
+    return folder / ".intacct-reconcile" / "sandbox.db"
+
+
+def plan_json(cli: Invoke, folder: Path, *extra: str) -> dict[str, Any]:
+    result = cli("plan", folder, "--format", "json", "--quiet", *extra)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def perform_ui_steps(cli: Invoke, folder: Path) -> list[str]:
+    """Do in the sandbox what the blueprint's manual steps tell an admin to do in Intacct's UI.
+
+    Returns the KIND/KEY refs that no API can read back and so need an attestation.
+    """
+    manifests = load_manifests(folder)
+    variables = sandbox_vars(folder)
+    db = str(db_of(folder))
+    to_attest: list[str] = []
+
+    def ui(*args: str) -> None:
+        result = cli("sandbox", "ui", *args, "--db", db)
+        assert result.exit_code == 0, f"sandbox ui {' '.join(args)}: {result.output}"
+
+    for module in manifests.get("module_subscriptions", {}):
+        ui("subscribe", module)
+    for sender_id, spec in manifests.get("sender_ids", {}).items():
+        ui("authorize-sender", sender_id, "--description", (spec or {}).get("description", ""))
+        to_attest.append(f"sender_ids/{sender_id}")
+    for entry in manifests.get("ip_allowlist", []):
+        cidr = resolve(entry if isinstance(entry, str) else entry["cidr"], variables)
+        ui("add-ip-filter", cidr)
+        to_attest.append(f"ip_allowlist/{cidr}")
+    te = manifests.get("te_settings")
+    if te:
+        ui(
+            "te-settings",
+            "--expense-types" if te["expense_types_enabled"] else "--no-expense-types",
+            "--expense-report-sequence",
+            te["expense_report_sequence"],
+            "--employee-sequence",
+            te["employee_sequence"],
+            "--duplicate-numbers",
+            te["duplicate_numbers"],
+            "--approval" if te["expense_report_approval"] else "--no-approval",
+        )
+    return to_attest
+
+
+class Company:
+    """The sandbox company's stored state, read straight from its SQLite file."""
+
+    def __init__(self, db: Path):
+        self.store = Store.open(str(db))
+
+    def close(self) -> None:
+        self.store.close()
+
+    def get(self, obj: str, key: str) -> dict[str, Any]:
+        record = objects.get_by_key(self.store, obj, key)
+        assert record is not None, f"{obj} {key!r} missing from the company"
+        return record
+
+    def user_roles(self, login_id: str) -> set[str]:
+        return {r["ROLENAME"] for r in objects.find(self.store, "USERROLES", {"USERID": login_id})}
+
+    def role_rights(self, role: str) -> dict[str, dict[str, set[str]]]:
+        """module id -> policy id -> rights (lower-case ids), as the role holds them."""
+        by_name = {(m.id, p.name.lower()): p.id for m in permissions.modules() for p in m.policies}
+        module_of = {m.application_name.lower(): m.id for m in permissions.modules()}
+        module_of.update({m.name.lower(): m.id for m in permissions.modules()})
+        module_of.update({m.id: m.id for m in permissions.modules()})
+        held: dict[str, dict[str, set[str]]] = {}
+        for row in objects.find(self.store, "ROLEPOLICYASSIGNMENT", {"ROLENAME": role}):
+            module = row.get("MODULE") or module_of[row["APPLICATIONNAME"].lower()]
+            policy = by_name[(module, row["POLICYNAME"].lower())]
+            rights = {r.strip().lower().replace(" ", "_") for r in row["RIGHTS"].split("|")}
+            held.setdefault(module, {})[policy] = rights
+        return held
+
+
+def every_right(module_id: str) -> dict[str, set[str]]:
+    """What "All" on a module means: every right of every permission (catalogue)."""
+    module = next(m for m in permissions.modules() if m.id == module_id)
+    return {p.id: {r.lower().replace(" ", "_") for r in p.rights} for p in module.policies}
+
+
+def assert_web_services_user(
+    company: Company, login_id: str, *, admin: str, email: str, roles: set[str]
+) -> None:
+    user = company.get("USERINFO", login_id)
+    assert str(user["LOGINDISABLED"]).lower() == "true"  # web services only: no UI sign-in
+    assert user["ADMIN"] == admin
+    assert user["USERTYPE"] == "business user"
+    assert user["STATUS"] == "active"
+    assert user["CONTACTINFO"]["EMAIL1"] == email
+    assert company.user_roles(login_id) == roles
+
+
+def expect_expensify(company: Company, folder: Path, least_privilege: bool) -> None:
+    v = sandbox_vars(folder)
+    assert_web_services_user(
+        company,
+        "xmlgateway_expensify",
+        admin="Off" if least_privilege else "Full",
+        email=v["accounting_email"],
+        roles={"Expensify"},
+    )
+    rights = company.role_rights("Expensify")
+    if least_privilege:
+        assert "administration" not in rights
+        assert rights["accounts_payable"]["bills"] == {"list", "view", "add"}
+        assert rights["company"]["attachments"] == {"list", "view", "add"}
+    else:
+        for module in (
+            "administration",
+            "cash_management",
+            "general_ledger",
+            "time_and_expenses",
+            "accounts_payable",
+        ):
+            assert rights[module] == every_right(module), module
+        for module in ("company", "projects"):  # Read-only: never more than List/View/Run
+            assert rights[module], module
+            assert all(r <= {"list", "view", "run"} for r in rights[module].values()), module
+        assert rights["company"]["departments"] == {"list", "view"}
+    exp = company.get("SEQUENCE", "EXP")
+    assert exp["PRINTTITLE"] == "EXPENSE REPORT"
+    assert (str(exp["FIXEDLENGTH"]), exp["FIXEDPREFIX"]) == ("4", "EXP")
+    assert (str(exp["STARTINGNUMBER"]), str(exp["NEXTNUMBER"])) == ("1", "2")
+    company.get("SEQUENCE", "EMP")
+    prefs = company_prefs(company, "EE")
+    assert prefs["EXPENSE_REPORT_SEQUENCE"] == "EXP"
+    assert prefs["EMPLOYEE_SEQUENCE"] == "EMP"
+    assert company.get("EEACCOUNTLABEL", "Airfare")["GLACCOUNTNO"] == v["travel_expense_account"]
+    assert company.get("EEACCOUNTLABEL", "Meals")["GLACCOUNTNO"] == v["meals_expense_account"]
+    assert company.get("EMPLOYEE", "EMP0001")["LOCATIONID"] == v["employee_location"]
+    package = company.get("PTAPPLICATION", "Expensify")
+    assert package["DIGEST"] == sha256_of(folder / "expensify-package.xml")
+    subscribed = set(sandbox_company.subscriptions(company.store))
+    assert {
+        APPLICATION_CODES["time_and_expenses"],
+        APPLICATION_CODES["customization_services"],
+    } <= (subscribed)
+    assert sandbox_company.sender_authorized(company.store, "expensify")
+
+
+def expect_bill(company: Company, folder: Path, least_privilege: bool) -> None:
+    v = sandbox_vars(folder)
+    assert_web_services_user(
+        company,
+        "Spendcenter",
+        admin="Off" if least_privilege else "Full",
+        email=v["sync_owner_email"],
+        roles={"Billcom Role"} if least_privilege else {"Administrator", "Billcom Role"},
+    )
+    rights = company.role_rights("Billcom Role")
+    if least_privilege:
+        assert set(rights) == {
+            "company",
+            "general_ledger",
+            "cash_management",
+            "accounts_payable",
+            "projects",
+        }
+        assert "delete" not in set().union(*(r for m in rights.values() for r in m.values()))
+    else:
+        for module in {m.id for m in permissions.modules()}:
+            assert rights.get(module) == every_right(module), module
+    account = company.get("GLACCOUNT", "2110")
+    assert account["TITLE"] == "Spend Center GL Account"
+    assert (account["ACCOUNTTYPE"], account["NORMALBALANCE"], account["CLOSINGTYPE"]) == (
+        "balancesheet",
+        "credit",
+        "non-closing account",
+    )
+    card = company.get("CREDITCARD", "Spend Center CC Object")
+    assert card["OFFSETGLACCOUNTNO"] == "2110"
+    assert card["LOCATION"] == v["card_location"]
+    assert card["VENDORID"] == v["card_vendor"]
+    assert str(card["EXP_YEAR"]) == "2035"
+    assert sandbox_company.sender_authorized(company.store, "bill.com")
+
+
+def expect_pleo(company: Company, folder: Path, least_privilege: bool) -> None:
+    v = sandbox_vars(folder)
+    assert_web_services_user(
+        company,
+        "pleo_integration",
+        admin="Off",
+        email=v["integration_email"],
+        roles={"Pleo"} if least_privilege else {v["admin_role"]},
+    )
+    if least_privilege:
+        rights = company.role_rights("Pleo")
+        assert "administration" not in rights
+        assert rights["general_ledger"]["journal_entries"] == {"list", "view", "add"}
+    titles = {n: company.get("GLACCOUNT", n)["TITLE"] for n in ("1015", "2015", "2016")}
+    assert titles == {
+        "1015": "Pleo Wallet",
+        "2015": "Pleo out-of-pocket",
+        "2016": "Pleo External Reimbursements",
+    }
+    assert company.get("GLACCOUNT", "1015")["NORMALBALANCE"] == "debit"
+    assert company.get("CHECKINGACCOUNT", "PLEO-WALLET")["GLACCOUNTNO"] == "1015"
+    assert company.get("GLJOURNAL", "PLEOCARD")["TITLE"] == "Pleo card expenses"
+    company.get("GLJOURNAL", "PLEOREIM")
+    company.get("VENDOR", "PLEO")
+    filters = sandbox_company.ip_filters(company.store)
+    assert set(filters) == {"34.163.234.156/32", v["admin_cidr"]}
+    assert sandbox_company.ip_allowed(
+        company.store, "127.0.0.1"
+    )  # the tool did not lock itself out
+    assert sandbox_company.sender_authorized(company.store, "PleoMPP")
+
+
+def expect_sage_dmo(company: Company, folder: Path, least_privilege: bool) -> None:
+    v = sandbox_vars(folder)
+    assert_web_services_user(
+        company, "sdmo_api", admin="Full", email=v["alias_email"], roles={v["admin_role"]}
+    )
+    assert not company.get("USERINFO", "sdmo_api").get("USERLOCATIONS")  # top level + all
+    package = company.get("PTAPPLICATION", "Sage DMO Smart Events")
+    assert package["DIGEST"] == sha256_of(folder / "sdmo-smart-events.xml")
+    assert sandbox_company.sender_authorized(company.store, "XT_mfg")
+
+
+def expect_leanix(company: Company, folder: Path, least_privilege: bool) -> None:
+    v = sandbox_vars(folder)
+    assert_web_services_user(
+        company,
+        "leanix",
+        admin="Off" if least_privilege else "Full",
+        email=v["integration_email"],
+        roles={"LeanIX"},
+    )
+    assert company.role_rights("LeanIX") == {
+        "company": {"attachments": {"list", "view"}},
+        "accounts_payable": {
+            p: {"list", "view"}
+            for p in ("vendors", "bills", "recurring_bills", "payment_requests", "posted_payments")
+        },
+        "cash_management": {"credit_card_transactions": {"list", "view"}},
+        "general_ledger": {
+            "journal_entries": {"list", "view"},
+            "drill_down_to_all_transactions_from_reports": {"enable"},
+        },
+        "time_and_expenses": {
+            "pending_reimbursements": {"list", "view"},
+            "posted_reimbursements": {"list", "view"},
+        },
+        "purchasing": {"purchasing_transactions": {"list", "view"}},
+    }
+    assert sandbox_company.sender_authorized(company.store, "Cleanshelf")
+
+
+EXPECTATIONS = {
+    "expensify": expect_expensify,
+    "bill-spend-center": expect_bill,
+    "pleo": expect_pleo,
+    "sage-dmo": expect_sage_dmo,
+    "leanix": expect_leanix,
+}
+
+
+def company_prefs(company: Company, application: str) -> dict[str, str]:
+    return sandbox_company.preferences(company.store, application)
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def converge(cli: Invoke, folder: Path) -> None:
+    """validate -> plan -> apply -> UI steps -> attest -> plan shows nothing left to do."""
+    assert cli("validate", folder).exit_code == 0
+
+    first = cli("plan", folder, "--detailed-exitcode")
+    assert first.exit_code == 2, first.output  # changes present
+    planned = plan_json(cli, folder)
+    actions = {c["action"] for c in planned["changes"]}
+    assert "create" in actions and "manual" in actions
+
+    applied = cli("apply", folder, "--auto-approve", "--by", "e2e")
+    assert applied.exit_code == 0, applied.output
+
+    for ref in perform_ui_steps(cli, folder):
+        attested = cli("attest", ref, "--path", folder, "--target", "sandbox", "--by", "e2e")
+        assert attested.exit_code == 0, attested.output
+
+    last = cli("plan", folder, "--detailed-exitcode")
+    assert last.exit_code == 0, last.output  # converged: nothing to create, change or do by hand
+
+
+@pytest.mark.parametrize("name", ALL_BLUEPRINTS)
+def test_blueprint_converges_on_a_fresh_sandbox(name: str, tmp_path: Path, cli: Invoke):
+    folder = copy_blueprint(name, tmp_path)
+    converge(cli, folder)
+    guide = LEAST_PRIVILEGE.get(name, name)
+    company = Company(db_of(folder))
+    try:
+        EXPECTATIONS[guide](company, folder, least_privilege=name in LEAST_PRIVILEGE)
+    finally:
+        company.close()
+
+
+@pytest.mark.parametrize(("variant", "guide"), sorted(LEAST_PRIVILEGE.items()))
+def test_least_privilege_plan_against_the_guide_company_only_removes_access(
+    variant: str, guide: str, tmp_path: Path, cli: Invoke
+):
+    guide_folder = copy_blueprint(guide, tmp_path)
+    variant_folder = copy_blueprint(variant, tmp_path)
+    applied = cli("apply", guide_folder, "--auto-approve", "--by", "e2e")
+    assert applied.exit_code == 0, applied.output
+
+    plan = plan_json(cli, variant_folder, "--target", "guide")
+    api_changes = [c for c in plan["changes"] if c["action"] != "manual"]
+    assert api_changes, "the least-privilege variant must change access"
+    assert {c["kind"] for c in api_changes} <= {"roles", "web_services_users"}
+    lean = load_manifests(variant_folder)
+    for change in api_changes:  # only objects the variant declares, nothing else touched
+        assert change["key"] in lean[change["kind"]], change
+    assert any(c["kind"] == "roles" and c["action"] == "update" for c in api_changes) or any(
+        c["kind"] == "web_services_users" for c in api_changes
+    )
