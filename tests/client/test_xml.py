@@ -1,0 +1,93 @@
+import pytest
+from lxml import etree
+
+from intacct_reconcile.client import xml
+from intacct_reconcile.client.errors import ProtocolError
+
+BOMB = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
+<response>&lol3;</response>"""
+XXE = b"""<?xml version="1.0"?>
+<!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><response>&xxe;</response>"""
+REMOTE_DTD = b"""<?xml version="1.0"?>
+<!DOCTYPE response SYSTEM "http://evil.example/x.dtd"><response/>"""
+
+
+@pytest.mark.parametrize("body", [BOMB, XXE, REMOTE_DTD], ids=["bomb", "xxe", "remote-dtd"])
+def test_hostile_documents_are_refused_without_expanding(body):
+    with pytest.raises(ProtocolError, match=r"DOCTYPE|entity|not well-formed"):
+        xml.parse(body)
+
+
+def test_xxe_never_reads_the_file():
+    with pytest.raises(ProtocolError) as info:
+        xml.parse(XXE)
+    assert "root:" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"<response><control><status>succ", "not well-formed"),
+        (b"<html><body>Bad Gateway</body", "not well-formed"),
+        (b"", "empty"),
+        (b"   ", "empty"),
+        (b'{"ia::result": 1}', "not well-formed"),
+    ],
+)
+def test_broken_bodies_raise_protocol_error(body, message):
+    with pytest.raises(ProtocolError, match=message):
+        xml.parse(body)
+
+
+def test_oversized_body_is_refused_before_parsing():
+    with pytest.raises(ProtocolError, match="larger than 100 bytes"):
+        xml.parse(b"<response>" + b"x" * 200 + b"</response>", max_bytes=100)
+
+
+@pytest.mark.parametrize("ctype", ["text/html", "text/html; charset=utf-8", "application/json", ""])
+def test_wrong_content_type_is_refused(ctype):
+    with pytest.raises(ProtocolError, match="content type"):
+        xml.check_content_type(ctype)
+
+
+@pytest.mark.parametrize(
+    "ctype", ["text/xml", 'text/xml; encoding="UTF-8"', "application/xml", None]
+)
+def test_xml_content_types_are_accepted(ctype):
+    xml.check_content_type(ctype)
+
+
+def test_values_are_escaped_by_construction():
+    node = xml.record("VENDOR", {"NAME": "A & B <script>", "NOTE": "]]>'\""})
+    text = etree.tostring(node)
+    assert b"<script>" not in text
+    back = xml.to_python(xml.parse(text))
+    assert back == {"NAME": "A & B <script>", "NOTE": "]]>'\""}
+
+
+def test_fill_nests_mappings_repeats_lists_and_skips_none():
+    node = xml.record(
+        "USERINFO",
+        {
+            "LOGINID": "jdoe",
+            "CONTACTINFO": {"FIRSTNAME": "Jane", "LASTNAME": "Doe"},
+            "USERLOCATIONS": {"LOCATIONID": ["HQ", "EU"]},
+            "LINES": [{"A": "1"}, {"A": "2"}],
+            "LOGINDISABLED": True,
+            "DESCRIPTION": None,
+            "CLEARED": "",
+        },
+    )
+    assert etree.tostring(node).decode() == (
+        "<USERINFO><LOGINID>jdoe</LOGINID><CONTACTINFO><FIRSTNAME>Jane</FIRSTNAME>"
+        "<LASTNAME>Doe</LASTNAME></CONTACTINFO><USERLOCATIONS><LOCATIONID>HQ</LOCATIONID>"
+        "<LOCATIONID>EU</LOCATIONID></USERLOCATIONS><LINES><A>1</A></LINES><LINES><A>2</A>"
+        "</LINES><LOGINDISABLED>true</LOGINDISABLED><CLEARED></CLEARED></USERINFO>"
+    )
+
+
+def test_to_python_turns_repeated_tags_into_lists():
+    node = xml.parse(b"<R><A>1</A><B><C>x</C></B><A>2</A><E/></R>")
+    assert xml.to_python(node) == {"A": ["1", "2"], "B": {"C": "x"}, "E": ""}
