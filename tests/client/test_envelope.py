@@ -97,7 +97,8 @@ def test_query_result_data_attributes_and_records():
             "query",
             "q1",
             data=(
-                '<data listtype="GLACCOUNT" totalcount="4001" offset="0" count="2" numremaining="3999">'
+                '<data listtype="GLACCOUNT" totalcount="4001" offset="0" count="2" '
+                'numremaining="3999">'
                 "<GLACCOUNT><RECORDNO>1</RECORDNO><ACCOUNTNO>1000</ACCOUNTNO></GLACCOUNT>"
                 "<GLACCOUNT><RECORDNO>2</RECORDNO><ACCOUNTNO>1010</ACCOUNTNO></GLACCOUNT></data>"
             ),
@@ -140,8 +141,10 @@ def test_unauthorized_sender_at_authentication_level():
         errors=error(
             "XL03000006",
             "Invalid Web Services Authorization",
-            "The sender ID 'S' is not authorized to make Web Services requests to company ID 'C'.",
-            "Contact the company administrator to grant Web Services authorization to this sender ID.",
+            "The sender ID 'S' is not authorized to make Web Services requests to company "
+            "ID 'C'.",
+            "Contact the company administrator to grant Web Services authorization to this "
+            "sender ID.",
         ),
     )
     with pytest.raises(AuthorizationError) as info:

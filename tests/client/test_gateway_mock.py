@@ -153,8 +153,8 @@ def test_unauthorized_sender_is_reported_with_the_fix_and_not_retried():
                 errors=error(
                     "XL03000006",
                     "Invalid Web Services Authorization",
-                    "The sender ID 'sender' is not authorized to make Web Services requests to company "
-                    "ID 'ACME'.",
+                    "The sender ID 'sender' is not authorized to make Web Services requests "
+                    "to company ID 'ACME'.",
                 ),
             )
         )
