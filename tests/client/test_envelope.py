@@ -141,8 +141,7 @@ def test_unauthorized_sender_at_authentication_level():
         errors=error(
             "XL03000006",
             "Invalid Web Services Authorization",
-            "The sender ID 'S' is not authorized to make Web Services requests to company "
-            "ID 'C'.",
+            "The sender ID 'S' is not authorized to make Web Services requests to company ID 'C'.",
             "Contact the company administrator to grant Web Services authorization to this "
             "sender ID.",
         ),
