@@ -282,26 +282,29 @@ def _check_schema(path: Path, node: yaml.Node | None, data: dict[str, Any]) -> N
     for error in errors:
         location = list(error.absolute_path)
         message = error.message
+        on_key = False
         if error.validator == "additionalProperties":
             known = error.schema.get("properties", {})
             extra = [k for k in error.instance if k not in known]
             if extra:
                 location.append(extra[0])
+                on_key = True
                 message = f"unknown key {extra[0]!r}{_did_you_mean(extra[0], known)}"
         dotted = ".".join(map(str, location)) or "(top level)"
-        lines.append(f"{_where(path, node, location)}: {dotted}: {message}")
+        lines.append(f"{_where(path, node, location, key=on_key)}: {dotted}: {message}")
     raise ConfigError("\n".join(lines))
 
 
-def _where(path: Path, node: yaml.Node | None, location: list[Any]) -> str:
-    """file:line:col of the deepest YAML node on `location` (a key name on the last step)."""
+def _where(path: Path, node: yaml.Node | None, location: list[Any], *, key: bool = False) -> str:
+    """file:line:col of the YAML node at `location` (of its key, with key=True)."""
     current = node
-    for step in location:
+    for n, step in enumerate(location):
+        last = n == len(location) - 1
         if isinstance(current, yaml.MappingNode):
             match = next(((k, v) for k, v in current.value if k.value == str(step)), None)
             if match is None:
                 break
-            current = match[1] if step != location[-1] else match[0]
+            current = match[0] if (last and key) else match[1]
         elif isinstance(current, yaml.SequenceNode) and isinstance(step, int):
             current = current.value[step]
         else:
