@@ -1,0 +1,159 @@
+"""The engine verbs on the command line: plan, apply, attest, export (DESIGN §6).
+
+Each command parses its options and calls the matching plain function in `workflow`; the
+`boundary` wrapper from cli.py turns ReconcileErrors into a message and their exit code.
+Results go to stdout, progress and prompts to stderr.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+Boundary = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", help="intacct-reconcile.yaml (default: next to PATH).")
+]
+TargetOpt = Annotated[
+    str | None, typer.Option("--target", help="Target name from intacct-reconcile.yaml.")
+]
+FormatOpt = Annotated[str, typer.Option("--format", help="Output format: text, markdown or json.")]
+ConcurrencyOpt = Annotated[
+    int | None,
+    typer.Option("--concurrency", min=1, help="Parallel API requests (default: the target's)."),
+]
+KindOpt = Annotated[list[str] | None, typer.Option("--kind", help="Only this kind (repeatable).")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")]
+
+
+def register(app: typer.Typer, boundary: Boundary) -> None:
+    """Attach the engine commands to the CLI app."""
+
+    @app.command()
+    @boundary
+    def plan(
+        path: Annotated[Path, typer.Argument(help="Manifest directory or file.")],
+        target: TargetOpt = None,
+        config: ConfigOpt = None,
+        out: Annotated[
+            Path | None, typer.Option("--out", help="Save the plan (JSON) for `apply PLANFILE`.")
+        ] = None,
+        fmt: FormatOpt = "text",
+        detailed_exitcode: Annotated[
+            bool, typer.Option("--detailed-exitcode", help="Exit 2 when changes are present.")
+        ] = False,
+        kind: KindOpt = None,
+        concurrency: ConcurrencyOpt = None,
+        quiet: QuietOpt = False,
+    ) -> None:
+        """Show how live state differs from the manifests (no writes)."""
+        from intacct_reconcile import workflow
+
+        result = workflow.plan(
+            path,
+            config=config,
+            target=target,
+            out=out,
+            fmt=fmt,
+            only_kinds=tuple(kind or ()),
+            concurrency=concurrency,
+            quiet=quiet,
+        )
+        typer.echo(result.output, nl=not result.output.endswith("\n"))
+        if detailed_exitcode and result.has_changes:
+            raise typer.Exit(2)
+
+    @app.command()
+    @boundary
+    def apply(
+        path: Annotated[
+            Path,
+            typer.Argument(help="Manifest directory/file, or a plan file saved by `plan --out`."),
+        ],
+        target: TargetOpt = None,
+        config: ConfigOpt = None,
+        auto_approve: Annotated[
+            bool, typer.Option("--auto-approve", help="Apply without asking for confirmation.")
+        ] = False,
+        force: Annotated[
+            bool, typer.Option("--force", help="Apply although the safety gate refuses the plan.")
+        ] = False,
+        allow_irreversible: Annotated[
+            bool,
+            typer.Option("--allow-irreversible", help="Allow irreversible changes (with --force)."),
+        ] = False,
+        fmt: FormatOpt = "text",
+        kind: KindOpt = None,
+        concurrency: ConcurrencyOpt = None,
+        by: Annotated[
+            str | None, typer.Option("--by", help="Who applies (audit log; default $USER).")
+        ] = None,
+        quiet: QuietOpt = False,
+    ) -> None:
+        """Make live state match the manifests (or apply exactly a reviewed plan file)."""
+        from intacct_reconcile import workflow
+
+        result = workflow.apply(
+            path,
+            config=config,
+            target=target,
+            auto_approve=auto_approve,
+            force=force,
+            allow_irreversible=allow_irreversible,
+            fmt=fmt,
+            only_kinds=tuple(kind or ()),
+            concurrency=concurrency,
+            by=by,
+            quiet=quiet,
+        )
+        typer.echo(result.output, nl=not result.output.endswith("\n"))
+        if result.exit_code:
+            raise typer.Exit(result.exit_code)
+
+    @app.command()
+    @boundary
+    def attest(
+        ref: Annotated[
+            str,
+            typer.Argument(metavar="KIND/KEY", help="The manual step, e.g. sender_ids/expensify."),
+        ],
+        by: Annotated[str, typer.Option("--by", help="Who performed the step in the UI.")],
+        path: Annotated[
+            Path, typer.Option("--path", help="Manifest directory (default: current directory).")
+        ] = Path("."),
+        target: TargetOpt = None,
+        config: ConfigOpt = None,
+        note: Annotated[str, typer.Option("--note", help="Free text (ticket, details).")] = "",
+    ) -> None:
+        """Record that a manual (UI-only) step was performed as declared."""
+        from intacct_reconcile import workflow
+
+        typer.echo(workflow.attest(ref, path=path, config=config, target=target, by=by, note=note))
+
+    @app.command()
+    @boundary
+    def export(
+        kind: Annotated[list[str], typer.Option("--kind", help="Kind to export (repeatable).")],
+        out: Annotated[Path, typer.Option("--out", help="Directory to write manifests into.")],
+        target: TargetOpt = None,
+        config: ConfigOpt = None,
+        concurrency: ConcurrencyOpt = None,
+        quiet: QuietOpt = False,
+    ) -> None:
+        """Write live objects as manifests, so that a first plan is empty."""
+        from intacct_reconcile import workflow
+
+        typer.echo(
+            workflow.export(
+                kinds=tuple(kind),
+                out=out,
+                config=config,
+                target=target,
+                concurrency=concurrency,
+                quiet=quiet,
+            )
+        )

@@ -1,0 +1,217 @@
+"""read_live(clients, kinds, desired) -> State: live state of the kinds the manifests use.
+
+Reads go through the clients only, as few requests as the APIs allow: every XML kind (plus the
+USERROLES links of users) in one `read_many`, so the first pages of all of them share one
+request; REST kinds with one paged list each; manual kinds that Intacct can report
+(`get_applications`, `get_companyprefs EE`) with one call each. Sender IDs and IP filters
+cannot be read at all: they stay absent from live state and the planner closes them with
+attestations.
+
+Records are normalised with `Kind.from_api`, so live values compare equal to desired values;
+`Resource.meta` keeps what a write needs (RECORDNO, REST key, the user's USERROLES records).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from intacct_reconcile.client.gateway import ReadSpec
+from intacct_reconcile.errors import ManifestError, Problem
+from intacct_reconcile.kinds import REGISTRY
+from intacct_reconcile.kinds.base import Kind
+from intacct_reconcile.types import Ref, Resource, State
+
+log = logging.getLogger("intacct_reconcile.live")
+
+USERS = "web_services_users"
+PACKAGES = "custom_packages"
+SUBSCRIPTIONS = "module_subscriptions"
+TE_SETTINGS = "te_settings"
+SINGLETON_KEY = "te_settings"
+# XML objects a kind is read from when `Kind.object` names a write function instead
+READ_OBJECT = {PACKAGES: "PTAPPLICATION"}
+# manual kinds the API can read; the others (sender_ids, ip_allowlist) have no read API
+READABLE_MANUAL = frozenset({SUBSCRIPTIONS, TE_SETTINGS})
+
+
+def read_live(
+    clients: Any,
+    kinds: Sequence[str],
+    desired: State | None = None,
+    *,
+    registry: Mapping[str, Kind] | None = None,
+) -> State:
+    """Live state of `kinds` (manifest keys). `desired` is not read; kept for the callers'
+    symmetry and so the reader may narrow reads to declared objects later."""
+    registry = registry or REGISTRY
+    chosen = [registry[k] for k in dict.fromkeys(kinds)]
+    resources: dict[str, dict[str, Resource]] = {}
+    xml_kinds = [k for k in chosen if k.api == "xml"]
+    if xml_kinds:
+        resources.update(_read_xml(clients.xml, xml_kinds))
+    for kind in chosen:
+        if kind.api == "rest":
+            resources[kind.key] = _read_rest(clients, kind)
+        elif kind.api == "manual" and kind.key in READABLE_MANUAL:
+            resources[kind.key] = _read_manual(clients.xml, kind)
+        elif kind.api == "manual":
+            resources[kind.key] = {}
+    return State({k.key: resources.get(k.key, {}) for k in chosen})
+
+
+def read_refs(
+    clients: Any, refs: Iterable[Ref], *, registry: Mapping[str, Kind] | None = None
+) -> State:
+    """Live objects of the kinds `refs` point at (deferred reference checks)."""
+    kinds = sorted({r.kind for r in refs})
+    return read_live(clients, kinds, registry=registry)
+
+
+# --- XML -------------------------------------------------------------------------------------
+
+
+def select_fields(kind: Kind) -> list[str]:
+    """XML fields to select: RECORDNO, the identity, each field's top-level element.
+
+    Nested paths (CONTACTINFO.EMAIL1, USERLOCATIONS.LOCATIONID) select their group, which
+    the gateway returns nested; `Kind.from_api` reads the dotted path from it.
+    """
+    names = ["RECORDNO"]
+    for f in (kind.identity, *kind.fields):
+        if not f.api or f.write_only:
+            continue
+        if kind.key == USERS and f.api == "USERROLES":
+            continue  # role links are another object (USERROLES), joined below
+        names.append(f.api.split(".")[0])
+    return list(dict.fromkeys(names))
+
+
+def _read_xml(gateway: Any, kinds: Sequence[Kind]) -> dict[str, dict[str, Resource]]:
+    specs = [
+        ReadSpec(READ_OBJECT.get(k.key, k.object or ""), select_fields(k), name=k.key)
+        for k in kinds
+    ]
+    if any(k.key == USERS for k in kinds):
+        specs.append(ReadSpec("USERROLES", ["RECORDNO", "USERID", "ROLENAME"], name="USERROLES"))
+    records = gateway.read_many(specs)
+    links = _role_links(records.get("USERROLES", ()))
+    out: dict[str, dict[str, Resource]] = {}
+    for kind in kinds:
+        by_key: dict[str, Resource] = {}
+        for record in records.get(kind.key, ()):
+            if kind.key == USERS:
+                login = str(record.get("LOGINID", ""))
+                user_links = links.get(login.lower(), [])
+                record = {**record, "USERROLES": [link["ROLENAME"] for link in user_links]}
+                meta = {"RECORDNO": record.get("RECORDNO"), "USERROLES": user_links}
+            else:
+                meta = {"RECORDNO": record.get("RECORDNO")}
+            resource = _resource(kind, record, meta)
+            if resource is not None:
+                by_key[resource.key] = resource
+        out[kind.key] = by_key
+    return out
+
+
+def _role_links(records: Iterable[Mapping[str, Any]]) -> dict[str, list[dict[str, str]]]:
+    """USERROLES rows by user login (lower case: Intacct login ids are case-insensitive)."""
+    links: dict[str, list[dict[str, str]]] = {}
+    for row in records:
+        user = str(row.get("USERID", "")).strip()
+        role = str(row.get("ROLENAME", "")).strip()
+        if user and role:
+            links.setdefault(user.lower(), []).append(
+                {"ROLENAME": role, "RECORDNO": str(row.get("RECORDNO", ""))}
+            )
+    return links
+
+
+# --- REST ------------------------------------------------------------------------------------
+
+
+def _read_rest(clients: Any, kind: Kind) -> dict[str, Resource]:
+    rest = clients.rest
+    if rest is None:
+        from intacct_reconcile.errors import ConfigError
+
+        raise ConfigError(
+            f"the manifests declare {kind.key}, which only the REST API can read and write, but "
+            f"target {clients.target.name!r} has no REST credentials — set "
+            "INTACCT_CLIENT_ID and INTACCT_CLIENT_SECRET"
+        )
+    out: dict[str, Resource] = {}
+    for record in rest.list(kind.object or ""):
+        full = record
+        if _needs_detail(kind, record):
+            # list answers may leave out owned arrays (rolePermissionAssignments): fetch them
+            full = rest.get(kind.object or "", str(record.get("key")))
+        resource = _resource(kind, full, {"key": full.get("key", record.get("key"))})
+        if resource is not None:
+            out[resource.key] = resource
+    return out
+
+
+def _needs_detail(kind: Kind, record: Mapping[str, Any]) -> bool:
+    return any(
+        f.type == "permissions" and f.api and f.api.split(".")[0] not in record for f in kind.fields
+    )
+
+
+# --- manual kinds the API can read ----------------------------------------------------------
+
+
+def _read_manual(gateway: Any, kind: Kind) -> dict[str, Resource]:
+    if kind.key == SUBSCRIPTIONS:
+        out: dict[str, Resource] = {}
+        for code in gateway.get_applications():
+            resource = _resource(kind, {kind.identity.api or "APPLICATION": code}, {})
+            if resource is not None:
+                out[resource.key] = resource
+        return out
+    prefs = gateway.get_companyprefs(kind.object or "EE")
+    values = kind.from_api(prefs)
+    return {SINGLETON_KEY: Resource(kind.key, SINGLETON_KEY, values, meta={})}
+
+
+# --- shared ----------------------------------------------------------------------------------
+
+
+def _resource(kind: Kind, record: Mapping[str, Any], meta: Mapping[str, Any]) -> Resource | None:
+    try:
+        key = kind.key_from_api(record)
+        values = kind.from_api(record)
+    except (ValueError, KeyError) as exc:
+        # one odd live record must not stop the plan: it is left out and said so
+        log.warning("skipping a live %s record: %s", kind.key, exc)
+        return None
+    return Resource(kind.key, key, values, meta=dict(meta))
+
+
+def check_deferred_refs(deferred: Iterable[Any], live: State) -> None:
+    """Fail before any write when a reference to an undeclared object is missing live too."""
+    problems = []
+    for ref in deferred:
+        kind, key, span = _deferred_parts(ref)
+        if live.get(kind, key) is None:
+            known = sorted(live.of(kind))
+            hint = f"declare {kind}/{key} in the manifests or fix the reference" + (
+                f" (existing: {', '.join(known[:8])}{'…' if len(known) > 8 else ''})"
+                if known
+                else ""
+            )
+            problems.append(Problem(span, f"{kind} {key!r} does not exist in Intacct", hint))
+    if problems:
+        raise ManifestError(problems)
+
+
+def _deferred_parts(ref: Any) -> tuple[str, str, Any]:
+    """A deferred reference in whatever shape the manifest layer gives it."""
+    target = getattr(ref, "target", None) or getattr(ref, "ref", None)
+    if target is not None and hasattr(target, "kind"):
+        return target.kind, target.key, getattr(ref, "span", None)
+    if hasattr(ref, "kind") and hasattr(ref, "key"):
+        return ref.kind, ref.key, getattr(ref, "span", None)
+    kind, key, *rest = ref
+    return kind, key, rest[0] if rest else None

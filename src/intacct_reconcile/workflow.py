@@ -1,0 +1,414 @@
+"""The verbs as plain functions: plan, apply, attest, export. The CLI only parses and prints.
+
+plan:   config + target (vars) -> desired state -> clients -> live state -> planner -> render
+apply:  the same plan (or a saved plan file, checksum-checked and refused when stale) ->
+        safety gate -> confirmation -> applier -> audit log -> rendered report
+attest: record a manual step in `.intacct-reconcile/attestations/<target>.yaml`
+export: live state -> manifest YAML, so that a first plan is empty
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import typer
+import yaml
+
+from intacct_reconcile import __version__, attestations, audit, planfile, planner, safety
+from intacct_reconcile.errors import ConfigError, ReconcileError, StalePlanError
+from intacct_reconcile.kinds import REGISTRY
+from intacct_reconcile.progress import Progress
+from intacct_reconcile.render import RENDERERS
+from intacct_reconcile.settings import Config, Target, load_config, open_clients, resolve_target
+from intacct_reconcile.types import ApplyReport, Plan, PlanOptions, Ref, State
+
+FORMATS = ("text", "markdown", "json")
+
+
+@dataclass(frozen=True)
+class PlanOutcome:
+    plan: Plan
+    output: str
+    has_changes: bool
+
+
+@dataclass(frozen=True)
+class ApplyOutcome:
+    report: ApplyReport | None
+    output: str
+    exit_code: int
+
+
+@dataclass(frozen=True)
+class Context:
+    config: Config
+    target: Target
+    base_dir: Path  # where .intacct-reconcile/ (attestations, audit log) lives
+
+
+# --- shared steps ----------------------------------------------------------------------------
+
+
+def _context(
+    path: Path | None, config: Path | None, target: str | None, concurrency: int | None = None
+) -> Context:
+    if path is not None and not path.exists():
+        raise ConfigError(f"{path}: no such manifest directory or file — check the PATH argument")
+    cfg = load_config(config, manifest_path=path)
+    tgt = resolve_target(cfg, target)
+    if concurrency:
+        tgt = dataclasses.replace(tgt, concurrency=concurrency)
+    folder = None if path is None else (path if path.is_dir() else path.parent)
+    base = folder or cfg.base_dir
+    return Context(cfg, tgt, base)
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise ConfigError(f"unknown --format {fmt!r} — use one of: {', '.join(FORMATS)}")
+
+
+def _render(thing: Plan | ApplyReport, fmt: str) -> str:
+    renderer = RENDERERS[fmt]
+    color = fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    try:
+        return renderer(thing, color=color)  # type: ignore[call-arg]
+    except TypeError:
+        return renderer(thing)
+
+
+def _load_desired(path: Path, target: Target) -> Any:
+    from intacct_reconcile.manifest.api import load_desired
+
+    return load_desired(path, vars=dict(target.vars), env=os.environ)
+
+
+@contextmanager
+def _clients(ctx: Context, progress: Progress) -> Iterator[Any]:
+    with open_clients(ctx.target, progress=progress) as clients:
+        yield clients
+
+
+def _progress(quiet: bool) -> Progress:
+    return Progress(enabled=not quiet)
+
+
+def _read_live(clients: Any, kinds: Sequence[str], manifests: Any, progress: Progress) -> State:
+    from intacct_reconcile.live import check_deferred_refs, read_live
+
+    deferred = list(getattr(manifests, "deferred_refs", ()) or ())
+    ref_kinds = sorted({_deferred_kind(d) for d in deferred} - set(kinds))
+    progress.step(f"reading live state: {', '.join(kinds) or 'nothing'}")
+    live = read_live(clients, [*kinds, *ref_kinds], manifests.desired)
+    if deferred:
+        check_deferred_refs(deferred, live)
+    # kinds read only to check references are not planned (no "unmanaged" noise)
+    return State({k: live.of(k) for k in kinds})
+
+
+def _deferred_kind(ref: Any) -> str:
+    from intacct_reconcile.live import _deferred_parts
+
+    return _deferred_parts(ref)[0]
+
+
+def _plan_options(ctx: Context, manifests: Any, only_kinds: Sequence[str]) -> PlanOptions:
+    unknown = sorted(set(only_kinds) - set(REGISTRY))
+    if unknown:
+        raise ConfigError(
+            f"unknown --kind {', '.join(unknown)} — known kinds: {', '.join(REGISTRY)}"
+        )
+    return PlanOptions(
+        target=ctx.target.name,
+        ownership=dict(ctx.target.ownership),  # type: ignore[arg-type]
+        attestations=attestations.load(ctx.base_dir, ctx.target.name),
+        only_kinds=tuple(only_kinds),
+        manifest_digest=str(getattr(manifests, "digest", "") or ""),
+    )
+
+
+def _kinds_used(desired: State, only_kinds: Sequence[str]) -> list[str]:
+    return [k for k in desired.kinds() if not only_kinds or k in only_kinds]
+
+
+def _make_plan(
+    ctx: Context, clients: Any, manifests: Any, only_kinds: Sequence[str], progress: Progress
+) -> Plan:
+    kinds = _kinds_used(manifests.desired, only_kinds)
+    live = _read_live(clients, kinds, manifests, progress)
+    return planner.plan(manifests.desired, live, _plan_options(ctx, manifests, only_kinds))
+
+
+def target_identity(target: Target) -> dict[str, str]:
+    """What a plan file records about the target: never credentials."""
+    return {
+        "name": target.name,
+        "company_id": target.company_id or "",
+        "entity": target.entity_id or "",
+        "endpoint": "sandbox" if target.sandbox else target.endpoint,
+    }
+
+
+# --- plan ------------------------------------------------------------------------------------
+
+
+def plan(
+    path: Path,
+    *,
+    config: Path | None = None,
+    target: str | None = None,
+    out: Path | None = None,
+    fmt: str = "text",
+    only_kinds: Sequence[str] = (),
+    concurrency: int | None = None,
+    quiet: bool = False,
+) -> PlanOutcome:
+    _check_format(fmt)
+    ctx = _context(path, config, target, concurrency)
+    manifests = _load_desired(path, ctx.target)
+    with _progress(quiet) as progress, _clients(ctx, progress) as clients:
+        the_plan = _make_plan(ctx, clients, manifests, only_kinds, progress)
+    if out is not None:
+        planfile.save(
+            the_plan, out, tool_version=__version__, target_identity=target_identity(ctx.target)
+        )
+        if not quiet:
+            typer.echo(f"saved plan to {out}", err=True)
+    return PlanOutcome(the_plan, _render(the_plan, fmt), the_plan.has_changes)
+
+
+# --- apply -----------------------------------------------------------------------------------
+
+
+def is_plan_file(path: Path) -> bool:
+    """A saved plan is a JSON file; manifests are YAML files or directories."""
+    if not path.is_file():
+        return False
+    if path.suffix.lower() == ".json":
+        return True
+    with path.open("rb") as fh:
+        return fh.read(64).lstrip().startswith(b"{")
+
+
+def apply(
+    path: Path,
+    *,
+    config: Path | None = None,
+    target: str | None = None,
+    auto_approve: bool = False,
+    force: bool = False,
+    allow_irreversible: bool = False,
+    fmt: str = "text",
+    only_kinds: Sequence[str] = (),
+    concurrency: int | None = None,
+    by: str | None = None,
+    quiet: bool = False,
+    confirm: Any = None,
+    stdin_is_tty: bool | None = None,
+) -> ApplyOutcome:
+    from intacct_reconcile import applier
+
+    _check_format(fmt)
+    interactive = sys.stdin.isatty() if stdin_is_tty is None else stdin_is_tty
+    from_file = is_plan_file(path)
+    if from_file:
+        saved = planfile.load_saved(path)
+        ctx = _context(
+            None, config or _config_near(path), target or saved.target.get("name"), concurrency
+        )
+        _same_target(path, saved.target, ctx.target)
+    else:
+        ctx = _context(path, config, target, concurrency)
+    with _progress(quiet) as progress, _clients(ctx, progress) as clients:
+        if from_file:
+            the_plan = saved.plan
+            checksum = saved.checksum
+            _refuse_stale(clients, the_plan, progress)
+        else:
+            manifests = _load_desired(path, ctx.target)
+            the_plan = _make_plan(ctx, clients, manifests, only_kinds, progress)
+            checksum = _run_checksum(the_plan)
+        if not the_plan.has_changes:
+            return ApplyOutcome(None, _render(the_plan, fmt), 0)
+        safety.enforce(the_plan, _safety_options(ctx, force, allow_irreversible))
+        if not auto_approve and not interactive:
+            raise ConfigError(
+                "apply needs confirmation but stdin is not a terminal — review the plan, then "
+                "run again with --auto-approve (e.g. in CI: `apply plan.json --auto-approve`)"
+            )
+        if not auto_approve:
+            # the plan goes to stderr with the question: stdout carries only the report
+            typer.echo(_render(the_plan, "text"), err=True)
+            ask = confirm or (lambda: typer.confirm("Apply these changes?", err=True))
+            if not ask():
+                return ApplyOutcome(None, "apply cancelled: nothing was changed", 1)
+        pending = [c for c in the_plan.changes if c.pending and c.action != "manual"]
+        progress.step(f"applying {len(pending)} change(s) to {ctx.target.name}")
+        report = applier.apply(the_plan, clients, plan_checksum=checksum, progress=progress.step)
+    audit.record(
+        ctx.base_dir,
+        by=audit.current_user(by),
+        target=ctx.target.name,
+        plan_checksum=checksum,
+        results=[
+            {
+                "ref": str(r.change.ref),
+                "action": r.change.action,
+                "status": r.status,
+                "error": r.error,
+            }
+            for r in report.results
+        ],
+    )
+    exit_code = 0 if report.counts()["failed"] == 0 and report.counts()["not_attempted"] == 0 else 4
+    return ApplyOutcome(report, _render(report, fmt), exit_code)
+
+
+def _config_near(plan_path: Path) -> Path | None:
+    """intacct-reconcile.yaml next to the plan file, else in the working directory."""
+    from intacct_reconcile.settings import find_config
+
+    return find_config(plan_path) or find_config(None)
+
+
+def _same_target(path: Path, recorded: Mapping[str, str], tgt: Target) -> None:
+    current = target_identity(tgt)
+    for field in ("name", "company_id", "entity"):
+        if recorded.get(field, "") != current[field]:
+            raise ConfigError(
+                f"{path}: the plan was made for target {recorded.get('name')!r} "
+                f"(company {recorded.get('company_id')!r}) but would be applied to "
+                f"{tgt.name!r} (company {tgt.company_id!r}) — pass the plan's --target"
+            )
+
+
+def _refuse_stale(clients: Any, the_plan: Plan, progress: Progress) -> None:
+    from intacct_reconcile.live import read_live
+
+    kinds = sorted({c.ref.kind for c in the_plan.changes})
+    progress.step("checking the saved plan against live state")
+    live = read_live(clients, kinds)
+    changed = planfile.stale(the_plan, live)
+    if changed:
+        raise StalePlanError(changed)
+
+
+def _run_checksum(the_plan: Plan) -> str:
+    """Checksum of a plan made for this run: its content plus the moment it was made, so a
+    plan re-made later (after someone removed an object by hand) gets fresh control ids."""
+    data = planfile.plan_to_data(the_plan)
+    text = planner.canonical_json(data) + datetime.now(UTC).isoformat()
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def _safety_options(ctx: Context, force: bool, allow_irreversible: bool) -> safety.SafetyOptions:
+    from intacct_reconcile.settings import load_credentials
+
+    try:
+        xml_creds, _ = load_credentials(ctx.target)
+        own_user, own_sender = xml_creds.user_id, xml_creds.sender_id
+    except ReconcileError:
+        own_user = own_sender = None
+    limits = {k: float(v) for k, v in ctx.target.safety.items()}
+    return safety.SafetyOptions(
+        **limits,  # type: ignore[arg-type]
+        force=force,
+        allow_irreversible=allow_irreversible,
+        own_user=own_user,
+        own_sender_id=own_sender,
+        own_ip="127.0.0.1" if ctx.target.is_local else None,
+    )
+
+
+# --- attest ----------------------------------------------------------------------------------
+
+
+def attest(
+    ref_text: str,
+    *,
+    path: Path = Path("."),
+    config: Path | None = None,
+    target: str | None = None,
+    by: str,
+    note: str = "",
+) -> str:
+    ctx = _context(path, config, target)
+    ref = attestations.parse_ref(ref_text)
+    manifests = _load_desired(path, ctx.target)
+    manual = {k for k, kind in REGISTRY.items() if kind.api == "manual"}
+    key = REGISTRY[ref.kind].normalize_key(ref.key) if ref.kind in REGISTRY else ref.key
+    record = attestations.attest(
+        ctx.base_dir,
+        ref=Ref(ref.kind, key),
+        target=ctx.target.name,
+        by=by,
+        note=note,
+        desired=manifests.desired,
+        manual_kinds=manual,
+    )
+    where = attestations.attestation_path(ctx.base_dir, ctx.target.name)
+    return f"attested {ref.kind}/{key} for target {ctx.target.name} by {record.by} ({where})"
+
+
+# --- export ----------------------------------------------------------------------------------
+
+
+def export(
+    *,
+    kinds: Sequence[str],
+    out: Path,
+    config: Path | None = None,
+    target: str | None = None,
+    concurrency: int | None = None,
+    quiet: bool = False,
+) -> str:
+    from intacct_reconcile.live import read_live
+
+    unknown = sorted(set(kinds) - set(REGISTRY))
+    if unknown:
+        raise ConfigError(f"unknown --kind {', '.join(unknown)} — known: {', '.join(REGISTRY)}")
+    ctx = _context(None, config, target, concurrency)
+    with _progress(quiet) as progress, _clients(ctx, progress) as clients:
+        live = read_live(clients, list(kinds))
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for kind_key in kinds:
+        document = {"version": 1, kind_key: export_values(kind_key, live)}
+        target_file = out / f"{kind_key}.yaml"
+        target_file.write_text(
+            "# Exported from Intacct by `intacct-reconcile export`.\n"
+            + yaml.safe_dump(document, sort_keys=False, allow_unicode=True),
+            encoding="utf-8",
+        )
+        written.append(f"{target_file} ({len(live.of(kind_key))} objects)")
+    return "wrote " + ", ".join(written)
+
+
+def export_values(kind_key: str, live: State) -> Any:
+    """Live objects of a kind in manifest form (plain YAML types)."""
+    kind = REGISTRY[kind_key]
+    objects = {key: _plain(dict(r.values)) for key, r in sorted(live.of(kind_key).items())}
+    if kind.shape == "list":
+        return sorted(objects)
+    if kind.shape == "singleton":
+        return next(iter(objects.values()), {})
+    return {
+        key: {k: v for k, v in values.items() if v is not None} for key, values in objects.items()
+    }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_plain(v) for v in value]
+    return value
