@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from intacct_reconcile.sandbox import realism
 from intacct_reconcile.sandbox.company import seed_starter_company
 from intacct_reconcile.sandbox.options import SandboxOptions
 from intacct_reconcile.sandbox.store import Store
@@ -71,6 +72,9 @@ def make_app(db: str = ":memory:", options: SandboxOptions | None = None) -> San
     store = Store.open(db)
     seed_starter_company(store)
     app = SandboxApp(store, options)
-    # realism middleware (latency, concurrency limit, faults, request log) wraps here:
-    #     app.pipeline = realism.wrap(app.pipeline, app)
+    # realism middleware (latency, concurrency limit, faults, request log); an injected
+    # session expiry ends the session in the store so the gateway refuses it as expired
+    app.pipeline = realism.wrap(
+        app.pipeline, app.options, expire_session=lambda sid: store.touch_session(sid, 0.0)
+    )
     return app

@@ -318,6 +318,11 @@ CREDITCARD = ObjectDef(
         Field("OUTSOURCECARD", type="boolean", default="false"),
         # assumption: XML name of the offset GL account (unconfirmed in the reference)
         Field("OFFSETGLACCOUNTNO", ref="GLACCOUNT"),
+        # assumption: XML names of REST accounting.financeChargeGLAccount, otherFeesGLAccount
+        # and useInEmployeeExpense (reference §3.6 lists them for REST only)
+        Field("FINANCECHARGEACCOUNTNO", ref="GLACCOUNT"),
+        Field("OTHERFEESACCOUNTNO", ref="GLACCOUNT"),
+        Field("USEINEXPENSES", type="boolean", default="false"),
         Field("CURRENCY"),
     ),
     xml_verbs=READ_ONLY,
@@ -332,6 +337,10 @@ CHECKINGACCOUNT = ObjectDef(
     fields=(
         Field("BANKACCOUNTID", required=True),
         Field("BANKACCOUNTNO"),
+        # assumption: XML names of REST description, accounting.apJournal / arJournal
+        Field("DESCRIPTION"),
+        Field("APJOURNAL", ref="GLJOURNAL"),
+        Field("ARJOURNAL", ref="GLJOURNAL"),
         Field("GLACCOUNTNO", required=True, ref="GLACCOUNT"),
         Field("BANKNAME"),
         Field("ROUTINGNO"),

@@ -1,0 +1,233 @@
+"""The sandbox REST API under ``/ia/api/v1/``: OAuth2 token, Bearer auth, objects, query.
+
+    handle(app, environ) -> (status line, headers, body bytes)      called by app.SandboxApp
+
+Routes (reference §5):
+    POST   oauth2/token                          client_credentials -> access_token
+    GET    objects/<module>/<object>             references {key, id, href} + ia::meta
+    POST   objects/<module>/<object>             create -> 201 {key, id, href}
+    GET    objects/<module>/<object>/<key>       one record
+    PATCH  objects/<module>/<object>/<key>       partial update -> 200 {key, id, href}
+    DELETE objects/<module>/<object>/<key>       204
+    POST   services/core/query                   {object, fields, filters, orderBy, start, size}
+Success bodies are ``{"ia::result": ..., "ia::meta": ...}``; failures are ia::error bodies
+(rest_errors). Writes reach the same XML records the gateway reads (rest_objects).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from intacct_reconcile.sandbox import company
+from intacct_reconcile.sandbox.rest_auth import OAuthError, TokenStore, grant, read_token_request
+from intacct_reconcile.sandbox.rest_errors import (
+    REASONS,
+    Detail,
+    RestError,
+    bad_request,
+    forbidden,
+    method_not_allowed,
+)
+from intacct_reconcile.sandbox.rest_objects import (
+    CHECKING_ACCOUNT,
+    CREDIT_CARD_ACCOUNT,
+    DOCUMENT_SEQUENCE,
+    USER,
+)
+from intacct_reconcile.sandbox.rest_query import run_query
+from intacct_reconcile.sandbox.rest_roles import PERMISSION, ROLE
+
+PREFIX = "/ia/api/v1/"
+RESOURCES: dict[str, Any] = {
+    r.path: r
+    for r in (ROLE, PERMISSION, DOCUMENT_SEQUENCE, CREDIT_CARD_ACCOUNT, CHECKING_ACCOUNT, USER)
+}
+LIST_PAGE = 100  # GET on a collection returns up to 100 references per page
+JSON = "application/json"
+Response = tuple[str, list[tuple[str, str]], bytes]
+_VERB = {"POST": "create", "PATCH": "update", "DELETE": "delete"}
+
+
+def tokens_for(app: Any) -> TokenStore:
+    """The app's token store, created on first use; it follows ``app.clock``."""
+    store = getattr(app, "rest_tokens", None)
+    if store is None:
+        store = TokenStore(clock=lambda: app.clock())
+        app.rest_tokens = store
+    return store
+
+
+def _respond(status: int, body: Any = None, extra: list[tuple[str, str]] | None = None) -> Response:
+    headers = list(extra or [])
+    if body is None:
+        return f"{status} {REASONS.get(status, '')}".strip(), headers, b""
+    data = json.dumps(body, separators=(",", ":")).encode()
+    return f"{status} {REASONS.get(status, '')}".strip(), [("Content-Type", JSON), *headers], data
+
+
+def _body(environ: dict[str, Any]) -> bytes:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    return environ["wsgi.input"].read(length) if length > 0 else b""
+
+
+def _json_payload(raw: bytes, method: str) -> Any:
+    if not raw.strip():
+        raise RestError(
+            400,
+            "invalidRequest",
+            f"A {method} request requires a payload",
+            "REST-1028",
+            "IA.REQUEST_REQUIRES_A_PAYLOAD",
+            {"OPERATION": method},
+        )
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise bad_request(
+            f"The payload is not valid JSON: {exc.msg} at position {exc.pos}"
+        ) from None
+    except UnicodeDecodeError:
+        raise bad_request("The payload is not UTF-8 JSON") from None
+
+
+def handle(app: Any, environ: dict[str, Any]) -> Response:
+    method = environ.get("REQUEST_METHOD", "GET").upper()
+    path = environ.get("PATH_INFO", "")[len(PREFIX) :].strip("/")
+    raw = _body(environ)
+    try:
+        if path == "oauth2/token":
+            return _token(app, environ, method, raw)
+        # any valid token of this company may call every object here (no per-user rights)
+        tokens_for(app).principal(environ.get("HTTP_AUTHORIZATION"))
+        if not company.ip_allowed(app.store, environ.get("REMOTE_ADDR", "")):
+            # assumption: IP address filters apply to REST calls as to XML logins
+            raise forbidden("Requests from this IP address are not allowed for this company")
+        return _route(app, method, path, raw, environ)
+    except RestError as exc:
+        return _respond(exc.status, exc.body())
+
+
+def _token(app: Any, environ: dict[str, Any], method: str, raw: bytes) -> Response:
+    if method != "POST":
+        raise method_not_allowed(method, "oauth2/token")
+    try:
+        params = read_token_request(raw, environ.get("CONTENT_TYPE", ""))
+        answer = grant(
+            params,
+            tokens_for(app),
+            check_client=lambda cid, secret: company.check_rest_client(app.store, cid, secret),
+            user_exists=lambda login: _active_user(app, login),
+            company_id=company.company_id(app.store),
+        )
+    except OAuthError as exc:
+        return _respond(exc.status, exc.body(), [("Cache-Control", "no-store")])
+    return _respond(200, answer, [("Cache-Control", "no-store")])
+
+
+def _active_user(app: Any, login: str) -> bool:
+    user = app.store.get_by_key("USERINFO", login)
+    return user is not None and user.get("STATUS", "active") == "active"
+
+
+def _route(app: Any, method: str, path: str, raw: bytes, environ: dict[str, Any]) -> Response:
+    parts = path.split("/")
+    if path == "services/core/query":
+        if method != "POST":
+            raise method_not_allowed(method, path)
+        return _query(app, _json_payload(raw, method))
+    if parts[0] != "objects" or len(parts) not in (3, 4):
+        raise RestError(
+            404,
+            "notFound",
+            f"/{path} is not a valid resource",
+            "REST-1001",
+            "IA.RESOURCE_NOT_FOUND",
+        )
+    resource = RESOURCES.get(f"{parts[1]}/{parts[2]}")
+    if resource is None:
+        raise RestError(
+            404,
+            "notFound",
+            f"Object {parts[1]}/{parts[2]} is not supported",
+            "REST-1001",
+            "IA.OBJECT_NOT_FOUND",
+        )
+    store = app.store
+    if len(parts) == 3:
+        if method == "GET":
+            _allow(resource, "list", method, path)
+            return _list(resource, store, environ.get("QUERY_STRING", ""))
+        if method == "POST":
+            _allow(resource, "create", method, path)
+            payload = _json_payload(raw, method)
+            if not isinstance(payload, dict):
+                # assumption: bulk (array) creates are not offered by the sandbox
+                raise bad_request("Send one object to create; bulk arrays are not supported here")
+            ref = resource.create(store, payload)
+            return _respond(201, {"ia::result": ref, "ia::meta": _one()})
+        raise method_not_allowed(method, path)
+    key = parts[3]
+    if method == "GET":
+        _allow(resource, "get", method, path)
+        return _respond(200, {"ia::result": resource.read(store, key), "ia::meta": _one()})
+    if method == "PATCH":
+        _allow(resource, "update", method, path)
+        payload = _json_payload(raw, method)
+        if not isinstance(payload, dict):
+            raise bad_request("A PATCH payload must be a JSON object")
+        ref = resource.update(store, key, payload)
+        return _respond(200, {"ia::result": ref, "ia::meta": _one()})
+    if method == "DELETE":
+        _allow(resource, "delete", method, path)
+        resource.delete(store, key)
+        return _respond(204)
+    raise method_not_allowed(method, path)
+
+
+def _allow(resource: Any, verb: str, method: str, path: str) -> None:
+    if verb not in resource.verbs:
+        raise method_not_allowed(method, path)
+
+
+def _one() -> dict[str, int]:
+    return {"totalCount": 1, "totalSuccess": 1, "totalError": 0}
+
+
+def _list(resource: Any, store: Any, query_string: str) -> Response:
+    from urllib.parse import parse_qs
+
+    params = {k: v[0] for k, v in parse_qs(query_string).items()}
+    records = resource.all_json(store)
+    # assumption: collection GETs page with ?start=&size= like the query service
+    query = {"fields": ["key", "id", "href"]}
+    for name in ("start", "size"):
+        if name in params:
+            if not params[name].isdigit():
+                raise bad_request(f"{name} must be a positive whole number")
+            query[name] = int(params[name])
+    query.setdefault("size", LIST_PAGE)
+    return _respond(200, run_query(query, records, resource.fields()))
+
+
+def _query(app: Any, query: Any) -> Response:
+    if not isinstance(query, dict):
+        raise bad_request("The query must be a JSON object")
+    name = query.get("object")
+    resource = RESOURCES.get(str(name))
+    if resource is None:
+        raise bad_request(
+            "Payload contains errors",
+            [
+                Detail(
+                    f"{name!r} is not a queryable object; use one of: "
+                    + ", ".join(sorted(RESOURCES)),
+                    "/object",
+                )
+            ],
+        )
+    body = run_query(query, resource.all_json(app.store), resource.fields())
+    return _respond(200, body)

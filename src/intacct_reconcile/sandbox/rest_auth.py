@@ -1,0 +1,131 @@
+"""OAuth2 client-credentials tokens for the sandbox REST API and Bearer checks.
+
+The token request follows what the FYR SDK sends (reference §5): ``grant_type=
+client_credentials`` with ``client_id``, ``client_secret`` and ``username`` = ``USER@COMPANY``
+(optionally ``USER@COMPANY|ENTITY``), form-encoded or JSON. The answer carries
+``access_token``, ``token_type`` and ``expires_in``. Tokens live in memory of the serving
+process: a restarted sandbox forgets them, as a real token would eventually expire anyway.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+from intacct_reconcile.sandbox.rest_errors import unauthorized
+
+# assumption: Intacct does not document the access-token lifetime we could find; 6 hours
+TOKEN_LIFETIME_S = 6 * 3600
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a valid token speaks for."""
+
+    user_id: str
+    company_id: str
+    entity_id: str
+    expires: float = field(repr=False)
+
+
+class OAuthError(Exception):
+    """An OAuth2 token-endpoint failure, answered in RFC 6749 §5.2 shape."""
+
+    def __init__(self, status: int, error: str, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.error = error
+        self.description = description
+
+    def body(self) -> dict[str, str]:
+        # assumption: the token endpoint answers errors in the standard OAuth2 shape rather
+        # than as ia::error (not documented either way)
+        return {"error": self.error, "error_description": self.description}
+
+
+class TokenStore:
+    """Issued access tokens; thread-safe; the clock is injectable so tests need not sleep."""
+
+    def __init__(
+        self, lifetime_s: float = TOKEN_LIFETIME_S, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.lifetime_s = lifetime_s
+        self.clock = clock
+        self._tokens: dict[str, Principal] = {}
+        self._lock = threading.Lock()
+
+    def issue(self, user_id: str, company_id: str, entity_id: str = "") -> tuple[str, int]:
+        token = secrets.token_urlsafe(32)
+        with self._lock:
+            now = self.clock()
+            self._tokens = {t: p for t, p in self._tokens.items() if p.expires > now}
+            self._tokens[token] = Principal(user_id, company_id, entity_id, now + self.lifetime_s)
+        return token, int(self.lifetime_s)
+
+    def principal(self, authorization: str | None) -> Principal:
+        """The principal of an ``Authorization: Bearer ...`` header, or a 401 RestError."""
+        if not authorization:
+            raise unauthorized("Authorization header is missing; send 'Bearer <access_token>'")
+        scheme, _, token = authorization.strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise unauthorized("Authorization header must be 'Bearer <access_token>'")
+        with self._lock:
+            found = self._tokens.get(token.strip())
+        if found is None:
+            raise unauthorized("The access token is invalid")
+        if found.expires <= self.clock():
+            raise unauthorized("The access token has expired; request a new one")
+        return found
+
+
+def read_token_request(body: bytes, content_type: str) -> dict[str, str]:
+    """Parameters of a token request, form-encoded (the OAuth2 norm) or JSON."""
+    if "json" in content_type.lower():
+        try:
+            value = json.loads(body or b"{}")
+        except ValueError:
+            raise OAuthError(400, "invalid_request", "request body is not valid JSON") from None
+        if not isinstance(value, dict):
+            raise OAuthError(400, "invalid_request", "request body must be a JSON object")
+        return {str(k): str(v) for k, v in value.items() if v is not None}
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise OAuthError(400, "invalid_request", "request body is not UTF-8") from None
+    return {k: v[0] for k, v in parse_qs(text, keep_blank_values=True).items()}
+
+
+def grant(
+    params: dict[str, Any],
+    tokens: TokenStore,
+    *,
+    check_client: Callable[[str, str], bool],
+    user_exists: Callable[[str], bool],
+    company_id: str,
+) -> dict[str, Any]:
+    """Check a client_credentials request and issue a token; raises OAuthError."""
+    grant_type = params.get("grant_type", "")
+    if grant_type != "client_credentials":
+        # assumption: refresh_token / authorization_code are not offered by the sandbox
+        raise OAuthError(
+            400,
+            "unsupported_grant_type",
+            f"grant_type {grant_type!r} is not supported; use client_credentials",
+        )
+    if not check_client(params.get("client_id", ""), params.get("client_secret", "")):
+        raise OAuthError(401, "invalid_client", "client authentication failed")
+    username = params.get("username", "")
+    user, at, rest = username.partition("@")
+    company, _, entity = rest.partition("|")
+    if not at or not user or not company:
+        raise OAuthError(400, "invalid_request", "username must be USER@COMPANY (e.g. admin@DEMO)")
+    if company.lower() != company_id.lower() or not user_exists(user):
+        raise OAuthError(400, "invalid_grant", f"user {username!r} cannot sign in")
+    token, lifetime = tokens.issue(user, company, entity)
+    return {"access_token": token, "token_type": "Bearer", "expires_in": lifetime}
