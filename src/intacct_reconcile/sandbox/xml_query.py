@@ -1,0 +1,199 @@
+"""Reading functions: query, readByQuery, readMore, read, readByName (reference §2)."""
+
+from __future__ import annotations
+
+import secrets
+
+from lxml import etree
+
+from intacct_reconcile.sandbox import objects
+from intacct_reconcile.sandbox.objects import And, Cmp, Filter, Not, Or
+from intacct_reconcile.sandbox.objects.errors import GENERIC, ILLEGAL, SandboxError
+from intacct_reconcile.sandbox.objects.filters import OPERATORS, check_arity
+from intacct_reconcile.sandbox.xml_codec import all_fields, record_element, text
+from intacct_reconcile.sandbox.xml_context import Context, Outcome
+from intacct_reconcile.sandbox.xml_query_string import parse_query
+
+QUERY_MAX_PAGE = 2000
+READ_BY_QUERY_MAX_PAGE = 1000
+DEFAULT_PAGE = 100
+
+
+def _invalid(what: str, correction: str) -> SandboxError:
+    # assumption: number/wording of request-shape errors inside a function
+    return SandboxError([(ILLEGAL, what, "", correction)])
+
+
+def _page_size(raw: str, maximum: int) -> int:
+    if not raw:
+        return DEFAULT_PAGE
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise _invalid(f"Invalid pagesize {raw}", f"Use a pagesize from 1 to {maximum}.")
+    return int(raw)
+
+
+def _object(element: etree._Element) -> objects.ObjectDef:
+    name = text(element, "object")
+    if not name:
+        raise _invalid("Missing object", "Name the object to read in <object>.")
+    return objects.definition(name)
+
+
+# -- query ---------------------------------------------------------------------------------
+
+def parse_filter(element: etree._Element) -> Filter:
+    op = element.tag
+    if op in ("and", "or"):
+        parts = tuple(parse_filter(c) for c in element if isinstance(c.tag, str))
+        if len(parts) < 2:
+            raise _invalid(f"Invalid filter: {op} needs at least two conditions",
+                           "Add conditions or drop the and/or.")
+        return And(parts) if op == "and" else Or(parts)
+    if op == "not":  # tolerated for symmetry with readByQuery
+        parts = tuple(parse_filter(c) for c in element if isinstance(c.tag, str))
+        return Not(parts[0])
+    if op not in OPERATORS:
+        raise _invalid(f"Invalid filter operator {op}", "Use equalto, in, like, and, or ...")
+    field = text(element, "field")
+    values = tuple((v.text or "") for v in element.findall("value"))
+    return Cmp(op, field, values)
+
+
+def _filter(query: etree._Element) -> Filter | None:
+    block = query.find("filter")
+    if block is None:
+        return None
+    children = [c for c in block if isinstance(c.tag, str)]
+    if len(children) != 1:
+        raise _invalid("Invalid filter: exactly one top-level operator is allowed",
+                       "Wrap several conditions in <and> or <or>.")
+    expr = parse_filter(children[0])
+    check_arity(expr)
+    return expr
+
+
+def _order(query: etree._Element) -> list[tuple[str, bool]]:
+    order = []
+    for item in query.findall("orderby/order"):
+        field = text(item, "field")
+        objects.check_field(text(query, "object"), field)
+        order.append((field, item.find("descending") is None))
+    return order
+
+
+def _option(query: etree._Element, name: str) -> bool:
+    return text(query, f"options/{name}").lower() == "true"
+
+
+def query(ctx: Context, element: etree._Element) -> Outcome:
+    defn = _object(element)
+    select = [(f.text or "").strip() for f in element.findall("select/field")]
+    if element.find("select") is None or not select:
+        if element.find("select") is not None and len(element.find("select")):
+            raise _invalid("Aggregate functions are not supported by this sandbox",
+                           "Select plain fields.")  # assumption: aggregates not emulated
+        raise _invalid("Missing select", "List the fields to return in <select><field>.")
+    if "*" in select:
+        raise _invalid("Returning all fields is not supported", "Name the fields in <select>.")
+    for name in select:
+        objects.check_field(defn.name, name)
+    pagesize = _page_size(text(element, "pagesize"), QUERY_MAX_PAGE)
+    raw_offset = text(element, "offset", "0")
+    if not raw_offset.isdigit():
+        raise _invalid(f"Invalid offset {raw_offset}", "Use an offset of 0 or more.")
+    offset = int(raw_offset)
+    total, records = objects.query(
+        ctx.store, defn.name, where=_filter(element), order=_order(element), offset=offset,
+        limit=pagesize, case_insensitive=_option(element, "caseinsensitive"),
+    )
+    data = etree.Element("data", listtype=defn.name, totalcount=str(total), offset=str(offset),
+                         count=str(len(records)),
+                         numremaining=str(max(0, total - offset - len(records))))
+    for record in records:
+        record_element(data, defn.name, defn, record, select)
+    return Outcome(data=data)
+
+
+# -- readByQuery / readMore ------------------------------------------------------------------
+
+def _fields(defn: objects.ObjectDef, raw: str) -> list[str]:
+    if raw.strip() in ("", "*"):
+        return all_fields(defn)
+    names = [f.strip() for f in raw.split(",") if f.strip()]
+    for name in names:
+        objects.check_field(defn.name, name)
+    return names
+
+
+def read_by_query(ctx: Context, element: etree._Element) -> Outcome:
+    defn = _object(element)
+    fields = _fields(defn, text(element, "fields", "*"))
+    pagesize = _page_size(text(element, "pagesize"), READ_BY_QUERY_MAX_PAGE)
+    expr = parse_query(text(element, "query"))
+    if expr is not None:
+        check_arity(expr)
+    recordnos = objects.matching_recordnos(ctx.store, defn.name, where=expr)
+    resultid = ""
+    if len(recordnos) > pagesize:
+        resultid = secrets.token_hex(16)
+        ctx.store.save_resultset(resultid, defn.name, fields, recordnos, pagesize)
+    return _page(ctx, defn, fields, recordnos, 0, pagesize, resultid)
+
+
+def _page(ctx: Context, defn: objects.ObjectDef, fields: list[str], recordnos: list[int],
+          position: int, pagesize: int, resultid: str) -> Outcome:
+    chunk = recordnos[position : position + pagesize]
+    records = ctx.store.get_many(defn.name, chunk)
+    remaining = max(0, len(recordnos) - position - len(chunk))
+    if resultid:
+        if remaining:
+            ctx.store.advance_resultset(resultid, position + len(chunk))
+        else:
+            ctx.store.drop_resultset(resultid)
+    tag = defn.name.lower()
+    data = etree.Element("data", listtype=tag, count=str(len(records)),
+                         totalcount=str(len(recordnos)), numremaining=str(remaining),
+                         resultId=resultid if remaining else "")
+    for record in records:
+        record_element(data, tag, defn, record, fields)
+    return Outcome(data=data)
+
+
+def read_more(ctx: Context, element: etree._Element) -> Outcome:
+    resultid = text(element, "resultId")
+    saved = ctx.store.resultset(resultid) if resultid else None
+    if saved is None:
+        # assumption: number/wording; also covers readMore by <object>, not emulated
+        raise SandboxError([(GENERIC, "Invalid resultId",
+                             f"The result set '{resultid}' does not exist or is exhausted.",
+                             "Start again with readByQuery.")])
+    obj, fields, recordnos, position, pagesize = saved
+    return _page(ctx, objects.definition(obj), fields, recordnos, position, pagesize, resultid)
+
+
+# -- read / readByName -------------------------------------------------------------------------
+
+def _keys(element: etree._Element) -> list[str]:
+    return [k.strip() for k in text(element, "keys").split(",") if k.strip()]
+
+
+def read(ctx: Context, element: etree._Element) -> Outcome:
+    defn = _object(element)
+    fields = _fields(defn, text(element, "fields", "*"))
+    # assumption: keys that name no record are left out rather than failing the function
+    records = [r for r in (objects.get(ctx.store, defn.name, k) for k in _keys(element)) if r]
+    return _read_result(defn, fields, records)
+
+
+def read_by_name(ctx: Context, element: etree._Element) -> Outcome:
+    defn = _object(element)
+    fields = _fields(defn, text(element, "fields", "*"))
+    found = (objects.get_by_key(ctx.store, defn.name, k) for k in _keys(element))
+    return _read_result(defn, fields, [r for r in found if r])
+
+
+def _read_result(defn: objects.ObjectDef, fields: list[str], records: list[dict]) -> Outcome:
+    data = etree.Element("data", listtype=defn.name, count=str(len(records)))
+    for record in records:
+        record_element(data, defn.name, defn, record, fields)
+    return Outcome(data=data)

@@ -1,0 +1,150 @@
+"""Writing functions: create, update, delete, legacy journal functions, installApp.
+
+assumption: a create/update function is atomic — if one of its records fails, the whole
+function fails and none of its records is kept (the gateway runs each function in its own
+store transaction). The failure names the failing record's object and position.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from lxml import etree
+
+from intacct_reconcile.sandbox import objects
+from intacct_reconcile.sandbox.objects.errors import GENERIC, ILLEGAL, SandboxError
+from intacct_reconcile.sandbox.xml_codec import ParseError, parse, record_from_element, sub, text
+from intacct_reconcile.sandbox.xml_context import Context, Outcome
+
+ADMIN_ONLY = frozenset({"USERINFO", "USERROLES"})  # reference §3.1/§3.2: admins only
+
+
+def _require_admin(ctx: Context, obj: str, verb: str) -> None:
+    if obj in ADMIN_ONLY and ctx.user.get("ADMIN") != "Full":
+        # assumption: number; description2 wording follows the SDKs' permission errors
+        raise SandboxError([(GENERIC, "Permission denied",
+                             f"You do not have permission for API operation {verb.upper()} on "
+                             f"objects of type {obj}.",
+                             "Sign in as a user with admin privileges.")])
+
+
+def _write_many(ctx: Context, element: etree._Element, verb: str) -> Outcome:
+    items = [c for c in element if isinstance(c.tag, str)]
+    if not items:
+        raise SandboxError([(ILLEGAL, f"Nothing to {verb}", "",
+                             f"Put one or more objects inside <{verb}>.")])
+    data = etree.Element("data", listtype="objects", count="0")
+    for position, item in enumerate(items, start=1):
+        defn = objects.definition(item.tag)
+        _require_admin(ctx, defn.name, verb)
+        record = record_from_element(defn, item)
+        write = objects.create if verb == "create" else objects.update
+        try:
+            recordno, _ = write(ctx.store, defn.name, record, via="xml")
+        except SandboxError as exc:
+            if len(items) > 1:
+                exc.errors.insert(0, (GENERIC, f"Record {position} ({defn.name}) failed", "", ""))
+            raise
+        stored = objects.get(ctx.store, defn.name, recordno) or {}
+        out = sub(data, defn.name.lower())
+        sub(out, "RECORDNO", str(recordno))
+        for name in defn.key:
+            sub(out, name, str(stored.get(name, "")))
+    data.set("count", str(len(items)))
+    return Outcome(data=data)
+
+
+def create(ctx: Context, element: etree._Element) -> Outcome:
+    return _write_many(ctx, element, "create")
+
+
+def update(ctx: Context, element: etree._Element) -> Outcome:
+    return _write_many(ctx, element, "update")
+
+
+def delete(ctx: Context, element: etree._Element) -> Outcome:
+    defn = objects.definition(text(element, "object"))
+    _require_admin(ctx, defn.name, "delete")
+    keys = [k.strip() for k in text(element, "keys").split(",") if k.strip()]
+    if not keys:
+        raise SandboxError([(ILLEGAL, "Missing keys", "", "List RECORDNOs in <keys>.")])
+    for key in keys:
+        objects.delete(ctx.store, defn.name, key, via="xml")
+    return Outcome()
+
+
+# -- legacy GL journal functions (DTD v2.1 intacct_gl_functions) ---------------------------------
+
+def create_journal(ctx: Context, element: etree._Element) -> Outcome:
+    record = {"SYMBOL": text(element, "symbol"), "TITLE": text(element, "title")}
+    if element.find("status") is not None:
+        record["STATUS"] = text(element, "status")
+    objects.create(ctx.store, "GLJOURNAL", record, via="legacy")
+    # assumption: the legacy <key> is the journal symbol
+    return Outcome(key=record["SYMBOL"])
+
+
+def _journal(ctx: Context, element: etree._Element, verb: str) -> dict:
+    symbol = element.get("symbol", "").strip()
+    journal = objects.get_by_key(ctx.store, "GLJOURNAL", symbol)
+    if journal is None:
+        raise SandboxError([(GENERIC, f"Cannot find journal with key '{symbol}' to {verb}.",
+                             "", "")])
+    return journal
+
+
+def update_journal(ctx: Context, element: etree._Element) -> Outcome:
+    journal = _journal(ctx, element, "update")
+    record = {"RECORDNO": journal["RECORDNO"]}
+    for tag in ("title", "status"):
+        if element.find(tag) is not None:
+            record[tag.upper()] = text(element, tag)
+    objects.update(ctx.store, "GLJOURNAL", record, via="legacy")
+    return Outcome(key=journal["SYMBOL"])
+
+
+def delete_journal(ctx: Context, element: etree._Element) -> Outcome:
+    journal = _journal(ctx, element, "delete")
+    objects.delete(ctx.store, "GLJOURNAL", journal["RECORDNO"], via="legacy")
+    return Outcome(key=journal["SYMBOL"])
+
+
+# -- installApp ---------------------------------------------------------------------------------
+
+def _app_value(root: etree._Element, name: str) -> str:
+    if root.get(name):
+        return root.get(name, "").strip()
+    for child in root.iter():
+        if isinstance(child.tag, str) and child.tag.lower() == name:
+            return (child.text or "").strip()
+    return ""
+
+
+def install_app(ctx: Context, element: etree._Element) -> Outcome:
+    appxml = text(element, "appxml")
+    try:
+        root = parse(appxml.encode("utf-8"))
+    except ParseError as exc:
+        raise SandboxError([(ILLEGAL, "Invalid application definition", str(exc),
+                             "Send a published application XML inside <appxml>.")]) from exc
+    name = _app_value(root, "name")
+    if not name:
+        # assumption: the package's name comes from a name attribute or <name> element
+        raise SandboxError([(ILLEGAL, "Invalid application definition",
+                             "The application has no name.", "Give the application a name.")])
+    record = {"NAME": name, "DESCRIPTION": _app_value(root, "description"),
+              "VERSION": _app_value(root, "version"), "APPXML": appxml, "STATUS": "active"}
+    existing = objects.get_by_key(ctx.store, "PTAPPLICATION", name)
+    if existing is None:
+        recordno, _ = objects.create(ctx.store, "PTAPPLICATION", record, via="legacy")
+    else:
+        recordno, _ = objects.update(ctx.store, "PTAPPLICATION", record, via="legacy")
+    stored = objects.get(ctx.store, "PTAPPLICATION", recordno) or {}
+    stored["DIGEST"] = hashlib.sha256(appxml.encode("utf-8")).hexdigest()
+    ctx.store.replace("PTAPPLICATION", recordno, name, stored)
+    # assumption: the result names the installed application like a create result
+    data = etree.Element("data", listtype="application", count="1")
+    out = sub(data, "application")
+    sub(out, "RECORDNO", str(recordno))
+    sub(out, "NAME", name)
+    return Outcome(data=data)
