@@ -11,8 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 import yaml
@@ -171,6 +175,20 @@ def test_blueprint_validates_offline(name: str, tmp_path: Path, cli: Invoke):
 # --- end to end against a fresh sandbox ----------------------------------------------------
 
 
+class Outcome(Protocol):
+    """What the flow reads from a CLI run (CliRunner's Result or a real process)."""
+
+    @property
+    def exit_code(self) -> int: ...
+    @property
+    def stdout(self) -> str: ...
+    @property
+    def output(self) -> str: ...
+
+
+Run = Callable[..., Outcome]
+
+
 def sandbox_vars(folder: Path) -> dict[str, str]:
     return {k: str(v) for k, v in load_config(folder)["targets"]["sandbox"]["vars"].items()}
 
@@ -183,13 +201,13 @@ def db_of(folder: Path) -> Path:
     return folder / ".intacct-reconcile" / "sandbox.db"
 
 
-def plan_json(cli: Invoke, folder: Path, *extra: str) -> dict[str, Any]:
+def plan_json(cli: Run, folder: Path, *extra: str) -> dict[str, Any]:
     result = cli("plan", folder, "--format", "json", "--quiet", *extra)
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
 
 
-def perform_ui_steps(cli: Invoke, folder: Path) -> list[str]:
+def perform_ui_steps(cli: Run, folder: Path) -> list[str]:
     """Do in the sandbox what the blueprint's manual steps tell an admin to do in Intacct's UI.
 
     Returns the KIND/KEY refs that no API can read back and so need an attestation.
@@ -461,7 +479,7 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def converge(cli: Invoke, folder: Path) -> None:
+def converge(cli: Run, folder: Path) -> None:
     """validate -> plan -> apply -> UI steps -> attest -> plan shows nothing left to do."""
     assert cli("validate", folder).exit_code == 0
 
@@ -513,3 +531,40 @@ def test_least_privilege_plan_against_the_guide_company_only_removes_access(
     assert any(c["kind"] == "roles" and c["action"] == "update" for c in api_changes) or any(
         c["kind"] == "web_services_users" for c in api_changes
     )
+
+
+@dataclass(frozen=True)
+class ProcessResult:
+    """The parts of a CliRunner Result that `converge` reads, from a real process."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def test_one_blueprint_converges_through_the_installed_entry_point(tmp_path: Path):
+    """The same flow in real processes: `python -m intacct_reconcile`, a sandbox file on disk."""
+    folder = copy_blueprint("leanix", tmp_path)
+
+    def run(*args: str | Path) -> ProcessResult:
+        proc = subprocess.run(
+            [sys.executable, "-m", "intacct_reconcile", *map(str, args)],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            timeout=120,
+            check=False,
+        )
+        return ProcessResult(proc.returncode, proc.stdout, proc.stderr)
+
+    converge(run, folder)
+    assert db_of(folder).is_file()
+    company = Company(db_of(folder))
+    try:
+        expect_leanix(company, folder, least_privilege=False)
+    finally:
+        company.close()
