@@ -1,0 +1,52 @@
+"""What the CLI and the workflow call: load desired state, validate a path with a summary."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from pathlib import Path
+
+from intacct_reconcile.manifest.desired import Manifests, load_desired
+
+__all__ = ["Manifests", "load_desired", "target_vars", "validate_path"]
+
+
+def target_vars(path: Path, config: Path | None, target: str | None) -> tuple[dict[str, str], str]:
+    """The chosen target's vars (and its name) from intacct-reconcile.yaml, if there is one."""
+    try:
+        from intacct_reconcile import settings
+    except ImportError:  # pragma: no cover - settings is built alongside the manifest layer
+        return {}, ""
+    if config is None and target is None and settings.find_config(path) is None:
+        return {}, ""
+    cfg = settings.load_config(config, path)
+    chosen = settings.resolve_target(cfg, target)
+    return dict(chosen.vars), chosen.name if hasattr(chosen, "name") else (target or "")
+
+
+def validate_path(path: Path, config: Path | None = None, target: str | None = None) -> str:
+    """Validate offline; the summary on success, ManifestError (all problems) otherwise."""
+    vars, target_name = target_vars(Path(path), config, target)
+    manifests = load_desired(path, vars=vars, env=os.environ)
+    return summary(manifests, target_name)
+
+
+def summary(manifests: Manifests, target: str = "") -> str:
+    counts = Counter(r.kind for r in manifests.desired)
+    total = sum(counts.values())
+    files = len(manifests.files)
+    for_target = f" (vars of target {target})" if target else ""
+    lines = [
+        f"valid: {total} object{'s' if total != 1 else ''} in {files} "
+        f"file{'s' if files != 1 else ''}{for_target}"
+    ]
+    if counts:
+        lines.append("  " + ", ".join(f"{kind} {n}" for kind, n in counts.items()))
+    deferred = manifests.deferred_refs
+    if deferred:
+        lines.append(
+            f"{len(deferred)} reference{'s' if len(deferred) != 1 else ''} to objects not "
+            "declared here, checked against Intacct at plan time:"
+        )
+        lines.extend(f"  {d.span}: {d.source} {d.field} -> {d.target}" for d in deferred)
+    return "\n".join(lines)

@@ -1,0 +1,66 @@
+"""Validated manifests -> DesiredState (normalised values, sources, field spans)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from intacct_reconcile.kinds import REGISTRY
+from intacct_reconcile.manifest.objects import Declared, DeferredRef
+from intacct_reconcile.manifest.validate import Validated, validate
+from intacct_reconcile.types import Resource, State
+
+
+@dataclass(frozen=True)
+class Manifests:
+    """Everything the engine needs from the manifests of one directory (or file)."""
+
+    desired: State
+    deferred_refs: tuple[DeferredRef, ...]  # references to objects that must exist live
+    files: tuple[str, ...]
+    digest: str  # sha256 over the files' names and contents: stable across runs
+    root: Path
+
+
+def to_resource(obj: Declared) -> Resource:
+    kind = obj.kind
+    values = kind.normalize(obj.values)
+    for name in kind.extra.get("manifest_only_fields", ()):
+        values.pop(name, None)  # validation switches (allow_any), not Intacct state
+    return Resource(
+        kind=kind.key,
+        key=obj.key,
+        values=values,
+        source=obj.span,
+        ensure="absent" if obj.ensure == "absent" else "present",
+        field_spans={k: v for k, v in obj.field_spans.items() if kind.has_field(k)},
+    )
+
+
+def to_state(validated: Validated) -> State:
+    resources = {}
+    for kind_key in REGISTRY:  # registry order: stable, independent of file order
+        by_key = validated.objects.get(kind_key)
+        if by_key:
+            resources[kind_key] = {key: to_resource(by_key[key]) for key in sorted(by_key)}
+    return State(resources)
+
+
+def load_desired(
+    path: Path | str,
+    *,
+    vars: Mapping[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Manifests:
+    """Load, validate and normalise; raises ManifestError listing every problem."""
+    root = Path(path)
+    validated = validate(root, vars=vars or {}, env=os.environ if env is None else env)
+    return Manifests(
+        desired=to_state(validated),
+        deferred_refs=validated.deferred,
+        files=validated.files,
+        digest=validated.digest,
+        root=root,
+    )

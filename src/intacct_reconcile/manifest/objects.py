@@ -1,0 +1,45 @@
+"""The objects a manifest declares, gathered across files with their locations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from intacct_reconcile.kinds.base import Kind
+from intacct_reconcile.types import Ref, Span
+
+
+@dataclass
+class Declared:
+    """One declared object: raw (coerced, substituted) values and where each came from."""
+
+    kind: Kind
+    key: str  # normalised identity
+    ensure: str
+    values: dict[str, Any]  # manifest field values (not normalised)
+    span: Span | None  # the object's key (or list item)
+    field_spans: dict[str, Span] = field(default_factory=dict)
+    manifest: Path = Path()  # the file that declares it (package paths are relative to it)
+    clean: bool = True  # no schema problem inside: safe to normalise
+
+    @property
+    def ref(self) -> Ref:
+        return Ref(self.kind.key, self.key)
+
+
+@dataclass(frozen=True)
+class DeferredRef:
+    """A reference to an object the manifests do not declare: checked against live state."""
+
+    source: Ref
+    field: str
+    target: Ref
+    span: Span | None
+
+    def __str__(self) -> str:
+        where = f"{self.span}: " if self.span else ""
+        return (
+            f"{where}{self.source} {self.field} -> {self.target} is not declared here; "
+            "it must exist in Intacct (checked at plan time)"
+        )

@@ -1,0 +1,257 @@
+"""Validate manifests: schema, then meaning (values, permissions, references, cycles).
+
+Every problem is collected; `validate` raises one ManifestError listing them all, sorted by
+file and line, each as `file:line:col: what is wrong — how to fix`.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from intacct_reconcile import catalog
+from intacct_reconcile.errors import ManifestError, Problem
+from intacct_reconcile.kinds import REGISTRY
+from intacct_reconcile.kinds.base import Kind
+from intacct_reconcile.kinds.normalize import to_date
+from intacct_reconcile.manifest.coerce import Coerced, coerce_document
+from intacct_reconcile.manifest.loader import Document, load_file, manifest_files
+from intacct_reconcile.manifest.messages import translate
+from intacct_reconcile.manifest.objects import Declared, DeferredRef
+from intacct_reconcile.manifest.packages import resolve_package
+from intacct_reconcile.manifest.refs import check_cycles, check_refs
+from intacct_reconcile.manifest.schema import manifest_schema
+from intacct_reconcile.types import Span
+
+
+@dataclass(frozen=True)
+class Validated:
+    objects: dict[str, dict[str, Declared]]  # kind -> normalised key -> object
+    deferred: tuple[DeferredRef, ...]
+    files: tuple[str, ...]  # as shown in messages
+    digest: str  # sha256 over every file's name and bytes
+
+
+@functools.cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(manifest_schema())
+
+
+def display_name(path: Path, root: Path) -> str:
+    if root.is_file() or path == root:
+        return str(path)
+    return os.path.join(str(root), path.relative_to(root).as_posix())
+
+
+class _Run:
+    def __init__(self, vars: Mapping[str, str], env: Mapping[str, str]):
+        self.vars, self.env = vars, env
+        self.problems: list[Problem] = []
+        self.objects: dict[str, dict[str, Declared]] = {}
+
+    def document(self, doc: Document) -> None:
+        if not doc.root.is_map:
+            self.problems.append(
+                Problem(
+                    doc.root.span,
+                    "a manifest document must be a mapping",
+                    "start with `version: 1`, then kinds such as `roles:` at the left margin",
+                )
+            )
+            return
+        c = coerce_document(doc, self.vars, self.env)
+        self.problems.extend(c.problems)
+        dirty: set[tuple[Any, ...]] = set()
+        for error in _validator().iter_errors(c.data):
+            path = tuple(error.absolute_path)
+            if _in_permissions(path):
+                continue  # the catalogue explains permission problems better (meaning())
+            dirty.add(path[:2])
+            self.problems.extend(translate(error, c))
+        for kind_key, section in c.data.items():
+            kind = REGISTRY.get(kind_key)
+            if kind is not None:
+                self.section(kind, section, c, doc, dirty)
+
+    def section(self, kind: Kind, section: Any, c: Coerced, doc: Document, dirty: set) -> None:
+        for index, raw_key, obj in _entries(kind, section):
+            path = (kind.key, index)
+            values = obj if isinstance(obj, dict) else {}
+            declared = Declared(
+                kind=kind,
+                key=str(raw_key),
+                ensure=str(values.get("ensure", "present")),
+                values={k: v for k, v in values.items() if kind.has_field(k)},
+                span=c.span(path, key=True),
+                field_spans={k: s for k in values if (s := c.span((*path, k))) is not None},
+                manifest=doc.path,
+                clean=path not in dirty and not any(p[:2] == path for p in c.failed),
+            )
+            if path in c.failed or (*path, kind.identity.name) in c.failed:
+                continue  # its identity did not substitute: already reported
+            if not self.identity(declared):
+                continue
+            self.meaning(declared, c, path)
+            self.register(declared)
+
+    def identity(self, obj: Declared) -> bool:
+        try:
+            obj.key = obj.kind.normalize_key(obj.key)
+        except ValueError as exc:
+            self.problems.append(
+                Problem(
+                    obj.span,
+                    f"{obj.kind.key}: '{obj.key}' is not a valid network: {exc}",
+                    _cidr_hint(obj.key),
+                )
+            )
+            return False
+        if obj.kind.identity.type == "cidr" and obj.ensure != "absent":
+            network = ipaddress.ip_network(obj.key)
+            if network.prefixlen == 0 and obj.values.get("allow_any") is not True:
+                self.problems.append(
+                    Problem(
+                        obj.span,
+                        f"ip_allowlist: {obj.key} allows every address",
+                        "list the vendor's addresses instead, or add `allow_any: true` if this is "
+                        "really meant",
+                    )
+                )
+        return True
+
+    def meaning(self, obj: Declared, c: Coerced, path: tuple[Any, ...]) -> None:
+        kind = obj.kind
+        for f in kind.fields:
+            value = obj.values.get(f.name)
+            if f.type == "permissions" and value is not None:
+                self.permissions(obj, c, (*path, f.name), value)
+            if f.type == "date" and value is not None and obj.clean:
+                try:
+                    to_date(value)
+                except ValueError:
+                    span = obj.field_spans.get(f.name, obj.span)
+                    message = f"{obj.ref} {f.name}: '{value}' is not a calendar date"
+                    self.problems.append(Problem(span, message, "write a real date as YYYY-MM-DD"))
+                    obj.clean = False
+        if kind.key == "custom_packages" and obj.clean:
+            self.problems.extend(resolve_package(obj))
+        if obj.clean and kind.hooks.check:
+            for name, message, hint in kind.hooks.check(kind, kind.normalize(obj.values)):
+                span = obj.field_spans.get(name, obj.span)
+                self.problems.append(Problem(span, f"{kind.key}/{obj.key}: {message}", hint))
+
+    def permissions(self, obj: Declared, c: Coerced, path: tuple[Any, ...], value: Any) -> None:
+        for p in catalog.check_permissions(value):
+            where = c.span((*path, *p.path), key=p.at_key)
+            self.problems.append(Problem(where, f"{obj.ref}: {p.message}", p.hint))
+            obj.clean = False
+
+    def register(self, obj: Declared) -> None:
+        by_key = self.objects.setdefault(obj.kind.key, {})
+        first = by_key.get(obj.key)
+        if first is None:
+            by_key[obj.key] = obj
+            return
+        self.problems.append(
+            Problem(
+                obj.span,
+                f"{obj.ref} is declared twice (first at {first.span})",
+                "keep one declaration; files in a manifest directory merge by kind",
+            )
+        )
+
+
+def _in_permissions(path: tuple[Any, ...]) -> bool:
+    kind = REGISTRY.get(str(path[0])) if path else None
+    if kind is None or kind.shape != "mapping" or len(path) < 3:
+        return False
+    return kind.has_field(str(path[2])) and kind.field(str(path[2])).type == "permissions"
+
+
+def _cidr_hint(text: str) -> str:
+    try:
+        return f"did you mean {ipaddress.ip_network(text, strict=False)}?"
+    except ValueError:
+        return "write an address (34.163.234.156) or a network (10.0.0.0/8)"
+
+
+def _entries(kind: Kind, section: Any) -> list[tuple[Any, Any, Any]]:
+    """(index in the section, raw identity, object) for each well-shaped entry."""
+    if kind.shape == "singleton":
+        return [(kind.key, kind.key, section)] if isinstance(section, dict) else []
+    if kind.shape == "list":
+        out = []
+        for i, item in enumerate(section if isinstance(section, list) else []):
+            if isinstance(item, str):
+                out.append((i, item, {}))
+            elif isinstance(item, dict) and isinstance(item.get(kind.identity.name), str):
+                out.append((i, item[kind.identity.name], item))
+        return out
+    if not isinstance(section, dict):
+        return []
+    return [(key, key, obj) for key, obj in section.items()]
+
+
+def _digest(files: list[tuple[str, bytes]]) -> str:
+    h = hashlib.sha256()
+    for name, data in files:
+        h.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+    return h.hexdigest()
+
+
+def validate(
+    path: Path, *, vars: Mapping[str, str] | None = None, env: Mapping[str, str] | None = None
+) -> Validated:
+    """Load and check every manifest under `path`; raise ManifestError with all problems."""
+    path = Path(path)
+    if not path.exists():
+        raise ManifestError(
+            [
+                Problem(
+                    Span(str(path), 0, 0),
+                    f"{path} does not exist",
+                    "pass a manifest directory or a .yaml file",
+                )
+            ]
+        )
+    run = _Run(vars or {}, os.environ if env is None else env)
+    files = manifest_files(path)
+    if not files:
+        raise ManifestError(
+            [
+                Problem(
+                    Span(str(path), 0, 0),
+                    "no manifest files (*.yaml) found",
+                    "add a file starting with `version: 1`",
+                )
+            ]
+        )
+    contents = []
+    for file in files:
+        name = display_name(file, path)
+        documents, problems = load_file(file, name)
+        run.problems.extend(problems)
+        contents.append(
+            (file.relative_to(path).as_posix() if path.is_dir() else file.name, file.read_bytes())
+        )
+        for doc in documents:
+            run.document(doc)
+    ref_problems, deferred, edges = check_refs(run.objects)
+    run.problems.extend(ref_problems)
+    run.problems.extend(check_cycles(edges, run.objects))
+    if run.problems:
+        raise ManifestError(run.problems)
+    return Validated(
+        objects=run.objects,
+        deferred=tuple(sorted(deferred, key=lambda d: (d.span or Span("", 0, 0), str(d.target)))),
+        files=tuple(display_name(f, path) for f in files),
+        digest=_digest(contents),
+    )
