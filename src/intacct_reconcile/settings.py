@@ -459,7 +459,7 @@ TIMEOUT = httpx.Timeout(300.0, connect=30.0)  # the official SDKs wait 300 s for
 
 def sandbox_http(db: Path | str) -> httpx.Client:
     """An httpx client talking in-process to an embedded sandbox stored in `db`."""
-    from intacct_reconcile.sandbox import make_app
+    from intacct_reconcile.sandbox.app import make_app
 
     if isinstance(db, Path):
         db.parent.mkdir(parents=True, exist_ok=True)
