@@ -169,6 +169,7 @@ VENDOR = ObjectDef(
         Field("VENDTYPE"),
         Field("TERMNAME"),
         Field("CREDITLIMIT"),
+        Field("TAXID"),
         STATUS,
     ),
     dimension=True,
