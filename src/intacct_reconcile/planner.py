@@ -40,6 +40,7 @@ from intacct_reconcile.types import (
 )
 
 ABSENT = "absent"
+REDACTED = "***"
 # Keys a manifest layer may leave in `values` that are not fields of the object.
 _NOT_FIELDS = frozenset({"ensure"})
 # assumption: kinds that do not say otherwise deactivate by setting status to "inactive".
@@ -180,11 +181,15 @@ def _toposort(graph: Mapping[Any, Iterable[Any]], sort_key: Any, *, what: str) -
 def _ordered(kind: Kind, changes: list[Change], live: State, *, reverse: bool) -> list[Change]:
     """Changes of one kind ordered by references between its own objects (ties by key)."""
     by_key = {c.ref.key: c for c in changes}
-    graph: dict[str, set[str]] = {}
-    for key, change in by_key.items():
-        values = _live_values(live, change.ref) if reverse else change.desired or {}
-        graph[key] = {r.key for r in object_refs(kind, values) if r.kind == kind.key} & set(by_key)
-    ordered = [by_key[key] for key in _toposort(graph, str, what=f"{kind.key} objects")]
+    if not any(f.ref == kind.key for f in kind.fields):
+        ordered = [by_key[key] for key in sorted(by_key)]  # no references inside the kind
+    else:
+        graph: dict[str, set[str]] = {}
+        for key, change in by_key.items():
+            values = _live_values(live, change.ref) if reverse else change.desired or {}
+            refs = {r.key for r in object_refs(kind, values) if r.kind == kind.key}
+            graph[key] = {r for r in refs if r in by_key}
+        ordered = [by_key[key] for key in _toposort(graph, str, what=f"{kind.key} objects")]
     return ordered[::-1] if reverse else ordered
 
 
@@ -466,6 +471,8 @@ def _same(spec: Field | None, before: Any, after: Any) -> bool:
 
 
 def _field_change(spec: Field | None, name: str, before: Any, after: Any) -> FieldChange:
+    if spec is not None and spec.secret:  # plans are shown and saved: never the value itself
+        return FieldChange(name, None if before is None else REDACTED, REDACTED)
     if (spec is not None and spec.type == "permissions") or _is_permission_set(after):
         old, new = permission_items(before), permission_items(after)
     elif isinstance(after, list | tuple) or isinstance(before, list | tuple):

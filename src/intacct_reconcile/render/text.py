@@ -1,0 +1,115 @@
+"""Plain text for the terminal. ANSI colour only when asked (`color=True`: the CLI passes
+whether stdout is a TTY), so piped output and golden files stay plain."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import groupby
+
+from intacct_reconcile.render.values import (
+    ATTESTED_SYMBOL,
+    RESULT_SYMBOLS,
+    SYMBOLS,
+    access_brief,
+    change_brief,
+    field_brief,
+    report_line,
+    summary_line,
+    where,
+)
+from intacct_reconcile.types import ApplyReport, Change, Plan
+
+COLORS = {
+    "create": "32",
+    "update": "33",
+    "delete": "31",
+    "deactivate": "31",
+    "manual": "36",
+    "attested": "2",
+    "applied": "32",
+    "failed": "31",
+    "not_attempted": "2",
+    "skipped": "2",
+    "heading": "1",
+}
+
+
+def render(obj: Plan | ApplyReport, *, color: bool = False) -> str:
+    if isinstance(obj, ApplyReport):
+        return render_report(obj, color=color)
+    return render_plan(obj, color=color)
+
+
+def _paint(text: str, style: str, color: bool) -> str:
+    return f"\033[{COLORS[style]}m{text}\033[0m" if color else text
+
+
+def render_plan(plan: Plan, *, color: bool = False) -> str:
+    lines = [f"Plan for target {plan.target or '(unnamed)'}", summary_line(plan)]
+    attested = plan.summary()["attested"]
+    if attested:
+        lines.append(f"{attested} manual step{'s' if attested != 1 else ''} already attested")
+    if plan.changes:
+        lines.append("")
+        for change in plan.changes:
+            lines += _change_lines(change, color)
+    lines += _access_lines(plan, color)
+    lines += _unmanaged_lines(plan, color)
+    lines += _section("Notes", [f"  - {n}" for n in plan.notes], color)
+    return "\n".join(lines) + "\n"
+
+
+def _change_lines(change: Change, color: bool) -> Iterator[str]:
+    style = change.action if change.pending else "attested"
+    symbol = SYMBOLS[change.action] if change.pending else ATTESTED_SYMBOL
+    source = f"  ({where(change.source)})" if change.source else ""
+    yield _paint(f"{symbol} {change.action} {change.ref}", style, color) + source
+    for fc in change.fields:
+        if fc.added or fc.removed:
+            yield f"    {fc.name}:"
+            yield from (_paint(f"      + {i}", "create", color) for i in fc.added)
+            yield from (_paint(f"      - {i}", "delete", color) for i in fc.removed)
+        else:
+            yield f"    {field_brief(fc)}"
+    if change.attested:
+        a = change.attested
+        yield f"    attested by {a.by} at {a.at}" + (f": {a.note}" if a.note else "")
+    elif change.manual_steps:
+        yield from (f"    {n}. {step}" for n, step in enumerate(change.manual_steps, 1))
+    for reason in change.irreversible:
+        yield _paint(f"    irreversible: {reason}", "delete", color)
+    if change.note:
+        yield f"    note: {change.note}"
+
+
+def _access_lines(plan: Plan, color: bool) -> list[str]:
+    lines = []
+    for user, items in groupby(plan.access_changes, key=lambda a: a.user):
+        lines.append(f"  {user}")
+        lines += [f"    {access_brief(a)}" for a in items]
+    return _section("Effective access changes (per user)", lines, color)
+
+
+def _unmanaged_lines(plan: Plan, color: bool) -> list[str]:
+    lines = [f"  {ref}" for ref in plan.unmanaged]
+    title = f"Unmanaged: {len(plan.unmanaged)} live object(s) not declared, left as they are"
+    return _section(title, lines, color)
+
+
+def _section(title: str, lines: list[str], color: bool) -> list[str]:
+    return ["", _paint(title, "heading", color), *lines] if lines else []
+
+
+def render_report(report: ApplyReport, *, color: bool = False) -> str:
+    lines = [f"Apply to target {report.target or '(unnamed)'}", report_line(report.counts()), ""]
+    for result in report.results:
+        change = result.change
+        status = result.status.replace("_", " ")
+        what = "step" if change.action == "manual" else change.action
+        head = f"{RESULT_SYMBOLS[result.status]} {status}: {what} {change.ref}"
+        lines.append(_paint(head, result.status if result.status != "manual" else "manual", color))
+        if result.error:
+            lines.append(f"    error: {result.error}")
+        elif result.status == "manual":
+            lines.append(f"    {change_brief(change)}")
+    return "\n".join(lines) + "\n"

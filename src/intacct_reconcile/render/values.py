@@ -1,0 +1,85 @@
+"""Shared wording for the renderers: values, symbols, summary line, change one-liners."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from intacct_reconcile.types import AccessChange, Change, FieldChange, Plan, Span
+
+SYMBOLS = {"create": "+", "update": "~", "delete": "-", "deactivate": "x", "manual": "!"}
+ATTESTED_SYMBOL = "✓"
+RESULT_SYMBOLS = {
+    "applied": "✓",
+    "failed": "✗",
+    "not_attempted": "·",
+    "manual": "!",
+    "skipped": "·",
+}
+MAX_VALUE = 120  # characters of one value shown inline
+
+
+def summary_line(plan: Plan) -> str:
+    """The line scripts and humans look for: "N to create, N to update, N to delete, N manual"."""
+    s = plan.summary()
+    deletes = s["delete"] + s["deactivate"]
+    return (
+        f"{s['create']} to create, {s['update']} to update, {deletes} to delete, "
+        f"{s['manual']} manual"
+    )
+
+
+def report_line(counts: dict[str, int]) -> str:
+    return (
+        f"{counts['applied']} applied, {counts['failed']} failed, "
+        f"{counts['not_attempted']} not attempted, {counts['manual']} manual"
+    )
+
+
+def value(v: Any) -> str:
+    """A value as JSON text (strings quoted), shortened to MAX_VALUE characters."""
+    if v is None:
+        return "(none)"
+    text = json.dumps(v, ensure_ascii=False, default=str, sort_keys=True)
+    return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 3] + "..."
+
+
+def where(span: Span | None) -> str:
+    """file:line of a manifest node (the column is noise in a review)."""
+    return f"{span.file}:{span.line}" if span else ""
+
+
+def is_set_change(fc: FieldChange) -> bool:
+    return bool(fc.added or fc.removed)
+
+
+def field_brief(fc: FieldChange) -> str:
+    """One line: `title: "Cash" → "Cash at bank"`, or `roles: +A -B` for set-like fields."""
+    if is_set_change(fc):
+        items = [f"+{i}" for i in fc.added] + [f"-{i}" for i in fc.removed]
+        return f"{fc.name}: {' '.join(items)}"
+    if fc.before is None:
+        return f"{fc.name}: {value(fc.after)}"
+    return f"{fc.name}: {value(fc.before)} → {value(fc.after)}"
+
+
+def change_brief(change: Change) -> str:
+    """A short description of what the change does, for tables and reports."""
+    if change.action == "manual":
+        return change.manual_steps[0] if change.manual_steps else "manual step"
+    if change.action in ("delete", "deactivate"):
+        return change.action
+    if change.action == "create":
+        return f"create with {len(change.fields)} field{'s' if len(change.fields) != 1 else ''}"
+    return ", ".join(fc.name for fc in change.fields) or "update"
+
+
+def access_delta(access: AccessChange) -> str:
+    """`+add -delete`: the rights a user gains and loses on one permission."""
+    return " ".join([f"+{r}" for r in access.added] + [f"-{r}" for r in access.removed])
+
+
+def access_brief(access: AccessChange) -> str:
+    before = ", ".join(access.before) or "none"
+    after = ", ".join(access.after) or "none"
+    return f"{access.module}.{access.permission}: {before} → {after} ({access_delta(access)})"
