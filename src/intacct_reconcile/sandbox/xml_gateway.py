@@ -13,6 +13,7 @@ recorded; reads may reuse control ids freely.
 
 from __future__ import annotations
 
+import traceback
 import wsgiref.util
 from typing import Any
 
@@ -103,6 +104,19 @@ def _read_body(environ: dict[str, Any]) -> bytes:
 
 
 def handle(app: Any, environ: dict[str, Any]) -> Response:
+    try:
+        return _handle(app, environ)
+    except Exception:  # a sandbox bug must still answer well-formed XML (clients parse it)
+        errors = environ.get("wsgi.errors")
+        if errors is not None:
+            traceback.print_exc(file=errors)
+        root = etree.Element("response")
+        errormessage(root, [("GW-0001", "Internal error in the sandbox gateway", "",
+                             "Retry; report the request if it persists.")])
+        return _respond("500 Internal Server Error", root)
+
+
+def _handle(app: Any, environ: dict[str, Any]) -> Response:
     if environ.get("REQUEST_METHOD", "GET").upper() != "POST":
         # reference §1.1: HTTP GET has been blocked since 2023-01-15
         root = etree.Element("response")
@@ -238,7 +252,10 @@ class _Runner:
         wanted = None
         if body is not None and body.find("locationid") is not None:
             wanted = text(body, "locationid")
-        sessionid, entity = new_session(self.ctx.app, self.identity, wanted)
+        try:
+            sessionid, entity = new_session(self.ctx.app, self.identity, wanted)
+        except AuthFailure as failure:
+            raise SandboxError(failure.errors) from failure
         data = etree.Element("data")
         api = sub(data, "api")
         sub(api, "sessionid", sessionid)
