@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from intacct_reconcile.client.gateway import ReadSpec
@@ -80,12 +81,21 @@ def select_fields(kind: Kind) -> list[str]:
     """
     names = ["RECORDNO"]
     for f in (kind.identity, *kind.fields):
-        if not f.api or f.write_only:
+        if not f.api or f.write_only or f.placement:
+            # placement (entity) is fixed at create and never diffed: not read
             continue
         if kind.key == USERS and f.api == "USERROLES":
             continue  # role links are another object (USERROLES), joined below
+        if f.name in PSEUDO_FIELDS:
+            # one manifest field that the kind's hooks spread over several API fields
+            names += list(kind.extra.get(PSEUDO_FIELDS[f.name], {}).values())
+            continue
         names.append(f.api.split(".")[0])
     return list(dict.fromkeys(names))
+
+
+# manifest field -> the kind's `extra` table naming the API fields its hooks read
+PSEUDO_FIELDS = {"required_dimensions": "dimensions"}
 
 
 def _read_xml(gateway: Any, kinds: Sequence[Kind]) -> dict[str, dict[str, Resource]]:
@@ -141,22 +151,21 @@ def _read_rest(clients: Any, kind: Kind) -> dict[str, Resource]:
             f"target {clients.target.name!r} has no REST credentials — set "
             "INTACCT_CLIENT_ID and INTACCT_CLIENT_SECRET"
         )
+    path = kind.object or ""
+    # The list answers keys only (as Intacct's does); every object is then fetched whole, in
+    # parallel within the target's concurrency, because kinds read nested and owned values
+    # (rolePermissionAssignments, accountDetails.expirationMonth/Year) that the core query
+    # cannot return as one field each.
+    keys = [str(row.get("key")) for row in rest.query(path, ["key", "id"])]
+    workers = max(1, int(getattr(clients.target, "concurrency", 2) or 2))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="intacct-rest") as pool:
+        records = list(pool.map(lambda key: rest.get(path, key), keys))
     out: dict[str, Resource] = {}
-    for record in rest.list(kind.object or ""):
-        full = record
-        if _needs_detail(kind, record):
-            # list answers may leave out owned arrays (rolePermissionAssignments): fetch them
-            full = rest.get(kind.object or "", str(record.get("key")))
-        resource = _resource(kind, full, {"key": full.get("key", record.get("key"))})
+    for key, record in zip(keys, records, strict=True):
+        resource = _resource(kind, record, {"key": record.get("key", key)})
         if resource is not None:
             out[resource.key] = resource
     return out
-
-
-def _needs_detail(kind: Kind, record: Mapping[str, Any]) -> bool:
-    return any(
-        f.type == "permissions" and f.api and f.api.split(".")[0] not in record for f in kind.fields
-    )
 
 
 # --- manual kinds the API can read ----------------------------------------------------------
