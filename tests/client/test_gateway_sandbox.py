@@ -1,0 +1,300 @@
+"""The XML gateway client against the sandbox (in-process over httpx.WSGITransport)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+
+import httpx
+import pytest
+from lxml import etree
+
+from intacct_reconcile.client import envelope
+from intacct_reconcile.client.errors import (
+    AuthenticationError,
+    AuthorizationError,
+    DuplicateError,
+    NotFoundError,
+    RateLimitedError,
+    TransientError,
+    ValidationError,
+)
+from intacct_reconcile.client.gateway import Gateway, ReadSpec
+from intacct_reconcile.client.retry import NO_RETRY, RetryPolicy
+from intacct_reconcile.sandbox import company
+from intacct_reconcile.settings import Secret
+
+from .sandbox_fixtures import (
+    XML_CREDS,
+    accounts,
+    fast_retry,
+    gateway,
+    http_for,
+    request_log,
+    sandbox,
+    seed_accounts,
+)
+
+FIELDS = ["RECORDNO", "ACCOUNTNO", "TITLE"]
+
+
+def test_paging_across_many_pages_returns_every_record_once(tmp_path):
+    app = sandbox(tmp_path, concurrency=2)
+    seed_accounts(app, 11_500)
+    expected = app.store.count("GLACCOUNT")
+    events = []
+    gw = gateway(app, progress=events.append)
+    rows = gw.read_all("GLACCOUNT", FIELDS)
+    assert len(rows) == expected
+    assert len({r["RECORDNO"] for r in rows}) == expected
+    assert sorted(int(r["RECORDNO"]) for r in rows) == [int(r["RECORDNO"]) for r in rows]
+    log = request_log(tmp_path)
+    # session + first page + the 5 remaining pages packed into 2 concurrent requests
+    assert log[0]["functions"] == ["getAPISession"]
+    assert len(log) == 1 + 1 + 2
+    assert sum(len(e["functions"]) for e in log[1:]) == 6
+    assert events[-1].done == expected or max(e.done for e in events) == expected
+
+
+def test_first_pages_of_several_objects_share_one_request(tmp_path):
+    app = sandbox(tmp_path)
+    gw = gateway(app)
+    out = gw.read_many(
+        [
+            ReadSpec("GLACCOUNT", FIELDS),
+            ReadSpec("USERINFO", ["RECORDNO", "LOGINID"]),
+            ReadSpec("ROLES", ["RECORDNO", "NAME"]),
+            ReadSpec("LOCATION", ["RECORDNO", "LOCATIONID"], envelope.eq("LOCATIONID", "HQ")),
+        ]
+    )
+    assert out["USERINFO"][0]["LOGINID"] == "admin"
+    assert [r["LOCATIONID"] for r in out["LOCATION"]] == ["HQ"]
+    assert len(out["GLACCOUNT"]) == app.store.count("GLACCOUNT")
+    log = request_log(tmp_path)
+    assert len(log) == 2 and log[1]["functions"] == ["query"] * 4
+
+
+def test_read_by_query_and_read_more_page_through(tmp_path):
+    app = sandbox(tmp_path)
+    seed_accounts(app, 2_300)
+    gw = gateway(app)
+    rows = gw.read_many([ReadSpec("GLACCOUNT", ["RECORDNO"], method="readByQuery")])["GLACCOUNT"]
+    assert len(rows) == app.store.count("GLACCOUNT")
+    functions = [e["functions"] for e in request_log(tmp_path)[1:]]
+    assert functions == [["readByQuery"], ["readMore"], ["readMore"]]
+
+
+def test_writes_are_batched_and_land(tmp_path):
+    app = sandbox(tmp_path)
+    before = app.store.count("GLACCOUNT")
+    events = []
+    gw = gateway(app, progress=events.append)
+    results = gw.create("GLACCOUNT", accounts(250), idempotency_key="batch-1")
+    assert all(r.ok for r in results)
+    assert [r.key for r in results] == [str(50_000 + i) for i in range(250)]
+    assert app.store.count("GLACCOUNT") == before + 250
+    writes = [e for e in request_log(tmp_path) if e["functions"][:1] == ["create"]]
+    assert len(writes) == 1 and writes[0]["functions"] == ["create"] * 3
+    assert writes[0]["records_sent"] == 250
+    assert events[-1].action == "write" and events[-1].done == 250
+
+    updated = gw.update(
+        "GLACCOUNT",
+        [{"RECORDNO": r.recordno, "TITLE": "Renamed"} for r in results[:3]],
+        idempotency_key="upd-1",
+    )
+    assert all(u.ok for u in updated)
+    assert app.store.get("GLACCOUNT", int(results[0].recordno))["TITLE"] == "Renamed"
+    deleted = gw.delete("GLACCOUNT", [r.recordno for r in results[-2:]], idempotency_key="del-1")
+    assert all(d.ok for d in deleted)
+    assert app.store.count("GLACCOUNT") == before + 248
+
+
+def test_rerunning_the_same_write_never_applies_twice(tmp_path):
+    app = sandbox(tmp_path)
+    gw = gateway(app)
+    first = gw.create("GLACCOUNT", accounts(120), idempotency_key="run-7")
+    count = app.store.count("GLACCOUNT")
+    again = gw.create("GLACCOUNT", accounts(120), idempotency_key="run-7", key_field="ACCOUNTNO")
+    assert app.store.count("GLACCOUNT") == count
+    assert all(r.ok and r.replayed for r in again)
+    assert [r.recordno for r in again] == [r.recordno for r in first]
+
+
+def test_a_failing_record_gets_its_own_result_and_the_rest_still_apply(tmp_path):
+    app = sandbox(tmp_path)
+    gw = gateway(app)
+    gw.create("GLACCOUNT", accounts(1, start=60_005), idempotency_key="pre")
+    batch = accounts(10, start=60_000)
+    batch[7] = {"ACCOUNTNO": "60007"}  # no TITLE: required
+    results = gw.create("GLACCOUNT", batch, idempotency_key="mixed")
+    assert [r.ok for r in results] == [True] * 5 + [False, True, False, True, True]
+    assert isinstance(results[5].error, DuplicateError)
+    assert isinstance(results[7].error, ValidationError)
+    assert app.store.get_by_key("GLACCOUNT", "60009") is not None
+
+
+def test_a_lost_response_after_the_write_applied_is_not_applied_again(tmp_path):
+    app = sandbox(tmp_path)
+    lost = {"done": False}
+
+    def flaky(environ, start_response):
+        captured = {}
+        body = b"".join(app(environ, lambda s, h, e=None: captured.update(s=s, h=h)))
+        if b"<create>" in body or (not lost["done"] and b'listtype="objects"' in body):
+            lost["done"] = True
+            raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+        start_response(captured["s"], captured["h"])
+        return [body]
+
+    gw = Gateway(http_for(flaky), XML_CREDS, retry=fast_retry())
+    before = app.store.count("GLACCOUNT")
+    results = gw.create(
+        "GLACCOUNT", accounts(30, start=70_000), idempotency_key="lost", key_field="ACCOUNTNO"
+    )
+    assert lost["done"]
+    assert app.store.count("GLACCOUNT") == before + 30
+    assert all(r.ok and r.replayed for r in results)
+    assert all(r.recordno for r in results)
+
+
+def test_no_duplicates_after_a_run_with_30_percent_faults(tmp_path):
+    app = sandbox(tmp_path, fault_rate=0.3, seed=1234)
+    seed_accounts(app, 6_000)
+    gw = gateway(app, retry=fast_retry(attempts=10))
+    before = app.store.count("GLACCOUNT")
+    results = gw.create("GLACCOUNT", accounts(400), idempotency_key="chaos")
+    assert all(r.ok for r in results), [r.error for r in results if not r.ok][:3]
+    rows = gw.read_all("GLACCOUNT", ["RECORDNO", "ACCOUNTNO"])
+    assert app.store.count("GLACCOUNT") == before + 400 == len(rows)
+    assert len({r["ACCOUNTNO"] for r in rows}) == len(rows)
+    faults = Counter(e["fault"] for e in request_log(tmp_path) if e["fault"])
+    assert sum(faults.values()) >= 2  # the run did meet injected failures
+
+
+def test_session_expiry_mid_run_renews_the_session(tmp_path):
+    app = sandbox(tmp_path)
+    gw = gateway(app)
+    gw.get_applications()
+    real = app.clock
+    app.clock = lambda: real() + 24 * 3600  # every session has now timed out
+    assert "GL" in gw.get_applications()
+    names = [e["functions"] for e in request_log(tmp_path)]
+    assert names == [
+        ["getAPISession"],
+        ["get_applications"],
+        ["get_applications"],
+        ["getAPISession"],
+        ["get_applications"],
+    ]
+
+
+def test_concurrency_limit_is_respected(tmp_path):
+    app = sandbox(tmp_path, latency_ms=15, concurrency=2, queue_wait_s=0)
+    seed_accounts(app, 16_000)
+    gw = gateway(app, concurrency=2, retry=NO_RETRY)
+    assert len(gw.read_all("GLACCOUNT", ["RECORDNO"])) == app.store.count("GLACCOUNT")
+    assert gw.peak_in_flight == 2
+    assert all(e["status"] == 200 for e in request_log(tmp_path))
+
+
+def test_rate_limiting_is_retried_with_backoff(tmp_path):
+    app = sandbox(tmp_path, latency_ms=20, concurrency=1, queue_wait_s=0)
+    seed_accounts(app, 12_000)
+    with pytest.raises(RateLimitedError):
+        gateway(app, concurrency=3, retry=NO_RETRY).read_all("GLACCOUNT", ["RECORDNO"])
+    sleeps = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        time.sleep(seconds)  # really wait: the request holding the slot must finish
+
+    retry = RetryPolicy(attempts=40, base_delay=0.01, max_delay=0.08, sleep=sleep)
+    rows = gateway(app, concurrency=3, retry=retry).read_all("GLACCOUNT", ["RECORDNO"])
+    assert len(rows) == app.store.count("GLACCOUNT")
+    assert sleeps  # 429s happened and were waited out
+    assert any(e["status"] == 429 for e in request_log(tmp_path))
+
+
+def test_transient_failures_surface_after_bounded_attempts(tmp_path):
+    app = sandbox(tmp_path, fault_rate=1.0, seed=3)
+    with pytest.raises(TransientError):
+        gateway(app, retry=fast_retry(attempts=3)).get_applications()
+    assert len(request_log(tmp_path)) == 3
+
+
+def test_bad_sender_password_is_an_authentication_error(tmp_path):
+    creds = XML_CREDS.__class__(**{**XML_CREDS.__dict__, "sender_password": Secret("wrong-pw-1")})
+    gw = Gateway(http_for(sandbox()), creds, retry=fast_retry())
+    with pytest.raises(AuthenticationError) as info:
+        gw.get_applications()
+    assert "XL03000006" in str(info.value)
+
+
+def test_bad_user_password_is_an_authentication_error_without_secrets(caplog):
+    caplog.set_level(logging.DEBUG)
+    creds = XML_CREDS.__class__(**{**XML_CREDS.__dict__, "user_password": Secret("not-it-42x")})
+    gw = Gateway(http_for(sandbox()), creds, retry=fast_retry())
+    with pytest.raises(AuthenticationError) as info:
+        gw.get_applications()
+    assert type(info.value) is AuthenticationError
+    text = str(info.value) + repr(info.value) + caplog.text
+    assert "not-it-42x" not in text
+
+
+def test_unauthorized_sender_names_the_ui_fix():
+    app = sandbox()
+    company.deauthorize_sender(app.store, XML_CREDS.sender_id)
+    with pytest.raises(AuthorizationError) as info:
+        gateway(app).get_applications()
+    assert "Company > Setup > Configuration > Company > Security > Web Services authorizations" in (
+        str(info.value)
+    )
+
+
+def test_not_found_duplicate_and_validation_errors(tmp_path):
+    gw = gateway(sandbox())
+    (missing,) = gw.delete("GLACCOUNT", ["999999"], idempotency_key="d")
+    assert isinstance(missing.error, NotFoundError)
+    gw.create("GLACCOUNT", accounts(1), idempotency_key="a")
+    (dup,) = gw.create("GLACCOUNT", accounts(1, prefix="Other"), idempotency_key="b")
+    assert isinstance(dup.error, DuplicateError)
+    (bad,) = gw.create("GLACCOUNT", [{"ACCOUNTNO": "77"}], idempotency_key="c")
+    assert isinstance(bad.error, ValidationError)
+    with pytest.raises(NotFoundError):
+        gw.get_user_permissions("nobody-here")
+
+
+def test_transaction_rolls_back_every_function(tmp_path):
+    app = sandbox()
+    gw = gateway(app)
+    before = app.store.count("GLACCOUNT")
+    ok = envelope.Function("t1", envelope.create([("GLACCOUNT", accounts(1, start=80_000)[0])]))
+    bad = envelope.Function("t2", envelope.create([("GLACCOUNT", {"ACCOUNTNO": "80001"})]))
+    results = gw.call([ok, bad], transaction=True)
+    assert [r.status for r in results] == ["aborted", "failure"]
+    assert app.store.count("GLACCOUNT") == before
+
+
+def test_company_reads_and_legacy_functions(tmp_path):
+    gw = gateway(sandbox())
+    assert {"GL", "EE"} <= set(gw.get_applications())
+    assert "EXPENSE_REPORT_SEQUENCE" in gw.get_companyprefs("EE")
+    perms = gw.get_user_permissions("admin")
+    assert "List" in perms["Administration"]["Users"]
+    journal = etree.fromstring(
+        "<create_journal><symbol>EXP</symbol><title>Expenses</title></create_journal>"
+    )
+    first = gw.legacy(journal, idempotency_key="j1")
+    assert first.ok and not first.replayed
+    again = gw.legacy(journal, idempotency_key="j1")
+    assert again.ok and again.replayed
+
+
+def test_entity_sessions(tmp_path):
+    app = sandbox(tmp_path)
+    entities = gateway(app).read_all("LOCATIONENTITY", ["RECORDNO", "LOCATIONID"])
+    assert entities, "the starter company has entities"
+    child = gateway(app).entity(entities[0]["LOCATIONID"])
+    assert child.get_applications()
