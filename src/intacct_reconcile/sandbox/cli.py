@@ -1,0 +1,292 @@
+"""``intacct-reconcile sandbox ...``: serve the embedded Intacct, reset it, and change the
+UI-only company settings an admin would change by hand in the Intacct UI.
+
+    sandbox serve [--host] [--port 0] [--db FILE] [--latency-ms N] [--concurrency N]
+                  [--queue-wait S] [--fault-rate F] [--seed N] [--log FILE]
+    sandbox reset [--db FILE]
+    sandbox ui authorize-sender ID [--description] | revoke-sender ID
+    sandbox ui allow-ip CIDR | remove-ip CIDR
+    sandbox ui subscribe MODULE | unsubscribe MODULE
+    sandbox ui set-te-pref NAME VALUE
+    sandbox ui edit-record OBJECT KEY FIELD=VALUE...     (a hand edit in the UI: drift)
+    sandbox ui show
+
+Every command takes ``--db`` (default ``.intacct-reconcile/sandbox.db`` in the current
+directory; parent directories are created). A new database holds the starter company.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from intacct_reconcile.errors import ReconcileError
+from intacct_reconcile.sandbox import company, objects
+from intacct_reconcile.sandbox.objects.errors import SandboxError
+from intacct_reconcile.sandbox.store import Store
+
+DEFAULT_DB = Path(".intacct-reconcile") / "sandbox.db"
+
+app = typer.Typer(
+    help="The embedded Intacct sandbox: serve it, reset it, change UI-only settings.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+ui = typer.Typer(
+    help="Change settings the real product only offers in its UI (as a company admin would).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(ui, name="ui")
+
+DbOption = Annotated[
+    Path,
+    typer.Option("--db", help="Sandbox database file (created with a starter company)."),
+]
+
+
+def _describe(exc: ReconcileError) -> str:
+    if isinstance(exc, SandboxError) and exc.errors:
+        _errorno, description, description2, correction = exc.errors[0]
+        parts = [description, description2, correction]
+        return " — ".join(p for p in parts if p)
+    return str(exc)
+
+
+def _boundary(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Errors a user can cause become one line on stderr and exit code 1, no traceback."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ReconcileError as exc:
+            typer.echo(f"error: {_describe(exc)}", err=True)
+            raise typer.Exit(1) from None
+        except OSError as exc:
+            typer.echo(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(), err=True)
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+def _prepare(db: Path) -> str:
+    db.parent.mkdir(parents=True, exist_ok=True)
+    return str(db)
+
+
+@contextmanager
+def _company(db: Path) -> Iterator[Store]:
+    store = Store.open(_prepare(db))
+    try:
+        company.seed_starter_company(store)
+        yield store
+    finally:
+        store.close()
+
+
+# -- serve / reset ------------------------------------------------------------------------
+
+
+@app.command()
+@_boundary
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port; 0 picks a free one.")] = 0,
+    db: DbOption = DEFAULT_DB,
+    latency_ms: Annotated[float, typer.Option(help="Added to every request.")] = 0,
+    concurrency: Annotated[
+        int, typer.Option(help="Requests in flight before 429 / GW-0010 (0 = unlimited).")
+    ] = 2,
+    queue_wait: Annotated[
+        float, typer.Option(help="Seconds an excess request waits for a slot.")
+    ] = 2.0,
+    fault_rate: Annotated[
+        float, typer.Option(help="Share of requests failing transiently (0..1).")
+    ] = 0.0,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed for a reproducible fault sequence.")
+    ] = None,
+    log: Annotated[Path | None, typer.Option(help="JSON-lines request log file.")] = None,
+) -> None:
+    """Serve the sandbox over HTTP. First stdout line: ``listening on http://HOST:PORT``."""
+    from intacct_reconcile.sandbox.app import make_app
+    from intacct_reconcile.sandbox.options import SandboxOptions
+    from intacct_reconcile.sandbox.serve import serve as run
+
+    if not 0.0 <= fault_rate <= 1.0:
+        raise typer.BadParameter("must be between 0 and 1", param_hint="--fault-rate")
+    if concurrency < 0:
+        raise typer.BadParameter("must be 0 (unlimited) or more", param_hint="--concurrency")
+    options = SandboxOptions(
+        latency_ms=latency_ms,
+        concurrency=concurrency,
+        queue_wait_s=queue_wait,
+        fault_rate=fault_rate,
+        seed=seed,
+        log_path=str(log) if log else None,
+    )
+    run(make_app(_prepare(db), options), host, port)
+
+
+@app.command()
+@_boundary
+def reset(db: DbOption = DEFAULT_DB) -> None:
+    """Throw the sandbox database away and start again from a fresh starter company."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    with _company(db) as store:
+        typer.echo(f"reset {db}: fresh starter company {company.company_id(store)}")
+
+
+# -- ui: sender ids, IP filters, subscriptions, T&E prefs ---------------------------------------
+
+
+@ui.command("authorize-sender")
+@_boundary
+def authorize_sender(
+    sender_id: Annotated[str, typer.Argument(help="Web Services sender ID (case-sensitive).")],
+    description: Annotated[str, typer.Option(help="Shown in the authorizations list.")] = "",
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Company > Setup > Configuration > Company > Security > Web Services authorizations > Add."""
+    with _company(db) as store:
+        company.authorize_sender(store, sender_id, description)
+    typer.echo(f"authorized sender {sender_id}")
+
+
+@ui.command("revoke-sender")
+@_boundary
+def revoke_sender(sender_id: str, db: DbOption = DEFAULT_DB) -> None:
+    """Remove a sender ID from the Web Services authorizations."""
+    with _company(db) as store:
+        known = sender_id in company.authorized_senders(store)
+        company.deauthorize_sender(store, sender_id)
+    typer.echo(f"revoked sender {sender_id}" if known else f"sender {sender_id} was not authorized")
+
+
+@ui.command("allow-ip")
+@_boundary
+def allow_ip(
+    cidr: Annotated[str, typer.Argument(help="Address or CIDR.")], db: DbOption = DEFAULT_DB
+) -> None:
+    """Add an IP address filter (once any exists, other addresses cannot sign in)."""
+    with _company(db) as store:
+        network = company.add_ip_filter(store, cidr)
+    typer.echo(f"allowed {network}")
+
+
+@ui.command("remove-ip")
+@_boundary
+def remove_ip(cidr: str, db: DbOption = DEFAULT_DB) -> None:
+    """Remove an IP address filter."""
+    with _company(db) as store:
+        try:
+            company.remove_ip_filter(store, cidr)
+        except ValueError:
+            raise SandboxError(
+                [("", f"{cidr!r} is not an IP address or CIDR", "", "e.g. 203.0.113.0/24")]
+            ) from None
+    typer.echo(f"removed {cidr}")
+
+
+def _module_code(module: str) -> str:
+    wanted = module.strip().casefold()
+    for code, name in company.MODULES.items():
+        if wanted in (code.casefold(), name.casefold()):
+            return code
+    choices = ", ".join(f"{c} ({n})" for c, n in company.MODULES.items())
+    raise SandboxError([("", f"unknown module {module!r}", "", f"Use one of: {choices}")])
+
+
+@ui.command()
+@_boundary
+def subscribe(
+    module: Annotated[str, typer.Argument(help="Code (GL) or name (General Ledger).")],
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Company > Admin > Subscriptions: subscribe to a module."""
+    code = _module_code(module)
+    with _company(db) as store:
+        company.subscribe(store, code)
+    typer.echo(f"subscribed {code} ({company.MODULES[code]})")
+
+
+@ui.command()
+@_boundary
+def unsubscribe(module: str, db: DbOption = DEFAULT_DB) -> None:
+    """Company > Admin > Subscriptions: unsubscribe from a module."""
+    code = _module_code(module)
+    with _company(db) as store:
+        company.unsubscribe(store, code)
+    typer.echo(f"unsubscribed {code} ({company.MODULES[code]})")
+
+
+@ui.command("set-te-pref")
+@_boundary
+def set_te_pref(name: str, value: str, db: DbOption = DEFAULT_DB) -> None:
+    """Time & Expenses > Setup > Configuration: set one preference (get_companyprefs EE)."""
+    with _company(db) as store:
+        company.set_preference(store, "EE", name, value)
+    typer.echo(f"set EE {name.upper()} = {value}")
+
+
+@ui.command("edit-record")
+@_boundary
+def edit_record(
+    obj: Annotated[str, typer.Argument(metavar="OBJECT", help="XML object, e.g. GLACCOUNT.")],
+    key: Annotated[str, typer.Argument(help="Its id (ACCOUNTNO, LOGINID...; a|b for pairs).")],
+    assignments: Annotated[
+        list[str], typer.Argument(metavar="FIELD=VALUE...", help="GROUP/FIELD for groups.")
+    ],
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Change a record as someone would by hand in the UI (to demonstrate drift)."""
+    changes: dict[str, Any] = {}
+    for item in assignments:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise SandboxError([("", f"{item!r} is not FIELD=VALUE", "", "e.g. TITLE='New title'")])
+        group, slash, inner = name.strip().upper().partition("/")
+        if slash:
+            changes.setdefault(group, {})[inner] = value
+        else:
+            changes[group] = value
+    with _company(db) as store:
+        record = objects.get_by_key(store, obj, key)
+        if record is None:
+            label = objects.definition(obj).label
+            raise SandboxError([("", f"no {label} with key {key!r}", "", "Check OBJECT and KEY.")])
+        for group, value in changes.items():
+            if isinstance(value, dict):
+                changes[group] = {**(record.get(group) or {}), **value}
+        objects.update(store, obj, {**changes, "RECORDNO": record["RECORDNO"]}, via="seed")
+    typer.echo(f"edited {obj.upper()} {key}: {', '.join(sorted(changes))}")
+
+
+@ui.command()
+@_boundary
+def show(db: DbOption = DEFAULT_DB) -> None:
+    """Print the UI-only settings."""
+    with _company(db) as store:
+        typer.echo(f"company: {company.company_id(store)}")
+        typer.echo("web services authorizations:")
+        for sender, entry in sorted(company.authorized_senders(store).items()):
+            note = f"  {entry['description']}" if entry.get("description") else ""
+            typer.echo(f"  {sender}  {entry['status']}{note}")
+        filters = company.ip_filters(store)
+        typer.echo("ip address filters:" + ("" if filters else " (none: every address allowed)"))
+        for network in filters:
+            typer.echo(f"  {network}")
+        typer.echo("subscriptions:")
+        for code in company.subscriptions(store):
+            typer.echo(f"  {code}  {company.MODULES.get(code, '')}")
+        typer.echo("time & expenses preferences:")
+        for name, value in sorted(company.preferences(store, "EE").items()):
+            typer.echo(f"  {name} = {value}")
