@@ -24,6 +24,7 @@ API field names are XML UPPERCASE names (nested with dots: CONTACTINFO.FIRSTNAME
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -106,14 +107,18 @@ class Kind:
     api_constants: Mapping[str, Any] = field(default_factory=dict)
     hooks: Hooks = field(default_factory=Hooks)
 
+    @functools.cached_property
+    def fields_by_name(self) -> Mapping[str, Field]:
+        return {f.name: f for f in self.fields}
+
     def field(self, name: str) -> Field:
-        for f in self.fields:
-            if f.name == name:
-                return f
-        raise KeyError(f"{self.key} has no field {name!r}")
+        try:
+            return self.fields_by_name[name]
+        except KeyError:
+            raise KeyError(f"{self.key} has no field {name!r}") from None
 
     def has_field(self, name: str) -> bool:
-        return any(f.name == name for f in self.fields)
+        return name in self.fields_by_name
 
     @property
     def field_names(self) -> tuple[str, ...]:

@@ -24,6 +24,7 @@ CONFIG_FILE = "intacct-reconcile.yaml"
 SUFFIXES = (".yaml", ".yml")
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_STR_TAG = "tag:yaml.org,2002:str"
 # alias expansion budget: stops "billion laughs" documents long before memory runs out
 MAX_NODES = 2_000_000
 
@@ -130,6 +131,9 @@ class _Builder:
         return self._scalar(node, span)
 
     def _scalar(self, node: yaml.ScalarNode, span: Span) -> Node:
+        plain = node.style not in ("'", '"', "|", ">")
+        if node.tag == _STR_TAG:  # the common case, without the constructor's overhead
+            return Node(span, node.value, text=node.value, plain=plain)
         try:
             value = self.constructor.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError, OverflowError) as exc:
@@ -138,8 +142,7 @@ class _Builder:
             value = node.value
         if isinstance(value, dt.date | dt.datetime | bytes | set):
             value = node.value  # JSON-like values only; dates stay text (normalised later)
-        # libyaml reports a plain scalar's style as "" where PyYAML says None
-        plain = node.style not in ("'", '"', "|", ">")
+        # (libyaml reports a plain scalar's style as "" where PyYAML says None)
         return Node(span, value, text=node.value, plain=plain)
 
     def _mapping(self, node: yaml.MappingNode, span: Span) -> Node:

@@ -66,12 +66,12 @@ def _expected(schema_type: Any) -> str:
     return " or ".join(TYPE_NAMES.get(t, t) for t in types if t != "number" or len(types) == 1)
 
 
-def translate(error: ValidationError, c: Coerced) -> Iterator[Problem]:
-    path = tuple(error.absolute_path)
+def translate(error: ValidationError, c: Coerced, prefix: tuple = ()) -> Iterator[Problem]:
+    path = (*prefix, *error.absolute_path)
     if any(path[:end] in c.failed for end in range(len(path) + 1)):
         return  # already reported (substitution or literal secret)
     if error.validator in ("anyOf", "oneOf") and error.context:
-        yield from translate(best_match(error.context), c)
+        yield from translate(best_match(error.context), c, prefix)
         return
     if "propertyNames" in error.schema_path:
         yield from _property_names(error, path, c)

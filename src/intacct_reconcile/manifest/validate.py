@@ -28,7 +28,7 @@ from intacct_reconcile.manifest.messages import translate
 from intacct_reconcile.manifest.objects import Declared, DeferredRef
 from intacct_reconcile.manifest.packages import resolve_package
 from intacct_reconcile.manifest.refs import check_cycles, check_refs
-from intacct_reconcile.manifest.schema import manifest_schema
+from intacct_reconcile.manifest.schema import object_validation_schema, sections_schema
 from intacct_reconcile.types import Span
 
 
@@ -41,8 +41,10 @@ class Validated:
 
 
 @functools.cache
-def _validator() -> Draft202012Validator:
-    return Draft202012Validator(manifest_schema())
+def _validator(kind_key: str | None, absent: bool = False) -> Draft202012Validator:
+    if kind_key is None:
+        return Draft202012Validator(sections_schema())
+    return Draft202012Validator(object_validation_schema(kind_key, absent=absent))
 
 
 def display_name(path: Path, root: Path) -> str:
@@ -69,21 +71,32 @@ class _Run:
             return
         c = coerce_document(doc, self.vars, self.env)
         self.problems.extend(c.problems)
-        dirty: set[tuple[Any, ...]] = set()
-        for error in _validator().iter_errors(c.data):
-            path = tuple(error.absolute_path)
-            if _in_permissions(path):
-                continue  # the catalogue explains permission problems better (meaning())
-            dirty.add(path[:2])
+        for error in _validator(None).iter_errors(c.data):
             self.problems.extend(translate(error, c))
         for kind_key, section in c.data.items():
             kind = REGISTRY.get(kind_key)
             if kind is not None:
-                self.section(kind, section, c, doc, dirty)
+                self.section(kind, section, c, doc)
 
-    def section(self, kind: Kind, section: Any, c: Coerced, doc: Document, dirty: set) -> None:
-        for index, raw_key, obj in _entries(kind, section):
-            path = (kind.key, index)
+    def check_object(self, kind: Kind, obj: Any, c: Coerced, path: tuple[Any, ...]) -> bool:
+        """Schema-check one object; True when it has no problem."""
+        if obj is None:
+            obj = {}
+        absent = isinstance(obj, dict) and obj.get("ensure") == "absent"
+        clean = True
+        for error in _validator(kind.key, absent).iter_errors(obj):
+            if _in_permissions(kind, tuple(error.absolute_path)):
+                continue  # the catalogue explains permission problems better (meaning())
+            clean = False
+            self.problems.extend(translate(error, c, prefix=path))
+        return clean
+
+    def section(self, kind: Kind, section: Any, c: Coerced, doc: Document) -> None:
+        for path, raw_key, obj in _entries(kind, section):
+            # a bare list item (a CIDR string) has no settings to check
+            clean = (obj is None and kind.shape == "list") or self.check_object(kind, obj, c, path)
+            if raw_key is None:
+                continue  # a list item without its identity: reported by the schema
             values = obj if isinstance(obj, dict) else {}
             declared = Declared(
                 kind=kind,
@@ -93,7 +106,7 @@ class _Run:
                 span=c.span(path, key=True),
                 field_spans={k: s for k in values if (s := c.span((*path, k))) is not None},
                 manifest=doc.path,
-                clean=path not in dirty and not any(p[:2] == path for p in c.failed),
+                clean=clean and not any(p[: len(path)] == path for p in c.failed),
             )
             if path in c.failed or (*path, kind.identity.name) in c.failed:
                 continue  # its identity did not substitute: already reported
@@ -169,11 +182,12 @@ class _Run:
         )
 
 
-def _in_permissions(path: tuple[Any, ...]) -> bool:
-    kind = REGISTRY.get(str(path[0])) if path else None
-    if kind is None or kind.shape != "mapping" or len(path) < 3:
-        return False
-    return kind.has_field(str(path[2])) and kind.field(str(path[2])).type == "permissions"
+def _in_permissions(kind: Kind, path: tuple[Any, ...]) -> bool:
+    return (
+        bool(path)
+        and kind.has_field(str(path[0]))
+        and kind.field(str(path[0])).type == ("permissions")
+    )
 
 
 def _cidr_hint(text: str) -> str:
@@ -183,21 +197,22 @@ def _cidr_hint(text: str) -> str:
         return "write an address (34.163.234.156) or a network (10.0.0.0/8)"
 
 
-def _entries(kind: Kind, section: Any) -> list[tuple[Any, Any, Any]]:
-    """(index in the section, raw identity, object) for each well-shaped entry."""
+def _entries(kind: Kind, section: Any) -> list[tuple[tuple[Any, ...], Any, Any]]:
+    """(path of the object, raw identity, object) for each well-shaped entry."""
     if kind.shape == "singleton":
-        return [(kind.key, kind.key, section)] if isinstance(section, dict) else []
+        return [((kind.key,), kind.key, section)] if isinstance(section, dict) else []
     if kind.shape == "list":
         out = []
         for i, item in enumerate(section if isinstance(section, list) else []):
             if isinstance(item, str):
-                out.append((i, item, {}))
-            elif isinstance(item, dict) and isinstance(item.get(kind.identity.name), str):
-                out.append((i, item[kind.identity.name], item))
+                out.append(((kind.key, i), item, None))
+            elif isinstance(item, dict):
+                ident = item.get(kind.identity.name)
+                out.append(((kind.key, i), ident if isinstance(ident, str) else None, item))
         return out
     if not isinstance(section, dict):
         return []
-    return [(key, key, obj) for key, obj in section.items()]
+    return [((kind.key, key), key, obj) for key, obj in section.items()]
 
 
 def _digest(files: list[tuple[str, bytes]]) -> str:
