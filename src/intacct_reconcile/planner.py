@@ -280,7 +280,6 @@ def _change(
     declared: Resource,
     current: Resource | None,
     fields: tuple[FieldChange, ...],
-    **extra: Any,
 ) -> Change:
     values = declared.values
     return Change(
@@ -293,7 +292,6 @@ def _change(
         source=declared.source,
         depends_on=object_refs(kind, values),
         irreversible=_irreversible(kind, action, fields),
-        **extra,
     )
 
 
@@ -331,24 +329,17 @@ def _plan_manual(
 ) -> Change | None:
     """A UI step. API-verifiable kinds are done when live matches; others need an attestation."""
     absent = declared.ensure == "absent"
-    if kind.verify == "api":
-        done = (
-            current is None
-            if absent
-            else current is not None and not diff_fields(kind, declared.values, current.values)
-        )
-        if done:
-            return None
-    verb = "Remove" if absent else ("Update" if current is not None else "Add")
-    fields = (
-        ()
-        if absent
-        else (
-            diff_fields(kind, declared.values, current.values)
-            if current is not None
-            else _create_fields(kind, declared.values)
-        )
-    )
+    if absent:
+        fields: tuple[FieldChange, ...] = ()
+        verb = "Remove"
+    elif current is None:
+        fields = _create_fields(kind, declared.values)
+        verb = "Add"
+    else:
+        fields = diff_fields(kind, declared.values, current.values)
+        verb = "Update"
+    if kind.verify == "api" and (current is None if absent else current is not None and not fields):
+        return None  # live state shows the step is done
     attested, note = _attestation(kind, declared, options)
     return Change(
         action="manual",
