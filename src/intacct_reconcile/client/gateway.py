@@ -276,8 +276,9 @@ class Gateway:
         failed: list[int] = []
         for i, (spec, result) in enumerate(zip(queries, self.call(firsts), strict=True)):
             if not result.ok:
-                # assumption: an object `query` cannot serve still answers readByQuery
-                log.info("query on %s failed; reading it with readByQuery", spec.object)
+                if not _query_unsupported(result):
+                    raise result.error()
+                log.info("query cannot read %s; using readByQuery", spec.object)
                 failed.append(i)
                 continue
             pages[(i, 0)] = result.records
@@ -549,3 +550,10 @@ class Gateway:
 
 def _is_replay(result: Result) -> bool:
     return not result.ok and result.error().is_duplicate_control_id
+
+
+def _query_unsupported(result: Result) -> bool:
+    # assumption: Intacct's wording for "query does not serve this object" is undocumented;
+    # any failure naming the function as unsupported falls back to readByQuery
+    text = " ".join(e.text for e in result.errors)
+    return "not supported" in text or "unsupported" in text or "not available" in text

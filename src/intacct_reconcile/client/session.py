@@ -68,10 +68,11 @@ def send(
     method: str,
     url: str,
     *,
-    max_bytes: int = MAX_BODY_BYTES,
+    max_bytes: int | None = None,
     **kwargs: Any,
 ) -> Reply:
     """Send one request inside a concurrency slot; raise TransientError for retryable failures."""
+    max_bytes = MAX_BODY_BYTES if max_bytes is None else max_bytes
     started = time.perf_counter()
     with limiter:
         try:
