@@ -113,7 +113,7 @@ def test_text_summary_line_is_exact_and_uncoloured_by_default():
 def test_text_shows_sources_permissions_manual_steps_and_access():
     text = render(sample_plan(), "text")
     assert "~ update roles/AP  (intacct/roles.yaml:3)" in text
-    assert "      + accounts_payable.bills.add" in text
+    assert "      + accounts_payable.bills: add" in text
     assert "    2. Company > Setup > Configuration > Company > Security tab" in text
     assert "attested by alice at 2026-11-22T03:00:00+00:00: ticket 7" in text
     assert "accounts_payable.bills: list, view → add, list, view (+add)" in text

@@ -17,6 +17,7 @@ from intacct_reconcile.render.values import (
     SYMBOLS,
     access_delta,
     change_brief,
+    grouped,
     report_line,
     summary_line,
     value,
@@ -162,8 +163,8 @@ def _field_block(change: Change) -> str:
 
 def _set_block(fc: FieldChange) -> str:
     lines = [f"- {cell(fc.name)}:\n"]
-    lines += [f"  - ➕ {code(i)}\n" for i in fc.added]
-    lines += [f"  - ➖ {code(i)}\n" for i in fc.removed]
+    lines += [f"  - ➕ {code(i)}\n" for i in grouped(fc.added)]
+    lines += [f"  - ➖ {code(i)}\n" for i in grouped(fc.removed)]
     return "".join(lines) + "\n"
 
 

@@ -13,6 +13,7 @@ from intacct_reconcile.render.values import (
     access_brief,
     change_brief,
     field_brief,
+    grouped,
     report_line,
     summary_line,
     where,
@@ -67,8 +68,8 @@ def _change_lines(change: Change, color: bool) -> Iterator[str]:
     for fc in change.fields:
         if fc.added or fc.removed:
             yield f"    {fc.name}:"
-            yield from (_paint(f"      + {i}", "create", color) for i in fc.added)
-            yield from (_paint(f"      - {i}", "delete", color) for i in fc.removed)
+            yield from (_paint(f"      + {i}", "create", color) for i in grouped(fc.added))
+            yield from (_paint(f"      - {i}", "delete", color) for i in grouped(fc.removed))
         else:
             yield f"    {field_brief(fc)}"
     if change.attested:

@@ -53,11 +53,24 @@ def is_set_change(fc: FieldChange) -> bool:
     return bool(fc.added or fc.removed)
 
 
+def grouped(items: tuple[str, ...]) -> list[str]:
+    """Permission items ("module.permission.right") folded per permission, so a role granted
+    `all` reads as one line per permission: "accounts_payable.bills: add, edit, list".
+    Other items (role names) stay as they are."""
+    groups: dict[str, list[str]] = {}
+    for item in items:
+        head, _, right = item.rpartition(".") if item.count(".") >= 2 else (item, "", "")
+        groups.setdefault(head, [])
+        if right:
+            groups[head].append(right)
+    return [f"{head}: {', '.join(rights)}" if rights else head for head, rights in groups.items()]
+
+
 def field_brief(fc: FieldChange) -> str:
     """One line: `title: "Cash" → "Cash at bank"`, or `roles: +A -B` for set-like fields."""
     if is_set_change(fc):
-        items = [f"+{i}" for i in fc.added] + [f"-{i}" for i in fc.removed]
-        return f"{fc.name}: {' '.join(items)}"
+        items = [f"+{i}" for i in grouped(fc.added)] + [f"-{i}" for i in grouped(fc.removed)]
+        return f"{fc.name}: {'; '.join(items)}"
     if fc.before is None:
         return f"{fc.name}: {value(fc.after)}"
     return f"{fc.name}: {value(fc.before)} → {value(fc.after)}"
