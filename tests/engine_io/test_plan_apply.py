@@ -66,12 +66,13 @@ def test_second_apply_changes_nothing(cli: Invoke, project: Path, company):
     assert len((project / STATE_DIR / "audit.log").read_text().splitlines()) == 1
 
 
-def test_change_made_by_hand_shows_in_the_plan(cli: Invoke, project: Path, company):
+def test_change_made_by_hand_shows_in_the_plan(cli: Invoke, project: Path):
     converge(cli, project)
-    store = company()
-    objects.update(
-        store, "GLACCOUNT", {"ACCOUNTNO": "2110", "TITLE": "Renamed in the UI"}, via="seed"
+    db = project / STATE_DIR / "sandbox.db"
+    edited = cli(
+        "sandbox", "ui", "edit-record", "GLACCOUNT", "2110", "TITLE=Renamed in the UI", "--db", db
     )
+    assert edited.exit_code == 0, edited.stdout + edited.stderr
     drift = plan_json(cli, project)
     assert actions(drift) == {"gl_accounts/2110": "update"}
     (change,) = [c for c in drift["changes"] if c["pending"]]

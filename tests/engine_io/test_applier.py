@@ -1,0 +1,122 @@
+"""The applier against a real sandbox: failures, dependants, batching, verification."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+
+from intacct_reconcile import applier, planner
+from intacct_reconcile.client.gateway import Gateway
+from intacct_reconcile.client.rest import RestClient
+from intacct_reconcile.live import read_live
+from intacct_reconcile.manifest.api import load_desired
+from intacct_reconcile.sandbox import objects
+from intacct_reconcile.sandbox.app import make_app
+from intacct_reconcile.settings import (
+    SANDBOX_REST,
+    SANDBOX_XML,
+    Clients,
+    RestCredentials,
+    Secret,
+    Target,
+    XmlCredentials,
+)
+from intacct_reconcile.types import PlanOptions
+
+from .conftest import FIXTURES
+
+
+def clients_for(app) -> tuple[Clients, httpx.Client]:
+    http = httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://sandbox")
+    xml = XmlCredentials(
+        SANDBOX_XML["sender_id"],
+        Secret(SANDBOX_XML["sender_password"]),
+        SANDBOX_XML["company_id"],
+        SANDBOX_XML["user_id"],
+        Secret(SANDBOX_XML["user_password"]),
+        None,
+    )
+    rest = RestCredentials(
+        SANDBOX_REST["client_id"],
+        Secret(SANDBOX_REST["client_secret"]),
+        f"{SANDBOX_XML['user_id']}@{SANDBOX_XML['company_id']}",
+        None,
+    )
+    gateway = Gateway(http, xml)
+    return Clients(gateway, RestClient(http, rest, limiter=gateway.limiter), Target("t")), http
+
+
+def make_plan(clients: Clients):
+    manifests = load_desired(FIXTURES / "basic", vars={"accounting_email": "ap@demo.example"})
+    live = read_live(clients, manifests.desired.kinds())
+    return planner.plan(manifests.desired, live, PlanOptions(target="t"))
+
+
+def test_failed_change_skips_its_dependants_and_keeps_going(tmp_path: Path):
+    app = make_app(":memory:")
+    clients, http = clients_for(app)
+    try:
+        plan = make_plan(clients)
+        # someone creates the role by hand between plan and apply: the create now fails
+        objects.create(app.store, "ROLES", {"NAME": "Integration"}, via="rest")
+        report = applier.apply(plan, clients, plan_checksum="sha256:test")
+    finally:
+        clients.xml.close()
+        http.close()
+    by_ref = {str(r.change.ref): r for r in report.results}
+    assert by_ref["roles/Integration"].status == "failed"
+    assert by_ref["roles/Integration"].error
+    user = by_ref["web_services_users/xmlgateway_test"]
+    assert user.status == "not_attempted"
+    assert "roles/Integration" in (user.error or "")
+    # independent changes still ran
+    assert by_ref["gl_accounts/2110"].status == "applied"
+    assert by_ref["sender_ids/testsender"].status == "manual"
+    assert objects.get_by_key(app.store, "GLACCOUNT", "2110") is not None
+    assert objects.get_by_key(app.store, "USERINFO", "xmlgateway_test") is None
+    assert not report.ok
+
+
+def test_creates_of_one_kind_share_one_request(tmp_path: Path):
+    app = make_app(":memory:")
+    clients, http = clients_for(app)
+    bodies: list[bytes] = []
+    http.event_hooks["request"].append(lambda request: bodies.append(request.read()))
+    try:
+        plan = make_plan(clients)
+        report = applier.apply(plan, clients, plan_checksum="sha256:batch")
+    finally:
+        clients.xml.close()
+        http.close()
+    assert report.ok, [(str(r.change.ref), r.error) for r in report.results if r.error]
+    gl_writes = [b for b in bodies if b"<create>" in b and b"<GLACCOUNT>" in b]
+    assert len(gl_writes) == 1  # the three accounts in one create function, one request
+    assert gl_writes[0].count(b"<ACCOUNTNO>") == 3
+
+
+def test_verification_reports_a_write_that_did_not_stick(tmp_path: Path):
+    app = make_app(":memory:")
+    clients, http = clients_for(app)
+    try:
+        plan = make_plan(clients)
+        # the server silently stores another title: the applier must notice on re-read
+        original = objects.create
+
+        def tampering_create(store, obj, record, **kw):
+            if obj == "GLACCOUNT" and record.get("ACCOUNTNO") == "2111":
+                record = {**record, "TITLE": "Not what was sent"}
+            return original(store, obj, record, **kw)
+
+        objects.create = tampering_create  # the sandbox's own module, not the network
+        try:
+            report = applier.apply(plan, clients, plan_checksum="sha256:verify")
+        finally:
+            objects.create = original
+    finally:
+        clients.xml.close()
+        http.close()
+    by_ref = {str(r.change.ref): r for r in report.results}
+    assert by_ref["gl_accounts/2111"].status == "failed"
+    assert "Not what was sent" in (by_ref["gl_accounts/2111"].error or "")
+    assert by_ref["gl_accounts/2110"].status == "applied"
