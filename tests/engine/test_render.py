@@ -77,7 +77,7 @@ def sample_report() -> ApplyReport:
         "gl_accounts/1000": "applied",
         "gl_accounts/2110": "failed",
         "sender_ids/pleo": "manual",
-        "sender_ids/expensify": "manual",
+        "sender_ids/expensify": "skipped",  # attested: nothing left to do
     }
     error = "BL34000061: Another GL account with the number 2110 already exists."
     results = tuple(
@@ -168,3 +168,11 @@ def test_huge_plan_markdown_stays_under_the_github_limit():
 
 def test_small_plan_markdown_is_not_truncated():
     assert "omitted" not in render(sample_plan(), "markdown")
+
+
+def test_markdown_cells_cannot_break_tables_or_inject_html():
+    from intacct_reconcile.render.markdown import cell, code
+
+    assert cell("a|b\n<script>") == "a\\|b &lt;script>"
+    assert cell("> quoted") == "\\> quoted"
+    assert code("x`y|z") == "``x`y\\|z``"

@@ -237,7 +237,12 @@ def render_report(report: ApplyReport, *, limit: int = GITHUB_LIMIT) -> str:
         f"{code(str(r.change.ref))} | {cell(r.error or '')} |\n"
         for r in report.results
     ]
-    return fit(preamble, [Section(header, rows, what="results")], limit)
+    sections = [Section(header, rows, what="results")]
+    manual = [r.change for r in report.results if r.status == "manual"]
+    if manual:
+        todo = "\n### Manual steps still to do (Intacct UI)\n\n"
+        sections.append(Section(todo, [_checklist_item(c) for c in manual], what="manual steps"))
+    return fit(preamble, sections, limit)
 
 
 # --- escaping -----------------------------------------------------------------------------------
@@ -245,14 +250,15 @@ def render_report(report: ApplyReport, *, limit: int = GITHUB_LIMIT) -> str:
 
 def cell(text: str) -> str:
     """Text safe inside a table cell or list item: no pipes, newlines or raw HTML."""
-    return (
+    text = (
         text.replace("\\", "\\\\")
         .replace("|", "\\|")
         .replace("<", "&lt;")
-        .replace(">", "&gt;")
         .replace("\r", " ")
         .replace("\n", " ")
     )
+    # ">" is harmless mid-line (UI paths read "Company > Setup"); leading, it would quote
+    return "\\" + text if text.startswith(">") else text
 
 
 def code(text: str) -> str:

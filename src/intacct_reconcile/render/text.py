@@ -11,7 +11,6 @@ from intacct_reconcile.render.values import (
     RESULT_SYMBOLS,
     SYMBOLS,
     access_brief,
-    change_brief,
     field_brief,
     grouped,
     report_line,
@@ -64,7 +63,8 @@ def _change_lines(change: Change, color: bool) -> Iterator[str]:
     style = change.action if change.pending else "attested"
     symbol = SYMBOLS[change.action] if change.pending else ATTESTED_SYMBOL
     source = f"  ({where(change.source)})" if change.source else ""
-    yield _paint(f"{symbol} {change.action} {change.ref}", style, color) + source
+    label = change.action if change.pending else "attested"
+    yield _paint(f"{symbol} {label} {change.ref}", style, color) + source
     for fc in change.fields:
         if fc.added or fc.removed:
             yield f"    {fc.name}:"
@@ -105,12 +105,16 @@ def render_report(report: ApplyReport, *, color: bool = False) -> str:
     lines = [f"Apply to target {report.target or '(unnamed)'}", report_line(report.counts()), ""]
     for result in report.results:
         change = result.change
+        if result.status == "manual":
+            lines.append(
+                _paint(f"{RESULT_SYMBOLS['manual']} manual step {change.ref}", "manual", color)
+            )
+            lines += [f"    {n}. {step}" for n, step in enumerate(change.manual_steps, 1)]
+            lines += [f"    note: {change.note}"] if change.note else []
+            continue
         status = result.status.replace("_", " ")
-        what = "step" if change.action == "manual" else change.action
-        head = f"{RESULT_SYMBOLS[result.status]} {status}: {what} {change.ref}"
-        lines.append(_paint(head, result.status if result.status != "manual" else "manual", color))
+        head = f"{RESULT_SYMBOLS[result.status]} {status}: {change.action} {change.ref}"
+        lines.append(_paint(head, result.status, color))
         if result.error:
             lines.append(f"    error: {result.error}")
-        elif result.status == "manual":
-            lines.append(f"    {change_brief(change)}")
     return "\n".join(lines) + "\n"
