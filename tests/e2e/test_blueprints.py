@@ -30,7 +30,8 @@ from e2e.conftest import (
     Invoke,
     copy_blueprint,
 )
-from intacct_reconcile.kinds.module_subscriptions import APPLICATION_CODES
+from intacct_reconcile.kinds import te_settings
+from intacct_reconcile.kinds.module_subscriptions import APPLICATION_CODES, MODULE_NAMES
 from intacct_reconcile.sandbox import company as sandbox_company
 from intacct_reconcile.sandbox import objects
 from intacct_reconcile.sandbox.objects import permissions
@@ -207,6 +208,16 @@ def plan_json(cli: Run, folder: Path, *extra: str) -> dict[str, Any]:
     return json.loads(result.stdout)
 
 
+def te_preference(name: str, value: Any) -> tuple[str, str]:
+    """A T&E setting as the preference the admin's click stores (get_companyprefs EE)."""
+    field = te_settings.KIND.field(name)
+    if isinstance(value, bool):
+        return field.api or name, "T" if value else "F"
+    if field.enum:
+        return field.api or name, field.enum[value]
+    return field.api or name, str(value)
+
+
 def perform_ui_steps(cli: Run, folder: Path) -> list[str]:
     """Do in the sandbox what the blueprint's manual steps tell an admin to do in Intacct's UI.
 
@@ -222,27 +233,17 @@ def perform_ui_steps(cli: Run, folder: Path) -> list[str]:
         assert result.exit_code == 0, f"sandbox ui {' '.join(args)}: {result.output}"
 
     for module in manifests.get("module_subscriptions", {}):
-        ui("subscribe", module)
+        ui("subscribe", MODULE_NAMES[module])  # the admin toggles the module by its UI name
     for sender_id, spec in manifests.get("sender_ids", {}).items():
         ui("authorize-sender", sender_id, "--description", (spec or {}).get("description", ""))
         to_attest.append(f"sender_ids/{sender_id}")
     for entry in manifests.get("ip_allowlist", []):
         cidr = resolve(entry if isinstance(entry, str) else entry["cidr"], variables)
-        ui("add-ip-filter", cidr)
+        ui("allow-ip", cidr)
         to_attest.append(f"ip_allowlist/{cidr}")
-    te = manifests.get("te_settings")
-    if te:
-        ui(
-            "te-settings",
-            "--expense-types" if te["expense_types_enabled"] else "--no-expense-types",
-            "--expense-report-sequence",
-            te["expense_report_sequence"],
-            "--employee-sequence",
-            te["employee_sequence"],
-            "--duplicate-numbers",
-            te["duplicate_numbers"],
-            "--approval" if te["expense_report_approval"] else "--no-approval",
-        )
+    for name, value in manifests.get("te_settings", {}).items():
+        pref_name, pref_value = te_preference(name, value)
+        ui("set-te-pref", pref_name, pref_value)
     return to_attest
 
 
