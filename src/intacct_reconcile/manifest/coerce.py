@@ -52,6 +52,9 @@ class _Coercer:
 
     def generic(self, node: Node, path: Path) -> Any:
         self.out.spans[path] = node.span
+        if node.broken:
+            self.out.failed.add(path)
+            return None
         if node.is_map:
             result = {}
             for key, child, key_span in node.items():
@@ -100,7 +103,7 @@ class _Coercer:
 
     def text(self, node: Node, path: Path) -> Any:
         self.out.spans[path] = node.span
-        if not node.is_scalar:
+        if not node.is_scalar or node.broken:
             return self.generic(node, path)
         value = node.value
         if value is None:

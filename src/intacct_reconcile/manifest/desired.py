@@ -26,7 +26,8 @@ class Manifests:
 
 def to_resource(obj: Declared) -> Resource:
     kind = obj.kind
-    values = kind.normalize(obj.values)
+    # an object being removed carries no settings (and no defaults): only its identity matters
+    values = kind.normalize(obj.values) if obj.ensure != "absent" else {}
     for name in kind.extra.get("manifest_only_fields", ()):
         values.pop(name, None)  # validation switches (allow_any), not Intacct state
     return Resource(

@@ -25,6 +25,7 @@ SUFFIXES = (".yaml", ".yml")
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _STR_TAG = "tag:yaml.org,2002:str"
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 # alias expansion budget: stops "billion laughs" documents long before memory runs out
 MAX_NODES = 2_000_000
 
@@ -42,6 +43,7 @@ class Node:
     text: str | None = None
     plain: bool = False
     key_spans: dict[str, Span] = field(default_factory=dict)
+    broken: bool = False  # already reported (recursive alias): no further messages about it
 
     @property
     def is_map(self) -> bool:
@@ -110,7 +112,7 @@ class _Builder:
             return cached  # an alias: same located node (keeps expansion linear)
         if id(node) in self.active:
             self.problem(node.start_mark, "recursive alias", "an anchor cannot contain itself")
-            return Node(span_of(self.file, node.start_mark), None)
+            return Node(span_of(self.file, node.start_mark), None, broken=True)
         self.count += 1
         if self.count > MAX_NODES:
             raise _TooBig(node.start_mark)
@@ -132,7 +134,7 @@ class _Builder:
 
     def _scalar(self, node: yaml.ScalarNode, span: Span) -> Node:
         plain = node.style not in ("'", '"', "|", ">")
-        if node.tag == _STR_TAG:  # the common case, without the constructor's overhead
+        if node.tag in (_STR_TAG, _TIMESTAMP_TAG):  # text as written; dates are checked later
             return Node(span, node.value, text=node.value, plain=plain)
         try:
             value = self.constructor.construct_object(node, deep=True)
@@ -206,7 +208,13 @@ def _syntax_problem(file: str, text: str, exc: yaml.YAMLError) -> Problem:
             "YAML indents with spaces only: replace the tab with spaces",
         )
     context = getattr(exc, "context", None)
-    where = f" ({context})" if context else ""
+    context_mark = getattr(exc, "context_mark", None)
+    where = ""
+    if context:
+        where = f" ({context}"
+        if context_mark is not None and context_mark.line + 1 != span.line:
+            where += f" started at line {context_mark.line + 1}, column {context_mark.column + 1}"
+        where += ")"
     return Problem(
         span,
         f"YAML syntax error: {problem}{where}",

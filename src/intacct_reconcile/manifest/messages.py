@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -50,7 +51,7 @@ def describe(path: tuple[Any, ...]) -> str:
     if kind.shape == "singleton":
         return f"{path[0]} " + ".".join(str(p) for p in path[1:])
     head = f"{path[0]}/{path[1]}" if kind.shape == "mapping" else f"{path[0]}[{path[1]}]"
-    rest = ".".join(str(p) for p in path[2:])
+    rest = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path[2:]).lstrip(".")
     return f"{head} {rest}" if rest else head
 
 
@@ -82,8 +83,9 @@ def translate(error: ValidationError, c: Coerced, prefix: tuple = ()) -> Iterato
 
 def _additional(error: ValidationError, path: tuple, c: Coerced) -> Iterator[Problem]:
     allowed = list(error.schema.get("properties", {}))
+    patterns = [re.compile(p) for p in error.schema.get("patternProperties", {})]
     for key in error.instance:
-        if key in allowed:
+        if key in allowed or any(p.search(str(key)) for p in patterns):
             continue
         where = "top level" if not path else describe(path)
         hint = suggest(str(key), allowed)
@@ -194,9 +196,11 @@ def _property_names(error: ValidationError, path: tuple, c: Coerced) -> Iterator
     options = [str(o) for o in error.schema.get("enum", ())]
     close = difflib.get_close_matches(str(error.instance), options, n=1, cutoff=0.6)
     hint = f"did you mean '{close[0]}'? " if close else ""
+    kind = REGISTRY.get(str(path[0])) if path else None
+    what = kind.identity.name if kind else "key"
     yield Problem(
         c.span((*path, error.instance), key=True),
-        f"{describe(path)}: unknown {path[0] if path else 'key'} '{error.instance}'",
+        f"{describe(path)}: unknown {what} '{error.instance}'",
         f"{hint}use one of: {', '.join(options)}",
     )
 

@@ -27,8 +27,8 @@ def resolve_package(obj: Declared) -> list[Problem]:
         return [
             Problem(
                 span,
-                f"package file '{raw}' not found (looked for {path})",
-                "the path is relative to the folder of this manifest file",
+                f"package file '{raw}' not found",
+                "the path is relative to the folder of the manifest that names it",
             )
         ]
     data = path.read_bytes()

@@ -147,6 +147,8 @@ def manifest_schema() -> dict[str, Any]:
             "version": {"const": 1, "description": "Manifest format version."},
             **{key: kind_schema(kind) for key, kind in REGISTRY.items()},
         },
+        # x-* keys hold YAML anchors to merge (`<<: *defaults`) and are otherwise ignored
+        "patternProperties": {"^x-": {"description": "Free-form: anchors for `<<` merges."}},
         "additionalProperties": False,
         "$defs": {key: object_schema(kind) for key, kind in REGISTRY.items()},
     }

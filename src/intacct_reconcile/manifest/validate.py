@@ -82,7 +82,8 @@ class _Run:
         """Schema-check one object; True when it has no problem."""
         if obj is None:
             obj = {}
-        absent = isinstance(obj, dict) and obj.get("ensure") == "absent"
+        # an invalid `ensure` is reported alone, without asking for the fields of a present object
+        absent = isinstance(obj, dict) and obj.get("ensure", "present") != "present"
         clean = True
         for error in _validator(kind.key, absent).iter_errors(obj):
             if _in_permissions(kind, tuple(error.absolute_path)):
