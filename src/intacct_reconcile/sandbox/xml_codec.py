@@ -78,16 +78,15 @@ def record_from_element(defn: ObjectDef, element: etree._Element) -> dict[str, A
 
 
 def append_value(parent: etree._Element, name: str, value: Any, item: str = "") -> None:
-    if isinstance(value, Mapping):
-        group = sub(parent, name)
+    child = _SubElement(parent, name)
+    if type(value) is dict:
         for key, inner in value.items():
-            sub(group, key, str(inner))
-    elif isinstance(value, list):
-        group = sub(parent, name)
+            _SubElement(child, key).text = str(inner)
+    elif type(value) is list:
         for inner in value:
-            sub(group, item or "VALUE", str(inner))
+            _SubElement(child, item or "VALUE").text = str(inner)
     else:
-        sub(parent, name, "" if value is None else str(value))
+        child.text = "" if value is None else str(value)
 
 
 def all_fields(defn: ObjectDef) -> list[str]:
@@ -95,25 +94,49 @@ def all_fields(defn: ObjectDef) -> list[str]:
     return ["RECORDNO", *(f.name for f in defn.fields), "WHENCREATED", "WHENMODIFIED"]
 
 
-def record_element(parent: etree._Element, tag: str, defn: ObjectDef,
-                   record: Mapping[str, Any], fields: Iterable[str]) -> etree._Element:
-    """One record as <tag> with the requested fields; dotted names nest (CONTACTINFO.EMAIL1)."""
-    element = sub(parent, tag)
-    groups: dict[str, etree._Element] = {}
+def _plan(defn: ObjectDef, fields: tuple[str, ...]) -> list[tuple[str, str, str, str]]:
+    """(element name, stored path, group head or "", list item tag) per requested field."""
+    plan = []
     for name in fields:
         upper = name.upper()
         stored = defn.aliases.get(upper, upper)
         if "." in upper:
             head, _, tail = upper.partition(".")
-            value = _lookup(record, stored)
+            plan.append((tail, stored, head, ""))
+        else:
+            field = defn.field(stored)
+            plan.append((upper, stored, "", field.item if field else ""))
+    return plan
+
+
+def record_element(parent: etree._Element, tag: str, defn: ObjectDef,
+                   record: Mapping[str, Any], fields: Iterable[str]) -> etree._Element:
+    """One record as <tag> with the requested fields; dotted names nest (CONTACTINFO.EMAIL1)."""
+    element = _SubElement(parent, tag)
+    groups: dict[str, etree._Element] = {}
+    for name, stored, head, item in _plan_cached(defn, tuple(fields)):
+        if head:
             group = groups.get(head)
             if group is None:
-                group = groups[head] = sub(element, head)
-            sub(group, tail, "" if value is None else str(value))
-            continue
-        field = defn.field(stored)
-        append_value(element, upper, record.get(stored), field.item if field else "")
+                group = groups[head] = _SubElement(element, head)
+            value = _lookup(record, stored)
+            _SubElement(group, name).text = "" if value is None else str(value)
+        else:
+            append_value(element, name, record.get(stored), item)
     return element
+
+
+_PLANS: dict[tuple[str, tuple[str, ...]], list[tuple[str, str, str, str]]] = {}
+_SubElement = etree.SubElement
+
+
+def _plan_cached(defn: ObjectDef, fields: tuple[str, ...]) -> list[tuple[str, str, str, str]]:
+    plan = _PLANS.get((defn.name, fields))
+    if plan is None:
+        if len(_PLANS) > 256:
+            _PLANS.clear()
+        plan = _PLANS[(defn.name, fields)] = _plan(defn, fields)
+    return plan
 
 
 def _lookup(record: Mapping[str, Any], path: str) -> Any:
