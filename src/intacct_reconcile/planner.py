@@ -533,7 +533,8 @@ def _filter_notes(options: PlanOptions, order: Sequence[str]) -> tuple[str, ...]
 
 # --- effective access -----------------------------------------------------------------------
 
-Access = dict[tuple[str, str], set[str]]
+Access = dict[tuple[str, str], set[str]]  # (module, permission) -> rights
+RoleAccess = dict[tuple[str, str], frozenset[str]]
 
 
 def permission_field(kind: Kind) -> str | None:
@@ -578,9 +579,10 @@ def effective_access(
 
 def _role_permissions(
     role_kind: Kind, live: State, by_ref: Mapping[Ref, Change]
-) -> tuple[dict[str, Any], dict[str, Any]]:
+) -> tuple[dict[str, RoleAccess], dict[str, RoleAccess]]:
+    """Each role's grants before and after the plan (a removed role grants nothing)."""
     field_name = permission_field(role_kind)
-    before = {k: r.values.get(field_name) for k, r in live.of(role_kind.key).items()}
+    before = {k: _role_access(r.values.get(field_name)) for k, r in live.of(role_kind.key).items()}
     after = dict(before)
     for ref, change in by_ref.items():
         if ref.kind != role_kind.key:
@@ -588,8 +590,16 @@ def _role_permissions(
         if change.removes:
             after.pop(ref.key, None)
         elif change.desired is not None and field_name in change.desired:
-            after[ref.key] = change.desired[field_name]
+            after[ref.key] = _role_access(change.desired[field_name])
     return before, after
+
+
+def _role_access(perms: Any) -> RoleAccess:
+    return {
+        (module, permission): frozenset(_items(rights))
+        for module, permissions in (perms or {}).items()
+        for permission, rights in (permissions or {}).items()
+    }
 
 
 def _post_roles(user: Ref, field_name: str, live: State, by_ref: Mapping[Ref, Change]) -> set[str]:
@@ -601,12 +611,11 @@ def _post_roles(user: Ref, field_name: str, live: State, by_ref: Mapping[Ref, Ch
     return _items(_live_values(live, user).get(field_name))
 
 
-def _merge(perms_by_role: Mapping[str, Any], roles: Iterable[str]) -> Access:
+def _merge(access_by_role: Mapping[str, RoleAccess], roles: Iterable[str]) -> Access:
     access: Access = {}
     for role in roles:
-        for item in permission_items(perms_by_role.get(role)):
-            module, permission, right = item.split(".", 2)
-            access.setdefault((module, permission), set()).add(right)
+        for key, rights in access_by_role.get(role, {}).items():
+            access.setdefault(key, set()).update(rights)
     return access
 
 
