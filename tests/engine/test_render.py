@@ -176,3 +176,10 @@ def test_markdown_cells_cannot_break_tables_or_inject_html():
     assert cell("a|b\n<script>") == "a\\|b &lt;script>"
     assert cell("> quoted") == "\\> quoted"
     assert code("x`y|z") == "``x`y\\|z``"
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_empty_plan_says_there_is_nothing_to_do(fmt):
+    out = render(Plan(target="prod"), fmt)
+    assert "0 to create, 0 to update, 0 to delete, 0 manual" in out
+    assert "No changes: live state matches the manifests." in out

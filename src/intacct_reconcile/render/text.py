@@ -49,6 +49,8 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
     attested = plan.summary()["attested"]
     if attested:
         lines.append(f"{attested} manual step{'s' if attested != 1 else ''} already attested")
+    if not plan.has_changes:
+        lines.append("No changes: live state matches the manifests.")
     if plan.changes:
         lines.append("")
         for change in plan.changes:
