@@ -1,0 +1,181 @@
+"""Against a sandbox served over real HTTP: injected faults, kill -9 mid-apply, secrets."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from intacct_reconcile.sandbox import company as sandbox_company
+from intacct_reconcile.sandbox import objects
+
+from .conftest import STATE_DIR, Invoke, actions, plan_json
+from .served import point_at, served_sandbox
+
+
+def assert_no_duplicates(store) -> None:
+    """Exactly one of everything the manifests declare, however often apply ran."""
+    for obj, key_field, key in [
+        ("GLACCOUNT", "ACCOUNTNO", "2110"),
+        ("GLACCOUNT", "ACCOUNTNO", "2111"),
+        ("GLACCOUNT", "ACCOUNTNO", "6610"),
+        ("USERINFO", "LOGINID", "xmlgateway_test"),
+        ("ROLES", "NAME", "Integration"),
+        ("CREDITCARD", "CARDID", "SPEND-CC"),
+        ("GLJOURNAL", "SYMBOL", "TSTJ"),
+        ("SEQUENCE", "SEQUENCEID", "TST"),
+        ("USERROLES", "USERID", "xmlgateway_test"),
+    ]:
+        found = objects.find(store, obj, {key_field: key})
+        assert len(found) == 1, (obj, key, found)
+    policies = objects.find(store, "ROLEPOLICYASSIGNMENT", {"ROLENAME": "Integration"})
+    names = [(p["APPLICATIONNAME"], p["POLICYNAME"]) for p in policies]
+    assert len(names) == len(set(names))
+
+
+def test_injected_faults_give_an_honest_report_and_a_rerun_converges(
+    cli: Invoke, project: Path, tmp_path: Path
+):
+    with served_sandbox(tmp_path / "served.db", fault_rate=0.3, seed=11) as (app, url):
+        point_at(project, url)
+        first = cli("apply", project, "--auto-approve", "--quiet", "--format", "json")
+        assert first.exit_code in (0, 4), first.stdout + first.stderr
+        report = json.loads(first.stdout)
+        results = report["results"] if "results" in report else report["changes"]
+        for item in results:
+            if item["status"] == "failed":
+                assert item.get("error"), item
+        if first.exit_code == 4:
+            assert any(r["status"] in ("failed", "not_attempted") for r in results)
+        for r in results:  # what the report calls applied is really there
+            if r["status"] == "applied" and r["kind"] == "gl_accounts":
+                assert objects.get_by_key(app.store, "GLACCOUNT", r["key"]) is not None
+        # re-run until converged: every run finishes what the previous left undone
+        for _ in range(4):
+            again = cli("apply", project, "--auto-approve", "--quiet")
+            if again.exit_code == 0:
+                break
+            assert again.exit_code == 4, again.stdout + again.stderr
+        assert again.exit_code == 0, again.stdout + again.stderr
+        assert_no_duplicates(app.store)
+        remaining = plan_json(cli, project)
+        assert actions(remaining) == {"sender_ids/testsender": "manual"}
+
+
+def test_kill_during_apply_then_rerun_converges(project: Path, tmp_path: Path):
+    with served_sandbox(tmp_path / "served.db", latency_ms=120) as (app, url):
+        point_at(project, url)
+        command = [
+            sys.executable,
+            "-m",
+            "intacct_reconcile",
+            "apply",
+            str(project),
+            "--auto-approve",
+            "--quiet",
+        ]
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            deadline = time.monotonic() + 30
+            # kill as soon as the first object is written, well before the run ends
+            while objects.get_by_key(app.store, "ROLES", "Integration") is None:
+                assert process.poll() is None, process.communicate()
+                assert time.monotonic() < deadline, "apply never wrote the role"
+                time.sleep(0.02)
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=10)
+        finally:
+            if process.poll() is None:
+                process.kill()
+            process.communicate()
+        assert process.returncode == -signal.SIGKILL
+        assert objects.get_by_key(app.store, "GLJOURNAL", "TSTJ") is None  # killed mid-way
+
+        rerun = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+        assert_no_duplicates(app.store)
+        check = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "intacct_reconcile",
+                "plan",
+                str(project),
+                "--quiet",
+                "--format",
+                "json",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert check.returncode == 0, check.stderr
+        assert actions(json.loads(check.stdout)) == {"sender_ids/testsender": "manual"}
+
+
+SECRETS = {
+    "INTACCT_SENDER_ID": "intacct_reconcile",
+    "INTACCT_SENDER_PASSWORD": "Snd-Pw-7f3a9c2e-QUUX",
+    "INTACCT_COMPANY_ID": "DEMO",
+    "INTACCT_USER_ID": "admin",
+    "INTACCT_USER_PASSWORD": "Usr-Pw-51b8d0aa-FROB",
+    "INTACCT_CLIENT_ID": "ci-client",
+    "INTACCT_CLIENT_SECRET": "Cli-Sec-c0ffee42-XYZZY",
+}
+SECRET_VALUES = ("Snd-Pw-7f3a9c2e-QUUX", "Usr-Pw-51b8d0aa-FROB", "Cli-Sec-c0ffee42-XYZZY")
+
+
+def test_no_secret_in_any_output_or_file(cli: Invoke, project: Path, tmp_path: Path, monkeypatch):
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+    with served_sandbox(tmp_path / "served.db") as (app, url):
+        sandbox_company.set_sender_password(
+            app.store, "intacct_reconcile", SECRETS["INTACCT_SENDER_PASSWORD"]
+        )
+        sandbox_company.set_user_password(app.store, "admin", SECRETS["INTACCT_USER_PASSWORD"])
+        sandbox_company.set_rest_client(app.store, "ci-client", SECRETS["INTACCT_CLIENT_SECRET"])
+        point_at(project, url)
+        saved = tmp_path / "plan.json"
+        outputs = []
+        for args in (
+            ("plan", project, "--out", saved),
+            ("plan", project, "--format", "markdown"),
+            ("plan", project, "--format", "json"),
+            ("apply", saved, "--config", project / "intacct-reconcile.yaml", "--auto-approve"),
+            ("attest", "sender_ids/testsender", "--path", project, "--by", "tester"),
+            ("apply", project, "--auto-approve", "--format", "json"),
+            (
+                "export",
+                "--kind",
+                "gl_accounts",
+                "--out",
+                tmp_path / "exported",
+                "--config",
+                project / "intacct-reconcile.yaml",
+            ),
+        ):
+            result = cli(*args)
+            assert result.exit_code == 0, (args, result.stdout, result.stderr)
+            outputs += [result.stdout, result.stderr]
+        # a wrong password: the error names the problem, never the value sent
+        monkeypatch.setenv("INTACCT_USER_PASSWORD", "Wrong-Pw-9d9d9d-PLUGH")
+        failed = cli("plan", project)
+        assert failed.exit_code == 1
+        assert "Traceback" not in failed.stderr
+        outputs += [failed.stdout, failed.stderr]
+        sessions = [row[0] for row in app.store.execute("SELECT sessionid FROM sessions")]
+    assert sessions, "the run should have opened XML sessions"
+    files = [
+        saved,
+        *(project / STATE_DIR).rglob("*.yaml"),
+        project / STATE_DIR / "audit.log",
+        *(tmp_path / "exported").glob("*.yaml"),
+    ]
+    texts = outputs + [f.read_text() for f in files]
+    for secret in (*SECRET_VALUES, "Wrong-Pw-9d9d9d-PLUGH", *sessions):
+        for text in texts:
+            assert secret not in text
