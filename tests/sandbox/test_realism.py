@@ -55,13 +55,19 @@ def options(**kw: Any) -> SimpleNamespace:
 class Backend:
     """A tiny stand-in for the sandbox: records what reached it, answers XML or JSON."""
 
-    def __init__(self, delay_s: float = 0.0) -> None:
+    def __init__(self, delay_s: float = 0.0, gated: bool = False) -> None:
         self.seen: list[bytes] = []
         self.delay_s = delay_s
+        self.entered = threading.Event()  # set when a request is being handled
+        self.gate = threading.Event()  # a gated backend holds requests until this is set
+        if not gated:
+            self.gate.set()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
         self.seen.append(body)
+        self.entered.set()
+        self.gate.wait(timeout=10)
         if self.delay_s:
             time.sleep(self.delay_s)
         if environ["PATH_INFO"].startswith("/ia/api/v1"):
@@ -123,26 +129,25 @@ def test_latency_is_added_per_request() -> None:
 
 
 def test_concurrency_limit_answers_429_gw0010_over_real_http() -> None:
-    app = RealismMiddleware(Backend(delay_s=0.3), options(concurrency=1, queue_wait_s=0.05))
-    results: list[httpx.Response] = []
-    lock = threading.Lock()
-    with served(app) as url:
-
-        def call() -> None:
-            r = httpx.post(url + "/ia/xml/xmlgw.phtml", content=request_xml("<getAPISession/>"))
-            with lock:
-                results.append(r)
-
-        threads = [threading.Thread(target=call) for _ in range(3)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    codes = sorted(r.status_code for r in results)
-    assert codes == [200, 429, 429]
-    refused = next(r for r in results if r.status_code == 429)
-    assert b"<errorno>GW-0010</errorno>" in refused.content
-    assert b"<status>failure</status>" in refused.content
+    backend = Backend(gated=True)
+    app = RealismMiddleware(backend, options(concurrency=1, queue_wait_s=0.05))
+    body = request_xml("<getAPISession/>")
+    with served(app) as url, httpx.Client(base_url=url, timeout=10) as client:
+        first: list[httpx.Response] = []
+        holder = threading.Thread(
+            target=lambda: first.append(client.post("/ia/xml/xmlgw.phtml", content=body))
+        )
+        holder.start()
+        assert backend.entered.wait(timeout=10)  # the only slot is taken
+        refused = [client.post("/ia/xml/xmlgw.phtml", content=body) for _ in range(2)]
+        backend.gate.set()
+        holder.join()
+    assert first[0].status_code == 200
+    for r in refused:
+        assert r.status_code == 429
+        assert b"<errorno>GW-0010</errorno>" in r.content
+        assert b"<status>failure</status>" in r.content
+    assert len(backend.seen) == 1  # refused requests never reached the sandbox
 
 
 def test_excess_request_waits_for_a_free_slot_within_queue_wait() -> None:
@@ -165,13 +170,15 @@ def test_excess_request_waits_for_a_free_slot_within_queue_wait() -> None:
 
 
 def test_rest_429_is_json_ia_error() -> None:
-    app = RealismMiddleware(Backend(delay_s=0.3), options(concurrency=1, queue_wait_s=0.0))
-    with served(app) as url:
-        first = threading.Thread(target=lambda: httpx.get(url + "/ia/api/v1/objects/a/b"))
-        first.start()
-        time.sleep(0.1)
-        r = httpx.get(url + "/ia/api/v1/objects/a/b")
-        first.join()
+    backend = Backend(gated=True)
+    app = RealismMiddleware(backend, options(concurrency=1, queue_wait_s=0.0))
+    with served(app) as url, httpx.Client(base_url=url, timeout=10) as client:
+        holder = threading.Thread(target=lambda: client.get("/ia/api/v1/objects/a/b"))
+        holder.start()
+        assert backend.entered.wait(timeout=10)
+        r = client.get("/ia/api/v1/objects/a/b")
+        backend.gate.set()
+        holder.join()
     assert r.status_code == 429
     error = r.json()["ia::result"]["ia::error"]
     assert error["code"] == "tooManyRequests"

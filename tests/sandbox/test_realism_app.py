@@ -39,26 +39,39 @@ QUERY = "<query><object>GLACCOUNT</object><select><field>ACCOUNTNO</field></sele
 
 
 def test_concurrency_limit_on_the_served_sandbox() -> None:
-    app = make_app(options=SandboxOptions(latency_ms=300, concurrency=2, queue_wait_s=0.05))
-    codes: list[int] = []
-    bodies: list[bytes] = []
-    lock = threading.Lock()
-    with served(app) as url:
+    app = make_app(options=SandboxOptions(concurrency=2, queue_wait_s=0.05))
+    middleware = app.pipeline
+    assert isinstance(middleware, RealismMiddleware)
+    inner = middleware.app
+    entered = threading.Semaphore(0)
+    gate = threading.Event()
 
-        def call() -> None:
-            r = httpx.post(url + GATEWAY, content=request(QUERY), timeout=30)
-            with lock:
-                codes.append(r.status_code)
-                bodies.append(r.content)
+    def held(environ: dict, start_response: object) -> object:
+        entered.release()
+        gate.wait(timeout=10)
+        return inner(environ, start_response)
 
-        threads = [threading.Thread(target=call) for _ in range(4)]
-        for t in threads:
+    middleware.app = held
+    with served(app) as url, httpx.Client(base_url=url, timeout=10) as client:
+        answers: list[httpx.Response] = []
+        holders = [
+            threading.Thread(
+                target=lambda: answers.append(client.post(GATEWAY, content=request(QUERY)))
+            )
+            for _ in range(2)
+        ]
+        for t in holders:
             t.start()
-        for t in threads:
+        for _ in holders:  # both slots of the company are busy
+            assert entered.acquire(timeout=10)
+        refused = [client.post(GATEWAY, content=request(QUERY)) for _ in range(2)]
+        gate.set()
+        for t in holders:
             t.join()
-    assert sorted(codes) == [200, 200, 429, 429]
-    refused = [etree.fromstring(b, PARSER) for b, c in zip(bodies, codes, strict=True) if c == 429]
-    for root in refused:
+    assert [r.status_code for r in answers] == [200, 200]
+    for r in refused:
+        assert r.status_code == 429
+        root = etree.fromstring(r.content, PARSER)
         assert root.findtext("control/status") == "failure"
         assert root.findtext("errormessage/error/errorno") == "GW-0010"
 
