@@ -34,7 +34,7 @@ XML_PATH = "/ia/xml/xmlgw.phtml"
 HEADERS = {"Content-Type": "application/xml", "Accept": "application/xml, text/xml"}
 RECORDS_PER_FUNCTION = 100
 FUNCTIONS_PER_REQUEST = 10
-PAGES_PER_REQUEST = 5  # offset pages packed into one read request
+PAGES_PER_REQUEST = 8  # at most this many offset pages packed into one read request
 log = logging.getLogger("intacct_reconcile.client")
 
 
@@ -315,9 +315,9 @@ class Gateway:
         """Remaining pages, packed into at least `concurrency` requests run in parallel."""
         if not pending:
             return
-        n_requests = max(
-            min(self.concurrency, len(pending)), math.ceil(len(pending) / PAGES_PER_REQUEST)
-        )
+        # a multiple of `concurrency` requests, so that every lane carries the same load
+        lanes = min(self.concurrency, len(pending))
+        n_requests = lanes * math.ceil(len(pending) / (lanes * PAGES_PER_REQUEST))
         packs = [pending[k::n_requests] for k in range(n_requests)]
 
         def fetch(pack: list[tuple[int, int]]) -> None:

@@ -26,6 +26,8 @@ def _parser() -> etree.XMLParser:
         dtd_validation=False,
         huge_tree=False,
         remove_blank_text=True,
+        remove_comments=True,
+        remove_pis=True,
     )
 
 
@@ -110,20 +112,20 @@ def record(tag: str, fields: Mapping[str, Any]) -> etree._Element:
 
 def to_python(node: etree._Element) -> Any:
     """Element -> str (leaf) or dict (children; repeated tags become lists)."""
-    children = [c for c in node if isinstance(c.tag, str)]
-    if not children:
+    if len(node) == 0:
         return node.text or ""
     out: dict[str, Any] = {}
-    for child in children:
-        value = to_python(child)
-        if child.tag in out:
-            existing = out[child.tag]
-            if isinstance(existing, list):
-                existing.append(value)
-            else:
-                out[child.tag] = [existing, value]
+    for child in node:
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue  # comments and processing instructions carry no data
+        value = (child.text or "") if len(child) == 0 else to_python(child)
+        if tag not in out:
+            out[tag] = value
+        elif isinstance(out[tag], list):
+            out[tag].append(value)
         else:
-            out[child.tag] = value
+            out[tag] = [out[tag], value]
     return out
 
 
@@ -133,10 +135,9 @@ def records(node: etree._Element | None) -> list[dict[str, Any]]:
         return []
     out = []
     for child in node:
-        if not isinstance(child.tag, str):
-            continue
-        value = to_python(child)
-        out.append(value if isinstance(value, dict) else {})
+        if isinstance(child.tag, str):
+            value = to_python(child)
+            out.append(value if isinstance(value, dict) else {})
     return out
 
 
