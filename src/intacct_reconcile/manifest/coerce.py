@@ -32,6 +32,7 @@ class Coerced:
     key_spans: dict[Path, Span] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     failed: set[Path] = field(default_factory=set)  # values already reported (no 2nd message)
+    from_env: set[Path] = field(default_factory=set)  # values never echoed in messages
 
     def span(self, path: Path, *, key: bool = False) -> Span | None:
         """The span at `path`, or of its nearest located ancestor."""
@@ -74,6 +75,8 @@ class _Coercer:
     def substituted(self, text: str, node: Node, path: Path) -> str:
         if "${" not in text:
             return text
+        if "${env:" in text:
+            self.out.from_env.add(path)
         result, errors = substitute(text, self.vars, self.env)
         for err in errors:
             self.out.problems.append(Problem(node.span, err.message, err.hint))

@@ -229,8 +229,8 @@ def load_text(
     documents: list[Document] = []
     try:
         for index, node in enumerate(yaml.compose_all(text, Loader=_Loader)):
-            if node is None:
-                continue
+            if node is None or (isinstance(node, yaml.ScalarNode) and node.value == ""):
+                continue  # an empty document (`---` alone) declares nothing
             documents.append(Document(file, path or Path(file), index, builder.build(node)))
     except _TooBig as exc:
         return [], [

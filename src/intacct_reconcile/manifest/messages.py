@@ -62,6 +62,15 @@ def suggest(word: str, choices: list[str]) -> str:
     return "valid keys: " + ", ".join(choices) if len(choices) <= 30 else ""
 
 
+def shown(error: ValidationError, path: tuple, c: Coerced) -> str:
+    """The offending value for a message, unless it came from the environment."""
+    if path in c.from_env:
+        return "the value from the environment"
+    if isinstance(error.instance, int | float) and not isinstance(error.instance, bool):
+        return str(error.instance)
+    return f"'{error.instance}'"
+
+
 def _expected(schema_type: Any) -> str:
     types = schema_type if isinstance(schema_type, list) else [schema_type]
     return " or ".join(TYPE_NAMES.get(t, t) for t in types if t != "number" or len(types) == 1)
@@ -131,7 +140,7 @@ def _enum(error: ValidationError, path: tuple, c: Coerced) -> Iterator[Problem]:
     hint = f"did you mean '{close[0]}'? " if close else ""
     yield Problem(
         c.span(path),
-        f"{describe(path)}: '{error.instance}' is not a valid value",
+        f"{describe(path)}: {shown(error, path, c)} is not a valid value",
         f"{hint}use one of: {', '.join(options)}",
     )
 
@@ -158,13 +167,13 @@ def _pattern(error: ValidationError, path: tuple, c: Coerced) -> Iterator[Proble
     elif pattern == DATE:
         yield Problem(
             c.span(path),
-            f"{describe(path)}: '{error.instance}' is not a date",
+            f"{describe(path)}: {shown(error, path, c)} is not a date",
             "write YYYY-MM-DD, e.g. 2025-01-31",
         )
     elif pattern == MONTH:
         yield Problem(
             c.span(path),
-            f"{describe(path)}: '{error.instance}' is not a month",
+            f"{describe(path)}: {shown(error, path, c)} is not a month",
             'write YYYY-MM in quotes, e.g. "2035-12"',
         )
     else:
@@ -175,7 +184,7 @@ def _bound(error: ValidationError, path: tuple, c: Coerced) -> Iterator[Problem]
     word = "at least" if error.validator == "minimum" else "at most"
     yield Problem(
         c.span(path),
-        f"{describe(path)}: {error.instance} is out of range",
+        f"{describe(path)}: {shown(error, path, c)} is out of range",
         f"use a number {word} {error.validator_value}",
     )
 

@@ -260,6 +260,10 @@ def validate(
         )
         for doc in documents:
             run.document(doc)
+    for package in run.objects.get("custom_packages", {}).values():
+        if isinstance(package.values.get("file"), str) and "digest" in package.values:
+            # the package's bytes are part of the desired state, so part of the digest
+            contents.append((f"package:{package.key}", package.values["digest"].encode()))
     ref_problems, deferred, edges = check_refs(run.objects)
     run.problems.extend(ref_problems)
     run.problems.extend(check_cycles(edges, run.objects))
