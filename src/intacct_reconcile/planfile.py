@@ -71,7 +71,13 @@ def save(
         "plan": plan_to_data(plan),
     }
     body["checksum"] = checksum(body)
-    Path(path).write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    text = json.dumps(body, indent=2, ensure_ascii=False, default=str)
+    try:
+        Path(path).write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise PlanFileError(
+            f"{path}: cannot write the plan file ({exc.strerror}) — choose a writable --out path"
+        ) from None
     return body["checksum"]
 
 

@@ -101,8 +101,8 @@ def canonical_json(value: Any) -> str:
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, set | frozenset):
-        return sorted(value)
-    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")
+        return sorted(value, key=str)
+    return str(value)  # dates, decimals: their text is what the API sees too
 
 
 def fingerprint(resource: Resource | None) -> str:

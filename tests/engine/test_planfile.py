@@ -135,3 +135,13 @@ def test_change_outside_the_planned_fields_is_still_stale():
 def test_empty_plan_round_trips(tmp_path):
     p = plan(empty("gl_accounts"), empty(), PlanOptions(target="t", kinds=KINDS))
     assert load(save_sample(tmp_path, p)) == p
+
+
+def test_unwritable_plan_path_is_a_clear_error(tmp_path):
+    with pytest.raises(PlanFileError, match="cannot write the plan file"):
+        save(
+            sample_plan(),
+            tmp_path / "no" / "such" / "dir" / "plan.json",
+            tool_version="x",
+            target_identity={},
+        )
