@@ -9,7 +9,8 @@ Rules (DESIGN §11):
   lockout            a change that would lock the tool out of the company: deactivating or
                      deleting its own login user, removing a role from that user, taking the
                      Company/Administration `users` permission from it, removing its own sender
-                     ID, removing an IP allowlist entry covering its own address. Override: --force.
+                     ID, removing an IP allowlist entry covering its own address, unsubscribing
+                     Web Services. Override: --force.
   irreversible       a change that cannot be undone (deleting GL accounts, lowering a document
                      sequence's next number). Override: --allow-irreversible (--force does not).
 """
@@ -30,6 +31,9 @@ FORCE = "--force"
 ALLOW_IRREVERSIBLE = "--allow-irreversible"
 SENDER_KIND = "sender_ids"
 IP_KIND = "ip_allowlist"
+SUBSCRIPTIONS_KIND = "module_subscriptions"
+# every API call needs the Web Services subscription (reference §3.3: without it, XL03000006)
+WEB_SERVICES_MODULE = "web_services"
 # The permissions that let a user manage users and roles: removing them locks the tool out.
 # Company/Users is their home before the 2024 move to Administration (reference permissions.yaml).
 ACCESS_PERMISSIONS = frozenset({("administration", "users"), ("company", "users")})
@@ -138,6 +142,8 @@ def _lockouts(plan: Plan, options: SafetyOptions) -> Iterator[Violation]:
             yield from _own_sender(change, options.own_sender_id)
         if change.ref.kind == IP_KIND and options.own_ip:
             yield from _own_address(change, options.own_ip)
+        if change.ref == Ref(SUBSCRIPTIONS_KIND, WEB_SERVICES_MODULE) and change.removes:
+            yield _lockout(change, "would unsubscribe Web Services, which every API call needs")
     yield from _own_access(plan, options)
 
 

@@ -148,3 +148,17 @@ def test_irreversible_changes_need_allow_irreversible_not_force():
 def test_safe_plan_passes_the_gate():
     p = make(state(res("gl_accounts", "1", 1, title="x")), empty())
     assert enforce(p, safety(own_user="admin", own_sender_id="s", own_ip="1.2.3.4")) == []
+
+
+def test_unsubscribing_web_services_is_a_lockout():
+    live = state(
+        res("module_subscriptions", "web_services"), res("module_subscriptions", "projects")
+    )
+    desired = state(
+        res("module_subscriptions", "web_services", 1, ensure="absent"),
+        res("module_subscriptions", "projects", 2, ensure="absent"),
+    )
+    p = make(desired, live)
+    assert [c.action for c in p.changes] == ["manual", "manual"]
+    (v,) = check(p, safety())
+    assert v.rule == "lockout" and "web_services" in v.message
