@@ -145,6 +145,8 @@ def _lockouts(plan: Plan, options: SafetyOptions) -> Iterator[Violation]:
         if change.ref == Ref(SUBSCRIPTIONS_KIND, WEB_SERVICES_MODULE) and change.removes:
             yield _lockout(change, "would unsubscribe Web Services, which every API call needs")
     yield from _own_access(plan, options)
+    if options.own_ip:
+        yield from _allowlist_without_own_address(plan, options.own_ip)
 
 
 def _kinds(options: SafetyOptions) -> Mapping[str, Kind]:
@@ -232,6 +234,21 @@ def _own_address(change: Change, own_ip: str) -> Iterator[Violation]:
     if change.removes and _covers(change.ref.key, own_ip):
         yield _lockout(
             change, f"would remove the IP allowlist entry covering this tool's address {own_ip}"
+        )
+
+
+def _allowlist_without_own_address(plan: Plan, own_ip: str) -> Iterator[Violation]:
+    """IP filters are UI-only, so every declared entry is in the plan (pending or attested):
+    adding entries when none of them covers the tool's address locks it out once enforced."""
+    entries = [c for c in plan.changes if c.ref.kind == IP_KIND and not c.removes]
+    added = [c for c in entries if c.pending]
+    if added and not any(_covers(c.ref.key, own_ip) for c in entries):
+        yield Violation(
+            "lockout",
+            f"{IP_KIND}: no declared entry covers this tool's address {own_ip}; once the IP "
+            f"filters are enforced every API call is refused (add {own_ip}/32 to ip_allowlist)",
+            FORCE,
+            added[0].ref,
         )
 
 

@@ -162,3 +162,14 @@ def test_unsubscribing_web_services_is_a_lockout():
     assert [c.action for c in p.changes] == ["manual", "manual"]
     (v,) = check(p, safety())
     assert v.rule == "lockout" and "web_services" in v.message
+
+
+def test_allowlist_that_leaves_out_own_address_is_a_lockout():
+    outside = state(res("ip_allowlist", "34.163.234.156/32", 1))
+    (v,) = check(make(outside, empty()), safety(own_ip="127.0.0.1"))
+    assert v.rule == "lockout" and "127.0.0.1/32" in v.message
+    covered = state(
+        res("ip_allowlist", "34.163.234.156/32", 1), res("ip_allowlist", "127.0.0.1/32", 2)
+    )
+    assert check(make(covered, empty()), safety(own_ip="127.0.0.1")) == []
+    assert check(make(outside, empty()), safety()) == []  # address unknown: nothing to check
