@@ -9,8 +9,9 @@ Rules (DESIGN §11):
   lockout            a change that would lock the tool out of the company: deactivating or
                      deleting its own login user, removing a role from that user, taking the
                      Company/Administration `users` permission from it, removing its own sender
-                     ID, removing an IP allowlist entry covering its own address, unsubscribing
-                     Web Services. Override: --force.
+                     ID, removing an IP allowlist entry covering its own address (or declaring
+                     filters none of which covers it), unsubscribing Web Services.
+                     Override: --force.
   irreversible       a change that cannot be undone (deleting GL accounts, lowering a document
                      sequence's next number). Override: --allow-irreversible (--force does not).
 """
