@@ -8,7 +8,7 @@ from lxml.builder import E
 from intacct_reconcile.sandbox import company, objects
 from intacct_reconcile.sandbox.objects import permissions
 
-from .conftest import Gateway, errors_of
+from .conftest import Gateway, errors_of, login
 
 
 def test_lookup_lists_fields_with_flags_and_relationships(gw: Gateway) -> None:
@@ -113,3 +113,19 @@ def test_get_companyprefs(gw: Gateway) -> None:
              for p in result.findall("data/companypref")}
     assert prefs["EXPENSE_REPORT_SEQUENCE"] == "EXP"
     assert gw.ok(E.get_companyprefs(application="ZZ")).find("data/companypref") is None
+
+
+def test_user_permissions_need_users_view(gw: Gateway) -> None:
+    store = gw.app.store
+    objects.create(store, "USERINFO", {"LOGINID": "clerk", "CONTACTINFO": {
+        "FIRSTNAME": "c", "LASTNAME": "l", "EMAIL1": "c@l.k"}})
+    company.set_user_password(store, "clerk", "pw")
+    (denied,) = gw.results(E.getUserPermissions(E.userId("admin")), auth=login("clerk", "pw"))
+    assert "You do not have permission for API" in errors_of(denied)[0][2]
+    objects.create(store, "ROLES", {"NAME": "UserViewers"}, via="rest")
+    objects.create(store, "ROLEPOLICYASSIGNMENT", {
+        "ROLENAME": "UserViewers", "APPLICATIONNAME": "Administration", "POLICYNAME": "Users",
+        "RIGHTS": "List|View"}, via="rest")
+    objects.create(store, "USERROLES", {"USERID": "clerk", "ROLENAME": "UserViewers"})
+    (allowed,) = gw.results(E.getUserPermissions(E.userId("clerk")), auth=login("clerk", "pw"))
+    assert _policies(allowed) == {("Administration", "Users"): "List|View"}

@@ -127,17 +127,37 @@ def test_expense_type_needs_an_existing_gl_account(gw: Gateway) -> None:
     assert stored(gw, "EEACCOUNTLABEL", "Meals")["GLACCOUNTTITLE"] == "Meals and Entertainment"
 
 
-def test_employee_references_location_and_department(gw: Gateway) -> None:
+def test_employee_references_contact_location_and_department(gw: Gateway) -> None:
     def employee(location: str, department: str) -> etree._Element:
         return E.create(E.EMPLOYEE(E.EMPLOYEEID("EMP100"),
-                                   E.PERSONALINFO(E.CONTACTNAME("Pat Lee")),
+                                   E.PERSONALINFO(E.CONTACTNAME("Lee, Pat")),
                                    E.LOCATIONID(location), E.DEPARTMENTID(department)))
 
+    (no_contact,) = gw.results(employee("HQ", "FIN"))
+    assert "PERSONALINFO/CONTACTNAME" in errors_of(no_contact)[0][1]
+    assert gw.fail(E.create(E.CONTACT(E.CONTACTNAME("Lee, Pat"))))  # PRINTAS required
+    gw.ok(E.create(E.CONTACT(E.CONTACTNAME("Lee, Pat"), E.PRINTAS("Pat Lee"))))
     assert gw.fail(employee("NOWHERE", "FIN"))
     assert gw.fail(employee("HQ", "NODEPT"))
     gw.ok(employee("HQ", "FIN"))
-    assert stored(gw, "EMPLOYEE", "EMP100")["PERSONALINFO"] == {"CONTACTNAME": "Pat Lee"}
+    assert stored(gw, "EMPLOYEE", "EMP100")["PERSONALINFO"] == {"CONTACTNAME": "Lee, Pat"}
     assert gw.fail(E.create(E.EMPLOYEE(E.EMPLOYEEID("EMP101"))))  # PERSONALINFO required
+    contact = stored(gw, "CONTACT", "Lee, Pat")["RECORDNO"]
+    (in_use,) = gw.results(E.delete(E.object("CONTACT"), E.keys(contact)))
+    assert "EMP100" in errors_of(in_use)[0][2]
+
+
+def test_records_remember_the_entity_they_were_created_in(gw: Gateway) -> None:
+    session = gw.session(locationid="E100")
+    gw.ok(E.create(E.DEPARTMENT(E.DEPARTMENTID("E1D"), E.TITLE("Entity dept"))),
+          auth=E.sessionid(session))
+    gw.ok(E.create(E.DEPARTMENT(E.DEPARTMENTID("TOPD"), E.TITLE("Top dept"))))
+    rows = gw.ok(E.query(E.object("DEPARTMENT"), E.select(E.field("DEPARTMENTID"),
+                                                          E.field("MEGAENTITYID")),
+                         E.filter(E("in", E.field("DEPARTMENTID"), E.value("E1D"),
+                                    E.value("TOPD"))))).find("data")
+    assert {(r.findtext("DEPARTMENTID"), r.findtext("MEGAENTITYID")) for r in rows} == {
+        ("E1D", "E100"), ("TOPD", "")}
 
 
 def test_location_department_vendor_lifecycle(gw: Gateway) -> None:
@@ -197,6 +217,10 @@ def test_user_restriction_lists_are_replaced(gw: Gateway) -> None:
     gw.ok(E.update(E.USERINFO(E.LOGINID("u1"), E.USERLOCATIONS(E.LOCATIONID("HQ"),
                                                                E.LOCATIONID("SF")))))
     assert stored(gw, "USERINFO", "u1")["USERLOCATIONS"] == ["HQ", "SF"]
+    rows = gw.ok(E.query(E.object("USERINFO"), E.select(E.field("LOGINID"),
+                                                         E.field("USERLOCATIONS.LOCATIONID")),
+                         E.filter(E.equalto(E.field("LOGINID"), E.value("u1"))))).find("data")
+    assert [x.text for x in rows.findall("USERINFO/USERLOCATIONS/LOCATIONID")] == ["HQ", "SF"]
     gw.ok(E.update(E.USERINFO(E.LOGINID("u1"), E.DESCRIPTION("x"))))
     assert stored(gw, "USERINFO", "u1")["USERLOCATIONS"] == []
 

@@ -69,12 +69,14 @@ STARTER_PREFERENCES: dict[str, dict[str, str]] = {
     },
     "GL": {"EMPLOYEEDIMENSION": "T"},
     "ME": {"MULTI_ENTITY": "T"},
-    # assumption: T&E preference names; a *_SEQUENCE value names a SEQUENCE record
+    # assumption: T&E preference names and values (T/F booleans as in the GL example); a
+    # *_SEQUENCE value names a SEQUENCE record
     "EE": {
+        "ENABLE_EXPENSE_TYPES": "T",
         "EXPENSE_REPORT_SEQUENCE": "",
         "EMPLOYEE_SEQUENCE": "",
-        "EXPENSE_ADJUSTMENT_SEQUENCE": "",
-        "ENABLE_APPROVALS": "F",
+        "DUPLICATE_NUMBERS": "Allow creation",
+        "ENABLE_EXPENSE_APPROVAL": "F",
     },
 }
 
@@ -308,9 +310,11 @@ def _seed_structure(store: Store) -> None:
     for vendor_id, name in VENDORS:
         objects.create(store, "VENDOR", {"VENDORID": vendor_id, "NAME": name}, via="seed")
     objects.create(store, "GLJOURNAL", {"SYMBOL": "GJ", "TITLE": "General Journal"}, via="seed")
+    objects.create(store, "CONTACT", {
+        "CONTACTNAME": "Admin, Sam", "PRINTAS": "Sam Admin", "FIRSTNAME": "Sam",
+        "LASTNAME": "Admin", "EMAIL1": "admin@demo.example"}, via="seed")
     objects.create(store, "EMPLOYEE", {
-        "EMPLOYEEID": "EMP001", "PERSONALINFO": {"FIRSTNAME": "Sam", "LASTNAME": "Admin",
-                                                 "EMAIL1": "admin@demo.example"},
+        "EMPLOYEEID": "EMP001", "PERSONALINFO": {"CONTACTNAME": "Admin, Sam"},
         "LOCATIONID": "HQ", "DEPARTMENTID": "ADM", "TITLE": "Controller"}, via="seed")
 
 

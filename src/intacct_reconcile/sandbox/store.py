@@ -80,7 +80,9 @@ class Store:
     @classmethod
     def open(cls, path: str = ":memory:") -> Store:
         # one connection shared by all threads (guarded by the lock) keeps ":memory:" shared
-        connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        connection = sqlite3.connect(
+            path, check_same_thread=False, isolation_level=None, timeout=30.0
+        )
         if path != ":memory:":
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")

@@ -119,6 +119,11 @@ def record_element(parent: etree._Element, tag: str, defn: ObjectDef,
             group = groups.get(head)
             if group is None:
                 group = groups[head] = _SubElement(element, head)
+            items = record.get(head)
+            if type(items) is list:  # USERLOCATIONS.LOCATIONID: one element per item
+                for value in items:
+                    _SubElement(group, name).text = str(value)
+                continue
             value = _lookup(record, stored)
             _SubElement(group, name).text = "" if value is None else str(value)
         else:

@@ -126,7 +126,20 @@ def effective_permissions(ctx: Context, login: str) -> dict[str, dict[str, list[
     return merged
 
 
+def _may_view_permissions(ctx: Context) -> bool:
+    # reference §3.2: needs Users > Permissions View; assumption: the Administration "Users"
+    # policy with View (or admin privileges) grants it
+    if ctx.user.get("ADMIN") == "Full":
+        return True
+    users = effective_permissions(ctx, ctx.userid).get("Administration", {}).get("Users", [])
+    return "View" in users
+
+
 def get_user_permissions(ctx: Context, element: etree._Element) -> Outcome:
+    if not _may_view_permissions(ctx):
+        raise SandboxError([("BL01001973", "Permission denied",
+                             "You do not have permission for API operation getUserPermissions.",
+                             "Grant Administration > Users View to the API user's role.")])
     login = text(element, "userId") or text(element, "userid")
     if objects.get_by_key(ctx.store, "USERINFO", login) is None:
         raise SandboxError([("BL03000025", f"Login ID {login} does not exist.", "", "")])

@@ -38,9 +38,12 @@ def _write_many(ctx: Context, element: etree._Element, verb: str) -> Outcome:
         defn = objects.definition(item.tag)
         _require_admin(ctx, defn.name, verb)
         record = record_from_element(defn, item)
-        write = objects.create if verb == "create" else objects.update
         try:
-            recordno, _ = write(ctx.store, defn.name, record, via="xml")
+            if verb == "create":
+                recordno, _ = objects.create(ctx.store, defn.name, record, via="xml",
+                                             entity=ctx.locationid)
+            else:
+                recordno, _ = objects.update(ctx.store, defn.name, record, via="xml")
         except SandboxError as exc:
             if len(items) > 1:
                 exc.errors.insert(0, (GENERIC, f"Record {position} ({defn.name}) failed", "", ""))
@@ -79,7 +82,7 @@ def create_journal(ctx: Context, element: etree._Element) -> Outcome:
     record = {"SYMBOL": text(element, "symbol"), "TITLE": text(element, "title")}
     if element.find("status") is not None:
         record["STATUS"] = text(element, "status")
-    objects.create(ctx.store, "GLJOURNAL", record, via="legacy")
+    objects.create(ctx.store, "GLJOURNAL", record, via="legacy", entity=ctx.locationid)
     # assumption: the legacy <key> is the journal symbol
     return Outcome(key=record["SYMBOL"])
 

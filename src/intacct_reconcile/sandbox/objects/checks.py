@@ -30,8 +30,7 @@ def expense_type(store: Store, record: Record, previous: Record | None) -> list[
 
 
 def employee(store: Store, record: Record, previous: Record | None) -> list[Problem]:
-    info = record.get("PERSONALINFO") or {}
-    if not info.get("CONTACTNAME") and not (info.get("FIRSTNAME") and info.get("LASTNAME")):
+    if not (record.get("PERSONALINFO") or {}).get("CONTACTNAME"):
         return [required("PERSONALINFO/CONTACTNAME")]
     return []
 

@@ -88,22 +88,38 @@ def _normalise(obj: ObjectDef, record: Mapping[str, Any]) -> tuple[Record, list[
     return clean, []
 
 
+def _refs(obj: ObjectDef, record: Record) -> Iterable[tuple[str, str, str]]:
+    """(field path, value, target object) of every reference in the record, groups included."""
+    for field in obj.fields:
+        value = record.get(field.name)
+        if field.ref and isinstance(value, str) and value:
+            yield field.name, value, field.ref
+        elif field.type == "group" and isinstance(value, dict):
+            for child in field.children:
+                inner = value.get(child.name)
+                if child.ref and inner:
+                    yield f"{field.name}/{child.name}", inner, child.ref
+
+
 def _validate(store: Store, obj: ObjectDef, record: Record, previous: Record | None
               ) -> list[E.Problem]:
     for field in obj.fields:
         value = record.get(field.name)
         if field.required and (value is None or value == "" or value == {}):
             return [E.required(field.name)]
-        if field.ref and value and (previous is None or previous.get(field.name) != value):
-            target = OBJECTS[field.ref]
-            if store.get_by_key(field.ref, value) is None:
-                return [E.missing_reference(field.name, value, target.label)]
+    before = {path: value for path, value, _ in _refs(obj, previous or {})}
+    for path, value, target in _refs(obj, record):
+        if before.get(path) != value and store.get_by_key(target, value) is None:
+            return [E.missing_reference(path, value, OBJECTS[target].label)]
     return obj.check(store, record, previous) if obj.check else []
 
 
-def create(store: Store, obj: str, record: Mapping[str, Any], *, via: str = "xml"
-           ) -> tuple[int, str]:
-    """Add a record; returns (RECORDNO, key). via="xml" refuses objects read-only in XML."""
+def create(store: Store, obj: str, record: Mapping[str, Any], *, via: str = "xml",
+           entity: str = "") -> tuple[int, str]:
+    """Add a record; returns (RECORDNO, key). via="xml" refuses objects read-only in XML.
+
+    `entity` is the session's entity (locationid), kept as MEGAENTITYID where the object has it.
+    """
     defn = definition(obj)
     _allowed(defn, "create", via)
     clean, problems = _normalise(defn, record)
@@ -119,6 +135,8 @@ def create(store: Store, obj: str, record: Mapping[str, Any], *, via: str = "xml
         raise _duplicate(defn, key)
     stamp = _now()
     clean.update(WHENCREATED=stamp, WHENMODIFIED=stamp)
+    if defn.field("MEGAENTITYID") is not None:
+        clean["MEGAENTITYID"] = entity
     with store.transaction():
         recordno = store.insert(defn.name, key, clean)
         if defn.name == "USERROLES":
@@ -215,15 +233,22 @@ def _referenced_by(store: Store, defn: ObjectDef, key: str) -> str:
     for other in OBJECTS.values():
         if other.name in cascaded:
             continue
-        for field in other.fields:
-            if field.ref != defn.name:
+        for path in _ref_paths(other, defn.name):
+            if other.name == defn.name and path in defn.key:
                 continue
-            if other.name == defn.name and field.name in defn.key:
-                continue
-            hits = query(store, other.name, where=Cmp("equalto", field.name, (key,)), limit=1)[1]
+            hits = query(store, other.name, where=Cmp("equalto", path, (key,)), limit=1)[1]
             if hits:
-                return f"{other.label} {other.key_of(hits[0])} ({field.name})"
+                return f"{other.label} {other.key_of(hits[0])} ({path})"
     return ""
+
+
+def _ref_paths(obj: ObjectDef, target: str) -> Iterable[str]:
+    for field in obj.fields:
+        if field.ref == target:
+            yield field.name
+        for child in field.children:
+            if child.ref == target:
+                yield f"{field.name}.{child.name}"
 
 
 def get(store: Store, obj: str, recordno: int | str) -> Record | None:

@@ -13,8 +13,12 @@ from intacct_reconcile.sandbox.objects.model import Field, ObjectDef
 
 STATUS = Field("STATUS", enum=("active", "inactive"), default="active")
 READ_ONLY: frozenset[str] = frozenset()
+# assumption: records carry the entity they were created in (reference §3.5 lists MEGAENTITYID
+# as readable); reads are not filtered by entity.
+ENTITY = Field("MEGAENTITYID", readonly=True, label="Owning entity")
+CONTACT_REF = Field("CONTACTNAME", ref="CONTACT")
 CONTACT = (
-    Field("CONTACTNAME"),
+    CONTACT_REF,
     Field("PRINTAS"),
     Field("COMPANYNAME"),
     Field("FIRSTNAME"),
@@ -76,6 +80,7 @@ GLACCOUNT = ObjectDef(
         Field("TAXCODE"),
         Field("MRCCODE"),
         Field("ENABLE_GLMATCHING", type="boolean", default="false"),
+        ENTITY,
     ),
     check=checks.gl_account,
     filter_values={"STATUS": STATUS_CODES},
@@ -93,6 +98,7 @@ EEACCOUNTLABEL = ObjectDef(
         Field("OFFSETGLACCOUNTNO", ref="GLACCOUNT"),
         Field("ITEMID"),
         STATUS,
+        ENTITY,
     ),
     check=checks.expense_type,
     filter_values={"STATUS": STATUS_CODES},
@@ -131,12 +137,13 @@ LOCATION = ObjectDef(
         Field("NAME", required=True),
         Field("PARENTID", ref="LOCATION"),
         Field("SUPERVISORID"),
-        Field("CONTACTINFO", type="group", children=(Field("CONTACTNAME"),)),
-        Field("SHIPTO", type="group", children=(Field("CONTACTNAME"),)),
+        Field("CONTACTINFO", type="group", children=(CONTACT_REF,)),
+        Field("SHIPTO", type="group", children=(CONTACT_REF,)),
         Field("STARTDATE", type="date"),
         Field("ENDDATE", type="date"),
         Field("CUSTTITLE"),
         STATUS,
+        ENTITY,
     ),
     dimension=True,
     filter_values={"STATUS": STATUS_CODES},
@@ -153,6 +160,7 @@ DEPARTMENT = ObjectDef(
         Field("SUPERVISORID"),
         Field("CUSTTITLE"),
         STATUS,
+        ENTITY,
     ),
     dimension=True,
     filter_values={"STATUS": STATUS_CODES},
@@ -165,12 +173,14 @@ VENDOR = ObjectDef(
     fields=(
         Field("VENDORID", required=True),
         Field("NAME", required=True),
-        Field("DISPLAYCONTACT", type="group", children=CONTACT),
+        # the vendor's display contact is described inline (its CONTACTNAME is new, not a ref)
+        Field("DISPLAYCONTACT", type="group", children=(Field("CONTACTNAME"), *CONTACT[1:])),
         Field("VENDTYPE"),
         Field("TERMNAME"),
         Field("CREDITLIMIT"),
         Field("TAXID"),
         STATUS,
+        ENTITY,
     ),
     dimension=True,
     filter_values={"STATUS": STATUS_CODES},
@@ -182,8 +192,7 @@ EMPLOYEE = ObjectDef(
     key=("EMPLOYEEID",),
     fields=(
         Field("EMPLOYEEID", required=True),
-        # assumption: contacts are not modelled, so PERSONALINFO/CONTACTNAME (or a first and
-        # last name) is accepted without an existing CONTACT record.
+        # reference §3.4: PERSONALINFO/CONTACTNAME names an existing CONTACT
         Field("PERSONALINFO", type="group", required=True, children=CONTACT),
         Field("STARTDATE", type="date"),
         Field("TITLE"),
@@ -199,6 +208,7 @@ EMPLOYEE = ObjectDef(
             "TERMINATIONTYPE",
             enum=("voluntary", "involuntary", "deceased", "disability", "retired"),
         ),
+        ENTITY,
     ),
     check=checks.employee,
     dimension=True,
@@ -292,7 +302,7 @@ GLJOURNAL = ObjectDef(
     name="GLJOURNAL",
     label="Journal",
     key=("SYMBOL",),
-    fields=(Field("SYMBOL", required=True), Field("TITLE", required=True), STATUS),
+    fields=(Field("SYMBOL", required=True), Field("TITLE", required=True), STATUS, ENTITY),
     # assumption: only the legacy create_journal/update_journal/delete_journal write journals
     xml_verbs=READ_ONLY,
     filter_values={"STATUS": STATUS_CODES},
@@ -325,6 +335,7 @@ CREDITCARD = ObjectDef(
         Field("OTHERFEESACCOUNTNO", ref="GLACCOUNT"),
         Field("USEINEXPENSES", type="boolean", default="false"),
         Field("CURRENCY"),
+        ENTITY,
     ),
     xml_verbs=READ_ONLY,
     check=checks.credit_card,
@@ -353,6 +364,7 @@ CHECKINGACCOUNT = ObjectDef(
         Field("ACHBANKID"),
         Field("COMPANYNAME"),
         Field("CURRENCY"),
+        ENTITY,
     ),
     xml_verbs=READ_ONLY,
     filter_values={"STATUS": STATUS_CODES},
@@ -398,11 +410,33 @@ PTAPPLICATION = ObjectDef(
     xml_verbs=READ_ONLY,  # written by installApp only
 )
 
+# assumption: CONTACT (not in reference §3) is generic CRUD like the other company lists;
+# CONTACTNAME and PRINTAS required as in the legacy create_contact.
+CONTACT_OBJECT = ObjectDef(
+    name="CONTACT",
+    label="Contact",
+    key=("CONTACTNAME",),
+    fields=(
+        Field("CONTACTNAME", required=True),
+        Field("PRINTAS", required=True),
+        Field("COMPANYNAME"),
+        Field("PREFIX"),
+        Field("FIRSTNAME"),
+        Field("INITIAL"),
+        Field("LASTNAME"),
+        Field("PHONE1"),
+        Field("EMAIL1"),
+        Field("EMAIL2"),
+        STATUS,
+    ),
+    filter_values={"STATUS": STATUS_CODES},
+)
+
 OBJECTS: dict[str, ObjectDef] = {
     o.name: o
     for o in (
         GLACCOUNT, EEACCOUNTLABEL, LOCATIONENTITY, LOCATION, DEPARTMENT, VENDOR, EMPLOYEE,
         USERINFO, ROLES, ROLEPOLICYASSIGNMENT, USERROLES, ROLEUSERS, GLJOURNAL, CREDITCARD,
-        CHECKINGACCOUNT, SEQUENCE, PTAPPLICATION,
+        CHECKINGACCOUNT, SEQUENCE, PTAPPLICATION, CONTACT_OBJECT,
     )
 }

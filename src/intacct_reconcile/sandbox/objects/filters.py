@@ -75,7 +75,11 @@ def field_sql(obj: ObjectDef, name: str) -> tuple[str, bool]:
     top = obj.field(parts[0])
     if top is None and stored not in ("WHENCREATED", "WHENMODIFIED"):
         raise bad_field(obj, name)
-    if top is not None and len(parts) > 1 and not any(c.name == parts[1] for c in top.children):
+    if top is not None and len(parts) > 1 and not (
+        any(c.name == parts[1] for c in top.children) or parts[1] == top.item
+    ):
+        # assumption: a list item path (USERLOCATIONS.LOCATIONID) may be selected; as a
+        # filter it matches nothing
         raise bad_field(obj, name)
     path = "$." + ".".join(f'"{p}"' for p in parts)
     expr = f"json_extract(data, '{path}')"
