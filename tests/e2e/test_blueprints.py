@@ -529,9 +529,15 @@ def test_least_privilege_plan_against_the_guide_company_only_removes_access(
     lean = load_manifests(variant_folder)
     for change in api_changes:  # only objects the variant declares, nothing else touched
         assert change["key"] in lean[change["kind"]], change
-    assert any(c["kind"] == "roles" and c["action"] == "update" for c in api_changes) or any(
-        c["kind"] == "web_services_users" for c in api_changes
-    )
+    # least privilege = never more than the guide grants: every user only loses access
+    access = plan["access_changes"]
+    assert all(not a["added"] for a in access), [a for a in access if a["added"]]
+    admin_dropped = [
+        c
+        for c in api_changes
+        if any(f["name"] == "admin" and f["after"] == "off" for f in c["fields"])
+    ]
+    assert any(a["removed"] for a in access) or admin_dropped
 
 
 @dataclass(frozen=True)
