@@ -203,6 +203,8 @@ def values_from_api(kind: Kind, record: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def identity_from_api(kind: Kind, record: Mapping[str, Any]) -> str:
+    if kind.shape == "singleton":
+        return kind.key  # one per company: its key is the kind's own
     if not kind.identity.api:
         raise ValueError(f"{kind.key} has no API identity")
     raw = get_path(record, kind.identity.api)
