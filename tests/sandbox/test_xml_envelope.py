@@ -151,3 +151,11 @@ def test_real_http_endpoint_points_back_at_the_server(app) -> None:  # type: ign
         again = http.post(endpoint, content=build_request(
             fn(E.get_applications()), auth=E.sessionid(session)))
         assert etree.fromstring(again.content).findtext("operation/result/status") == "success"
+
+
+def test_unknown_transport_policy_is_a_control_failure(gw: Gateway) -> None:
+    request = etree.fromstring(build_request(fn(ACCOUNTS)))
+    request.find("control").append(E.policyid("test"))
+    root = etree.fromstring(gw.post(etree.tostring(request)).content)
+    assert root.findtext("control/status") == "failure"
+    assert errors_of(root) == [("XL03000006", "test is not a valid transport policy.", "")]

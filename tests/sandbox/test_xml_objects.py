@@ -194,6 +194,14 @@ def test_web_services_user_create_and_defaults(gw: Gateway) -> None:
     assert errors_of(dup)[0][0] == "BL34000061"
 
 
+def test_admin_accepts_the_documented_boolean_form(gw: Gateway) -> None:
+    gw.ok(new_user("u1", ADMIN="false"))
+    gw.ok(new_user("u2", ADMIN="true"))
+    assert stored(gw, "USERINFO", "u1")["ADMIN"] == "Off"
+    assert stored(gw, "USERINFO", "u2")["ADMIN"] == "Full"
+    assert gw.fail(new_user("u3", ADMIN="Partial"))
+
+
 def test_user_type_values_and_crm_rule(gw: Gateway) -> None:
     assert gw.fail(new_user("u1", USERTYPE="superhero"))
     gw.ok(new_user("u2", USERTYPE="Employee User"))

@@ -216,3 +216,17 @@ def test_read_by_recordno_and_by_name(gw: Gateway) -> None:
     assert user.findtext("LOGINID") == "admin"
     assert user.findtext("ADMIN") == "Full"
     assert user.findtext("RECORDNO")
+
+
+def test_query_aggregates_group_by_plain_fields(gw: Gateway) -> None:
+    total = gw.ok(E.query(E.object("GLACCOUNT"), E.select(E.count("RECORDNO"))))
+    assert total.findtext("data/GLACCOUNT/COUNT.RECORDNO") == "24"
+    grouped = gw.ok(E.query(E.object("GLACCOUNT"),
+                            E.select(E.field("NORMALBALANCE"), E.count("RECORDNO"),
+                                     E.max("ACCOUNTNO")),
+                            E.filter(cmp("equalto", "ACCOUNTTYPE", "incomestatement"))))
+    rows = {r.findtext("NORMALBALANCE"): (r.findtext("COUNT.RECORDNO"), r.findtext("MAX.ACCOUNTNO"))
+            for r in grouped.find("data")}
+    assert rows == {"credit": ("2", "4100"), "debit": ("9", "7000")}
+    assert grouped.find("data").get("totalcount") == "2"
+    assert gw.fail(E.query(E.object("GLACCOUNT"), E.select(E.median("RECORDNO"))))

@@ -138,6 +138,11 @@ def _handle(app: Any, environ: dict[str, Any]) -> Response:
     if not company.check_sender(app.store, senderid, text(control, "password")):
         return _control_failure(control, [("XL03000006", "Incorrect Intacct XML Partner ID or "
                                            "password.", "", "")])
+    policy = text(control, "policyid")
+    if policy:
+        # reference §1.6: no asynchronous transport policy is set up for the sandbox company
+        return _control_failure(control, [("XL03000006", f"{policy} is not a valid transport "
+                                           "policy.", "", "")])
     operations = request.findall("operation")
     if not operations:
         return _control_failure(control, _schema_error("missing <operation>"))

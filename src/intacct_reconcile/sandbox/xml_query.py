@@ -10,7 +10,7 @@ from intacct_reconcile.sandbox import objects
 from intacct_reconcile.sandbox.objects import And, Cmp, Filter, Not, Or
 from intacct_reconcile.sandbox.objects.errors import GENERIC, ILLEGAL, SandboxError
 from intacct_reconcile.sandbox.objects.filters import OPERATORS, check_arity
-from intacct_reconcile.sandbox.xml_codec import all_fields, record_element, text
+from intacct_reconcile.sandbox.xml_codec import all_fields, record_element, sub, text
 from intacct_reconcile.sandbox.xml_context import Context, Outcome
 from intacct_reconcile.sandbox.xml_query_string import parse_query
 
@@ -85,13 +85,31 @@ def _option(query: etree._Element, name: str) -> bool:
     return text(query, f"options/{name}").lower() == "true"
 
 
+def _aggregates(ctx: Context, defn: objects.ObjectDef, element: etree._Element,
+                select: list[str], measures: list[tuple[str, str]], offset: int,
+                pagesize: int) -> Outcome:
+    # assumption: plain fields next to aggregates group the result; orderby is ignored
+    rows = objects.aggregate(ctx.store, defn.name, group_by=select, aggregates=measures,
+                             where=_filter(element),
+                             case_insensitive=_option(element, "caseinsensitive"))
+    page = rows[offset : offset + pagesize]
+    data = etree.Element("data", listtype=defn.name, totalcount=str(len(rows)),
+                         offset=str(offset), count=str(len(page)),
+                         numremaining=str(max(0, len(rows) - offset - len(page))))
+    for row in page:
+        out = sub(data, defn.name)
+        for name, value in row.items():
+            sub(out, name, value)
+    return Outcome(data=data)
+
+
 def query(ctx: Context, element: etree._Element) -> Outcome:
     defn = _object(element)
-    select = [(f.text or "").strip() for f in element.findall("select/field")]
-    if element.find("select") is None or not select:
-        if element.find("select") is not None and len(element.find("select")):
-            raise _invalid("Aggregate functions are not supported by this sandbox",
-                           "Select plain fields.")  # assumption: aggregates not emulated
+    chosen = [c for c in element.find("select") if isinstance(c.tag, str)] \
+        if element.find("select") is not None else []
+    select = [(c.text or "").strip() for c in chosen if c.tag == "field"]
+    measures = [(c.tag, (c.text or "").strip()) for c in chosen if c.tag != "field"]
+    if not chosen:
         raise _invalid("Missing select", "List the fields to return in <select><field>.")
     if "*" in select:
         raise _invalid("Returning all fields is not supported", "Name the fields in <select>.")
@@ -102,6 +120,8 @@ def query(ctx: Context, element: etree._Element) -> Outcome:
     if not raw_offset.isdigit():
         raise _invalid(f"Invalid offset {raw_offset}", "Use an offset of 0 or more.")
     offset = int(raw_offset)
+    if measures:
+        return _aggregates(ctx, defn, element, select, measures, offset, pagesize)
     total, records = objects.query(
         ctx.store, defn.name, where=_filter(element), order=_order(element), offset=offset,
         limit=pagesize, case_insensitive=_option(element, "caseinsensitive"),

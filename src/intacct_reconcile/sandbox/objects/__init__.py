@@ -13,6 +13,8 @@ USERLOCATIONS; every stored record also carries RECORDNO, WHENCREATED, WHENMODIF
     query(store, obj, *, where=None, order=(), offset=0, limit=None, case_insensitive=False)
         -> (total, list[dict]);  where = Cmp/And/Or/Not from objects.filters,
            order = [("FIELD", ascending: bool), ...]
+    aggregate(store, obj, group_by=[...], aggregates=[("count", "RECORDNO")], where=None)
+        -> list[dict]                                          # query's count/avg/min/max/sum
     bulk_insert(store, obj, records) -> int                    # fast seeding, no ref checks
     definition(obj) -> ObjectDef;  OBJECTS: dict[str, ObjectDef]
     SandboxError(errors=[(errorno, description, description2, correction), ...])
@@ -35,6 +37,8 @@ The permission catalogue is `objects.permissions` (data file sandbox/data/permis
 """
 
 from intacct_reconcile.sandbox.objects.crud import (
+    AGGREGATES,
+    aggregate,
     bulk_insert,
     check_field,
     create,
@@ -54,7 +58,27 @@ from intacct_reconcile.sandbox.objects.filters import And, Cmp, Filter, Not, Or
 from intacct_reconcile.sandbox.objects.model import Field, ObjectDef
 
 __all__ = [
-    "OBJECTS", "And", "Cmp", "Field", "Filter", "Not", "ObjectDef", "Or", "SandboxError",
-    "bulk_insert", "check_field", "create", "definition", "delete", "find", "find_record",
-    "get", "get_by_key", "matching_recordnos", "query", "update",
+    "AGGREGATES",
+    "OBJECTS",
+    "And",
+    "Cmp",
+    "Field",
+    "Filter",
+    "Not",
+    "ObjectDef",
+    "Or",
+    "SandboxError",
+    "aggregate",
+    "bulk_insert",
+    "check_field",
+    "create",
+    "definition",
+    "delete",
+    "find",
+    "find_record",
+    "get",
+    "get_by_key",
+    "matching_recordnos",
+    "query",
+    "update",
 ]

@@ -64,6 +64,7 @@ def _normalise_value(field: Field, value: Any) -> tuple[Any, list[E.Problem]]:
     if field.type == "integer" and not text.lstrip("-").isdigit():
         return None, [E.illegal(field.name, text, ("a whole number",))]
     if field.enum:
+        text = field.synonyms.get(text.lower(), text)
         for allowed in field.enum:
             if allowed.lower() == text.lower():
                 return allowed, []
@@ -298,6 +299,35 @@ def query(store: Store, obj: str, *, where: Filter | None = None,
         (defn.name, *params, -1 if limit is None else limit, offset),
     )
     return int(total), [json.loads(data) for (data,) in rows]
+
+
+AGGREGATES = ("count", "avg", "min", "max", "sum")
+
+
+def aggregate(store: Store, obj: str, *, group_by: Sequence[str],
+              aggregates: Sequence[tuple[str, str]], where: Filter | None = None,
+              case_insensitive: bool = False) -> list[dict[str, Any]]:
+    """query's aggregate select: one row per group, keys FIELD and FUNCTION.FIELD (COUNT.X)."""
+    defn = definition(obj)
+    sql, params = compile_where(defn, where, case_insensitive) if where else ("1", [])
+    columns = [_field_sql(defn, name)[0] for name in group_by]
+    measures = []
+    for function, name in aggregates:
+        if function not in AGGREGATES:
+            raise bad_field(defn, f"{function}({name})")
+        column, numeric = _field_sql(defn, name)
+        if function in ("avg", "sum") and not numeric:
+            column = f"CAST({column} AS REAL)"
+        measures.append(f"{function.upper()}({column})")
+    group = f" GROUP BY {', '.join(columns)} ORDER BY {', '.join(columns)}" if columns else ""
+    rows = store.execute(
+        f"SELECT {', '.join([*columns, *measures])} FROM records WHERE obj = ? AND {sql}{group}",
+        (defn.name, *params),
+    )
+    names = [*(n.upper() for n in group_by),
+             *(f"{f.upper()}.{n.upper()}" for f, n in aggregates)]
+    return [{name: ("" if v is None else str(v)) for name, v in zip(names, row, strict=True)}
+            for row in rows]
 
 
 def matching_recordnos(store: Store, obj: str, *, where: Filter | None = None,

@@ -224,8 +224,10 @@ USERINFO = ObjectDef(
         Field("CONTACTINFO", type="group", required=True, children=CONTACT),
         Field("DESCRIPTION"),
         Field("USERTYPE", enum=tuple(USERTYPE_CODES.values()), default="business user"),
-        # assumption: ADMIN is writable with the values it reads as (Full / Off)
-        Field("ADMIN", enum=("Full", "Off"), default="Off"),
+        # assumption: ADMIN is writable with the values it reads as (Full / Off); the doc
+        # example's <ADMIN>false</ADMIN> (and true) are accepted as Off (Full)
+        Field("ADMIN", enum=("Full", "Off"), default="Off",
+              synonyms={"false": "Off", "true": "Full"}),
         Field("STATUS", enum=("active", "inactive", "lockedout"), default="active"),
         Field("LOGINDISABLED", type="boolean", default="false"),
         Field("SSO_ENABLED", type="boolean", default="false"),

@@ -23,6 +23,7 @@ class Field:
     type: str = "text"  # text | boolean | integer | date | group | list
     required: bool = False
     enum: tuple[str, ...] = ()  # canonical values; writes match them case-insensitively
+    synonyms: Mapping[str, str] = field(default_factory=dict)  # lowercase input -> enum value
     default: str | None = None
     ref: str | None = None  # object whose key this value must name (checked on write)
     readonly: bool = False  # filled by the sandbox, refused on write
