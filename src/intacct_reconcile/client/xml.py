@@ -135,7 +135,15 @@ def records(node: etree._Element | None) -> list[dict[str, Any]]:
         return []
     out = []
     for child in node:
-        if isinstance(child.tag, str):
+        if not isinstance(child.tag, str):
+            continue
+        flat = {c.tag: c.text or "" for c in child}
+        # fast path for the common flat record: no nested, repeated or non-element children
+        if len(flat) == len(child) and all(len(c) == 0 for c in child) and (
+            all(isinstance(tag, str) for tag in flat)
+        ):
+            out.append(flat)
+        else:
             value = to_python(child)
             out.append(value if isinstance(value, dict) else {})
     return out
