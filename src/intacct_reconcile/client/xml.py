@@ -139,8 +139,10 @@ def records(node: etree._Element | None) -> list[dict[str, Any]]:
             continue
         flat = {c.tag: c.text or "" for c in child}
         # fast path for the common flat record: no nested, repeated or non-element children
-        if len(flat) == len(child) and all(len(c) == 0 for c in child) and (
-            all(isinstance(tag, str) for tag in flat)
+        if (
+            len(flat) == len(child)
+            and all(len(c) == 0 for c in child)
+            and (all(isinstance(tag, str) for tag in flat))
         ):
             out.append(flat)
         else:
