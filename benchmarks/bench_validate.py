@@ -67,16 +67,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         count = write_manifests(root)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         manifests = load_desired(root, vars={}, env={})
         elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
     assert len(manifests.desired) == count
     verdict = "met" if elapsed < TARGET_SECONDS else "missed"
     print(
         f"validate + normalise {count} objects in 10 files: {elapsed:.2f} s "
         f"(target < {TARGET_SECONDS:.0f} s: {verdict})"
     )
-    print(f"deferred references: {len(manifests.deferred_refs)}")
+    # CPU time shows the cost without other processes competing for the cores
+    print(f"CPU time: {cpu:.2f} s; deferred references: {len(manifests.deferred_refs)}")
 
 
 if __name__ == "__main__":

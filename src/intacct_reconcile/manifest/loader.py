@@ -136,8 +136,12 @@ class _Builder:
         plain = node.style not in ("'", '"', "|", ">")
         if node.tag in (_STR_TAG, _TIMESTAMP_TAG):  # text as written; dates are checked later
             return Node(span, node.value, text=node.value, plain=plain)
+        construct = self.constructor.yaml_constructors.get(node.tag)
         try:
-            value = self.constructor.construct_object(node, deep=True)
+            if construct is None:  # an unknown !tag: the constructor says what is wrong
+                value = self.constructor.construct_object(node, deep=True)
+            else:
+                value = construct(self.constructor, node)
         except (yaml.YAMLError, ValueError, OverflowError) as exc:
             # e.g. a malformed !!timestamp or !!binary: keep the text, say what was wrong
             self.problem(node.start_mark, f"invalid value {node.value!r}: {exc}".split("\n")[0])
@@ -149,10 +153,13 @@ class _Builder:
 
     def _mapping(self, node: yaml.MappingNode, span: Span) -> Node:
         seen: dict[str, Span] = {}
+        key_spans: dict[int, Span] = {}
+        merges = False
         for key_node, _ in node.value:
             if key_node.tag == _MERGE_TAG:
+                merges = True
                 continue
-            key_span = span_of(self.file, key_node.start_mark)
+            key_span = key_spans[id(key_node)] = span_of(self.file, key_node.start_mark)
             if not isinstance(key_node, yaml.ScalarNode):
                 self.problem(
                     key_node.start_mark,
@@ -170,7 +177,8 @@ class _Builder:
                 )
             seen.setdefault(key_node.value, key_span)
         try:
-            self.constructor.flatten_mapping(node)
+            if merges:
+                self.constructor.flatten_mapping(node)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None) or node.start_mark
             self.problem(
@@ -183,7 +191,8 @@ class _Builder:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _MERGE_TAG:
                 continue
             out.value[key_node.value] = self.build(value_node)
-            out.key_spans[key_node.value] = span_of(self.file, key_node.start_mark)
+            known = key_spans.get(id(key_node))
+            out.key_spans[key_node.value] = known or span_of(self.file, key_node.start_mark)
         return out
 
 

@@ -67,7 +67,8 @@ def _case_slip(obj: Declared, field: str, target: Ref, objects: Objects) -> Prob
 
 
 def check_cycles(edges: Mapping[Ref, Iterable[Ref]], objects: Objects) -> list[Problem]:
-    graph = {node: set(deps) for node, deps in edges.items()}
+    # only objects that refer to others can be part of a cycle
+    graph = {node: set(deps) for node, deps in edges.items() if deps}
     problems = []
     while True:
         try:

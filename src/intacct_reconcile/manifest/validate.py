@@ -58,6 +58,7 @@ class _Run:
         self.vars, self.env = vars, env
         self.problems: list[Problem] = []
         self.objects: dict[str, dict[str, Declared]] = {}
+        self.valid_shapes: set[tuple[Any, ...]] = set()
 
     def document(self, doc: Document) -> None:
         if not doc.root.is_map:
@@ -84,12 +85,17 @@ class _Run:
             obj = {}
         # an invalid `ensure` is reported alone, without asking for the fields of a present object
         absent = isinstance(obj, dict) and obj.get("ensure", "present") != "present"
+        signature = _signature(kind, obj)
+        if signature is not None and signature in self.valid_shapes:
+            return True
         clean = True
         for error in _validator(kind.key, absent).iter_errors(obj):
             if _in_permissions(kind, tuple(error.absolute_path)):
                 continue  # the catalogue explains permission problems better (meaning())
             clean = False
             self.problems.extend(translate(error, c, prefix=path))
+        if clean and signature is not None:
+            self.valid_shapes.add(signature)
         return clean
 
     def section(self, kind: Kind, section: Any, c: Coerced, doc: Document) -> None:
@@ -181,6 +187,34 @@ class _Run:
                 "keep one declaration; files in a manifest directory merge by kind",
             )
         )
+
+
+# Values the object schema only checks the type of; anything else is checked by value.
+_TYPE_ONLY = frozenset({"string", "cidr"})
+
+
+def _signature(kind: Kind, obj: Any) -> tuple[Any, ...] | None:
+    """What the kind's object schema can depend on in `obj`, or None if it is not flat.
+
+    Objects with the same signature get the same schema verdict, so a valid one is checked
+    once per manifest run: thousands of similar objects validate in a fraction of the time.
+    """
+    if not isinstance(obj, dict):
+        return None
+    parts: list[Any] = [kind.key]
+    for key, value in obj.items():
+        f = kind.fields_by_name.get(key)
+        if isinstance(value, dict):
+            return None
+        if isinstance(value, list):
+            if any(isinstance(v, dict | list) for v in value):
+                return None
+            parts.append((key, "list", tuple((type(v).__name__, v) for v in value)))
+        elif f is not None and f.type in _TYPE_ONLY and not f.secret and not f.max_length:
+            parts.append((key, type(value).__name__))
+        else:
+            parts.append((key, type(value).__name__, value))
+    return tuple(parts)
 
 
 def _in_permissions(kind: Kind, path: tuple[Any, ...]) -> bool:
