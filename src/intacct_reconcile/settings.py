@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import jsonschema
@@ -28,6 +28,10 @@ import yaml
 
 from intacct_reconcile.client.errors import register_secret
 from intacct_reconcile.errors import ConfigError
+
+if TYPE_CHECKING:
+    from intacct_reconcile.client.gateway import Gateway
+    from intacct_reconcile.client.rest import RestClient
 
 CONFIG_NAME = "intacct-reconcile.yaml"
 DEFAULT_ENDPOINT = "https://api.intacct.com"
@@ -449,8 +453,8 @@ def _company(target: Target, from_credentials: str | None) -> str:
 
 @dataclass
 class Clients:
-    xml: Any  # client.gateway.Gateway
-    rest: Any  # client.rest.RestClient (None without REST credentials)
+    xml: Gateway
+    rest: RestClient | None  # None without REST credentials
     target: Target
 
 

@@ -122,6 +122,7 @@ class Gateway:
         progress: Progress | None = None,
         _shared: _Shared | None = None,
     ):
+        self._owns_pool = _shared is None  # entity gateways borrow their parent's
         self._shared = _shared or _Shared(
             http,
             Limiter(concurrency),
@@ -150,7 +151,8 @@ class Gateway:
         return self._shared.limiter.peak
 
     def close(self) -> None:
-        self._shared.pool.shutdown(wait=True)
+        if self._owns_pool:
+            self._shared.pool.shutdown(wait=True)
 
     def entity(self, entity_id: str | None) -> Gateway:
         """A gateway with an entity-level session (None or "" = top level), same limits."""
@@ -445,7 +447,7 @@ class Gateway:
         tally: _Tally,
         object: str,
     ) -> list[Sequence[int]]:
-        """Send write functions, several per request, in parallel; return failed batches."""
+        """Send write functions, several per request, in order; return failed batches."""
         pairs = list(zip(functions, batches, strict=True))
         failed: list[Sequence[int]] = []
 
@@ -461,9 +463,10 @@ class Gateway:
                     out[batch[0]] = WriteResult(False, error=result.error())
                 tally.add(object, len(batch), "write")
 
-        groups = list(_chunks(pairs, FUNCTIONS_PER_REQUEST))
-        for future in [self._shared.pool.submit(send_group, g) for g in groups]:
-            future.result()
+        # Requests go one after another: records within a kind may refer to each other
+        # (a parent location, a supervisor), so the caller's order must be the order applied.
+        for group in _chunks(pairs, FUNCTIONS_PER_REQUEST):
+            send_group(group)
         return failed
 
     @staticmethod
