@@ -22,9 +22,11 @@ def served_sandbox(db: Path, **options: object) -> Iterator[tuple[SandboxApp, st
 
 
 def point_at(project: Path, url: str) -> None:
-    """Add a `local` target (served sandbox) to the project's config and make it the default."""
+    """Make a `local` target (the served sandbox at `url`) the project's default target."""
     config = project / "intacct-reconcile.yaml"
-    text = config.read_text().replace("default_target: sandbox", "default_target: local")
+    lines = [ln for ln in config.read_text().splitlines() if not ln.startswith("  local:")]
+    text = "\n".join(lines) + "\n"
+    text = text.replace("default_target: sandbox", "default_target: local")
     text = text.replace(
         "targets:\n",
         "targets:\n"

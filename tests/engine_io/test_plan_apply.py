@@ -225,3 +225,30 @@ def test_export_writes_manifests_whose_first_plan_is_empty(
     assert again.exit_code == 0, again.stdout
     data = plan_json(cli, out, "--config", config)
     assert data["unmanaged"] == []
+
+
+def test_object_created_by_hand_during_confirmation_fails_honestly(project: Path, company):
+    from intacct_reconcile import workflow
+
+    def someone_creates_the_role_meanwhile() -> bool:
+        store = company()
+        objects.create(store, "ROLES", {"NAME": "Integration"}, via="rest")
+        return True  # the admin answers "yes" to the prompt
+
+    outcome = workflow.apply(
+        project,
+        quiet=True,
+        stdin_is_tty=True,
+        confirm=someone_creates_the_role_meanwhile,
+        by="tester",
+    )
+    assert outcome.exit_code == 4
+    assert outcome.report is not None
+    by_ref = {str(r.change.ref): r for r in outcome.report.results}
+    assert by_ref["roles/Integration"].status == "failed"
+    assert by_ref["web_services_users/xmlgateway_test"].status == "not_attempted"
+    assert by_ref["gl_accounts/2110"].status == "applied"
+    assert "not attempted" in outcome.output and "roles/Integration" in outcome.output
+    entry = json.loads((project / STATE_DIR / "audit.log").read_text().splitlines()[-1])
+    statuses = {r["ref"]: r["status"] for r in entry["results"]}
+    assert statuses["web_services_users/xmlgateway_test"] == "not_attempted"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -40,27 +39,27 @@ def assert_no_duplicates(store) -> None:
 def test_injected_faults_give_an_honest_report_and_a_rerun_converges(
     cli: Invoke, project: Path, tmp_path: Path
 ):
-    with served_sandbox(tmp_path / "served.db", fault_rate=0.3, seed=11) as (app, url):
+    db = tmp_path / "served.db"
+    # 40% of requests fail (5xx, dropped connections, expired sessions); retries absorb most
+    with served_sandbox(db, fault_rate=0.4, seed=FAULT_SEED) as (app, url):
         point_at(project, url)
         first = cli("apply", project, "--auto-approve", "--quiet", "--format", "json")
         assert first.exit_code in (0, 4), first.stdout + first.stderr
-        report = json.loads(first.stdout)
-        results = report["results"] if "results" in report else report["changes"]
+        results = json.loads(first.stdout)["results"]
+        assert "Traceback" not in first.stderr
         for item in results:
             if item["status"] == "failed":
-                assert item.get("error"), item
-        if first.exit_code == 4:
-            assert any(r["status"] in ("failed", "not_attempted") for r in results)
-        for r in results:  # what the report calls applied is really there
-            if r["status"] == "applied" and r["kind"] == "gl_accounts":
-                assert objects.get_by_key(app.store, "GLACCOUNT", r["key"]) is not None
-        # re-run until converged: every run finishes what the previous left undone
-        for _ in range(4):
-            again = cli("apply", project, "--auto-approve", "--quiet")
-            if again.exit_code == 0:
-                break
-            assert again.exit_code == 4, again.stdout + again.stderr
-        assert again.exit_code == 0, again.stdout + again.stderr
+                assert item["error"], item
+            if item["status"] == "applied" and item["kind"] == "gl_accounts":
+                # what the report calls applied is really there
+                assert objects.get_by_key(app.store, "GLACCOUNT", item["key"]) is not None
+        statuses = {r["status"] for r in results}
+        assert (first.exit_code == 4) == bool(statuses & {"failed", "not_attempted"})
+    # the same company without faults: one more run finishes whatever is left, never twice
+    with served_sandbox(db) as (app, url):
+        point_at(project, url)
+        last = cli("apply", project, "--auto-approve", "--quiet")
+        assert last.exit_code == 0, last.stdout + last.stderr
         assert_no_duplicates(app.store)
         remaining = plan_json(cli, project)
         assert actions(remaining) == {"sender_ids/testsender": "manual"}
@@ -117,6 +116,7 @@ def test_kill_during_apply_then_rerun_converges(project: Path, tmp_path: Path):
         assert actions(json.loads(check.stdout)) == {"sender_ids/testsender": "manual"}
 
 
+FAULT_SEED = 3
 SECRETS = {
     "INTACCT_SENDER_ID": "intacct_reconcile",
     "INTACCT_SENDER_PASSWORD": "Snd-Pw-7f3a9c2e-QUUX",
