@@ -50,3 +50,11 @@ def test_schema_command_prints_the_checked_in_schema(tmp_path: Path) -> None:
     result = runner.invoke(app, ["schema"])
     assert result.exit_code == 0
     assert result.output == SCHEMA_FILE.read_text(encoding="utf-8")
+
+
+def test_unknown_target_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "m.yaml").write_text("version: 1\n")
+    (tmp_path / "intacct-reconcile.yaml").write_text("targets:\n  sandbox: {sandbox: true}\n")
+    result = runner.invoke(app, ["validate", str(tmp_path), "--target", "prdo"])
+    assert result.exit_code == 1
+    assert "unknown target 'prdo'" in result.output and "Traceback" not in result.output
