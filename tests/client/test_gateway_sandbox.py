@@ -85,6 +85,14 @@ def test_read_by_query_and_read_more_page_through(tmp_path):
     assert functions == [["readByQuery"], ["readMore"], ["readMore"]]
 
 
+def test_all_fields_are_read_with_read_by_query(tmp_path):
+    app = sandbox(tmp_path)
+    rows = gateway(app).read_all("LOCATION", ["*"])
+    assert len(rows) == app.store.count("LOCATION")
+    assert {"RECORDNO", "LOCATIONID", "NAME"} <= set(rows[0])
+    assert request_log(tmp_path)[1]["functions"] == ["readByQuery"]
+
+
 def test_writes_are_batched_and_land(tmp_path):
     app = sandbox(tmp_path)
     before = app.store.count("GLACCOUNT")

@@ -258,8 +258,9 @@ class Gateway:
 
     def read_many(self, reads: Sequence[ReadSpec]) -> dict[str, list[dict[str, Any]]]:
         """Every record of every read: first pages in one request, the rest in parallel."""
-        queries = [r for r in reads if r.method == "query"]
-        fallback = [r for r in reads if r.method != "query"]
+        # `query` needs named fields (no "*", reference §2): such reads use readByQuery
+        queries = [r for r in reads if r.method == "query" and "*" not in r.fields]
+        fallback = [r for r in reads if r not in queries]
         out: dict[str, list[dict[str, Any]]] = {}
         if queries:
             out, failed = self._query_all(queries)
