@@ -1,13 +1,172 @@
-"""`make demo`: the product end to end against the embedded sandbox."""
+"""`make demo`: the product end to end against the embedded sandbox, no credentials needed.
+
+On a copy of the Expensify blueprint (examples/configs/expensify) in a temporary folder, as
+real `intacct-reconcile` processes: validate -> plan (changes and manual steps) -> apply ->
+an admin performs the manual steps in the sandbox's UI (`sandbox ui ...`) -> attest the steps
+no API can read back -> plan (nothing left) -> someone edits a record by hand -> plan shows the
+drift -> apply repairs it. Exits non-zero as soon as a step does not behave as expected.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
-def main() -> None:
-    from intacct_reconcile import __version__
+BLUEPRINT = "expensify"
+MAX_LINES = 40  # long outputs (a role's expanded permissions) are cut for reading
+STATE_DIR = ".intacct-reconcile"
 
-    print(f"intacct-reconcile {__version__}: demo not assembled yet")
+
+class DemoFailed(Exception):
+    pass
+
+
+def _find_blueprint() -> Path:
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        candidate = parent / "examples" / "configs" / BLUEPRINT
+        if candidate.is_dir():
+            return candidate
+    raise DemoFailed(f"examples/configs/{BLUEPRINT} not found: run the demo from a clone")
+
+
+def _header(number: int, title: str) -> None:
+    print(f"\n=== {number}. {title} ===", flush=True)
+
+
+def _shown(text: str) -> str:
+    lines = text.rstrip("\n").splitlines()
+    if len(lines) <= MAX_LINES:
+        return "\n".join(lines)
+    cut = lines[:MAX_LINES]
+    return "\n".join([*cut, f"    … {len(lines) - MAX_LINES} more lines"])
+
+
+def run(
+    args: Sequence[str], cwd: Path, *, expect: Sequence[int] = (0,), show: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """One `intacct-reconcile` process; its command line, its output, its exit code checked."""
+    command = [sys.executable, "-m", "intacct_reconcile", *args]
+    print(f"$ intacct-reconcile {shlex.join(args)}", flush=True)
+    env = {**os.environ, "NO_COLOR": "1"}
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=env, timeout=300)
+    if show and done.stdout.strip():
+        print(_shown(done.stdout), flush=True)
+    if done.returncode not in expect:
+        print(done.stderr, file=sys.stderr)
+        raise DemoFailed(
+            f"`intacct-reconcile {shlex.join(args)}` exited {done.returncode}, "
+            f"expected {' or '.join(map(str, expect))}"
+        )
+    print(f"(exit {done.returncode})", flush=True)
+    return done
+
+
+def ui_commands(plan: dict[str, Any]) -> tuple[list[list[str]], list[str]]:
+    """What an admin does in the UI for each pending manual step, and what to attest after."""
+    from intacct_reconcile.kinds import REGISTRY
+
+    commands: list[list[str]] = []
+    attest: list[str] = []
+    for change in plan["changes"]:
+        if change["action"] != "manual" or not change["pending"]:
+            continue
+        kind = REGISTRY[change["kind"]]
+        key = change["key"]
+        after = {f["name"]: f["after"] for f in change["fields"]}
+        if kind.key == "sender_ids":
+            commands.append(
+                ["authorize-sender", key, "--description", str(after.get("description") or "")]
+            )
+        elif kind.key == "ip_allowlist":
+            commands.append(["allow-ip", key])
+        elif kind.key == "module_subscriptions":
+            commands.append(["subscribe", kind.extra["module_names"].get(key, key)])
+        elif kind.key == "te_settings":
+            prefs = kind.to_api({k: v for k, v in after.items() if v is not None}, create=True)
+            commands += [["set-te-pref", name, str(value)] for name, value in prefs.items()]
+        else:
+            raise DemoFailed(f"the demo does not know the UI step for {kind.key}/{key}")
+        if kind.verify != "api":
+            attest.append(f"{kind.key}/{key}")
+    return commands, attest
+
+
+def main(argv: Sequence[str] = ()) -> int:
+    keep = "--keep" in argv
+    started = time.perf_counter()
+    try:
+        source = _find_blueprint()
+        folder = Path(tempfile.mkdtemp(prefix="intacct-reconcile-demo-")) / BLUEPRINT
+        shutil.copytree(source, folder, ignore=shutil.ignore_patterns(STATE_DIR))
+        print(f"intacct-reconcile demo: the {BLUEPRINT} blueprint against the embedded sandbox")
+        print(f"working copy: {folder}  (sandbox state: {folder / STATE_DIR / 'sandbox.db'})")
+        db = str(folder / STATE_DIR / "sandbox.db")
+
+        _header(1, "validate the manifests (offline)")
+        run(["validate", "."], folder)
+
+        _header(2, "plan: what would change, and the steps only a human can do")
+        run(["plan", ".", "--quiet", "--detailed-exitcode"], folder, expect=(2,))
+
+        _header(3, "apply: everything the API can do")
+        run(["apply", ".", "--auto-approve", "--quiet", "--by", "demo"], folder)
+
+        _header(4, "an admin performs the manual steps in the Intacct UI")
+        plan = json.loads(
+            run(["plan", ".", "--quiet", "--format", "json"], folder, show=False).stdout
+        )
+        commands, to_attest = ui_commands(plan)
+        for command in commands:
+            run(["sandbox", "ui", *command, "--db", db], folder)
+
+        _header(5, "attest the steps that no API can read back")
+        for ref in to_attest:
+            run(["attest", ref, "--by", "demo", "--note", "done in the UI during the demo"], folder)
+
+        _header(6, "plan again: nothing left to do")
+        run(["plan", ".", "--quiet", "--detailed-exitcode"], folder)
+
+        _header(7, "someone changes an expense type by hand in the UI")
+        run(
+            [
+                "sandbox",
+                "ui",
+                "edit-record",
+                "EEACCOUNTLABEL",
+                "Meals",
+                "DESCRIPTION=Team lunches (edited by hand)",
+                "--db",
+                db,
+            ],
+            folder,
+        )
+        run(["plan", ".", "--quiet", "--detailed-exitcode"], folder, expect=(2,))
+
+        _header(8, "apply repairs the drift; the audit log records every apply")
+        run(["apply", ".", "--auto-approve", "--quiet", "--by", "demo"], folder)
+        run(["plan", ".", "--quiet", "--detailed-exitcode"], folder)
+        audit = (folder / STATE_DIR / "audit.log").read_text().splitlines()
+        print(f"{len(audit)} applies recorded in {STATE_DIR}/audit.log")
+    except DemoFailed as exc:
+        print(f"\ndemo failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"\ndemo finished in {time.perf_counter() - started:.1f} s")
+    if not keep:
+        shutil.rmtree(folder.parent, ignore_errors=True)
+    else:
+        print(f"kept {folder}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main(sys.argv[1:]))
