@@ -374,3 +374,37 @@ def test_real_registry_plans_a_blueprint_shaped_state():
     assert "spendcenter" in " ".join(p.changes[0].manual_steps)
     (access,) = p.access_changes
     assert (access.user.key, access.added) == ("xml_spend", ("list", "view"))
+
+
+def test_api_kind_without_delete_becomes_a_manual_removal_until_gone():
+    kinds = {
+        **KINDS,
+        "custom_packages": Kind(
+            key="custom_packages",
+            title="custom package",
+            api="xml",
+            object="installApp",
+            identity=Field("package"),
+            fields=(Field("digest"),),
+            delete="none",
+            ui_steps=("Platform Services > Applications > uninstall {key}",),
+        ),
+    }
+    desired = state(res("custom_packages", "Expensify", 1, ensure="absent"))
+    installed = state(res("custom_packages", "Expensify", digest="abc"))
+    (change,) = plan(desired, installed, PlanOptions(kinds=kinds)).changes
+    assert change.action == "manual" and change.removes
+    assert change.manual_steps == (
+        "Remove custom package 'Expensify'",
+        "Platform Services > Applications > uninstall Expensify",
+    )
+    assert "no API to remove" in change.note
+    assert plan(desired, empty(), PlanOptions(kinds=kinds)).changes == ()
+
+
+def test_api_verified_manual_removal_is_done_once_live_is_gone():
+    desired = state(res("module_subscriptions", "projects", 1, ensure="absent"))
+    subscribed = state(res("module_subscriptions", "projects"))
+    (change,) = make(desired, subscribed).changes
+    assert change.removes and change.manual_steps[0].startswith("Remove")
+    assert make(desired, empty()).changes == ()
