@@ -255,6 +255,8 @@ def _plan_declared(
         return _removal(kind, current, source=declared) if current else None
     if current is None:
         return _change("create", kind, declared, None, _create_fields(kind, declared.values))
+    if _plainly_equal(declared.values, current.values):
+        return None  # the common case: no field-level diff needed
     fields = diff_fields(kind, declared.values, current.values)
     return _change("update", kind, declared, current, fields) if fields else None
 
@@ -410,6 +412,11 @@ def diff_fields(
         if not _same(spec, before, after):
             changes.append(_field_change(spec, name, before, after))
     return tuple(changes)
+
+
+def _plainly_equal(desired: Mapping[str, Any], live: Mapping[str, Any]) -> bool:
+    """Every declared value equals its live value, compared as is."""
+    return all(name in _NOT_FIELDS or live.get(name) == v for name, v in desired.items())
 
 
 def _fixed(spec: Field) -> bool:
