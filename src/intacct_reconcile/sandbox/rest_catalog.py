@@ -11,7 +11,7 @@ use labels (``Accounts Payable`` / ``Vendors`` / ``List|View|Add|Edit``). The ya
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from intacct_reconcile.sandbox.objects.permissions import catalogue
@@ -47,26 +47,38 @@ class Catalog:
     rest_to_ui: dict[str, str]  # "readonly" -> "View"
     ui_to_rest: dict[str, str]  # "View" -> "readonly"
 
+    # indexes, built on first use (reading a role looks up every one of its assignments)
+    @cached_property
+    def _by_key(self) -> dict[str, Permission]:
+        return {p.key: p for p in self.permissions}
+
+    @cached_property
+    def _by_rest(self) -> dict[tuple[str, str], Permission]:
+        return {(p.module, p.name): p for p in self.permissions}
+
+    @cached_property
+    def _by_id(self) -> dict[str, Permission]:
+        return {p.id: p for p in self.permissions}
+
+    @cached_property
+    def _by_ui(self) -> dict[tuple[str, str], Permission]:
+        index: dict[tuple[str, str], Permission] = {}
+        for p in self.permissions:
+            index.setdefault((p.ui_module.casefold(), p.ui_name.casefold()), p)
+        return index
+
     def by_key(self, key: str) -> Permission | None:
-        return next((p for p in self.permissions if p.key == key), None)
+        return self._by_key.get(key)
 
     def find(self, module: str, name: str) -> Permission | None:
-        return next((p for p in self.permissions if p.module == module and p.name == name), None)
+        return self._by_rest.get((module, name))
 
     def by_id(self, ident: str) -> Permission | None:
-        return next((p for p in self.permissions if p.id == ident), None)
+        return self._by_id.get(ident)
 
     def by_ui(self, ui_module: str, ui_name: str) -> Permission | None:
         """Match XML/UI labels case-insensitively (the yaml notes Title vs sentence case)."""
-        m, n = ui_module.casefold(), ui_name.casefold()
-        return next(
-            (
-                p
-                for p in self.permissions
-                if p.ui_module.casefold() == m and p.ui_name.casefold() == n
-            ),
-            None,
-        )
+        return self._by_ui.get((ui_module.casefold(), ui_name.casefold()))
 
     @property
     def modules(self) -> frozenset[str]:

@@ -48,47 +48,30 @@ class RoleResource(Resource):
     def to_json(self, store: Store, record: Record, cache: dict[Any, Any] | None = None) -> Record:
         out = super().to_json(store, record, cache)
         name = record["NAME"]
-        out["rolePermissionAssignments"] = self._assignments(store, name)
-        out["roleUsers"] = [
-            _user_ref(store, link["USERID"])
-            for link in objects.find(store, "USERROLES", {"ROLENAME": name})
-        ]
+        owned = (cache or {}).get("owned")
+        if owned is None:
+            rows = objects.find(store, "ROLEPOLICYASSIGNMENT", {"ROLENAME": name})
+            links = objects.find(store, "USERROLES", {"ROLENAME": name})
+        else:
+            rows, links = owned[0].get(name, []), owned[1].get(name, [])
+        out["rolePermissionAssignments"] = _assignments(rows)
+        out["roleUsers"] = [_user_ref(store, link["USERID"]) for link in links]
         out["href"] = out.pop("href")  # keep href last, as the other objects do
         return out
 
+    def all_json(self, store: Store) -> list[Record]:
+        # one read of every assignment and user link instead of two queries per role
+        rows: dict[str, list[Record]] = {}
+        for row in store.all("ROLEPOLICYASSIGNMENT"):
+            rows.setdefault(row["ROLENAME"], []).append(row)
+        links: dict[str, list[Record]] = {}
+        for link in store.all("USERROLES"):
+            links.setdefault(link["ROLENAME"], []).append(link)
+        cache: dict[Any, Any] = {"owned": (rows, links)}
+        return [self.to_json(store, r, cache) for r in self.records(store)]
+
     def fields(self) -> frozenset[str]:
         return super().fields() | frozenset(OWNED)
-
-    def _assignments(self, store: Store, role: str) -> list[Record]:
-        catalog = load_catalog()
-        items = []
-        for row in objects.find(store, "ROLEPOLICYASSIGNMENT", {"ROLENAME": role}):
-            perm = catalog.by_ui(row["APPLICATIONNAME"], row["POLICYNAME"])
-            if perm is None:
-                # assumption: assignments of applications outside the REST module enum
-                # (Platform Services) are not shown by REST
-                continue
-            tokens = [
-                catalog.ui_to_rest[label]
-                for label in str(row.get("RIGHTS", "")).split("|")
-                if label in catalog.ui_to_rest
-            ]
-            items.append(
-                {
-                    "key": str(row["RECORDNO"]),
-                    "id": str(row["RECORDNO"]),
-                    "permission": {
-                        "key": perm.key,
-                        "id": perm.id,
-                        "name": perm.name,
-                        "module": perm.module,
-                        "href": f"/objects/company-config/permission/{perm.key}",
-                    },
-                    "accessRights": tokens,
-                    "href": ASSIGNMENT_HREF.format(row["RECORDNO"]),
-                }
-            )
-        return items
 
     # -- writes -----------------------------------------------------------------------------
 
@@ -124,6 +107,38 @@ class RoleResource(Resource):
             _write_assignments(store, load_catalog(), role, owned["rolePermissionAssignments"])
         if "roleUsers" in owned:
             _write_users(store, role, owned["roleUsers"])
+
+
+def _assignments(rows: list[Record]) -> list[Record]:
+    catalog = load_catalog()
+    items = []
+    for row in rows:
+        perm = catalog.by_ui(row["APPLICATIONNAME"], row["POLICYNAME"])
+        if perm is None:
+            # assumption: assignments of applications outside the REST module enum
+            # (Platform Services) are not shown by REST
+            continue
+        tokens = [
+            catalog.ui_to_rest[label]
+            for label in str(row.get("RIGHTS", "")).split("|")
+            if label in catalog.ui_to_rest
+        ]
+        items.append(
+            {
+                "key": str(row["RECORDNO"]),
+                "id": str(row["RECORDNO"]),
+                "permission": {
+                    "key": perm.key,
+                    "id": perm.id,
+                    "name": perm.name,
+                    "module": perm.module,
+                    "href": f"/objects/company-config/permission/{perm.key}",
+                },
+                "accessRights": tokens,
+                "href": ASSIGNMENT_HREF.format(row["RECORDNO"]),
+            }
+        )
+    return items
 
 
 def _user_ref(store: Store, login: str) -> Record:
