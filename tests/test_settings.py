@@ -105,6 +105,9 @@ def test_sandbox_targets_need_no_environment(tmp_path):
     assert xml.user_password.reveal() == "sandbox"
     assert rest is not None and rest.client_id == "sandbox-client"
     assert rest.username == "admin@DEMO"
+    # real credentials in the shell are never handed to the embedded sandbox
+    xml, _ = load_credentials(Target("sandbox", sandbox=True, company_id="DEMO"), env=PROD_ENV)
+    assert xml.sender_id == "intacct_reconcile"
     local = Target("local", endpoint="http://127.0.0.1:8765", company_id="DEMO")
     assert (
         load_credentials(local, env={}, ini_path=tmp_path / "x")[0].sender_id == "intacct_reconcile"

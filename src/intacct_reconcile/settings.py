@@ -396,7 +396,13 @@ def load_credentials(
     ini_path: Path | None = None,
     profile: str | None = None,
 ) -> tuple[XmlCredentials, RestCredentials | None]:
-    """Environment first, then the ini profile; local sandboxes fall back to their defaults."""
+    """Environment first, then the ini profile; local sandboxes fall back to their defaults.
+
+    The embedded sandbox (`sandbox: true`) always uses its own defaults: real credentials
+    from the shell must never be sent to it, nor make it fail.
+    """
+    if target.sandbox:
+        env, ini_path, profile = {}, Path("/nonexistent/credentials.ini"), None
     ini_path = ini_path or Path.home() / ".intacct" / "credentials.ini"
     profile = profile or env.get("INTACCT_PROFILE") or None
     ini = _ini_profile(ini_path, profile)
