@@ -477,7 +477,8 @@ def company_prefs(company: Company, application: str) -> dict[str, str]:
 
 
 def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    # the sandbox records installApp digests as "sha256:<hex>", the manifest's digest format
+    return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def converge(cli: Run, folder: Path) -> None:
@@ -489,13 +490,22 @@ def converge(cli: Run, folder: Path) -> None:
     planned = plan_json(cli, folder)
     actions = {c["action"] for c in planned["changes"]}
     assert "create" in actions and "manual" in actions
+    for change in planned["changes"]:  # every manual step comes with its UI navigation
+        if change["action"] == "manual":
+            assert f"{change['kind']}/{change['key']}" in first.stdout
+            assert change["manual_steps"], change
 
     applied = cli("apply", folder, "--auto-approve", "--by", "e2e")
     assert applied.exit_code == 0, applied.output
 
-    for ref in perform_ui_steps(cli, folder):
+    to_attest = perform_ui_steps(cli, folder)
+    for ref in to_attest:
         attested = cli("attest", ref, "--path", folder, "--target", "sandbox", "--by", "e2e")
         assert attested.exit_code == 0, attested.output
+    if to_attest:  # recorded next to the manifests, to be committed with them
+        record = (folder / ".intacct-reconcile" / "attestations" / "sandbox.yaml").read_text()
+        assert "e2e" in record
+        assert all(ref.split("/", 1)[1] in record for ref in to_attest)
 
     last = cli("plan", folder, "--detailed-exitcode")
     assert last.exit_code == 0, last.output  # converged: nothing to create, change or do by hand
