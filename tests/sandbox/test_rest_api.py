@@ -63,6 +63,11 @@ def test_token_form_encoded(raw: httpx.Client) -> None:
     assert r.headers["cache-control"] == "no-store"
 
 
+def test_token_for_an_entity(raw: httpx.Client) -> None:
+    r = raw.post("oauth2/token", data={**CREDENTIALS, "username": "admin@DEMO|E100"})
+    assert r.status_code == 200
+
+
 def test_token_json_body(raw: httpx.Client) -> None:
     r = raw.post("oauth2/token", json=CREDENTIALS)
     assert r.status_code == 200
@@ -88,6 +93,7 @@ def test_wrong_client_secret_is_401_and_not_echoed(raw: httpx.Client) -> None:
         ({"username": "admin"}, 400, "invalid_request"),
         ({"username": "nobody@DEMO"}, 400, "invalid_grant"),
         ({"username": "admin@OTHERCO"}, 400, "invalid_grant"),
+        ({"username": "admin@DEMO|NOENTITY"}, 400, "invalid_grant"),
         ({"grant_type": "password"}, 400, "unsupported_grant_type"),
     ],
 )

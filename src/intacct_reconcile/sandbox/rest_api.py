@@ -122,6 +122,7 @@ def _token(app: Any, environ: dict[str, Any], method: str, raw: bytes) -> Respon
             check_client=lambda cid, secret: company.check_rest_client(app.store, cid, secret),
             user_exists=lambda login: _active_user(app, login),
             company_id=company.company_id(app.store),
+            entity_exists=lambda entity: app.store.get_by_key("LOCATIONENTITY", entity) is not None,
         )
     except OAuthError as exc:
         return _respond(exc.status, exc.body(), [("Cache-Control", "no-store")])

@@ -108,6 +108,7 @@ def grant(
     check_client: Callable[[str, str], bool],
     user_exists: Callable[[str], bool],
     company_id: str,
+    entity_exists: Callable[[str], bool] = lambda entity: True,
 ) -> dict[str, Any]:
     """Check a client_credentials request and issue a token; raises OAuthError."""
     grant_type = params.get("grant_type", "")
@@ -127,5 +128,8 @@ def grant(
         raise OAuthError(400, "invalid_request", "username must be USER@COMPANY (e.g. admin@DEMO)")
     if company.lower() != company_id.lower() or not user_exists(user):
         raise OAuthError(400, "invalid_grant", f"user {username!r} cannot sign in")
+    if entity and not entity_exists(entity):
+        # assumption: an unknown entity fails like a wrong sign-in, as it does in XML logins
+        raise OAuthError(400, "invalid_grant", f"entity {entity!r} does not exist")
     token, lifetime = tokens.issue(user, company, entity)
     return {"access_token": token, "token_type": "Bearer", "expires_in": lifetime}
