@@ -347,7 +347,11 @@ def _check_rights(
     problems = []
     for index, right in enumerate(spec):
         where = (*path, index)
-        if right not in cat.rights:
+        if right in spec[:index]:
+            problems.append(
+                PermissionProblem(where, f"right '{right}' is listed twice", "remove the repeat")
+            )
+        elif right not in cat.rights:
             guess = _suggest(right, perm.rights) or _suggest(right, cat.rights)
             hint = f"did you mean '{guess}'?" if guess else f"allowed: {', '.join(perm.rights)}"
             problems.append(PermissionProblem(where, f"unknown right '{right}'", hint))

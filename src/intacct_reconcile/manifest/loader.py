@@ -144,7 +144,10 @@ class _Builder:
                 value = construct(self.constructor, node)
         except (yaml.YAMLError, ValueError, OverflowError) as exc:
             # e.g. a malformed !!timestamp or !!binary: keep the text, say what was wrong
-            self.problem(node.start_mark, f"invalid value {node.value!r}: {exc}".split("\n")[0])
+            message = f"invalid value {node.value!r}: {exc}".split("\n")[0]
+            self.problem(
+                node.start_mark, message, "remove the YAML tag (!...) and write a plain value"
+            )
             value = node.value
         if isinstance(value, dt.date | dt.datetime | bytes | set):
             value = node.value  # JSON-like values only; dates stay text (normalised later)

@@ -123,7 +123,9 @@ def _required(error: ValidationError, path: tuple, c: Coerced) -> Iterator[Probl
 def _type(error: ValidationError, path: tuple, c: Coerced) -> Iterator[Problem]:
     got = TYPE_NAMES[json_type(error.instance)]
     want = _expected(error.validator_value)
-    hint = "quote text values; lists are [a, b] or '- a' lines; mappings are `key: value` lines"
+    hint = _TYPE_HINTS.get(
+        _first_type(error.validator_value), "see schemas/manifest.schema.json for the shape"
+    )
     if len(path) == 1 and path[0] in REGISTRY:
         kind = REGISTRY[path[0]]
         hint = {
@@ -132,6 +134,19 @@ def _type(error: ValidationError, path: tuple, c: Coerced) -> Iterator[Problem]:
             "singleton": f"write `{kind.key}:` followed by its settings",
         }[kind.shape]
     yield Problem(c.span(path), f"{describe(path)} must be {want}, not {got}", hint)
+
+
+_TYPE_HINTS = {
+    "string": "write the text (quote it if YAML would read it as something else)",
+    "integer": "write a whole number without quotes, e.g. 4",
+    "boolean": "write true or false, without quotes",
+    "array": "write a list: [a, b] or one '- item' line per item",
+    "object": "write `key: value` lines indented under it",
+}
+
+
+def _first_type(schema_type: Any) -> str:
+    return schema_type[0] if isinstance(schema_type, list) else str(schema_type)
 
 
 def _enum(error: ValidationError, path: tuple, c: Coerced) -> Iterator[Problem]:
