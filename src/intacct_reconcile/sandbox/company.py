@@ -49,9 +49,13 @@ MODULES = {
     "SO": "Order Entry",
     "INV": "Inventory Control",
     "PA": "Projects",
-    "CS": "Consolidation",
+    "CS": "Consolidation",  # get_companyprefs: CS = Global Consolidations (D-subs)
     "ME": "Multi-Entity",
     WEB_SERVICES: "Web Services",
+    # assumption: codes for modules without a documented application code
+    "PS": "Platform Services",
+    "CUS": "Customization Services",
+    "TX": "Taxes",
 }
 STARTER_SUBSCRIPTIONS = ["CO", "GL", "AP", "AR", "CM", "EE", "PA", "ME", WEB_SERVICES]
 

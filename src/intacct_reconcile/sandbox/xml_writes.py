@@ -124,7 +124,8 @@ def _app_value(root: etree._Element, name: str) -> str:
 
 
 def install_app(ctx: Context, element: etree._Element) -> Outcome:
-    appxml = text(element, "appxml")
+    node = element.find("appxml")
+    appxml = (node.text or "") if node is not None else ""
     try:
         root = parse(appxml.encode("utf-8"))
     except ParseError as exc:
@@ -143,7 +144,8 @@ def install_app(ctx: Context, element: etree._Element) -> Outcome:
     else:
         recordno, _ = objects.update(ctx.store, "PTAPPLICATION", record, via="legacy")
     stored = objects.get(ctx.store, "PTAPPLICATION", recordno) or {}
-    stored["DIGEST"] = hashlib.sha256(appxml.encode("utf-8")).hexdigest()
+    # assumption: DIGEST = "sha256:<hex>" of the definition exactly as sent
+    stored["DIGEST"] = "sha256:" + hashlib.sha256(appxml.encode("utf-8")).hexdigest()
     ctx.store.replace("PTAPPLICATION", recordno, name, stored)
     # assumption: the result names the installed application like a create result
     data = etree.Element("data", listtype="application", count="1")
