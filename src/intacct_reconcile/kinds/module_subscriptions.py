@@ -18,10 +18,10 @@ APPLICATION_CODES = {
     "purchasing": "PO",
     "order_entry": "SO",
     "inventory_control": "INV",
-    "customization_services": "CS",  # assumption
+    "customization_services": "CUS",  # assumption
     "platform_services": "PS",  # assumption
     "taxes": "TX",  # assumption
-    "consolidation": "CN",  # assumption
+    "consolidation": "CS",  # get_companyprefs: CS = Global Consolidations (D-subs)
 }
 
 # UI names (Company > Admin > Subscriptions), used in ui_steps
