@@ -43,6 +43,13 @@ SENDER_AUTHORIZATION_FIX = (
 )
 
 
+_LEVEL_MESSAGES = {
+    "control": "Intacct refused the request (control block: sender or request)",
+    "authentication": "Intacct refused the sign-in (user, company or session)",
+    "function": "the function failed",
+}
+
+
 def register_secret(value: str) -> None:
     """Remember a secret value so that `redact` removes it from any text."""
     if value and len(value) >= _MIN_SECRET_LEN:
@@ -235,7 +242,7 @@ def error_for(
             "check INTACCT_SENDER_ID/INTACCT_SENDER_PASSWORD and the user, company and "
             "password (INTACCT_USER_ID, INTACCT_COMPANY_ID, INTACCT_USER_PASSWORD)"
         )
-    message = f"Intacct reported a {level}-level failure"
+    message = _LEVEL_MESSAGES.get(level, "Intacct reported a failure")
     return cls(
         message,
         details,
