@@ -426,6 +426,8 @@ def _fixed(spec: Field) -> bool:
 
 def _fixed_field_notes(kind: Kind, declared: Resource, current: Resource) -> list[str]:
     """Drift in create-only fields is shown, not planned (an update cannot change it)."""
+    if _plainly_equal(declared.values, current.values):
+        return []
     notes = []
     for spec in kind.fields:
         if not _fixed(spec) or spec.write_only or spec.name not in declared.values:
