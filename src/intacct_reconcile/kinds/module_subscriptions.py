@@ -37,6 +37,7 @@ MODULE_NAMES = {
     "purchasing": "Purchasing",
     "order_entry": "Order Entry",
     "inventory_control": "Inventory Control",
+    "multi_entity": "Multi-Entity",
     "customization_services": "Customization Services",
     "platform_services": "Platform Services",
     "taxes": "Taxes",
