@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.builders import KINDS, res, state
+from intacct_reconcile.planfile import load, save, stale
 from intacct_reconcile.planner import plan
 from intacct_reconcile.types import Change, PlanOptions, Resource, State
 
@@ -97,3 +98,15 @@ def test_plan_respects_dependency_order_and_removals_last(desired, live):
         if r.kind in desired.kinds() and (r.kind, r.key) not in declared:
             touched = any(c.ref == r.ref for c in p.changes)
             assert touched or r.ref in p.unmanaged
+
+
+@settings(max_examples=25, deadline=None)
+@given(desired=states(declared=True), live=states(declared=False), full=st.booleans())
+def test_any_plan_survives_a_plan_file_round_trip(desired, live, full, tmp_path_factory):
+    ownership = {k: "full" for k in KINDS} if full else {}
+    p = plan(desired, live, PlanOptions(target="t", kinds=KINDS, ownership=ownership))
+    path = tmp_path_factory.mktemp("plans") / "plan.json"
+    save(p, path, tool_version="test", target_identity={"name": "t"})
+    loaded = load(path)
+    assert loaded == p
+    assert stale(loaded, live) == []
