@@ -18,6 +18,7 @@ APPLICATION_CODES = {
     "purchasing": "PO",
     "order_entry": "SO",
     "inventory_control": "INV",
+    "multi_entity": "ME",
     "customization_services": "CUS",  # assumption
     "platform_services": "PS",  # assumption
     "taxes": "TX",  # assumption
