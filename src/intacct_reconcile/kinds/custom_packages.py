@@ -19,7 +19,8 @@ def _to_api(
     # installApp takes the package XML itself; `file` holds the resolved absolute path
     payload.pop("FILE", None)
     if values.get("file"):
-        payload["appxml"] = Path(values["file"]).read_text(encoding="utf-8")
+        # bytes decoded as-is (no newline translation): the digest is over exactly these bytes
+        payload["appxml"] = Path(values["file"]).read_bytes().decode("utf-8")
     return payload
 
 
