@@ -33,6 +33,16 @@ def resolve_package(obj: Declared) -> list[Problem]:
         ]
     data = path.read_bytes()
     try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return [
+            Problem(
+                span,
+                f"package file '{raw}' is not UTF-8 text",
+                "use the package file exactly as the vendor exported it",
+            )
+        ]
+    try:
         etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
         return [
