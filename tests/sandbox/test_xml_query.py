@@ -230,3 +230,12 @@ def test_query_aggregates_group_by_plain_fields(gw: Gateway) -> None:
     assert rows == {"credit": ("2", "4100"), "debit": ("9", "7000")}
     assert grouped.find("data").get("totalcount") == "2"
     assert gw.fail(E.query(E.object("GLACCOUNT"), E.select(E.median("RECORDNO"))))
+
+
+@pytest.mark.parametrize("field", ["CONTACTINFO.EMAIL1.X", "LOGINID') OR 1=1 --",
+                                   "CONTACTINFO.\"EMAIL1", "LOGINID.X"])
+def test_field_names_are_validated_before_reaching_sql(gw: Gateway, field: str) -> None:
+    body = E.query(E.object("USERINFO"), E.select(E.field("LOGINID")),
+                   E.filter(cmp("equalto", field, "x")))
+    assert gw.fail(body)
+    assert gw.fail(rbq(f"{field} = 'x'", obj="USERINFO"))

@@ -13,6 +13,7 @@ unless `case_insensitive` (the `caseinsensitive` query option).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -55,6 +56,7 @@ _BINARY = {
     "like": "LIKE",
     "notlike": "NOT LIKE",
 }
+_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
 OPERATORS = frozenset({*_BINARY, "between", "in", "notin", "isnull", "isnotnull"})
 NUMERIC_TYPES = frozenset({"integer"})
 
@@ -72,6 +74,8 @@ def field_sql(obj: ObjectDef, name: str) -> tuple[str, bool]:
         return "recordno", True
     stored = obj.aliases.get(upper, upper)
     parts = stored.split(".")
+    if len(parts) > 2 or not all(_NAME.fullmatch(p) for p in parts):
+        raise bad_field(obj, name)  # also keeps names safe to place in the JSON path below
     top = obj.field(parts[0])
     if top is None and stored not in ("WHENCREATED", "WHENMODIFIED"):
         raise bad_field(obj, name)
