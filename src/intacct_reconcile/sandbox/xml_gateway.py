@@ -116,45 +116,55 @@ def handle(app: Any, environ: dict[str, Any]) -> Response:
         return _respond("500 Internal Server Error", root)
 
 
+def _method_not_allowed() -> Response:
+    # reference §1.1: HTTP GET has been blocked since 2023-01-15
+    root = etree.Element("response")
+    errormessage(root, [("GW-0011", "Invalid Request: use HTTP POST",
+                         "The XML gateway only accepts POST.", "Send the request with POST.")])
+    status, headers, body = _respond("405 Method Not Allowed", root)
+    return status, [*headers, ("Allow", "POST")], body
+
+
+def _control_problems(app: Any, request: etree._Element) -> list[Problem]:
+    """Why the control block is refused (empty list = accepted)."""
+    control = request.find("control")
+    if request.tag != "request" or control is None:
+        return _schema_error("expected <request><control>")
+    senderid, controlid = text(control, "senderid"), text(control, "controlid")
+    if not senderid or not 1 <= len(controlid) <= 256:
+        return _schema_error("control needs senderid and a controlid of 1 to 256 characters")
+    if not company.check_sender(app.store, senderid, text(control, "password")):
+        return [("XL03000006", "Incorrect Intacct XML Partner ID or password.", "", "")]
+    policy = text(control, "policyid")
+    if policy:
+        # reference §1.6: no asynchronous transport policy is set up for the sandbox company
+        return [("XL03000006", f"{policy} is not a valid transport policy.", "", "")]
+    if request.find("operation") is None:
+        return _schema_error("missing <operation>")
+    return []
+
+
 def _handle(app: Any, environ: dict[str, Any]) -> Response:
     if environ.get("REQUEST_METHOD", "GET").upper() != "POST":
-        # reference §1.1: HTTP GET has been blocked since 2023-01-15
-        root = etree.Element("response")
-        errormessage(root, [("GW-0011", "Invalid Request: use HTTP POST",
-                             "The XML gateway only accepts POST.", "Send the request with POST.")])
-        status, headers, body = _respond("405 Method Not Allowed", root)
-        return status, [*headers, ("Allow", "POST")], body
+        return _method_not_allowed()
     try:
         request = parse(_read_body(environ))
     except ParseError as exc:
         return _control_failure(None, _schema_error(str(exc)))
     control = request.find("control")
-    if request.tag != "request" or control is None:
-        return _control_failure(control, _schema_error("expected <request><control>"))
-    senderid, controlid = text(control, "senderid"), text(control, "controlid")
-    if not senderid or not 1 <= len(controlid) <= 256:
-        return _control_failure(control, _schema_error("control needs senderid and a "
-                                                       "controlid of 1 to 256 characters"))
-    if not company.check_sender(app.store, senderid, text(control, "password")):
-        return _control_failure(control, [("XL03000006", "Incorrect Intacct XML Partner ID or "
-                                           "password.", "", "")])
-    policy = text(control, "policyid")
-    if policy:
-        # reference §1.6: no asynchronous transport policy is set up for the sandbox company
-        return _control_failure(control, [("XL03000006", f"{policy} is not a valid transport "
-                                           "policy.", "", "")])
-    operations = request.findall("operation")
-    if not operations:
-        return _control_failure(control, _schema_error("missing <operation>"))
+    problems = _control_problems(app, request)
+    if problems:
+        return _control_failure(control, problems)
     root = etree.Element("response")
     block = sub(root, "control")
     sub(block, "status", "success")
+    senderid = text(control, "senderid")
     sub(block, "senderid", senderid)
-    sub(block, "controlid", controlid)
+    sub(block, "controlid", text(control, "controlid"))
     uniqueid = text(control, "uniqueid", "true").lower() != "false"
     sub(block, "uniqueid", "true" if uniqueid else "false")
     sub(block, "dtdversion", text(control, "dtdversion", "3.0"))
-    for operation in operations:
+    for operation in request.findall("operation"):
         _operation(app, environ, root, operation, senderid, uniqueid)
     pretty = text(control, "includewhitespace", "true").lower() != "false"
     return _respond("200 OK", root, pretty)
