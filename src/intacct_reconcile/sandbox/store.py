@@ -8,7 +8,7 @@
 Records are dicts of XML field name -> value (str, nested dict for groups such as CONTACTINFO,
 list for repeated elements), kept as JSON, one row per record in table `records` with columns
 (obj, recordno, key, data). `key` is the object's id field (ACCOUNTNO, LOGINID...), unique per
-object. RECORDNO is allocated per object from 1 upward and is never reused.
+object. RECORDNO is allocated per object from 1 upward and (assumption) never reused.
 
 Thread safety: one sqlite3 connection guarded by a re-entrant lock. `transaction()` holds the
 lock for its whole duration, so a multi-step write is never interleaved with another thread's;

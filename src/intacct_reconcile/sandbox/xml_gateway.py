@@ -107,6 +107,7 @@ def handle(app: Any, environ: dict[str, Any]) -> Response:
     try:
         return _handle(app, environ)
     except Exception:  # a sandbox bug must still answer well-formed XML (clients parse it)
+        # assumption: HTTP 500 with errorno GW-0001 (a number of our own)
         errors = environ.get("wsgi.errors")
         if errors is not None:
             traceback.print_exc(file=errors)
@@ -118,6 +119,7 @@ def handle(app: Any, environ: dict[str, Any]) -> Response:
 
 def _method_not_allowed() -> Response:
     # reference §1.1: HTTP GET has been blocked since 2023-01-15
+    # assumption: status 405 with a GW-0011-style XML body
     root = etree.Element("response")
     errormessage(root, [("GW-0011", "Invalid Request: use HTTP POST",
                          "The XML gateway only accepts POST.", "Send the request with POST.")])

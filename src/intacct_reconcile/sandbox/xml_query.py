@@ -104,6 +104,8 @@ def _aggregates(ctx: Context, defn: objects.ObjectDef, element: etree._Element,
 
 
 def query(ctx: Context, element: etree._Element) -> Outcome:
+    # assumption: options showprivate and returnformat are accepted but change nothing (the
+    # sandbox does not hide other entities' records and always answers XML)
     defn = _object(element)
     chosen = [c for c in element.find("select") if isinstance(c.tag, str)] \
         if element.find("select") is not None else []

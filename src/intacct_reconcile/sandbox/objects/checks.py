@@ -40,7 +40,8 @@ def user(store: Store, record: Record, previous: Record | None) -> list[Problem]
     if previous is None and not contact.get("CONTACTNAME") and not (
         contact.get("LASTNAME") and contact.get("FIRSTNAME") and contact.get("EMAIL1")
     ):
-        # reference §3.1: LASTNAME, FIRSTNAME, EMAIL1 for a new contact, or CONTACTNAME
+        # reference §3.1: LASTNAME, FIRSTNAME, EMAIL1 for a new contact, or CONTACTNAME.
+        # assumption: a new contact is kept inside the user; no CONTACT record is created
         return [required("CONTACTINFO/LASTNAME, FIRSTNAME, EMAIL1")]
     if previous is not None and contact != (previous.get("CONTACTINFO") or {}):
         # reference §3.1: contact info cannot be changed via the API

@@ -44,6 +44,8 @@ USERTYPE_CODES = {
 # assumption: readByQuery also accepts the legacy status codes T/F for active/inactive
 STATUS_CODES = {"T": "active", "F": "inactive"}
 
+# assumption: the account number length (GEN pref PRIMARY_ACCTNO_LENGTH) is not enforced, so
+# benchmarks can seed many thousands of accounts
 GLACCOUNT = ObjectDef(
     name="GLACCOUNT",
     label="GL Account",
@@ -237,6 +239,8 @@ USERINFO = ObjectDef(
         Field("USERTERRITORIES", type="list", item="TERRITORYID"),
     ),
     check=checks.user,
+    # assumption: deleting a user removes its role links (and ROLES removes its links and
+    # permission assignments) instead of refusing the delete
     cascade=(("USERROLES", "USERID"),),
     filter_values={"USERTYPE": USERTYPE_CODES, "STATUS": STATUS_CODES},
 )
@@ -290,8 +294,8 @@ USERROLES = ObjectDef(
     xml_verbs=frozenset({"create", "delete"}),
 )
 
-# ROLEUSERS is computed in Intacct (incl. group membership); here it mirrors USERROLES and is
-# maintained by objects.create/delete of USERROLES.
+# ROLEUSERS is computed in Intacct (incl. group membership). assumption: without user groups it
+# mirrors USERROLES exactly; objects.create/delete of USERROLES maintain it.
 ROLEUSERS = ObjectDef(
     name="ROLEUSERS",
     label="Role User",
