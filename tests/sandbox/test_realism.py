@@ -13,6 +13,7 @@ import pytest
 
 from intacct_reconcile.sandbox.realism import (
     FAULT_DROP,
+    FAULT_DROP_AFTER,
     FAULT_EXPIRE,
     DroppedConnection,
     FaultPlan,
@@ -195,7 +196,7 @@ def test_fault_sequence_is_deterministic_for_a_seed() -> None:
     assert sequence(7) != sequence(8)
     faults = [f for f in sequence(7) if f]
     assert 30 <= len(faults) <= 90  # ~30% of 200
-    assert {"http_502", "http_503", FAULT_DROP, FAULT_EXPIRE} <= set(faults)
+    assert {"http_502", "http_503", FAULT_DROP, FAULT_DROP_AFTER, FAULT_EXPIRE} <= set(faults)
 
 
 def test_zero_rate_never_faults() -> None:
@@ -229,6 +230,20 @@ def test_dropped_connection_over_real_http_is_a_transport_error() -> None:
     with served(app) as url, pytest.raises(httpx.RemoteProtocolError) as caught:
         httpx.post(url + "/ia/xml/xmlgw.phtml", content=request_xml("<getAPISession/>"))
     assert not isinstance(caught.value, DroppedConnection)  # a real hang-up, seen by httpx
+
+
+@pytest.mark.parametrize(("fault", "reached"), [(FAULT_DROP, 0), (FAULT_DROP_AFTER, 1)])
+def test_drops_before_or_after_the_sandbox_did_the_work(fault: str, reached: int) -> None:
+    class Always:
+        def draw(self, info: RequestInfo) -> str:
+            return fault
+
+    backend = Backend()
+    app = RealismMiddleware(backend, options())
+    app.faults = Always()  # type: ignore[assignment]
+    with client_for(app) as c, pytest.raises(httpx.TransportError):
+        c.post("/ia/xml/xmlgw.phtml", content=request_xml("<getAPISession/>"))
+    assert len(backend.seen) == reached
 
 
 def test_session_expiry_fault_expires_the_session_then_forwards() -> None:

@@ -38,6 +38,9 @@ REST_PREFIX = "/ia/api/v1"
 FAULT_502 = "http_502"
 FAULT_503 = "http_503"
 FAULT_DROP = "dropped_connection"
+# The request is carried out, then the connection drops before the answer: the case that
+# makes a blind client retry create twice unless it uses uniqueid / idempotent writes.
+FAULT_DROP_AFTER = "dropped_after_processing"
 FAULT_EXPIRE = "session_expired"
 
 _SAFE_PARSER = etree.XMLParser(
@@ -173,7 +176,7 @@ class FaultPlan:
             pick = self._rng.random()
         if self.rate <= 0 or roll >= self.rate:
             return None
-        kinds = [FAULT_502, FAULT_503, FAULT_DROP]
+        kinds = [FAULT_502, FAULT_503, FAULT_DROP, FAULT_DROP_AFTER]
         if info.api == "xml" and info.session_id:
             kinds.append(FAULT_EXPIRE)
         return kinds[int(pick * len(kinds))]
@@ -314,7 +317,7 @@ class RealismMiddleware:
             def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
                 captured["status"] = status
                 captured["headers"] = headers
-                return start_response(status, headers, exc_info)
+                return lambda data: None  # the body is returned, never written early
 
             result = self.app(environ, capture)
             try:
@@ -323,7 +326,11 @@ class RealismMiddleware:
                 close = getattr(result, "close", None)
                 if close is not None:
                     close()
-            return int(str(captured.get("status", "500")).split()[0]), out
+            if fault == FAULT_DROP_AFTER:
+                raise DroppedConnection()  # done server-side; the client never hears of it
+            status = str(captured.get("status", "500 Internal Server Error"))
+            start_response(status, captured.get("headers", []))
+            return int(status.split()[0]), out
         finally:
             if self._slots is not None:
                 self._slots.release()
