@@ -86,3 +86,13 @@ def test_package_digest_comes_from_the_file(manifests, tmp_path: Path) -> None:
 
 def test_digest_is_stable(manifests) -> None:
     assert load_desired(VALID, vars=VARS, env={}).digest == manifests.digest
+
+
+def test_summary_names_likely_typos_and_manual_steps(tmp_path: Path) -> None:
+    (tmp_path / "m.yaml").write_text(
+        "version: 1\nroles: {Expensify: {}}\nsender_ids: {expensify: {}}\n"
+        "web_services_users:\n  u: {first_name: a, last_name: b, email: c, roles: [Expensfy]}\n"
+    )
+    text = summary(load_desired(tmp_path, vars={}, env={}))
+    assert "roles/Expensfy (did you mean Expensify?)" in text
+    assert "1 manual step" in text and "sender_ids/expensify" in text

@@ -6,6 +6,7 @@ import os
 from collections import Counter
 from pathlib import Path
 
+from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.manifest.desired import Manifests, load_desired
 
 __all__ = ["Manifests", "load_desired", "target_vars", "validate_path"]
@@ -48,5 +49,16 @@ def summary(manifests: Manifests, target: str = "") -> str:
             f"{len(deferred)} reference{'s' if len(deferred) != 1 else ''} to objects not "
             "declared here, checked against Intacct at plan time:"
         )
-        lines.extend(f"  {d.span}: {d.source} {d.field} -> {d.target}" for d in deferred)
+        lines.extend(
+            f"  {d.span}: {d.source} {d.field} -> {d.target}"
+            + (f" (did you mean {d.suggestion}?)" if d.suggestion else "")
+            for d in deferred
+        )
+    manual = [r for r in manifests.desired if REGISTRY[r.kind].api == "manual"]
+    if manual:
+        lines.append(
+            f"{len(manual)} manual step{'s' if len(manual) != 1 else ''} (UI-only; `plan` "
+            "shows where to click, `attest` records who did it): "
+            + ", ".join(str(r.ref) for r in manual)
+        )
     return "\n".join(lines)

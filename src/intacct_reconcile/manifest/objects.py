@@ -36,6 +36,7 @@ class DeferredRef:
     field: str
     target: Ref
     span: Span | None
+    suggestion: str = ""  # a declared object with a similar key (a likely typo)
 
     def __str__(self) -> str:
         where = f"{self.span}: " if self.span else ""

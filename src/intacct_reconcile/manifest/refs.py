@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import graphlib
 from collections.abc import Iterable, Mapping
 
@@ -39,7 +40,8 @@ def check_refs(objects: Objects) -> tuple[list[Problem], list[DeferredRef], dict
                         if problem:
                             problems.append(problem)
                         else:
-                            deferred.append(DeferredRef(obj.ref, f.name, target, span))
+                            similar = _similar(target, objects)
+                            deferred.append(DeferredRef(obj.ref, f.name, target, span, similar))
                     elif found.ensure == "absent":
                         problems.append(
                             Problem(
@@ -52,6 +54,13 @@ def check_refs(objects: Objects) -> tuple[list[Problem], list[DeferredRef], dict
                     else:
                         edges[obj.ref].add(target)
     return problems, deferred, edges
+
+
+def _similar(target: Ref, objects: Objects) -> str:
+    close = difflib.get_close_matches(
+        target.key, list(objects.get(target.kind, {})), n=1, cutoff=0.8
+    )
+    return close[0] if close else ""
 
 
 def _case_slip(obj: Declared, field: str, target: Ref, objects: Objects) -> Problem | None:

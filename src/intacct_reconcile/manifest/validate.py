@@ -123,6 +123,15 @@ class _Run:
             self.register(declared)
 
     def identity(self, obj: Declared) -> bool:
+        if not obj.key.strip():
+            self.problems.append(
+                Problem(
+                    obj.span,
+                    f"{obj.kind.key}: empty {obj.kind.identity.name}",
+                    f"give the object its {obj.kind.identity.name}",
+                )
+            )
+            return False
         try:
             obj.key = obj.kind.normalize_key(obj.key)
         except ValueError as exc:
