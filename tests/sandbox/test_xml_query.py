@@ -179,6 +179,8 @@ def test_read_by_query_empty_result_shape(gw: Gateway) -> None:
     ("ACCOUNTNO < '1100' AND NOT (ACCOUNTNO = '1000')", ["1010"]),
     ("(ACCOUNTNO = '1000' OR ACCOUNTNO = '1010') AND STATUS = 'T'", ["1000", "1010"]),
     ("ACCOUNTNO <> '1000' AND ACCOUNTNO < '1100'", ["1010"]),
+    ("ACCOUNTNO >= '6000' AND rownum < 3", ["6000", "6100"]),
+    ("rownum <= 1", ["1000"]),
 ])
 def test_read_by_query_query_strings(gw: Gateway, query: str, expected: list[str]) -> None:
     data = gw.ok(rbq(query, fields="ACCOUNTNO")).find("data")
@@ -239,3 +241,12 @@ def test_field_names_are_validated_before_reaching_sql(gw: Gateway, field: str) 
                    E.filter(cmp("equalto", field, "x")))
     assert gw.fail(body)
     assert gw.fail(rbq(f"{field} = 'x'", obj="USERINFO"))
+
+
+def test_read_more_by_object_continues_the_latest_result(gw: Gateway) -> None:
+    first = gw.ok(rbq("", fields="ACCOUNTNO", pagesize="20")).find("data")
+    more = gw.ok(E.readMore(E.object("GLACCOUNT"))).find("data")
+    assert (more.get("count"), more.get("numremaining")) == ("4", "0")
+    seen = [a.findtext("ACCOUNTNO") for a in [*first, *more]]
+    assert len(set(seen)) == 24
+    assert gw.fail(E.readMore(E.object("GLACCOUNT")))  # exhausted

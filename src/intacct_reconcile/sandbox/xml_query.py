@@ -12,7 +12,7 @@ from intacct_reconcile.sandbox.objects.errors import GENERIC, ILLEGAL, SandboxEr
 from intacct_reconcile.sandbox.objects.filters import OPERATORS, check_arity
 from intacct_reconcile.sandbox.xml_codec import all_fields, record_element, sub, text
 from intacct_reconcile.sandbox.xml_context import Context, Outcome
-from intacct_reconcile.sandbox.xml_query_string import parse_query
+from intacct_reconcile.sandbox.xml_query_string import parse_query, split_rownum
 
 QUERY_MAX_PAGE = 2000
 READ_BY_QUERY_MAX_PAGE = 1000
@@ -151,14 +151,18 @@ def read_by_query(ctx: Context, element: etree._Element) -> Outcome:
     defn = _object(element)
     fields = _fields(defn, text(element, "fields", "*"))
     pagesize = _page_size(text(element, "pagesize"), READ_BY_QUERY_MAX_PAGE)
-    expr = parse_query(text(element, "query"))
+    expr, limit = split_rownum(parse_query(text(element, "query")))
     if expr is not None:
         check_arity(expr)
     recordnos = objects.matching_recordnos(ctx.store, defn.name, where=expr)
+    if limit is not None:  # reference §2: rownum is usable in readByQuery queries
+        recordnos = recordnos[: max(0, limit)]
     resultid = ""
     if len(recordnos) > pagesize:
         resultid = secrets.token_hex(16)
         ctx.store.save_resultset(resultid, defn.name, fields, recordnos, pagesize)
+        # readMore may name the object instead of the resultId: the user's latest result set
+        ctx.store.set_setting(f"last_result:{ctx.userid}:{defn.name}", resultid)
     return _page(ctx, defn, fields, recordnos, 0, pagesize, resultid)
 
 
@@ -183,9 +187,12 @@ def _page(ctx: Context, defn: objects.ObjectDef, fields: list[str], recordnos: l
 
 def read_more(ctx: Context, element: etree._Element) -> Outcome:
     resultid = text(element, "resultId")
+    if not resultid and text(element, "object"):
+        obj = objects.definition(text(element, "object")).name
+        resultid = ctx.store.setting(f"last_result:{ctx.userid}:{obj}", "")
     saved = ctx.store.resultset(resultid) if resultid else None
     if saved is None:
-        # assumption: number/wording; also covers readMore by <object>, not emulated
+        # assumption: number/wording of an unknown or exhausted result set
         raise SandboxError([(GENERIC, "Invalid resultId",
                              f"The result set '{resultid}' does not exist or is exhausted.",
                              "Start again with readByQuery.")])

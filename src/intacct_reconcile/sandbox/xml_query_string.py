@@ -139,6 +139,21 @@ class _Parser:
         return Cmp(_OPS[op], field, (self.value(),))
 
 
+def split_rownum(expr: Filter | None) -> tuple[Filter | None, int | None]:
+    """Take `rownum < N` / `rownum <= N` out of a top-level AND: (rest, row limit)."""
+    parts = expr.parts if isinstance(expr, And) else (expr,) if expr is not None else ()
+    limit, rest = None, []
+    for part in parts:
+        if isinstance(part, Cmp) and part.field.upper() == "ROWNUM" and part.values:
+            bound = int(float(part.values[0]))
+            limit = bound - 1 if part.op == "lessthan" else bound
+        else:
+            rest.append(part)
+    if not rest:
+        return None, limit
+    return (rest[0] if len(rest) == 1 else And(tuple(rest))), limit
+
+
 def parse_query(query: str) -> Filter | None:
     """The filter for a readByQuery query string; None for an empty query (all records)."""
     if not query.strip():
