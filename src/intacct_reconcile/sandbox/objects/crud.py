@@ -185,7 +185,7 @@ def update(store: Store, obj: str, record: Mapping[str, Any], *, via: str = "xml
                 kept = f"{previous.get(name)} (ids cannot change)"
                 problems = [E.illegal(name, str(clean[name]), (kept,))]
     merged = {**previous, **clean}
-    if defn.name == "USERINFO":
+    if defn.name == "USERINFO" and via == "xml":
         for name in ("USERLOCATIONS", "USERDEPARTMENTS", "USERTERRITORIES"):
             merged[name] = clean.get(name, [])  # reference §3.1: restriction lists replace-all
     if not problems:
