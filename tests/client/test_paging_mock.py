@@ -1,10 +1,11 @@
 """Paging math and request packing, against a fake that serves N records per object."""
 
+import math
 import threading
 import time
 
 from intacct_reconcile.client import envelope
-from intacct_reconcile.client.gateway import Gateway, ReadSpec
+from intacct_reconcile.client.gateway import PAGES_PER_REQUEST, Gateway, ReadSpec
 
 from .fakes import CREDS, FakeGateway, error, response, result, xml_response
 
@@ -101,8 +102,11 @@ def test_many_pages_are_packed_several_per_request(monkeypatch):
     out = gw.read_all("GLACCOUNT", ["RECORDNO"])
     assert len(out) == 40_000
     assert len({r["RECORDNO"] for r in out}) == 40_000
-    # 20 pages: 1 first + 19 packed into ceil(19/5) = 4 requests
-    assert len(fake.seen) - 1 == 1 + 4
+    # 20 pages: 1 first + 19 packed, PAGES_PER_REQUEST at most, in a multiple of 2 requests
+    packs = [s for s in fake.seen[2:]]
+    assert all(len(s.functions) <= PAGES_PER_REQUEST for s in packs)
+    assert len(packs) % 2 == 0 and len(packs) == 2 * math.ceil(19 / (2 * PAGES_PER_REQUEST))
+    assert sum(len(s.functions) for s in packs) == 19
 
 
 def test_concurrency_limit_is_respected(monkeypatch):

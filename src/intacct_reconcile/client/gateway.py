@@ -16,7 +16,7 @@ import logging
 import math
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -34,7 +34,7 @@ XML_PATH = "/ia/xml/xmlgw.phtml"
 HEADERS = {"Content-Type": "application/xml", "Accept": "application/xml, text/xml"}
 RECORDS_PER_FUNCTION = 100
 FUNCTIONS_PER_REQUEST = 10
-PAGES_PER_REQUEST = 8  # at most this many offset pages packed into one read request
+PAGES_PER_REQUEST = 4  # at most this many offset pages packed into one read request
 log = logging.getLogger("intacct_reconcile.client")
 
 
@@ -276,31 +276,36 @@ class Gateway:
         pages: dict[tuple[int, int], list[dict[str, Any]]] = {}
         pending: list[tuple[int, int]] = []
         tally = _Tally(self._report)
-        failed: list[int] = []
+        answered: dict[int, Result] = {}
         for i, (spec, result) in enumerate(zip(queries, self.call(firsts), strict=True)):
-            if not result.ok:
-                if not _query_unsupported(result):
-                    raise result.error()
+            if result.ok:
+                answered[i] = result
+                pending += [(i, off) for off in self._offsets(spec, result)]
+                tally.start(spec.object, 0, result.total_count)
+            elif _query_unsupported(result):
                 log.info("query cannot read %s; using readByQuery", spec.object)
-                failed.append(i)
-                continue
+            else:
+                raise result.error()
+        futures = self._start_pages(queries, pending, pages, tally)
+        # convert the first pages while the server works on the rest
+        for i, result in answered.items():
             pages[(i, 0)] = result.records
-            pending += [(i, off) for off in self._offsets(spec, result)]
-            tally.start(spec.object, len(result.records), result.total_count)
-        self._fetch_pages(queries, pending, pages, tally)
+            tally.add(queries[i].object, len(pages[(i, 0)]))
+        for future in futures:
+            future.result()
         out = {}
-        for i, spec in enumerate(queries):
-            if i not in failed:
-                offsets = sorted(off for (j, off) in pages if j == i)
-                out[spec.key] = [rec for off in offsets for rec in pages[(i, off)]]
-        return out, [queries[i] for i in failed]
+        for i in answered:
+            offsets = sorted(off for (j, off) in pages if j == i)
+            out[queries[i].key] = [rec for off in offsets for rec in pages[(i, off)]]
+        return out, [q for i, q in enumerate(queries) if i not in answered]
 
     def _page_body(self, spec: ReadSpec, offset: int) -> etree._Element:
         return envelope.query(spec.object, spec.fields, spec.filter, offset=offset)
 
     @staticmethod
     def _offsets(spec: ReadSpec, first: Result) -> list[int]:
-        step = len(first.records)
+        step = first.int_attr("count", -1)
+        step = len(first.records) if step < 0 else step
         total = first.total_count
         if first.num_remaining <= 0 or total <= step:
             return []
@@ -308,16 +313,16 @@ class Gateway:
             raise ProtocolError(f"query on {spec.object}: empty first page of {total} records")
         return list(range(step, total, step))
 
-    def _fetch_pages(
+    def _start_pages(
         self,
         queries: Sequence[ReadSpec],
         pending: list[tuple[int, int]],
         pages: dict[tuple[int, int], list[dict[str, Any]]],
         tally: _Tally,
-    ) -> None:
-        """Remaining pages, packed into at least `concurrency` requests run in parallel."""
+    ) -> list[Future[None]]:
+        """Submit the remaining pages, packed into a multiple of `concurrency` requests."""
         if not pending:
-            return
+            return []
         # a multiple of `concurrency` requests, so that every lane carries the same load
         lanes = min(self.concurrency, len(pending))
         n_requests = lanes * math.ceil(len(pending) / (lanes * PAGES_PER_REQUEST))
@@ -331,8 +336,7 @@ class Gateway:
                 pages[(i, off)] = result.raise_for_status().records
                 tally.add(queries[i].object, len(pages[(i, off)]))
 
-        for future in [self._shared.pool.submit(fetch, pack) for pack in packs]:
-            future.result()
+        return [self._shared.pool.submit(fetch, pack) for pack in packs]
 
     def _read_by_query(self, spec: ReadSpec) -> list[dict[str, Any]]:
         function = Function("read-0", envelope.read_by_query(spec.object, spec.fields, spec.filter))
