@@ -35,6 +35,7 @@ IP_KIND = "ip_allowlist"
 SUBSCRIPTIONS_KIND = "module_subscriptions"
 # every API call needs the Web Services subscription (reference §3.3: without it, XL03000006)
 WEB_SERVICES_MODULE = "web_services"
+ACTIVE = "active"
 # The permissions that let a user manage users and roles: removing them locks the tool out.
 # Company/Users is their home before the 2024 move to Administration (reference permissions.yaml).
 ACCESS_PERMISSIONS = frozenset({("administration", "users"), ("company", "users")})
@@ -187,8 +188,9 @@ def _own_user(
                 f"would remove role(s) {', '.join(fc.removed)} from the user this tool signs "
                 "in with",
             )
-        if fc.name == kind.extra.get("status_field", "status") and fc.after == "inactive":
-            yield _lockout(change, "would deactivate the user this tool signs in with")
+        if fc.name == kind.extra.get("status_field", "status") and fc.after != ACTIVE:
+            # inactive or locked out: either way the tool can no longer sign in
+            yield _lockout(change, f"would set the user this tool signs in with to {fc.after}")
 
 
 def _own_role(change: Change, kind: Kind, options: SafetyOptions) -> Iterator[Violation]:
@@ -226,9 +228,11 @@ def _own_access(plan: Plan, options: SafetyOptions) -> Iterator[Violation]:
 
 def _own_sender(change: Change, sender_id: str) -> Iterator[Violation]:
     # sender ids are case-sensitive (DESIGN §5)
-    inactive = any(fc.name == "status" and fc.after == "inactive" for fc in change.fields)
+    inactive = any(fc.name == "status" and fc.after != ACTIVE for fc in change.fields)
     if change.ref.key == sender_id and (change.removes or inactive):
-        yield _lockout(change, "would remove the sender ID this tool uses for every API call")
+        yield _lockout(
+            change, "would remove or deactivate the sender ID this tool uses for every API call"
+        )
 
 
 def _own_address(change: Change, own_ip: str) -> Iterator[Violation]:

@@ -173,3 +173,20 @@ def test_allowlist_that_leaves_out_own_address_is_a_lockout():
     )
     assert check(make(covered, empty()), safety(own_ip="127.0.0.1")) == []
     assert check(make(outside, empty()), safety()) == []  # address unknown: nothing to check
+
+
+def test_locking_out_or_deactivating_own_user_by_status_is_a_lockout():
+    live = state(res("web_services_users", "admin", status="active"))
+    for status in ("locked_out", "inactive"):
+        p = make(state(res("web_services_users", "admin", 1, status=status)), live)
+        (v,) = check(p, safety(own_user="admin"))
+        assert v.rule == "lockout" and status in v.message
+
+
+def test_deactivating_own_sender_id_is_a_lockout():
+    desired = state(res("sender_ids", "intacct_reconcile", 1, status="inactive"))
+    p = make(desired, empty())
+    assert rules(check(p, safety(own_sender_id="intacct_reconcile"))) == ["lockout"]
+    assert (
+        check(p, safety(own_sender_id="INTACCT_RECONCILE")) == []
+    )  # sender ids are case-sensitive
