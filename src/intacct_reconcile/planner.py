@@ -145,7 +145,7 @@ def _planned_kinds(desired: State, options: PlanOptions, kinds: Mapping[str, Kin
 def kind_dependencies(kind: Kind) -> set[str]:
     """Kinds this kind must come after: declared depends_on plus kinds its fields refer to."""
     refs = {f.ref for f in kind.fields if f.ref and f.ref != kind.key}
-    return set(kind.depends_on) | refs
+    return (set(kind.depends_on) | refs) - {kind.key}  # references inside a kind: _ordered
 
 
 def kind_order(wanted: Iterable[str], kinds: Mapping[str, Kind]) -> list[str]:
