@@ -357,3 +357,11 @@ def test_install_app_stores_a_readable_package(gw: Gateway) -> None:
     assert objects.query(gw.app.store, "PTAPPLICATION")[0] == 1
     assert gw.fail(E.installApp(E.appxml("<application><broken")))
     assert gw.fail(E.installApp(E.appxml(etree.CDATA("<application/>"))))
+
+
+def test_dates_are_mm_dd_yyyy(gw: Gateway) -> None:
+    (bad,) = gw.results(E.create(E.LOCATION(E.LOCATIONID("NYC"), E.NAME("New York"),
+                                            E.STARTDATE("2024-01-31"))))
+    assert errors_of(bad)[0][:2] == ("BL03000018", "Illegal format for STARTDATE")
+    gw.ok(E.create(E.LOCATION(E.LOCATIONID("NYC"), E.NAME("New York"), E.STARTDATE("1/31/2024"))))
+    assert stored(gw, "LOCATION", "NYC")["STARTDATE"] == "01/31/2024"

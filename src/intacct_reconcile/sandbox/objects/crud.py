@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from intacct_reconcile.sandbox.objects import errors as E
@@ -63,6 +64,11 @@ def _normalise_value(field: Field, value: Any) -> tuple[Any, list[E.Problem]]:
         return _TRUE[text.lower()], []
     if field.type == "integer" and not text.lstrip("-").isdigit():
         return None, [E.illegal(field.name, text, ("a whole number",))]
+    if field.type == "date":
+        try:  # reference §1.5: dates are mm/dd/yyyy
+            return datetime.strptime(text, "%m/%d/%Y").strftime("%m/%d/%Y"), []
+        except ValueError:
+            return None, [E.illegal(field.name, text, ("a date as mm/dd/yyyy",))]
     if field.enum:
         text = field.synonyms.get(text.lower(), text)
         for allowed in field.enum:
