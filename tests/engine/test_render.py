@@ -11,6 +11,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.builders import KINDS, res, state
 from intacct_reconcile.attestations import value_digest
@@ -20,7 +22,9 @@ from intacct_reconcile.render.markdown import GITHUB_LIMIT
 from intacct_reconcile.types import (
     ApplyReport,
     Attestation,
+    Change,
     ChangeResult,
+    FieldChange,
     Plan,
     PlanOptions,
     Ref,
@@ -183,3 +187,33 @@ def test_empty_plan_says_there_is_nothing_to_do(fmt):
     out = render(Plan(target="prod"), fmt)
     assert "0 to create, 0 to update, 0 to delete, 0 manual" in out
     assert "No changes: live state matches the manifests." in out
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    updates=st.integers(0, 3000),
+    manual=st.integers(0, 800),
+    unmanaged=st.integers(0, 3000),
+    width=st.integers(1, 400),
+)
+def test_markdown_always_fits_whatever_the_shape(updates, manual, unmanaged, width):
+    changes = [
+        Change(
+            "update",
+            Ref("gl_accounts", f"{i:05d}"),
+            "xml",
+            fields=(FieldChange("title", "a" * width, "b" * width),),
+        )
+        for i in range(updates)
+    ]
+    changes += [
+        Change("manual", Ref("sender_ids", f"s{i}"), "manual", manual_steps=("x" * width,) * 3)
+        for i in range(manual)
+    ]
+    p = Plan(
+        "t", tuple(changes), unmanaged=tuple(Ref("vendors", f"V{i}") for i in range(unmanaged))
+    )
+    md = render(p, "markdown")
+    assert len(md) < GITHUB_LIMIT
+    assert md.count("<details>") == md.count("</details>")
+    assert f"**0 to create, {updates} to update, 0 to delete, {manual} manual**" in md
