@@ -165,15 +165,21 @@ def test_role_patch_leaves_unmentioned_assignments(api: httpx.Client) -> None:
     assert names == {"vendors", "accounts", "checkingAccounts"}
 
 
-def test_role_item_without_key_for_held_permission_modifies_it(api: httpx.Client) -> None:
+def test_role_item_without_key_for_held_permission_is_a_conflict(api: httpx.Client) -> None:
     key = make_role(api)
-    api.patch(
+    r = api.patch(
         f"{ROLES}/{key}",
-        json={"rolePermissionAssignments": [assignment("accountsPayable", "vendors", "list")]},
+        json={
+            "description": "not applied either",
+            "rolePermissionAssignments": [assignment("accountsPayable", "vendors", "list")],
+        },
     )
-    items = api.get(f"{ROLES}/{key}").json()["ia::result"]["rolePermissionAssignments"]
-    vendors = [a for a in items if a["permission"]["name"] == "vendors"]
-    assert len(vendors) == 1 and vendors[0]["accessRights"] == ["list"]
+    assert r.status_code == 409
+    assert error_of(r)["details"][0]["target"] == "/rolePermissionAssignments/0"
+    role = api.get(f"{ROLES}/{key}").json()["ia::result"]
+    vendors = [a for a in role["rolePermissionAssignments"] if a["permission"]["name"] == "vendors"]
+    assert vendors[0]["accessRights"] == ["list", "readonly"]  # unchanged: atomic request
+    assert role["description"] == "Expensify integration"
 
 
 @pytest.mark.parametrize(

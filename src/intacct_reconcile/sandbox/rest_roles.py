@@ -6,8 +6,9 @@ UI rights, as the XML gateway shows them) + its USERROLES links. Assignments are
 "You create, update, and delete role permission assignment objects through the
 rolePermissionAssignments array in the owning role" (R-company-config.role-permission-
 assignment). Per the owned-objects guide, an update adds items without a key, modifies items
-with a key and deletes items marked ``"ia::operation": "delete"``; items not mentioned stay.
-A whole request is one transaction.
+with a key and deletes items marked ``"ia::operation": "delete"``; items not mentioned stay
+(so replacing a role's permissions means deleting the ones to drop, by key). Adding a
+permission the role already holds is a conflict. A whole request is one transaction.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from intacct_reconcile.sandbox.rest_catalog import Catalog, Permission, load_cat
 from intacct_reconcile.sandbox.rest_errors import (
     Detail,
     bad_request,
+    conflict,
     not_found,
     unprocessable,
 )
@@ -240,9 +242,16 @@ def _write_assignments(store: Store, catalog: Catalog, role: str, items: list[An
                 perm = _resolve_permission(catalog, item["permission"], f"{target}/permission")
         else:
             perm = _resolve_permission(catalog, item.get("permission"), f"{target}/permission")
-            # assumption: a role holds one assignment per permission, so an item without a
-            # key for a permission the role already has modifies that assignment
-            key = by_policy.get((perm.ui_module.casefold(), perm.ui_name.casefold()), "")
+            held = by_policy.get((perm.ui_module.casefold(), perm.ui_name.casefold()))
+            if held:
+                # An item without a key is a create (owned-objects guide); a role holds one
+                # assignment per permission. assumption: the real error code/status
+                error = conflict(
+                    f"{perm.module}.{perm.name} is already assigned to role {role}; "
+                    f"modify assignment {held} by its key or delete it with ia::operation"
+                )
+                error.details = [_problem(error.message, target)]
+                raise error
         if perm is None:
             raise unprocessable(
                 "Invalid permission assignment",
