@@ -91,6 +91,9 @@ def select_fields(kind: Kind) -> list[str]:
             names += list(kind.extra.get(PSEUDO_FIELDS[f.name], {}).values())
             continue
         names.append(f.api.split(".")[0])
+    # constants the kind always writes (USERINFO LOGINDISABLED) are read into meta, so callers
+    # can tell the kind's objects (web-services-only users) from others of the same object
+    names += list(kind.api_constants)
     return list(dict.fromkeys(names))
 
 
@@ -118,6 +121,7 @@ def _read_xml(gateway: Any, kinds: Sequence[Kind]) -> dict[str, dict[str, Resour
                 meta = {"RECORDNO": record.get("RECORDNO"), "USERROLES": user_links}
             else:
                 meta = {"RECORDNO": record.get("RECORDNO")}
+            meta.update({name: record.get(name) for name in kind.api_constants})
             resource = _resource(kind, record, meta)
             if resource is not None:
                 by_key[resource.key] = resource
@@ -196,6 +200,14 @@ def _resource(kind: Kind, record: Mapping[str, Any], meta: Mapping[str, Any]) ->
         log.warning("skipping a live %s record: %s", kind.key, exc)
         return None
     return Resource(kind.key, key, values, meta=dict(meta))
+
+
+def holds_constants(kind: Kind, resource: Resource) -> bool:
+    """Does a live object carry the values the kind always writes (e.g. LOGINDISABLED=true)?"""
+    return all(
+        str(resource.meta.get(name, "")).lower() == str(value).lower()
+        for name, value in kind.api_constants.items()
+    )
 
 
 def check_deferred_refs(deferred: Iterable[Any], live: State) -> None:

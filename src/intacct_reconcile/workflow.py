@@ -395,8 +395,16 @@ def export(
 
 def export_values(kind_key: str, live: State) -> Any:
     """Live objects of a kind in manifest form (plain YAML types)."""
+    from intacct_reconcile.live import holds_constants
+
     kind = REGISTRY[kind_key]
-    objects = {key: _plain(dict(r.values)) for key, r in sorted(live.of(kind_key).items())}
+    # only the kind's own objects: web_services_users exports login-disabled users, not the
+    # people who sign in to the UI
+    objects = {
+        key: _plain(dict(r.values))
+        for key, r in sorted(live.of(kind_key).items())
+        if holds_constants(kind, r)
+    }
     if kind.shape == "list":
         return sorted(objects)
     if kind.shape == "singleton":

@@ -219,12 +219,16 @@ def test_export_writes_manifests_whose_first_plan_is_empty(
     )
     assert exported.exit_code == 0, exported.stderr
     assert (out / "gl_accounts.yaml").exists()
+    users = (out / "web_services_users.yaml").read_text()
+    assert "xmlgateway_test:" in users
+    assert "admin:" not in users.replace("admin: 'off'", "")  # the UI admin is not exported
     valid = cli("validate", out, "--config", config)
     assert valid.exit_code == 0, valid.stdout + valid.stderr
     again = cli("plan", out, "--config", config, "--detailed-exitcode", "--quiet")
     assert again.exit_code == 0, again.stdout
     data = plan_json(cli, out, "--config", config)
-    assert data["unmanaged"] == []
+    # the UI admin is listed, not managed
+    assert data["unmanaged"] == [{"kind": "web_services_users", "key": "admin"}]
 
 
 def test_object_created_by_hand_during_confirmation_fails_honestly(project: Path, company):
