@@ -62,6 +62,12 @@ def save(
     now: datetime | None = None,
 ) -> str:
     """Write the plan to `path`; return its checksum ("sha256:<hex>")."""
+    secret = [f"{c.ref}.{name}" for c in plan.changes for name in c.secret_fields]
+    if secret:
+        raise PlanFileError(
+            f"{path}: the plan writes secret values ({', '.join(secret)}) and secrets are never "
+            "saved to plan files — apply from the manifests instead of a saved plan"
+        )
     body = {
         "format_version": FORMAT_VERSION,
         "tool_version": tool_version,
@@ -216,6 +222,7 @@ def change_to_data(change: Change) -> dict[str, Any]:
         "attested": _attestation_data(change.attested),
         "irreversible": list(change.irreversible),
         "note": change.note,
+        "secret_fields": list(change.secret_fields),
     }
 
 
@@ -234,6 +241,7 @@ def change_from_data(data: Mapping[str, Any]) -> Change:
         attested=Attestation(**attested) if attested else None,
         irreversible=tuple(data["irreversible"]),
         note=data["note"],
+        secret_fields=tuple(data.get("secret_fields", ())),
     )
 
 

@@ -294,6 +294,7 @@ def _change(
         source=declared.source,
         depends_on=object_refs(kind, values),
         irreversible=_irreversible(kind, action, fields),
+        secret_fields=tuple(f.name for f in kind.fields if f.secret and f.name in values),
     )
 
 
@@ -375,7 +376,9 @@ def _ui_steps(
     kind: Kind, key: str, verb: str, values: Mapping[str, Any] | None = None
 ) -> tuple[str, ...]:
     """The kind's UI navigation with {key}, {field} and {x_name} placeholders filled in."""
-    context = {"key": key, **{name: _shown(v) for name, v in (values or {}).items()}}
+    secret = {f.name for f in kind.fields if f.secret}
+    shown = {name: REDACTED if name in secret else _shown(v) for name, v in (values or {}).items()}
+    context = {"key": key, **shown}
     for name, table in kind.extra.items():  # e.g. module_names -> {module_name}
         if name.endswith("_names") and isinstance(table, Mapping):
             context[name[:-1]] = str(table.get(key, key))

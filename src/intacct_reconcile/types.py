@@ -156,6 +156,8 @@ class Change:
     attested: Attestation | None = None
     irreversible: tuple[str, ...] = ()  # reasons; non-empty needs --allow-irreversible
     note: str = ""
+    # fields of `desired` holding secrets (Field.secret): never shown, never saved to a file
+    secret_fields: tuple[str, ...] = ()
 
     @property
     def pending(self) -> bool:

@@ -145,3 +145,30 @@ def test_unwritable_plan_path_is_a_clear_error(tmp_path):
             tool_version="x",
             target_identity={},
         )
+
+
+def test_plans_that_write_secrets_are_never_saved(tmp_path):
+    from intacct_reconcile.kinds.base import Field, Kind
+
+    kinds = {
+        "connections": Kind(
+            key="connections",
+            title="connection",
+            api="rest",
+            object="x/connection",
+            identity=Field("id"),
+            fields=(Field("url"), Field("token", secret=True)),
+        )
+    }
+    desired = state(res("connections", "bank", 1, url="https://bank.example", token="s3cr3t"))
+    p = plan(desired, empty(), PlanOptions(kinds=kinds))
+    (change,) = p.changes
+    assert change.secret_fields == ("token",)
+    assert [(f.name, f.after) for f in change.fields] == [
+        ("url", "https://bank.example"),
+        ("token", "***"),
+    ]
+    path = tmp_path / "plan.json"
+    with pytest.raises(PlanFileError, match=r"secret values \(connections/bank\.token\)"):
+        save(p, path, tool_version="x", target_identity={})
+    assert not path.exists()
