@@ -8,6 +8,7 @@ applied it and the create counts as done.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -72,6 +73,16 @@ class RestClient:
     @property
     def requests_sent(self) -> int:
         return self._limiter.requests
+
+    def entity(self, entity_id: str | None) -> RestClient:
+        """A client scoped to an entity (X-IA-API-Param-Entity; None = top level), same limits."""
+        return RestClient(
+            self._http,
+            dataclasses.replace(self._creds, entity_id=entity_id or None),
+            retry=self._retry,
+            progress=self._progress,
+            limiter=self._limiter,
+        )
 
     # --- auth --------------------------------------------------------------------------
 
