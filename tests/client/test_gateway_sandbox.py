@@ -306,3 +306,17 @@ def test_entity_sessions(tmp_path):
     assert entities, "the starter company has entities"
     child = gateway(app).entity(entities[0]["LOCATIONID"])
     assert child.get_applications()
+
+
+def test_a_request_that_keeps_failing_reports_on_every_record_instead_of_raising(tmp_path):
+    app = sandbox(tmp_path)
+    gw = gateway(app, retry=fast_retry(attempts=2))
+    gw.get_applications()  # open the session while the service is up
+    app.pipeline.faults.rate = 1.0  # from now on every request fails transiently
+    results = gw.create("GLACCOUNT", accounts(1_500), idempotency_key="down")
+    assert len(results) == 1_500
+    assert all(not r.ok and isinstance(r.error, TransientError) for r in results)
+    writes = [e for e in request_log(tmp_path) if e["functions"][:1] == ["create"]]
+    # only the first request was tried (a bounded number of times); the rest was not sent
+    assert 1 <= len(writes) <= 2
+    assert all(len(e["functions"]) == 10 for e in writes)

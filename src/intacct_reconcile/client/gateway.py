@@ -364,15 +364,8 @@ class Gateway:
         key_field: str | None = None,
     ) -> list[WriteResult]:
         """Create records; `key_field` (e.g. ACCOUNTNO) lets replayed creates find RECORDNO."""
-        items = [envelope.create([(object, r)]) for r in records]
-        results = self._write(
-            "create",
-            object,
-            items,
-            idempotency_key,
-            envelope.create,
-            [(object, r) for r in records],
-        )
+        items = [(object, r) for r in records]
+        results = self._write("create", object, items, idempotency_key, envelope.create)
         if key_field:
             self._fill_replayed_recordnos(object, key_field, records, results)
         return results
@@ -380,15 +373,8 @@ class Gateway:
     def update(
         self, object: str, records: Sequence[Mapping[str, Any]], *, idempotency_key: str
     ) -> list[WriteResult]:
-        items = [envelope.update([(object, r)]) for r in records]
-        results = self._write(
-            "update",
-            object,
-            items,
-            idempotency_key,
-            envelope.update,
-            [(object, r) for r in records],
-        )
+        items = [(object, r) for r in records]
+        results = self._write("update", object, items, idempotency_key, envelope.update)
         for i, (record, result) in enumerate(zip(records, results, strict=True)):
             if result.ok and result.recordno is None and record.get("RECORDNO"):
                 results[i] = dataclasses.replace(result, recordno=str(record["RECORDNO"]))
@@ -399,12 +385,7 @@ class Gateway:
     ) -> list[WriteResult]:
         keys = [str(k) for k in recordnos]
         results = self._write(
-            "delete",
-            object,
-            [envelope.delete(object, [k]) for k in keys],
-            idempotency_key,
-            lambda ks: envelope.delete(object, ks),
-            keys,
+            "delete", object, keys, idempotency_key, lambda ks: envelope.delete(object, ks)
         )
         return [
             dataclasses.replace(r, recordno=k) if r.ok else r
@@ -415,10 +396,9 @@ class Gateway:
         self,
         verb: str,
         object: str,
-        singles: Sequence[etree._Element],
+        items: Sequence[Any],
         key: str,
         build: Callable[[Sequence[Any]], etree._Element],
-        items: Sequence[Any],
     ) -> list[WriteResult]:
         """Batch items into functions and requests; give every item its own WriteResult."""
         batches = [
@@ -435,7 +415,7 @@ class Gateway:
         # so each gets its own verdict.
         singles_idx = [i for b in failed for i in b]
         if singles_idx:
-            single_fns = [self._write_function(verb, key, singles[i]) for i in singles_idx]
+            single_fns = [self._write_function(verb, key, build([items[i]])) for i in singles_idx]
             self._run_writes(single_fns, [[i] for i in singles_idx], out, tally, object)
         return [
             r if r is not None else WriteResult(False, error=IntacctError("no result")) for r in out
@@ -470,8 +450,17 @@ class Gateway:
 
         # Requests go one after another: records within a kind may refer to each other
         # (a parent location, a supervisor), so the caller's order must be the order applied.
-        for group in _chunks(pairs, FUNCTIONS_PER_REQUEST):
-            send_group(group)
+        groups = list(_chunks(pairs, FUNCTIONS_PER_REQUEST))
+        for n, group in enumerate(groups):
+            try:
+                send_group(group)
+            except IntacctError as exc:
+                # the request failed as a whole (retries exhausted, sign-in refused...): every
+                # record not settled yet reports it; re-running is safe (control ids)
+                for _, batch in [p for g in groups[n:] for p in g]:
+                    for index in batch:
+                        out[index] = out[index] or WriteResult(False, error=exc)
+                break
         return failed
 
     @staticmethod
