@@ -265,6 +265,9 @@ def _rest(run: _Run, kind: Kind, change: Change) -> None:
             f"{kind.key} is written through the REST API and the target has no REST "
             "credentials — set INTACCT_CLIENT_ID and INTACCT_CLIENT_SECRET"
         )
+    entity = _entity(change)
+    if entity:
+        rest = rest.entity(entity)  # created in the entity (X-IA-API-Param-Entity)
     path = kind.object or ""
     key = run.key(change.action, str(change.ref))
     rest_key = str(change.live_meta.get("key") or change.ref.key)
