@@ -111,7 +111,7 @@ def test_many_pages_are_packed_several_per_request(monkeypatch):
 
 def test_concurrency_limit_is_respected(monkeypatch):
     monkeypatch.setitem(SIZES, "GLACCOUNT", 30_000)
-    pager = Pager(delay=0.02)
+    pager = Pager(delay=0.1)  # long enough for all lanes to overlap on a busy machine
     fake = FakeGateway(handler=pager)
     gw = Gateway(fake.client(), CREDS, concurrency=3)
     gw.read_all("GLACCOUNT", ["RECORDNO"])
