@@ -198,3 +198,52 @@ def test_rest_references_are_objects_and_placement_is_not_sent() -> None:
     assert body["accountDetails"] == {"expirationMonth": "01", "expirationYear": "2035"}
     assert "entity" not in body
     assert cards.from_api({"vendor": "V100", "entity": {"id": "E1", "key": "3"}})["entity"] == "E1"
+
+
+def _field_values(f: Field):
+    from hypothesis import strategies as st
+
+    text = st.text(st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), max_size=20)
+    if f.type == "integer":
+        return st.integers(f.minimum or 0, f.maximum if f.maximum is not None else 10**9)
+    if f.type == "boolean":
+        return st.booleans()
+    if f.type == "enum":
+        return st.sampled_from(list(f.enum or {}))
+    if f.type == "string_list":
+        item = st.sampled_from(list(f.enum)) if f.enum else text.filter(str.strip)
+        return st.lists(item, max_size=4)
+    if f.type == "date":
+        return st.dates().map(lambda d: d.isoformat())
+    if f.type == "month":
+        return st.tuples(st.integers(1000, 9999), st.integers(1, 12)).map(
+            lambda ym: f"{ym[0]}-{ym[1]:02d}"
+        )
+    if f.type == "permissions":
+        return st.sampled_from(
+            [{"company": "read_only"}, {"accounts_payable": "all"}, {"administration": "all"}]
+        )
+    return text.filter(str.strip)
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [k for k in KINDS if k.api != "manual" and k.key != "custom_packages"],
+    ids=lambda k: k.key,
+)
+def test_round_trip_holds_for_generated_values(kind: Kind) -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    fields = _round_trip_fields(kind)
+    strategy = st.fixed_dictionaries({}, optional={f.name: _field_values(f) for f in fields})
+
+    @settings(max_examples=25, deadline=None, database=None)
+    @given(values=strategy)
+    def check(values: dict[str, Any]) -> None:
+        desired = kind.normalize(values)
+        live = kind.from_api(_store(kind, kind.to_api(desired, create=True)))
+        for name in values:
+            assert live.get(name) == desired[name], name
+
+    check()

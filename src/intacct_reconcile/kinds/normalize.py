@@ -228,7 +228,8 @@ def field_to_api(f: Field, value: Any, *, rest: bool) -> Any:
     if f.type == "date":
         if rest:
             return value
-        return dt.date.fromisoformat(value).strftime("%m/%d/%Y")
+        d = dt.date.fromisoformat(value)
+        return f"{d.month:02d}/{d.day:02d}/{d.year:04d}"  # strftime drops zeros of years < 1000
     if f.type == "string_list":
         items = [(f.enum or {}).get(i, i) for i in value]
         return [{"id": i} for i in items] if rest and f.ref else items
