@@ -58,3 +58,10 @@ def test_unknown_target_is_a_config_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["validate", str(tmp_path), "--target", "prdo"])
     assert result.exit_code == 1
     assert "unknown target 'prdo'" in result.output and "Traceback" not in result.output
+
+
+def test_a_directory_without_manifests_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "intacct-reconcile.yaml").write_text("targets:\n  sandbox: {sandbox: true}\n")
+    result = runner.invoke(app, ["validate", str(tmp_path)])
+    assert result.exit_code == 1
+    assert f"no manifest files (*.yaml) in {tmp_path}" in result.output

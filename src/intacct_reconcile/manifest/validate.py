@@ -275,7 +275,7 @@ def validate(
         raise ManifestError(
             [
                 Problem(
-                    Span(str(path), 0, 0),
+                    None,
                     f"{path} does not exist",
                     "pass a manifest directory or a .yaml file",
                 )
@@ -287,8 +287,8 @@ def validate(
         raise ManifestError(
             [
                 Problem(
-                    Span(str(path), 0, 0),
-                    "no manifest files (*.yaml) found",
+                    None,
+                    f"no manifest files (*.yaml) in {path}",
                     "add a file starting with `version: 1`",
                 )
             ]
