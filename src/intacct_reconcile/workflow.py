@@ -297,7 +297,13 @@ def _refuse_stale(clients: Any, the_plan: Plan, progress: Progress) -> None:
     kinds = sorted({c.ref.kind for c in the_plan.changes})
     progress.step("checking the saved plan against live state")
     live = read_live(clients, kinds)
-    changed = planfile.stale(the_plan, live)
+    # A manual step done in the UI since review (a module subscribed) is progress, not drift:
+    # the applier never writes those objects, so only the API-applied ones must be unchanged.
+    manual = {str(c.ref) for c in the_plan.changes if c.action == "manual"}
+    checked = dataclasses.replace(
+        the_plan, fingerprints={k: v for k, v in the_plan.fingerprints.items() if k not in manual}
+    )
+    changed = planfile.stale(checked, live)
     if changed:
         raise StalePlanError(changed)
 

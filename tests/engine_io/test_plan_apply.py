@@ -256,3 +256,22 @@ def test_object_created_by_hand_during_confirmation_fails_honestly(project: Path
     entry = json.loads((project / STATE_DIR / "audit.log").read_text().splitlines()[-1])
     statuses = {r["ref"]: r["status"] for r in entry["results"]}
     assert statuses["web_services_users/xmlgateway_test"] == "not_attempted"
+
+
+def test_manual_step_done_after_review_does_not_make_the_plan_stale(
+    cli: Invoke, project: Path, tmp_path: Path
+):
+    access = project / "access.yaml"
+    access.write_text(access.read_text() + "module_subscriptions:\n  customization_services: {}\n")
+    saved = tmp_path / "plan.json"
+    assert cli("plan", project, "--out", saved, "--quiet").exit_code == 0
+    assert "module_subscriptions/customization_services" in saved.read_text()
+    db = project / STATE_DIR / "sandbox.db"
+    subscribed = cli("sandbox", "ui", "subscribe", "Customization Services", "--db", db)
+    assert subscribed.exit_code == 0, subscribed.stdout + subscribed.stderr
+    applied = cli(
+        "apply", saved, "--config", project / "intacct-reconcile.yaml", "--auto-approve", "--quiet"
+    )
+    assert applied.exit_code == 0, applied.stdout + applied.stderr
+    after = plan_json(cli, project)
+    assert "module_subscriptions/customization_services" not in actions(after)
