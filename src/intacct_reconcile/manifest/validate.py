@@ -23,7 +23,7 @@ from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.kinds.base import Kind
 from intacct_reconcile.kinds.normalize import to_date
 from intacct_reconcile.manifest.coerce import Coerced, coerce_document
-from intacct_reconcile.manifest.loader import Document, load_file, manifest_files
+from intacct_reconcile.manifest.loader import CONFIG_FILE, Document, load_file, manifest_files
 from intacct_reconcile.manifest.messages import translate
 from intacct_reconcile.manifest.objects import Declared, DeferredRef
 from intacct_reconcile.manifest.packages import resolve_package
@@ -278,6 +278,16 @@ def validate(
                     None,
                     f"{path} does not exist",
                     "pass a manifest directory or a .yaml file",
+                )
+            ]
+        )
+    if path.is_file() and path.name == CONFIG_FILE:
+        raise ManifestError(
+            [
+                Problem(
+                    None,
+                    f"{path} holds targets, not manifests",
+                    "pass the manifest directory (or a manifest file) instead",
                 )
             ]
         )
