@@ -159,3 +159,32 @@ def test_unknown_transport_policy_is_a_control_failure(gw: Gateway) -> None:
     root = etree.fromstring(gw.post(etree.tostring(request)).content)
     assert root.findtext("control/status") == "failure"
     assert errors_of(root) == [("XL03000006", "test is not a valid transport policy.", "")]
+
+
+def test_concurrent_requests_over_real_http() -> None:
+    import threading
+
+    from intacct_reconcile.sandbox.app import make_app
+    from intacct_reconcile.sandbox.options import SandboxOptions
+
+    app = make_app(options=SandboxOptions(concurrency=8))  # no 429s: this is about the store
+    statuses: list[str] = []
+
+    def worker(n: int) -> None:
+        with httpx.Client(base_url=base_url, timeout=30) as http:
+            for i in range(5):
+                body = E.create(E.DEPARTMENT(E.DEPARTMENTID(f"T{n}-{i}"), E.TITLE("t")))
+                answer = http.post(GATEWAY, content=build_request(fn(body, f"c{n}-{i}")))
+                statuses.append(etree.fromstring(answer.content).findtext(
+                    "operation/result/status"))
+
+    with served(app) as base_url:
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert statuses == ["success"] * 30
+    from intacct_reconcile.sandbox import objects
+
+    assert len(objects.find(app.store, "DEPARTMENT", {})) == len(company.DEPARTMENTS) + 30
