@@ -239,7 +239,7 @@ def apply(
             checksum = _run_checksum(the_plan)
         if not the_plan.has_changes:
             return ApplyOutcome(None, _render(the_plan, fmt), 0)
-        safety.enforce(the_plan, _safety_options(ctx, force, allow_irreversible))
+        safety.enforce(the_plan, _safety_options(ctx, force, allow_irreversible, clients, the_plan))
         if not auto_approve and not interactive:
             raise ConfigError(
                 "apply needs confirmation but stdin is not a terminal — review the plan, then "
@@ -316,7 +316,9 @@ def _run_checksum(the_plan: Plan) -> str:
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
-def _safety_options(ctx: Context, force: bool, allow_irreversible: bool) -> safety.SafetyOptions:
+def _safety_options(
+    ctx: Context, force: bool, allow_irreversible: bool, clients: Any, the_plan: Plan
+) -> safety.SafetyOptions:
     from intacct_reconcile.settings import load_credentials
 
     try:
@@ -330,9 +332,27 @@ def _safety_options(ctx: Context, force: bool, allow_irreversible: bool) -> safe
         force=force,
         allow_irreversible=allow_irreversible,
         own_user=own_user,
+        own_roles=_own_roles(clients, the_plan, own_user),
         own_sender_id=own_sender,
         own_ip="127.0.0.1" if ctx.target.is_local else None,
     )
+
+
+def _own_roles(clients: Any, the_plan: Plan, own_user: str | None) -> tuple[str, ...]:
+    """Roles of the tool's own login user, read only when the plan takes something from a role
+    (the lockout guard needs them; one small query otherwise not worth making)."""
+    takes = any(
+        c.ref.kind == "roles" and (c.removes or any(f.removed for f in c.fields))
+        for c in the_plan.pending
+    )
+    if not own_user or not takes:
+        return ()
+    from intacct_reconcile.client import envelope
+
+    rows = clients.xml.read_all(
+        "USERROLES", ["USERID", "ROLENAME"], envelope.eq("USERID", own_user)
+    )
+    return tuple(sorted({str(r.get("ROLENAME", "")) for r in rows} - {""}))
 
 
 # --- attest ----------------------------------------------------------------------------------

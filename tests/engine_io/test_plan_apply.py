@@ -275,3 +275,14 @@ def test_manual_step_done_after_review_does_not_make_the_plan_stale(
     assert applied.exit_code == 0, applied.stdout + applied.stderr
     after = plan_json(cli, project)
     assert "module_subscriptions/customization_services" not in actions(after)
+
+
+def test_taking_user_rights_from_the_tools_own_role_is_refused(cli: Invoke, project: Path, company):
+    # the sandbox signs in as `admin`, whose role is Administrator
+    (project / "admin-role.yaml").write_text(
+        "version: 1\nroles:\n  Administrator:\n    permissions:\n      company: read_only\n"
+    )
+    refused = cli("apply", project, "--auto-approve", "--quiet")
+    assert refused.exit_code == 3, refused.stdout + refused.stderr
+    assert "[lockout]" in refused.stderr and "roles/Administrator" in refused.stderr
+    assert record(company(), "GLACCOUNT", "2110") is None  # nothing was applied
