@@ -286,3 +286,32 @@ def test_taking_user_rights_from_the_tools_own_role_is_refused(cli: Invoke, proj
     assert refused.exit_code == 3, refused.stdout + refused.stderr
     assert "[lockout]" in refused.stderr and "roles/Administrator" in refused.stderr
     assert record(company(), "GLACCOUNT", "2110") is None  # nothing was applied
+
+
+def test_user_role_links_follow_the_declared_list(cli: Invoke, project: Path, company):
+    converge(cli, project)
+    access = project / "access.yaml"
+    text = access.read_text()
+    text = text.replace("roles: [Integration]", "roles: [Auditor]")
+    text = text.replace(
+        "web_services_users:",
+        "  Auditor:\n    permissions:\n      general_ledger: read_only\nweb_services_users:",
+    )
+    access.write_text(text)
+    planned = plan_json(cli, project, "--kind", "roles", "--kind", "web_services_users")
+    assert actions(planned) == {
+        "roles/Auditor": "create",
+        "web_services_users/xmlgateway_test": "update",
+    }
+    applied = cli("apply", project, "--auto-approve", "--quiet", "--concurrency", "1")
+    assert applied.exit_code == 0, applied.stdout + applied.stderr
+    links = objects.find(company(), "USERROLES", {"USERID": "xmlgateway_test"})
+    assert [link["ROLENAME"] for link in links] == ["Auditor"]
+    assert cli("plan", project, "--detailed-exitcode", "--quiet").exit_code == 0
+
+
+def test_kind_filter_plans_only_those_kinds(cli: Invoke, project: Path):
+    planned = plan_json(cli, project, "--kind", "gl_accounts")
+    assert set(actions(planned)) == {"gl_accounts/2110", "gl_accounts/2111", "gl_accounts/6610"}
+    unknown = cli("plan", project, "--kind", "gl_acounts")
+    assert unknown.exit_code == 1 and "gl_acounts" in unknown.stderr
