@@ -70,6 +70,16 @@ def test_uniqueid_is_on_by_default(gw: Gateway) -> None:
     assert not exists(gw, "8002")
 
 
+def test_replay_protection_ignores_company_id_case(gw: Gateway) -> None:
+    from .conftest import login
+
+    gw.response(fn(E.create(account("8001")), "c-1"), uniqueid=True)
+    again = gw.response(fn(E.create(account("8002")), "c-1"), uniqueid=True,
+                        auth=login(companyid="demo"))
+    assert again.findtext("operation/authentication/status") == "success"
+    assert again.findtext("operation/result/status") == "failure"
+
+
 def test_uniqueid_false_allows_repeats(gw: Gateway) -> None:
     gw.response(fn(E.create(account("8001")), "c-1"), uniqueid=False)
     again = gw.response(fn(E.create(account("8002")), "c-1"), uniqueid=False)

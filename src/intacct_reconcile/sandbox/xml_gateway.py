@@ -251,13 +251,14 @@ class _Runner:
             raise SandboxError([("XL03000003", f"XML Parse schema error: unknown function "
                                  f"'{name}'", "", "Use a function of the 3.0 API.")])
         replay = self.uniqueid and name in WRITES
-        if replay and self.ctx.store.controlid_seen(self.ctx.companyid, controlid):
+        owner = company.company_id(self.ctx.store)  # not the id as typed: DEMO == demo
+        if replay and self.ctx.store.controlid_seen(owner, controlid):
             raise SandboxError([(REPLAY_ERRORNO, "A successful transaction has already been "
                                  f"recorded with the control id {controlid}", "",
                                  "Use a new function control id, or uniqueid=false.")])
         outcome = handler(self.ctx, body)
         if replay:
-            self.ctx.store.record_controlid(self.ctx.companyid, controlid)
+            self.ctx.store.record_controlid(owner, controlid)
         return outcome
 
     def _session(self, body: etree._Element | None) -> Outcome:
