@@ -247,3 +247,10 @@ def test_round_trip_holds_for_generated_values(kind: Kind) -> None:
             assert live.get(name) == desired[name], name
 
     check()
+
+
+def test_references_compare_like_the_identity_they_point_at() -> None:
+    checking = REGISTRY["checking_accounts"]
+    desired = checking.normalize({"gl_account": "2110", "ap_journal": "pleo"})
+    assert desired["ap_journal"] == "PLEO"  # journal symbols are upper-case identities
+    assert checking.from_api({"accounting": {"apJournal": {"id": "pleo"}}})["ap_journal"] == "PLEO"

@@ -9,6 +9,7 @@ KIND = Kind(
     # assumption: generic object GLJOURNAL with SYMBOL/TITLE/STATUS (reference §3.8 UNCONFIRMED);
     # extra["legacy"] names the documented legacy functions for an applier that needs them
     object="GLJOURNAL",
+    # assumption: Intacct keeps journal symbols upper-case, so `pleo` and `PLEO` are one journal
     identity=Field("symbol", "SYMBOL", case="upper", description="Journal symbol, e.g. PLEO."),
     fields=(
         Field("title", "TITLE", required=True),

@@ -7,6 +7,7 @@ normalised by the same code. Kind-specific behaviour lives in the kind's own `Ho
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import ipaddress
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -46,11 +47,21 @@ def set_path(payload: dict[str, Any], path: str, value: Any) -> None:
 
 
 def apply_case(f: Field, text: str) -> str:
-    if f.case == "lower":
+    case = _ref_case(f.ref) if f.ref and f.case == "exact" else f.case
+    if case == "lower":
         return text.lower()
-    if f.case == "upper":
+    if case == "upper":
         return text.upper()
     return text
+
+
+@functools.cache
+def _ref_case(kind_key: str) -> str:
+    """A reference compares like the identity it points at (journal symbols are upper-case)."""
+    from intacct_reconcile.kinds import REGISTRY
+
+    target = REGISTRY.get(kind_key)
+    return target.identity.case if target else "exact"
 
 
 def to_bool(value: Any) -> bool:
