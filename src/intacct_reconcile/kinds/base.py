@@ -100,6 +100,9 @@ class Kind:
     ui_steps: tuple[str, ...] = ()
     verify: Literal["api", "attestation", "none"] = "none"
     description: str = ""
+    # kind-specific data, by key: manifest_only_fields (validation switches, never state),
+    # computed_fields (set by the loader, not written in manifests), dimensions (GL REQUIRE*
+    # fields), application_codes / module_names (subscriptions), legacy (XML legacy functions)
     extra: Mapping[str, Any] = field(default_factory=dict)
     # objects the tool only checks for (entities): never created, updated or deleted
     read_only: bool = False
