@@ -51,3 +51,9 @@ def test_substituted_env_value_never_appears_in_messages(tmp_path: Path) -> None
     with pytest.raises(ManifestError) as caught:
         load_desired(path, vars={}, env={"LEN": "supersecretvalue"})
     assert "supersecretvalue" not in str(caught.value)
+
+
+def test_double_dollar_escapes_a_literal_token(tmp_path: Path) -> None:
+    path = _write(tmp_path, "vendors:\n  V1: {name: 'Pay $${var.x} and ${var.y}'}\n")
+    m = load_desired(path, vars={"y": "you"}, env={})
+    assert m.desired.get("vendors", "V1").values["name"] == "Pay ${var.x} and you"

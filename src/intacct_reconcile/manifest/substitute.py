@@ -7,7 +7,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-TOKEN = re.compile(r"\$\{([^}]*)\}")
+# `$${` is a literal `${` (the escape is consumed, never substituted)
+TOKEN = re.compile(r"\$(\$?)\{([^}]*)\}")
 NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 VAR = re.compile(rf"^var\.({NAME})$")
 ENV = re.compile(rf"^env:({NAME})$")
@@ -31,7 +32,9 @@ def substitute(
     errors: list[SubstitutionError] = []
 
     def replace(match: re.Match[str]) -> str:
-        body = match.group(1).strip()
+        if match.group(1):
+            return "${" + match.group(2) + "}"
+        body = match.group(2).strip()
         if m := VAR.match(body):
             if m.group(1) in vars:
                 return str(vars[m.group(1)])
