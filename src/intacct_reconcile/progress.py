@@ -70,7 +70,8 @@ class Progress:
         if not self.enabled:
             return
         if self._bar is not None:
-            self._bar.console.print(message)
+            self._bar.console.print(message, markup=False, highlight=False)
+            self._bar.refresh()  # flush the line above the bar before it redraws
         else:
             print(message, file=self.stream, flush=True)
 

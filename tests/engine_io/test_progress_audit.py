@@ -93,3 +93,20 @@ def test_broken_attestation_file_is_a_located_config_error(tmp_path: Path):
     path.write_text("sender_ids/acme: {by: [unclosed\n")
     with pytest.raises(ConfigError, match=r"prod\.yaml:\d+:\d+"):
         attestations.load(tmp_path, "prod")
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_terminal_gets_a_progress_bar_not_lines():
+    stream = _Terminal()
+    with Progress(stream) as progress:
+        progress(ProgressEvent("read", "GLACCOUNT", 2000, 5000))
+        progress(ProgressEvent("read", "GLACCOUNT", 5000, 5000))
+        progress.step("verifying 3 change(s)")
+        assert progress._bar is not None
+    output = stream.getvalue()
+    assert "verifying 3 change(s)" in output
+    assert "read GLACCOUNT: 2000/5000" not in output  # no plain lines on a terminal
