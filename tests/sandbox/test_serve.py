@@ -92,3 +92,52 @@ def test_serve_prints_the_listening_line_first_and_stops_on_interrupt() -> None:
     assert not server_thread_error
     first = out.getvalue().splitlines()[0]
     assert first.startswith("listening on http://127.0.0.1:")
+
+
+def counting_server(app: Any) -> tuple[Any, list[int]]:
+    server = make_server(app)
+    connections: list[int] = []
+    accept = server.process_request
+
+    def process_request(request: Any, client_address: Any) -> None:
+        connections.append(1)
+        accept(request, client_address)
+
+    server.process_request = process_request  # type: ignore[method-assign]
+    return server, connections
+
+
+def lazy_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    # never reads the request body: the server must still find the next request
+    body = environ["PATH_INFO"].encode()
+    start_response("200 OK", [("Content-Length", str(len(body)))])
+    return [body]
+
+
+def test_connections_are_kept_alive_and_bodies_left_unread_are_skipped() -> None:
+    server, connections = counting_server(lazy_app)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        with httpx.Client(base_url=base_url(server)) as client:
+            answers = [client.post(f"/r{i}", content=b"x" * 5000).text for i in range(5)]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    assert answers == [f"/r{i}" for i in range(5)]
+    assert len(connections) == 1
+
+
+def test_connection_close_is_honoured() -> None:
+    server, connections = counting_server(lazy_app)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        with httpx.Client(base_url=base_url(server), headers={"Connection": "close"}) as c:
+            assert [c.get("/a").text, c.get("/b").text] == ["/a", "/b"]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    assert len(connections) == 2

@@ -7,6 +7,7 @@ background thread for tests and benchmarks and yields the base URL.
 
 from __future__ import annotations
 
+import io
 import socketserver
 import sys
 import threading
@@ -18,12 +19,47 @@ from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 from intacct_reconcile.sandbox.realism import DroppedConnection, WSGIApp
 
 
+class _Body(io.RawIOBase):
+    """The request body, limited to Content-Length, so an app that does not read it all
+    cannot leave bytes that would be mistaken for the next request on a kept-alive
+    connection."""
+
+    def __init__(self, stream: Any, length: int) -> None:
+        super().__init__()
+        self._stream = stream
+        self.remaining = max(length, 0)
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0 or size > self.remaining:
+            size = self.remaining
+        data = self._stream.read(size) if size else b""
+        self.remaining -= len(data)
+        return data
+
+    def readline(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0 or size > self.remaining:
+            size = self.remaining
+        data = self._stream.readline(size) if size else b""
+        self.remaining -= len(data)
+        return data
+
+    def drain(self) -> None:
+        while self.remaining and self.read(65536):
+            pass
+
+
 class _Handler(ServerHandler):
     """wsgiref's handler, except that an injected DroppedConnection sends nothing at all."""
+
+    http_version = "1.1"  # with Content-Length on every answer, connections can be reused
 
     def handle_error(self) -> None:
         if isinstance(sys.exc_info()[1], DroppedConnection):
             self.request_handler.close_connection = True
+            self.dropped = True
             return
         super().handle_error()
 
@@ -32,26 +68,64 @@ class _Handler(ServerHandler):
         self.get_stderr().write(f"sandbox: internal error: {exc_info[1]!r}\n")
 
     def close(self) -> None:
-        # Skip ServerHandler.close's per-request access log line.
+        # Note whether the answer had a length (needed to keep the connection) before
+        # wsgiref forgets the headers, and skip ServerHandler.close's access log line.
+        self.sized = self.headers is not None and "Content-Length" in self.headers
         super(ServerHandler, self).close()
 
 
 class _RequestHandler(WSGIRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as clients of the real API expect
+    timeout = 60  # an idle kept-alive connection is closed after a minute
+    # wsgiref writes status, headers and body separately; with Nagle on, a kept-alive client
+    # waits for a delayed ACK (~40 ms) on every answer
+    disable_nagle_algorithm = True
+
     def log_message(self, format: str, *args: Any) -> None:
         pass  # silence per-request stderr logging
 
     def handle(self) -> None:
-        self.raw_requestline = self.rfile.readline(65537)
+        self.close_connection = True
+        self._one_request()
+        while not self.close_connection:
+            self._one_request()
+
+    def _one_request(self) -> None:
+        try:
+            self.raw_requestline = self.rfile.readline(65537)
+        except (TimeoutError, ConnectionError):
+            self.close_connection = True
+            return
+        if not self.raw_requestline:
+            self.close_connection = True
+            return
         if len(self.raw_requestline) > 65536:
             self.send_error(414)
+            self.close_connection = True
             return
-        if not self.parse_request():
+        if not self.parse_request():  # answers the error itself; sets close_connection
             return
-        handler = _Handler(
-            self.rfile, self.wfile, self.get_stderr(), self.get_environ(), multithread=True
-        )
+        environ = self.get_environ()
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            self.send_error(400, "Bad Content-Length")
+            self.close_connection = True
+            return
+        body = _Body(self.rfile, length)
+        handler = _Handler(body, self.wfile, self.get_stderr(), environ, multithread=True)
         handler.request_handler = self
+        handler.dropped = False
+        handler.sized = False
         handler.run(self.server.get_app())
+        if handler.dropped or not handler.sized:
+            self.close_connection = True
+            return
+        try:
+            body.drain()
+            self.wfile.flush()
+        except (TimeoutError, ConnectionError):
+            self.close_connection = True
 
 
 class ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
