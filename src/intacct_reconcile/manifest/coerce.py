@@ -22,7 +22,11 @@ from intacct_reconcile.types import Span
 Path = tuple[str | int, ...]
 TEXT_TYPES = {"string", "enum", "date", "month", "cidr"}
 # any key that names a credential: the value may only come from the environment
-SECRET_NAME = re.compile(r"pass(word|wd)?$|secret|token|api_?key|private_?key|credential", re.I)
+SECRET_NAME = re.compile(
+    r"(^|[_-])(pass(word|wd)?|secret([_-]?key)?|token|api[_-]?key|private[_-]?key"
+    r"|credentials?)$",
+    re.I,
+)
 
 
 @dataclass
