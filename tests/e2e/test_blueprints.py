@@ -428,7 +428,9 @@ def expect_sage_dmo(company: Company, folder: Path, least_privilege: bool) -> No
     assert_web_services_user(
         company, "sdmo_api", admin="Full", email=v["alias_email"], roles={v["admin_role"]}
     )
-    assert not company.get("USERINFO", "sdmo_api").get("USERLOCATIONS")  # top level + all
+    alias = company.get("USERINFO", "sdmo_api")
+    assert alias["DESCRIPTION"] == "API alias"  # the guide's user name
+    assert not alias.get("USERLOCATIONS")  # unrestricted: top level and every entity
     package = company.get("PTAPPLICATION", "Sage DMO Smart Events")
     assert package["DIGEST"] == sha256_of(folder / "sdmo-smart-events.xml")
     assert sandbox_company.sender_authorized(company.store, "XT_mfg")
