@@ -122,6 +122,7 @@ def test_unknown_token_is_401(raw: httpx.Client) -> None:
     r = raw.get("objects/company-config/role", headers={"Authorization": "Bearer forged"})
     assert r.status_code == 401
     assert error_of(r)["code"] == "invalidToken"
+    assert r.headers["www-authenticate"].startswith("Bearer")
 
 
 def test_non_bearer_scheme_is_401(raw: httpx.Client) -> None:

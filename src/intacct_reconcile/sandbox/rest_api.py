@@ -108,7 +108,9 @@ def handle(app: Any, environ: dict[str, Any]) -> Response:
             raise forbidden("Requests from this IP address are not allowed for this company")
         return _route(app, method, path, raw, environ)
     except RestError as exc:
-        return _respond(exc.status, exc.body())
+        # RFC 6750 §3: a 401 names the scheme the client should use
+        extra = [("WWW-Authenticate", 'Bearer error="invalid_token"')] if exc.status == 401 else []
+        return _respond(exc.status, exc.body(), extra)
 
 
 def _token(app: Any, environ: dict[str, Any], method: str, raw: bytes) -> Response:
