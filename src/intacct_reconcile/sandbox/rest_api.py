@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import parse_qs
 
 from intacct_reconcile.sandbox import company
 from intacct_reconcile.sandbox.rest_auth import OAuthError, TokenStore, grant, read_token_request
@@ -46,7 +47,6 @@ RESOURCES: dict[str, Any] = {
 LIST_PAGE = 100  # GET on a collection returns up to 100 references per page
 JSON = "application/json"
 Response = tuple[str, list[tuple[str, str]], bytes]
-_VERB = {"POST": "create", "PATCH": "update", "DELETE": "delete"}
 
 
 def tokens_for(app: Any) -> TokenStore:
@@ -201,12 +201,10 @@ def _one() -> dict[str, int]:
 
 
 def _list(resource: Any, store: Any, query_string: str) -> Response:
-    from urllib.parse import parse_qs
-
     params = {k: v[0] for k, v in parse_qs(query_string).items()}
     records = resource.all_json(store)
     # assumption: collection GETs page with ?start=&size= like the query service
-    query = {"fields": ["key", "id", "href"]}
+    query: dict[str, Any] = {"fields": ["key", "id", "href"]}
     for name in ("start", "size"):
         if name in params:
             if not params[name].isdigit():
