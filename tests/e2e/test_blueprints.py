@@ -587,3 +587,20 @@ def test_one_blueprint_converges_through_the_installed_entry_point(tmp_path: Pat
         expect_leanix(company, folder, least_privilege=False)
     finally:
         company.close()
+
+
+def test_an_ip_allowlist_without_the_admin_range_locks_the_tool_out(tmp_path: Path, cli: Invoke):
+    """Why every allowlist declares ${var.admin_cidr}: with only the vendor's address enforced,
+    the tool itself (on 127.0.0.1 in the sandbox) can no longer sign in."""
+    folder = copy_blueprint("pleo", tmp_path)
+    assert cli("apply", folder, "--auto-approve", "--by", "e2e").exit_code == 0
+    db = str(db_of(folder))
+    assert cli("sandbox", "ui", "allow-ip", "34.163.234.156/32", "--db", db).exit_code == 0
+
+    locked = cli("plan", folder, "--quiet")
+    assert locked.exit_code == 1
+    assert "IP address" in locked.output
+
+    admin_cidr = sandbox_vars(folder)["admin_cidr"]
+    assert cli("sandbox", "ui", "allow-ip", admin_cidr, "--db", db).exit_code == 0
+    assert cli("plan", folder, "--quiet").exit_code == 0
