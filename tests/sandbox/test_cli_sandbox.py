@@ -224,3 +224,29 @@ def test_db_parent_directories_are_created_in_cwd(
     monkeypatch.chdir(tmp_path)
     assert cli("ui", "show")[0] == 0
     assert (tmp_path / ".intacct-reconcile" / "sandbox.db").exists()
+
+
+def test_ui_change_reaches_a_running_sandbox(db: Path) -> None:
+    from intacct_reconcile.sandbox.serve import served
+
+    app = make_app(str(db))
+    body = (
+        f"<request><control><senderid>{company.SENDER_ID}</senderid>"
+        f"<password>{company.SENDER_PASSWORD}</password><controlid>t</controlid></control>"
+        "<operation><authentication><login><userid>admin</userid><companyid>DEMO</companyid>"
+        f"<password>{company.ADMIN_PASSWORD}</password></login></authentication>"
+        "<content><function controlid='f'><get_applications/></function></content>"
+        "</operation></request>"
+    )
+    try:
+        with served(app) as url, httpx.Client(base_url=url) as client:
+
+            def auth_status() -> str:
+                root = etree.fromstring(client.post("/ia/xml/xmlgw.phtml", content=body).content)
+                return root.findtext("operation/authentication/status")
+
+            assert auth_status() == "success"
+            assert cli("ui", "revoke-sender", company.SENDER_ID, "--db", str(db))[0] == 0
+            assert auth_status() == "failure"  # no restart: the admin's change is live
+    finally:
+        app.store.close()
