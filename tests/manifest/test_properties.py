@@ -97,7 +97,25 @@ def test_random_text(tmp_path: Path, text: str) -> None:
 @given(
     cut=st.integers(0, len(SEED_TEXT)),
     length=st.integers(0, 8),
-    insert=st.sampled_from(["", " ", "  ", "\t", ":", "- ", "\n", "{", "]", "&a", "*a", "<<: "]),
+    insert=st.sampled_from(
+        [
+            "",
+            " ",
+            "  ",
+            "\t",
+            ":",
+            "- ",
+            "\n",
+            "{",
+            "]",
+            "&a",
+            "*a",
+            "<<: ",
+            "!!bool ",
+            "!!int ",
+            "!x ",
+        ]
+    ),
 )
 def test_mutated_valid_manifest(tmp_path: Path, cut: int, length: int, insert: str) -> None:
     _check(tmp_path, SEED_TEXT[:cut] + insert + SEED_TEXT[cut + length :])

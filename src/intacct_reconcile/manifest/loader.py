@@ -137,18 +137,17 @@ class _Builder:
         if node.tag in (_STR_TAG, _TIMESTAMP_TAG):  # text as written; dates are checked later
             return Node(span, node.value, text=node.value, plain=plain)
         construct = self.constructor.yaml_constructors.get(node.tag)
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        hint = "remove the YAML tag and write a plain value"
+        if construct is None:
+            self.problem(node.start_mark, f"unknown YAML tag {tag}", hint)
+            return Node(span, node.value, text=node.value, broken=True)
         try:
-            if construct is None:  # an unknown !tag: the constructor says what is wrong
-                value = self.constructor.construct_object(node, deep=True)
-            else:
-                value = construct(self.constructor, node)
-        except (yaml.YAMLError, ValueError, OverflowError) as exc:
-            # e.g. a malformed !!timestamp or !!binary: keep the text, say what was wrong
-            message = f"invalid value {node.value!r}: {exc}".split("\n")[0]
-            self.problem(
-                node.start_mark, message, "remove the YAML tag (!...) and write a plain value"
-            )
-            value = node.value
+            value = construct(self.constructor, node)
+        except Exception:
+            # tagged scalars fail in assorted ways (!!bool maybe -> KeyError, !!int x -> ValueError)
+            self.problem(node.start_mark, f"invalid {tag} value {node.value!r}", hint)
+            return Node(span, node.value, text=node.value, broken=True)
         if isinstance(value, dt.date | dt.datetime | bytes | set):
             value = node.value  # JSON-like values only; dates stay text (normalised later)
         # (libyaml reports a plain scalar's style as "" where PyYAML says None)
