@@ -250,3 +250,17 @@ def test_read_more_by_object_continues_the_latest_result(gw: Gateway) -> None:
     seen = [a.findtext("ACCOUNTNO") for a in [*first, *more]]
     assert len(set(seen)) == 24
     assert gw.fail(E.readMore(E.object("GLACCOUNT")))  # exhausted
+
+
+def test_dates_compare_in_time_order(gw: Gateway) -> None:
+    for location, start in (("L1", "12/31/2023"), ("L2", "01/15/2024"), ("L3", "02/01/2025")):
+        objects.create(gw.app.store, "LOCATION", {"LOCATIONID": location, "NAME": location,
+                                                  "STARTDATE": start})
+    after = gw.ok(E.query(E.object("LOCATION"), E.select(E.field("LOCATIONID")),
+                          E.filter(cmp("greaterthanorequalto", "STARTDATE", "01/01/2024")),
+                          E.orderby(E.order(E.field("STARTDATE"), E.descending()))))
+    assert [x.findtext("LOCATIONID") for x in after.find("data")] == ["L3", "L2"]
+    modified = gw.ok(E.query(E.object("LOCATION"), E.select(E.field("LOCATIONID")),
+                             E.filter(cmp("greaterthan", "WHENMODIFIED", "01/01/2000 00:00:00"))))
+    assert modified.find("data").get("totalcount") == str(len(objects.find(
+        gw.app.store, "LOCATION", {})))

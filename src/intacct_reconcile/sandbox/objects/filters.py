@@ -7,7 +7,8 @@
 Operators are the `query` ones (reference §2): equalto, notequalto, lessthan,
 lessthanorequalto, greaterthan, greaterthanorequalto, between, in, notin, like, notlike,
 isnull, isnotnull. readByQuery's SQL-like strings parse into the same tree (xml_query_string).
-Values are compared as text, numerically for integer fields and RECORDNO, case-sensitively
+Values are compared as text, numerically for integer fields and RECORDNO, in time order for
+dates (mm/dd/yyyy, and the WHENCREATED/WHENMODIFIED timestamps), case-sensitively
 unless `case_insensitive` (the `caseinsensitive` query option).
 """
 
@@ -88,7 +89,25 @@ def field_sql(obj: ObjectDef, name: str) -> tuple[str, bool]:
     path = "$." + ".".join(f'"{p}"' for p in parts)
     expr = f"json_extract(data, '{path}')"
     numeric = top is not None and top.type in NUMERIC_TYPES and len(parts) == 1
+    if _is_date(obj, stored):
+        # mm/dd/yyyy[ HH:MM:SS] -> yyyymmdd[ HH:MM:SS] so dates compare and sort in time order
+        expr = (f"(substr({expr}, 7, 4) || substr({expr}, 1, 2) || substr({expr}, 4, 2) || "
+                f"substr({expr}, 11))")
     return (f"CAST({expr} AS INTEGER)" if numeric else expr), numeric
+
+
+def _is_date(obj: ObjectDef, stored: str) -> bool:
+    if stored in ("WHENCREATED", "WHENMODIFIED"):
+        return True
+    field = obj.field(stored)
+    return field is not None and field.type == "date"
+
+
+def sortable_date(value: str) -> str:
+    """The operand form of a date: '01/31/2024 10:00:00' -> '20240131 10:00:00'."""
+    if len(value) >= 10 and value[2] == "/" and value[5] == "/":
+        return value[6:10] + value[0:2] + value[3:5] + value[10:]
+    return value
 
 
 def _operand(value: str, numeric: bool, lower: bool) -> tuple[str, Any]:
@@ -118,6 +137,9 @@ def _compile(obj: ObjectDef, expr: Filter, ci: bool, params: list[Any]) -> str:
     if lower:
         column = f"LOWER({column})"
     values = _translate(obj, expr.field, expr.values)
+    stored = obj.aliases.get(expr.field.upper(), expr.field.upper())
+    if _is_date(obj, stored):
+        values = tuple(sortable_date(v) for v in values)
     if expr.op == "isnull":
         return f"({column} IS NULL OR {column} = '')"
     if expr.op == "isnotnull":
