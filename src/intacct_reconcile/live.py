@@ -13,6 +13,7 @@ Records are normalised with `Kind.from_api`, so live values compare equal to des
 
 from __future__ import annotations
 
+import difflib
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -22,7 +23,8 @@ from intacct_reconcile.client.gateway import ReadSpec
 from intacct_reconcile.errors import ManifestError, Problem
 from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.kinds.base import Kind
-from intacct_reconcile.types import Ref, Resource, State
+from intacct_reconcile.manifest.objects import DeferredRef
+from intacct_reconcile.types import Resource, State
 
 log = logging.getLogger("intacct_reconcile.live")
 
@@ -60,14 +62,6 @@ def read_live(
         elif kind.api == "manual":
             resources[kind.key] = {}
     return State({k.key: resources.get(k.key, {}) for k in chosen})
-
-
-def read_refs(
-    clients: Any, refs: Iterable[Ref], *, registry: Mapping[str, Kind] | None = None
-) -> State:
-    """Live objects of the kinds `refs` point at (deferred reference checks)."""
-    kinds = sorted({r.kind for r in refs})
-    return read_live(clients, kinds, registry=registry)
 
 
 # --- XML -------------------------------------------------------------------------------------
@@ -210,29 +204,23 @@ def holds_constants(kind: Kind, resource: Resource) -> bool:
     )
 
 
-def check_deferred_refs(deferred: Iterable[Any], live: State) -> None:
+def check_deferred_refs(deferred: Iterable[DeferredRef], live: State) -> None:
     """Fail before any write when a reference to an undeclared object is missing live too."""
     problems = []
     for ref in deferred:
-        kind, key, span = _deferred_parts(ref)
-        if live.get(kind, key) is None:
-            known = sorted(live.of(kind))
-            hint = f"declare {kind}/{key} in the manifests or fix the reference" + (
-                f" (existing: {', '.join(known[:8])}{'…' if len(known) > 8 else ''})"
-                if known
-                else ""
+        target = ref.target
+        if live.get(target.kind, target.key) is not None:
+            continue
+        close = difflib.get_close_matches(target.key, list(live.of(target.kind)), n=1)
+        hint = f"declare {target} in the manifests or fix the reference"
+        if ref.suggestion or close:
+            hint += f" (did you mean {ref.suggestion or close[0]!r}?)"
+        problems.append(
+            Problem(
+                ref.span,
+                f"{ref.source} {ref.field}: {target.kind} {target.key!r} does not exist in Intacct",
+                hint,
             )
-            problems.append(Problem(span, f"{kind} {key!r} does not exist in Intacct", hint))
+        )
     if problems:
         raise ManifestError(problems)
-
-
-def _deferred_parts(ref: Any) -> tuple[str, str, Any]:
-    """A deferred reference in whatever shape the manifest layer gives it."""
-    target = getattr(ref, "target", None) or getattr(ref, "ref", None)
-    if target is not None and hasattr(target, "kind"):
-        return target.kind, target.key, getattr(ref, "span", None)
-    if hasattr(ref, "kind") and hasattr(ref, "key"):
-        return ref.kind, ref.key, getattr(ref, "span", None)
-    kind, key, *rest = ref
-    return kind, key, rest[0] if rest else None

@@ -106,19 +106,13 @@ def _read_live(clients: Any, kinds: Sequence[str], manifests: Any, progress: Pro
     from intacct_reconcile.live import check_deferred_refs, read_live
 
     deferred = list(getattr(manifests, "deferred_refs", ()) or ())
-    ref_kinds = sorted({_deferred_kind(d) for d in deferred} - set(kinds))
+    ref_kinds = sorted({d.target.kind for d in deferred} - set(kinds))
     progress.step(f"reading live state: {', '.join(kinds) or 'nothing'}")
     live = read_live(clients, [*kinds, *ref_kinds], manifests.desired)
     if deferred:
         check_deferred_refs(deferred, live)
     # kinds read only to check references are not planned (no "unmanaged" noise)
     return State({k: live.of(k) for k in kinds})
-
-
-def _deferred_kind(ref: Any) -> str:
-    from intacct_reconcile.live import _deferred_parts
-
-    return _deferred_parts(ref)[0]
 
 
 def _plan_options(ctx: Context, manifests: Any, only_kinds: Sequence[str]) -> PlanOptions:
