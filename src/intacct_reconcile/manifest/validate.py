@@ -312,7 +312,12 @@ def validate(
             (file.relative_to(path).as_posix() if path.is_dir() else file.name, file.read_bytes())
         )
         for doc in documents:
-            run.document(doc)
+            try:
+                run.document(doc)
+            except RecursionError:  # a pathological nesting the loader let through
+                run.problems.append(
+                    Problem(doc.root.span, "document is nested too deeply", "flatten the structure")
+                )
     for package in run.objects.get("custom_packages", {}).values():
         if isinstance(package.values.get("file"), str) and "digest" in package.values:
             # the package's bytes are part of the desired state, so part of the digest
