@@ -214,6 +214,11 @@ def apply(
     _check_format(fmt)
     interactive = sys.stdin.isatty() if stdin_is_tty is None else stdin_is_tty
     from_file = is_plan_file(path)
+    if from_file and only_kinds:
+        raise ConfigError(
+            f"{path}: --kind filters manifests; a saved plan is applied exactly as reviewed — "
+            "make a new plan with `plan --kind ... --out FILE` instead"
+        )
     if from_file:
         saved = planfile.load_saved(path)
         ctx = _context(
