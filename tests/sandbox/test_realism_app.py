@@ -162,3 +162,37 @@ def test_request_log_of_real_requests(tmp_path: Path) -> None:
     text = log.read_text()
     # no credentials (all "sandbox..." here), tokens or session ids in the log
     assert "sandbox" not in text and "access_token" not in text and "session" not in text
+
+
+def test_injected_expiry_of_a_rest_token_is_a_401_until_a_new_token() -> None:
+    app = make_app()
+    middleware = app.pipeline
+    assert isinstance(middleware, RealismMiddleware)
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": company.REST_CLIENT_ID,
+        "client_secret": company.REST_CLIENT_SECRET,
+        "username": "admin@DEMO",
+    }
+    with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://s/ia/api/v1/") as c:
+        token = c.post("oauth2/token", data=form).json()["access_token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        assert c.get("objects/company-config/role", headers=auth).status_code == 200
+
+        class ExpireOnce:
+            fired = False
+
+            def draw(self, info: RequestInfo) -> str | None:
+                if info.session_id and not self.fired:
+                    self.fired = True
+                    return FAULT_EXPIRE
+                return None
+
+        middleware.faults = ExpireOnce()  # type: ignore[assignment]
+        r = c.get("objects/company-config/role", headers=auth)
+        assert r.status_code == 401
+        assert "expired" in r.json()["ia::result"]["ia::error"]["message"]
+        assert c.get("objects/company-config/role", headers=auth).status_code == 401
+        fresh = c.post("oauth2/token", data=form).json()["access_token"]
+        ok = c.get("objects/company-config/role", headers={"Authorization": f"Bearer {fresh}"})
+        assert ok.status_code == 200

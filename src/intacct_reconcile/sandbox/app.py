@@ -75,6 +75,9 @@ def make_app(db: str = ":memory:", options: SandboxOptions | None = None) -> San
     # realism middleware (latency, concurrency limit, faults, request log); an injected
     # session expiry ends the session in the store so the gateway refuses it as expired
     app.pipeline = realism.wrap(
-        app.pipeline, app.options, expire_session=lambda sid: store.touch_session(sid, 0.0)
+        app.pipeline,
+        app.options,
+        expire_session=lambda sid: store.touch_session(sid, 0.0),
+        expire_token=lambda token: realism.expire_rest_token(app, token),
     )
     return app

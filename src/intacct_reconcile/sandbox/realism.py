@@ -66,7 +66,8 @@ class RequestInfo:
     functions: tuple[str, ...] = ()
     objects: tuple[str, ...] = ()
     records: int = 0  # records sent for writes
-    session_id: str | None = field(default=None, repr=False)  # secret: never logged
+    # XML session id or REST bearer token, for the expiry fault; a secret: never logged
+    session_id: str | None = field(default=None, repr=False)
 
 
 def describe_xml(body: bytes) -> RequestInfo:
@@ -101,7 +102,9 @@ def describe_xml(body: bytes) -> RequestInfo:
     )
 
 
-def describe_rest(method: str, path: str, body: bytes) -> RequestInfo:
+def describe_rest(
+    method: str, path: str, body: bytes, authorization: str | None = None
+) -> RequestInfo:
     """The REST operation as ``METHOD path`` and the object it addresses."""
     rest = path[len(REST_PREFIX) :].strip("/")
     parts = rest.split("/")
@@ -117,11 +120,13 @@ def describe_rest(method: str, path: str, body: bytes) -> RequestInfo:
             obj = str(query.get("object", "")) if isinstance(query, dict) else ""
         except ValueError:
             obj = ""
+    scheme, _, token = (authorization or "").partition(" ")
     return RequestInfo(
         api="rest",
         functions=(f"{method} {rest}",),
         objects=(obj,) if obj else (),
         records=records,
+        session_id=token.strip() if scheme.lower() == "bearer" and token.strip() else None,
     )
 
 
@@ -140,7 +145,9 @@ def describe(environ: dict[str, Any], body: bytes) -> RequestInfo:
     if path == XML_PATH:
         return describe_xml(body)
     if path.startswith(REST_PREFIX):
-        return describe_rest(environ.get("REQUEST_METHOD", "GET"), path, body)
+        return describe_rest(
+            environ.get("REQUEST_METHOD", "GET"), path, body, environ.get("HTTP_AUTHORIZATION")
+        )
     return RequestInfo(api="other")
 
 
@@ -177,7 +184,7 @@ class FaultPlan:
         if self.rate <= 0 or roll >= self.rate:
             return None
         kinds = [FAULT_502, FAULT_503, FAULT_DROP, FAULT_DROP_AFTER]
-        if info.api == "xml" and info.session_id:
+        if info.session_id:
             kinds.append(FAULT_EXPIRE)
         return kinds[int(pick * len(kinds))]
 
@@ -258,6 +265,7 @@ class RealismMiddleware:
         options: Any = None,
         *,
         expire_session: Callable[[str], None] | None = None,
+        expire_token: Callable[[str], None] | None = None,
     ) -> None:
         self.app = app
         self.latency_s = float(getattr(options, "latency_ms", 0) or 0) / 1000.0
@@ -271,6 +279,7 @@ class RealismMiddleware:
         log_path = getattr(options, "log_path", None)
         self.log = RequestLog(log_path) if log_path else None
         self.expire_session = expire_session
+        self.expire_token = expire_token
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         started = time.monotonic()
@@ -306,10 +315,12 @@ class RealismMiddleware:
             if fault in (FAULT_502, FAULT_503):
                 code = 502 if fault == FAULT_502 else 503
                 return self._respond(start_response, code, "text/html", _TRANSIENT_BODY[code])
-            if fault == FAULT_EXPIRE and info.session_id and self.expire_session is not None:
-                # The session dies server-side; the request then fails at authentication
-                # level exactly as a real expired session would (the gateway decides how).
-                self.expire_session(info.session_id)
+            expire = self.expire_session if info.api == "xml" else self.expire_token
+            if fault == FAULT_EXPIRE and info.session_id and expire is not None:
+                # The session (or access token) dies server-side; the request then fails at
+                # authentication level exactly as a real expired one would (XML: auth
+                # failure decided by the gateway; REST: 401).
+                expire(info.session_id)
             environ["wsgi.input"] = io.BytesIO(body)
             environ["CONTENT_LENGTH"] = str(len(body))
             captured: dict[str, Any] = {}
@@ -382,6 +393,13 @@ def _read_body(environ: dict[str, Any]) -> bytes:
     if stream is None or length <= 0:
         return b""
     return stream.read(length)
+
+
+def expire_rest_token(sandbox: Any, token: str) -> None:
+    """End one REST access token of a SandboxApp (imported late: rest_api imports a lot)."""
+    from intacct_reconcile.sandbox.rest_api import tokens_for
+
+    tokens_for(sandbox).expire(token)
 
 
 def wrap(app: WSGIApp, options: Any = None, **kwargs: Any) -> RealismMiddleware:

@@ -68,6 +68,15 @@ class TokenStore:
             self._tokens[token] = Principal(user_id, company_id, entity_id, now + self.lifetime_s)
         return token, int(self.lifetime_s)
 
+    def expire(self, token: str) -> None:
+        """End a token now (the realism middleware's injected expiry)."""
+        with self._lock:
+            found = self._tokens.get(token)
+            if found is not None:
+                self._tokens[token] = Principal(
+                    found.user_id, found.company_id, found.entity_id, expires=0.0
+                )
+
     def principal(self, authorization: str | None) -> Principal:
         """The principal of an ``Authorization: Bearer ...`` header, or a 401 RestError."""
         if not authorization:
