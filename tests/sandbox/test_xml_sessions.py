@@ -98,3 +98,18 @@ def test_inactive_user_cannot_use_a_session(gw: Gateway) -> None:
     session = gw.session(auth=login("jdoe", "pw"))
     objects.update(gw.app.store, "USERINFO", {"LOGINID": "jdoe", "STATUS": "inactive"})
     assert _auth_block(gw, auth=E.sessionid(session)).findtext("status") == "failure"
+
+
+def test_user_restricted_to_entities_signs_in_only_there(gw: Gateway) -> None:
+    from intacct_reconcile.sandbox import objects
+
+    objects.create(gw.app.store, "USERINFO", {
+        "LOGINID": "e100only", "USERLOCATIONS": ["E100"],
+        "CONTACTINFO": {"FIRSTNAME": "E", "LASTNAME": "One", "EMAIL1": "e@x.example"}})
+    company.set_user_password(gw.app.store, "e100only", "pw")
+    top = gw.response(fn(APPS), auth=login("e100only", "pw"))
+    assert top.findtext("operation/authentication/status") == "failure"
+    other = gw.response(fn(APPS), auth=login("e100only", "pw", locationid="E200"))
+    assert other.findtext("operation/authentication/status") == "failure"
+    inside = gw.response(fn(APPS), auth=login("e100only", "pw", locationid="E100"))
+    assert inside.findtext("operation/authentication/status") == "success"

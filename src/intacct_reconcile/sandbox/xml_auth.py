@@ -101,6 +101,16 @@ def _entity(app: Any, identity_user: str, companyid: str, locationid: str) -> st
         raise AuthFailure(identity_user, companyid, [(
             SIGN_IN, "Sign-in information is incorrect",
             f"The entity '{locationid}' does not exist.", "Check the locationid.")])
+    user = objects.get_by_key(app.store, "USERINFO", identity_user) or {}
+    allowed = user.get("USERLOCATIONS") or []
+    if allowed and locationid not in allowed:
+        # assumption: a user restricted to entities (USERLOCATIONS) signs in only to those
+        # entities, never at the top level
+        where = f"entity '{locationid}'" if locationid else "the top level"
+        raise AuthFailure(identity_user, companyid, [(
+            SIGN_IN, "Sign-in information is incorrect",
+            f"User {identity_user} is restricted to {', '.join(allowed)} and cannot sign in "
+            f"to {where}.", "Sign in with a locationid the user may access.")])
     return locationid
 
 
