@@ -188,3 +188,11 @@ def test_concurrent_requests_over_real_http() -> None:
     from intacct_reconcile.sandbox import objects
 
     assert len(objects.find(app.store, "DEPARTMENT", {})) == len(company.DEPARTMENTS) + 30
+
+
+def test_includewhitespace_false_answers_compact_xml(gw: Gateway) -> None:
+    request = etree.fromstring(build_request(fn(ACCOUNTS)))
+    request.find("control").append(E.includewhitespace("false"))
+    compact = gw.post(etree.tostring(request)).content
+    assert b"\n  " not in compact
+    assert b"\n  " in gw.post(build_request(fn(ACCOUNTS))).content  # default: pretty

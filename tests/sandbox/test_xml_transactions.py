@@ -105,3 +105,11 @@ def test_reads_may_reuse_control_ids(gw: Gateway) -> None:
     for _ in range(2):
         root = gw.response(fn(query, "read-1"), uniqueid=True)
         assert root.findtext("operation/result/status") == "success"
+
+
+def test_delete_with_one_missing_key_deletes_nothing(gw: Gateway) -> None:
+    gw.results(E.create(account("8001")))
+    recordno = objects.get_by_key(gw.app.store, "GLACCOUNT", "8001")["RECORDNO"]
+    (result,) = gw.results(E.delete(E.object("GLACCOUNT"), E.keys(f"{recordno},99999")))
+    assert result.findtext("status") == "failure"
+    assert exists(gw, "8001")
