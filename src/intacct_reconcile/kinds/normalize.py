@@ -160,7 +160,8 @@ def enum_from_api(f: Field, raw: Any) -> str:
 
 
 def _ref_id(raw: Any) -> Any:
-    # REST references are objects ({"id": "2110", "key": "17", "href": ...}); accept bare ids too
+    # assumption: REST references are objects ({"id": "2110", "key": "17", "href": ...}) as in
+    # the REST examples of other objects; bare ids are accepted too
     if isinstance(raw, Mapping):
         return raw.get("id", raw.get("key"))
     return raw
