@@ -293,3 +293,12 @@ def test_request_log_lines(tmp_path: Any) -> None:
     text = log.read_text()
     for secret in ("SENDER-SECRET", "SESSION-SECRET", "USER-SECRET"):
         assert secret not in text
+
+
+def test_other_paths_pass_through_with_their_body(tmp_path: Any) -> None:
+    backend = Backend()
+    log = tmp_path / "log.jsonl"
+    with client_for(RealismMiddleware(backend, options(log_path=log))) as c:
+        r = c.post("/health", content=b"ping")
+    assert r.status_code == 200 and backend.seen == [b"ping"]
+    assert not log.exists()  # only API calls are logged

@@ -286,6 +286,7 @@ class RealismMiddleware:
         body = _read_body(environ)
         info = describe(environ, body)
         if info.api == "other":
+            environ["wsgi.input"] = io.BytesIO(body)
             return list(self.app(environ, start_response))
         fault = self.faults.draw(info)
         try:
