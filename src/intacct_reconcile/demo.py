@@ -101,6 +101,24 @@ def ui_commands(plan: dict[str, Any]) -> tuple[list[list[str]], list[str]]:
     return commands, attest
 
 
+# kinds whose objects the drift step may edit: XML object and a free-text field
+DRIFTABLE = {
+    "expense_types": ("EEACCOUNTLABEL", "DESCRIPTION"),
+    "gl_accounts": ("GLACCOUNT", "TITLE"),
+    "departments": ("DEPARTMENT", "TITLE"),
+    "locations": ("LOCATION", "NAME"),
+}
+
+
+def _drift_target(plan: dict[str, Any]) -> tuple[str, str, str]:
+    """An object the blueprint creates through the XML API, to be edited by hand later."""
+    for change in plan["changes"]:
+        if change["action"] == "create" and change["kind"] in DRIFTABLE:
+            obj, field = DRIFTABLE[change["kind"]]
+            return obj, change["key"], field
+    raise DemoFailed(f"the {BLUEPRINT} blueprint creates nothing the drift step can edit")
+
+
 def main(argv: Sequence[str] = ()) -> int:
     keep = "--keep" in argv
     started = time.perf_counter()
@@ -117,6 +135,10 @@ def main(argv: Sequence[str] = ()) -> int:
 
         _header(2, "plan: what would change, and the steps only a human can do")
         run(["plan", ".", "--quiet", "--detailed-exitcode"], folder, expect=(2,))
+        first = json.loads(
+            run(["plan", ".", "--quiet", "--format", "json"], folder, show=False).stdout
+        )
+        drift_target = _drift_target(first)
 
         _header(3, "apply: everything the API can do")
         run(["apply", ".", "--auto-approve", "--quiet", "--by", "demo"], folder)
@@ -136,18 +158,10 @@ def main(argv: Sequence[str] = ()) -> int:
         _header(6, "plan again: nothing left to do")
         run(["plan", ".", "--quiet", "--detailed-exitcode"], folder)
 
-        _header(7, "someone changes an expense type by hand in the UI")
+        obj, key, field = drift_target
+        _header(7, f"someone edits {obj} {key} by hand in the UI")
         run(
-            [
-                "sandbox",
-                "ui",
-                "edit-record",
-                "EEACCOUNTLABEL",
-                "Meals",
-                "DESCRIPTION=Team lunches (edited by hand)",
-                "--db",
-                db,
-            ],
+            ["sandbox", "ui", "edit-record", obj, key, f"{field}=Edited by hand", "--db", db],
             folder,
         )
         run(["plan", ".", "--quiet", "--detailed-exitcode"], folder, expect=(2,))
