@@ -250,3 +250,19 @@ def test_ui_change_reaches_a_running_sandbox(db: Path) -> None:
             assert auth_status() == "failure"  # no restart: the admin's change is live
     finally:
         app.store.close()
+
+
+def test_approve_package_and_show_it(db: Path) -> None:
+    from intacct_reconcile.sandbox import objects
+
+    app = make_app(str(db))
+    objects.create(
+        app.store, "PTAPPLICATION", {"NAME": "Expensify", "STATUS": "inactive"}, via="seed"
+    )
+    app.store.close()
+    code, out, _ = cli("ui", "show", "--db", str(db))
+    assert "Expensify  inactive" in out
+    assert cli("ui", "approve-package", "Expensify", "--db", str(db))[0] == 0
+    assert "Expensify  active" in cli("ui", "show", "--db", str(db))[1]
+    code, _, err = cli("ui", "approve-package", "Nothing", "--db", str(db))
+    assert code == 1 and "Cannot find" in err

@@ -8,6 +8,7 @@ UI-only company settings an admin would change by hand in the Intacct UI.
     sandbox ui allow-ip CIDR | remove-ip CIDR
     sandbox ui subscribe MODULE | unsubscribe MODULE
     sandbox ui set-te-pref NAME VALUE
+    sandbox ui approve-package NAME                      (authorize an installed platform app)
     sandbox ui edit-record OBJECT KEY FIELD=VALUE...     (a hand edit in the UI: drift)
     sandbox ui show
 
@@ -237,6 +238,18 @@ def set_te_pref(name: str, value: str, db: DbOption = DEFAULT_DB) -> None:
     typer.echo(f"set EE {name.upper()} = {value}")
 
 
+@ui.command("approve-package")
+@_boundary
+def approve_package(
+    name: Annotated[str, typer.Argument(help="Installed platform application name.")],
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Platform Services > Applications > Requests for authorization: approve an install."""
+    with _company(db) as store:
+        company.approve_package(store, name)
+    typer.echo(f"approved package {name}")
+
+
 @ui.command("edit-record")
 @_boundary
 def edit_record(
@@ -290,3 +303,7 @@ def show(db: DbOption = DEFAULT_DB) -> None:
         typer.echo("time & expenses preferences:")
         for name, value in sorted(company.preferences(store, "EE").items()):
             typer.echo(f"  {name} = {value}")
+        installed = company.packages(store)
+        typer.echo("platform packages:" + ("" if installed else " (none)"))
+        for package in installed:
+            typer.echo(f"  {package.get('NAME')}  {package.get('STATUS', '')}")
