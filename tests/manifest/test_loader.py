@@ -67,3 +67,12 @@ def test_manifest_files_skip_config_and_state(tmp_path: Path) -> None:
     found = [p.relative_to(tmp_path).as_posix() for p in manifest_files(tmp_path)]
     assert found == ["a.yml", "b.yaml", "sub/c.yaml"]
     assert manifest_files(tmp_path / "b.yaml") == [tmp_path / "b.yaml"]
+
+
+def test_subprojects_with_their_own_config_are_not_merged(tmp_path: Path) -> None:
+    (tmp_path / "mine.yaml").write_text("version: 1\n")
+    (tmp_path / "vendor").mkdir()
+    (tmp_path / "vendor" / "intacct-reconcile.yaml").write_text("targets: {}\n")
+    (tmp_path / "vendor" / "theirs.yaml").write_text("version: 1\n")
+    assert manifest_files(tmp_path) == [tmp_path / "mine.yaml"]
+    assert manifest_files(tmp_path / "vendor") == [tmp_path / "vendor" / "theirs.yaml"]

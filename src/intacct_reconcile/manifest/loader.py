@@ -10,6 +10,7 @@ Anchors, aliases and merge keys (`<<`) work as in YAML; a recursive alias is an 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,18 +78,21 @@ def span_of(file: str, mark: Any) -> Span:
 def manifest_files(path: Path) -> list[Path]:
     """A file, or every *.yaml / *.yml below a directory (recursively, sorted).
 
-    Skipped: hidden files and directories (.intacct-reconcile/ holds state, not manifests)
-    and the targets file intacct-reconcile.yaml.
+    Skipped: hidden files and directories (.intacct-reconcile/ holds state, not manifests),
+    the targets file intacct-reconcile.yaml, and subdirectories that have their own
+    intacct-reconcile.yaml (another project, e.g. one blueprint among several).
     """
     if path.is_file():
         return [path]
     found = []
-    for candidate in path.rglob("*"):
-        rel = candidate.relative_to(path)
-        if any(part.startswith(".") for part in rel.parts):
-            continue
-        if candidate.suffix in SUFFIXES and candidate.name != CONFIG_FILE and candidate.is_file():
-            found.append(candidate)
+    for folder, dirs, files in os.walk(path):
+        here = Path(folder)
+        dirs[:] = sorted(
+            d for d in dirs if not d.startswith(".") and not (here / d / CONFIG_FILE).is_file()
+        )
+        for name in files:
+            if name.endswith(SUFFIXES) and name != CONFIG_FILE and not name.startswith("."):
+                found.append(here / name)
     return sorted(found, key=lambda p: p.relative_to(path).as_posix())
 
 

@@ -259,6 +259,16 @@ def _entries(kind: Kind, section: Any) -> list[tuple[tuple[Any, ...], Any, Any]]
     return [((kind.key, key), key, obj) for key, obj in section.items()]
 
 
+def _no_files_hint(path: Path) -> str:
+    projects = sorted(p.parent.name for p in path.glob(f"*/{CONFIG_FILE}"))
+    if projects:
+        return (
+            "its subfolders are separate projects (each has its own intacct-reconcile.yaml): "
+            "validate one of them, e.g. " + str(path / projects[0])
+        )
+    return "add a file starting with `version: 1`"
+
+
 def _digest(files: list[tuple[str, bytes]]) -> str:
     h = hashlib.sha256()
     for name, data in files:
@@ -299,7 +309,7 @@ def validate(
                 Problem(
                     None,
                     f"no manifest files (*.yaml) in {path}",
-                    "add a file starting with `version: 1`",
+                    _no_files_hint(path),
                 )
             ]
         )
