@@ -169,3 +169,25 @@ def test_query_unknown_object_and_field(api: httpx.Client) -> None:
     r = api.post("services/core/query", json={"object": "company-config/role", "fields": ["x"]})
     assert r.status_code == 400
     assert r.json()["ia::result"]["ia::error"]["details"][0]["errorId"] == "REST-1043"
+
+
+def test_reference_only_queries_match_full_records(api: httpx.Client) -> None:
+    api.post("objects/company-config/role", json={"id": "Zeta", "description": "z"})
+    api.post("objects/company-config/role", json={"id": "Alpha", "description": "a"})
+
+    def query(fields: list[str]) -> list[dict]:
+        body = api.post(
+            "services/core/query",
+            json={
+                "object": "company-config/role",
+                "fields": fields,
+                "orderBy": [{"id": "asc"}],
+                "filters": [{"$ne": {"id": "Nobody"}}],
+            },
+        ).json()
+        return body["ia::result"]
+
+    refs = query(["key", "id", "href"])
+    full = query(["key", "id", "href", "description"])
+    assert [r["id"] for r in refs] == ["Administrator", "Alpha", "Zeta"]
+    assert refs == [{k: r[k] for k in ("key", "id", "href")} for r in full]

@@ -230,6 +230,9 @@ class Resource:
     def records(self, store: Store) -> list[Record]:
         return objects.query(store, self.xml)[1]
 
+    def refs(self, store: Store) -> list[Record]:
+        return [self.ref(r) for r in self.records(store)]
+
     def all_json(self, store: Store) -> list[Record]:
         cache: dict[Any, Any] = {}
         return [self.to_json(store, r, cache) for r in self.records(store)]

@@ -330,6 +330,9 @@ class PermissionResource:
     def all_json(self, store: Store) -> list[Record]:
         return [p.data() for p in load_catalog().permissions]
 
+    def refs(self, store: Store) -> list[Record]:
+        return [self.ref(p.data()) for p in load_catalog().permissions]
+
     def read(self, store: Store, key: str) -> Record:
         perm = load_catalog().by_key(key)
         if perm is None:
