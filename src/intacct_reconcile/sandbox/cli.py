@@ -116,7 +116,7 @@ def serve(
     ] = None,
     log: Annotated[Path | None, typer.Option(help="JSON-lines request log file.")] = None,
 ) -> None:
-    """Serve the sandbox over HTTP. First stdout line: ``listening on http://HOST:PORT``."""
+    """Serve the sandbox over HTTP. First stdout line: "listening on http://HOST:PORT"."""
     from intacct_reconcile.sandbox.app import make_app
     from intacct_reconcile.sandbox.options import SandboxOptions
     from intacct_reconcile.sandbox.serve import serve as run
