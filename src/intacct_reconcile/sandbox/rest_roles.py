@@ -57,6 +57,7 @@ class RoleResource(Resource):
         else:
             rows, links = owned[0].get(name, []), owned[1].get(name, [])
         out["rolePermissionAssignments"] = _assignments(rows)
+        # assumption: roleUsers items are user references {key, id, href}
         out["roleUsers"] = [_user_ref(store, link["USERID"]) for link in links]
         out["href"] = out.pop("href")  # keep href last, as the other objects do
         return out
