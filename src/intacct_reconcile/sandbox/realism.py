@@ -183,6 +183,7 @@ class FaultPlan:
             pick = self._rng.random()
         if self.rate <= 0 or roll >= self.rate:
             return None
+        # assumption: every applicable kind is equally likely (no real-world mix is known)
         kinds = [FAULT_502, FAULT_503, FAULT_DROP, FAULT_DROP_AFTER]
         if info.session_id:
             kinds.append(FAULT_EXPIRE)
@@ -235,6 +236,7 @@ def rate_limited_body(api: str) -> tuple[str, bytes]:
             "ia::meta": {"totalCount": 1, "totalSuccess": 0, "totalError": 1},
         }
         return "application/json", json.dumps(body).encode()
+    # GW-0010 at control level is documented (D-err); its wording is an assumption
     return "text/xml; charset=UTF-8", _xml_gateway_error(
         "GW-0010",
         "API rate limit exceeded",
@@ -243,6 +245,8 @@ def rate_limited_body(api: str) -> tuple[str, bytes]:
     )
 
 
+# assumption: transient failures come from the web tier in front of the gateway, as HTML
+# (D-err: "no XML response is provided ... you may receive an HTTP error code")
 _TRANSIENT_BODY = {
     502: b"<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway</body></html>",
     503: b"<html><head><title>503 Service Unavailable</title></head>"

@@ -121,6 +121,7 @@ def _assignments(rows: list[Record]) -> list[Record]:
             # assumption: assignments of applications outside the REST module enum
             # (Platform Services) are not shown by REST
             continue
+        # assumption: UI rights with no REST token (Remove, Assign Users...) are not shown
         tokens = [
             catalog.ui_to_rest[label]
             for label in str(row.get("RIGHTS", "")).split("|")
