@@ -123,8 +123,13 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
         ],
         by: Annotated[str, typer.Option("--by", help="Who performed the step in the UI.")],
         path: Annotated[
-            Path, typer.Option("--path", help="Manifest directory (default: current directory).")
-        ] = Path("."),
+            Path | None,
+            typer.Option(
+                "--path",
+                help="Manifest directory (default: the --config file's folder, else the "
+                "current directory).",
+            ),
+        ] = None,
         target: TargetOpt = None,
         config: ConfigOpt = None,
         note: Annotated[str, typer.Option("--note", help="Free text (ticket, details).")] = "",

@@ -360,12 +360,14 @@ def _own_roles(clients: Any, the_plan: Plan, own_user: str | None) -> tuple[str,
 def attest(
     ref_text: str,
     *,
-    path: Path = Path("."),
+    path: Path | None = None,
     config: Path | None = None,
     target: str | None = None,
     by: str,
     note: str = "",
 ) -> str:
+    # manifests live next to their config (DESIGN §7); without either, the working directory
+    path = path or (config.parent if config else Path("."))
     ctx = _context(path, config, target)
     ref = attestations.parse_ref(ref_text)
     manifests = _load_desired(path, ctx.target)

@@ -177,8 +177,16 @@ def test_attest_only_manual_kinds_and_reopen_on_change(cli: Invoke, project: Pat
     unknown = cli("attest", "sender_ids/nobody", "--path", project, "--by", "tester")
     assert unknown.exit_code == 1 and "not declared" in unknown.stderr
 
+    # with --config only, the manifests are the ones next to the config file
     ok = cli(
-        "attest", "sender_ids/testsender", "--path", project, "--by", "alice", "--note", "ticket 42"
+        "attest",
+        "sender_ids/testsender",
+        "--config",
+        project / "intacct-reconcile.yaml",
+        "--by",
+        "alice",
+        "--note",
+        "ticket 42",
     )
     assert ok.exit_code == 0, ok.stderr
     stored = (project / STATE_DIR / "attestations" / "sandbox.yaml").read_text()
