@@ -403,6 +403,16 @@ def export(
     unknown = sorted(set(kinds) - set(REGISTRY))
     if unknown:
         raise ConfigError(f"unknown --kind {', '.join(unknown)} — known: {', '.join(REGISTRY)}")
+    from intacct_reconcile.live import READABLE_MANUAL
+
+    unreadable = sorted(
+        k for k in kinds if REGISTRY[k].api == "manual" and k not in READABLE_MANUAL
+    )
+    if unreadable:
+        raise ConfigError(
+            f"cannot export {', '.join(unreadable)}: Intacct offers no API that reads them "
+            "(UI-only settings) — declare them by hand from Company > Setup > Configuration"
+        )
     ctx = _context(None, config, target, concurrency)
     with _progress(quiet) as progress, _clients(ctx, progress) as clients:
         live = read_live(clients, list(kinds))

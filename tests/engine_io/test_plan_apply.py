@@ -323,3 +323,18 @@ def test_kind_filter_plans_only_those_kinds(cli: Invoke, project: Path):
     assert set(actions(planned)) == {"gl_accounts/2110", "gl_accounts/2111", "gl_accounts/6610"}
     unknown = cli("plan", project, "--kind", "gl_acounts")
     assert unknown.exit_code == 1 and "gl_acounts" in unknown.stderr
+
+
+def test_export_refuses_settings_no_api_can_read(cli: Invoke, project: Path, tmp_path: Path):
+    result = cli(
+        "export",
+        "--kind",
+        "sender_ids",
+        "--out",
+        tmp_path / "x",
+        "--config",
+        project / "intacct-reconcile.yaml",
+    )
+    assert result.exit_code == 1
+    assert "sender_ids" in result.stderr and "no API" in result.stderr
+    assert not (tmp_path / "x").exists()
