@@ -59,8 +59,13 @@ def apply(
     progress: Step | None = None,
     registry: Mapping[str, Kind] | None = None,
     verify: bool = True,
+    already_done: frozenset[Ref] = frozenset(),
 ) -> ApplyReport:
-    """Execute `plan` against the clients' company; never raises for a failed change."""
+    """Execute `plan` against the clients' company; never raises for a failed change.
+
+    `already_done`: changes found in place before the run (an interrupted earlier run of the
+    same saved plan applied them); they are reported as skipped, not written again.
+    """
     run = _Run(plan_checksum, clients, registry or REGISTRY, {}, progress or (lambda _m: None))
     changes: Sequence[Change] = plan.changes
     blocked: dict[Ref, str] = {}  # ref -> why its dependants cannot run
@@ -70,6 +75,9 @@ def apply(
             if change.action == "manual":
                 status = "manual" if change.pending else "skipped"
                 run.results[index] = ChangeResult(change, status)  # type: ignore[arg-type]
+                continue
+            if change.ref in already_done:
+                run.results[index] = ChangeResult(change, "skipped")
                 continue
             reason = _blocked_by(change, blocked)
             if reason:
@@ -351,6 +359,17 @@ def _verify(run: _Run, changes: Sequence[Change]) -> None:
             run.results[index] = ChangeResult(result.change, "failed", problem)
 
 
+def satisfied(change: Change, live: State, registry: Mapping[str, Kind] | None = None) -> bool:
+    """Does live state already hold what this change writes?"""
+    kinds = registry or REGISTRY
+    kind = kinds.get(change.ref.kind)
+    if kind is None or change.action == "manual":
+        return False
+    if change.action == "create" and live.get(change.ref.kind, change.ref.key) is None:
+        return False
+    return not _mismatch(kind, change, live)
+
+
 def _mismatch(kind: Kind, change: Change, live: State) -> str:
     current = live.get(change.ref.kind, change.ref.key)
     if change.action == "delete":
@@ -373,4 +392,4 @@ def _unverifiable(kind: Kind, name: str) -> bool:
     return spec.write_only or spec.placement or (kind.key == PACKAGES and name == "digest")
 
 
-__all__ = ["READ_OBJECT", "apply"]
+__all__ = ["READ_OBJECT", "apply", "satisfied"]

@@ -231,11 +231,12 @@ def apply(
         if from_file:
             the_plan = saved.plan
             checksum = saved.checksum
-            _refuse_stale(clients, the_plan, progress)
+            already_done = _refuse_stale(clients, the_plan, progress)
         else:
             manifests = _load_desired(path, ctx.target)
             the_plan = _make_plan(ctx, clients, manifests, only_kinds, progress)
             checksum = _run_checksum(the_plan)
+            already_done = frozenset()
         if not the_plan.has_changes:
             return ApplyOutcome(None, _render(the_plan, fmt), 0)
         safety.enforce(the_plan, _safety_options(ctx, force, allow_irreversible, clients, the_plan))
@@ -252,7 +253,13 @@ def apply(
                 return ApplyOutcome(None, "apply cancelled: nothing was changed", 1)
         pending = [c for c in the_plan.changes if c.pending and c.action != "manual"]
         progress.step(f"applying {len(pending)} change(s) to {ctx.target.name}")
-        report = applier.apply(the_plan, clients, plan_checksum=checksum, progress=progress.step)
+        report = applier.apply(
+            the_plan,
+            clients,
+            plan_checksum=checksum,
+            progress=progress.step,
+            already_done=already_done,
+        )
     audit.record(
         ctx.base_dir,
         by=audit.current_user(by),
@@ -290,21 +297,36 @@ def _same_target(path: Path, recorded: Mapping[str, str], tgt: Target) -> None:
             )
 
 
-def _refuse_stale(clients: Any, the_plan: Plan, progress: Progress) -> None:
+def _refuse_stale(clients: Any, the_plan: Plan, progress: Progress) -> frozenset[Ref]:
+    """Refuse a saved plan whose live objects changed since review (exit 5).
+
+    Returns the changes already in place: an object that differs from its fingerprint only
+    because it now holds exactly what the plan writes was applied by an interrupted run of
+    this plan (kill -9, lost connection): resuming is safe, those changes are skipped.
+    """
+    from intacct_reconcile.applier import satisfied
     from intacct_reconcile.live import read_live
 
     kinds = sorted({c.ref.kind for c in the_plan.changes})
     progress.step("checking the saved plan against live state")
     live = read_live(clients, kinds)
+    done = frozenset(c.ref for c in the_plan.pending if c.action != "manual" and satisfied(c, live))
     # A manual step done in the UI since review (a module subscribed) is progress, not drift:
     # the applier never writes those objects, so only the API-applied ones must be unchanged.
     manual = {str(c.ref) for c in the_plan.changes if c.action == "manual"}
+    skip = manual | {str(ref) for ref in done}
     checked = dataclasses.replace(
-        the_plan, fingerprints={k: v for k, v in the_plan.fingerprints.items() if k not in manual}
+        the_plan, fingerprints={k: v for k, v in the_plan.fingerprints.items() if k not in skip}
     )
     changed = planfile.stale(checked, live)
     if changed:
         raise StalePlanError(changed)
+    if done:
+        progress.step(
+            f"{len(done)} change(s) already in place (an earlier run of this plan applied "
+            f"them): {', '.join(sorted(map(str, done)))}"
+        )
+    return done
 
 
 def _run_checksum(the_plan: Plan) -> str:

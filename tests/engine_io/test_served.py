@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from intacct_reconcile.sandbox import company as sandbox_company
 from intacct_reconcile.sandbox import objects
 
@@ -65,18 +67,24 @@ def test_injected_faults_give_an_honest_report_and_a_rerun_converges(
         assert actions(remaining) == {"sender_ids/testsender": "manual"}
 
 
-def test_kill_during_apply_then_rerun_converges(project: Path, tmp_path: Path):
+@pytest.mark.parametrize("source", ["manifests", "saved plan"])
+def test_kill_during_apply_then_rerun_converges(project: Path, tmp_path: Path, source: str):
     with served_sandbox(tmp_path / "served.db", latency_ms=120) as (app, url):
         point_at(project, url)
-        command = [
-            sys.executable,
-            "-m",
-            "intacct_reconcile",
-            "apply",
-            str(project),
-            "--auto-approve",
-            "--quiet",
-        ]
+        cli = [sys.executable, "-m", "intacct_reconcile"]
+        if source == "saved plan":
+            saved = tmp_path / "plan.json"
+            made = subprocess.run(
+                [*cli, "plan", str(project), "--out", str(saved), "--quiet"],
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert made.returncode == 0, made.stderr
+            what = [str(saved), "--config", str(project / "intacct-reconcile.yaml")]
+        else:
+            what = [str(project)]
+        command = [*cli, "apply", *what, "--auto-approve", "--quiet"]
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
             deadline = time.monotonic() + 30
@@ -94,6 +102,8 @@ def test_kill_during_apply_then_rerun_converges(project: Path, tmp_path: Path):
         assert process.returncode == -signal.SIGKILL
         assert objects.get_by_key(app.store, "GLJOURNAL", "TSTJ") is None  # killed mid-way
 
+        # the same command again: a saved plan resumes (what the killed run wrote is in place,
+        # not drift), manifests are planned afresh
         rerun = subprocess.run(command, capture_output=True, text=True, timeout=120)
         assert rerun.returncode == 0, rerun.stdout + rerun.stderr
         assert_no_duplicates(app.store)
