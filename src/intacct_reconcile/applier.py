@@ -30,7 +30,7 @@ from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.kinds.base import Kind
 from intacct_reconcile.live import READ_OBJECT, USERS, read_live
 from intacct_reconcile.planner import diff_fields
-from intacct_reconcile.types import ApplyReport, Change, ChangeResult, Ref, State
+from intacct_reconcile.types import ApplyReport, Change, ChangeResult, Plan, Ref, State
 
 log = logging.getLogger("intacct_reconcile.applier")
 Step = Callable[[str], None]
@@ -52,7 +52,7 @@ class _Run:
 
 
 def apply(
-    plan: Any,
+    plan: Plan,
     clients: Any,
     *,
     plan_checksum: str,
