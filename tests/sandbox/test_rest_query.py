@@ -191,3 +191,15 @@ def test_reference_only_queries_match_full_records(api: httpx.Client) -> None:
     full = query(["key", "id", "href", "description"])
     assert [r["id"] for r in refs] == ["Administrator", "Alpha", "Zeta"]
     assert refs == [{k: r[k] for k in ("key", "id", "href")} for r in full]
+
+
+def test_string_comparisons_are_case_sensitive_unless_asked() -> None:
+    assert ids(q(filters=[{"$eq": {"id": "D"}}])) == []
+    assert ids(q(filters=[{"$startsWith": {"status": "ACT"}}])) == []
+    relaxed = {"caseSensitiveComparison": False}
+    assert ids(q(filters=[{"$eq": {"id": "D"}}], filterParameters=relaxed)) == ["d"]
+    assert ids(q(filters=[{"$startsWith": {"status": "ACT"}}], filterParameters=relaxed)) == [
+        "A",
+        "C",
+        "d",
+    ]

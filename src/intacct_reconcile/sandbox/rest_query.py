@@ -33,8 +33,6 @@ QUERY_KEYS = frozenset(
     }
 )
 
-_MISSING = object()
-
 
 def get_path(record: Mapping[str, Any], path: str) -> Any:
     value: Any = record
@@ -49,8 +47,15 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _compare_key(value: Any) -> tuple[int, Any]:
-    # None sorts first; numbers numerically; everything else as case-folded text
+Fold = Callable[[str], str]
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def _compare_key(value: Any, fold: Fold = str.casefold) -> tuple[int, Any]:
+    # None first; numbers numerically; other text as is (case-sensitive) or folded
     if value is None:
         return (0, "")
     if isinstance(value, bool):
@@ -61,19 +66,20 @@ def _compare_key(value: Any) -> tuple[int, Any]:
     try:
         return (2, float(text))
     except ValueError:
-        return (3, text.casefold())
+        return (3, fold(text))
 
 
-def _eq(a: Any, b: Any) -> bool:
+def _eq(a: Any, b: Any, fold: Fold) -> bool:
     if isinstance(a, bool) or isinstance(b, bool):
         return _text(a).lower() == _text(b).lower()
-    return _compare_key(a) == _compare_key(b)
+    return _compare_key(a, fold) == _compare_key(b, fold)
 
 
-def _between(value: Any, bounds: Any) -> bool:
+def _between(value: Any, bounds: Any, fold: Fold) -> bool:
     if not isinstance(bounds, list) or len(bounds) != 2:
         raise bad_request("$between needs a list of two values")
-    return _compare_key(bounds[0]) <= _compare_key(value) <= _compare_key(bounds[1])
+    low, high = (_compare_key(b, fold) for b in bounds)
+    return low <= _compare_key(value, fold) <= high
 
 
 def _as_list(value: Any, op: str) -> list[Any]:
@@ -82,29 +88,37 @@ def _as_list(value: Any, op: str) -> list[Any]:
     return value
 
 
-OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
+def _ordered(test: Callable[[Any, Any], bool]) -> Callable[[Any, Any, Fold], bool]:
+    return lambda v, x, f: v is not None and test(_compare_key(v, f), _compare_key(x, f))
+
+
+def _text_test(test: Callable[[str, str], bool]) -> Callable[[Any, Any, Fold], bool]:
+    return lambda v, x, f: test(f(_text(v)), f(_text(x)))
+
+
+OPERATORS: dict[str, Callable[[Any, Any, Fold], bool]] = {
     "$eq": _eq,
-    "$ne": lambda v, x: not _eq(v, x),
-    "$lt": lambda v, x: v is not None and _compare_key(v) < _compare_key(x),
-    "$lte": lambda v, x: v is not None and _compare_key(v) <= _compare_key(x),
-    "$gt": lambda v, x: v is not None and _compare_key(v) > _compare_key(x),
-    "$gte": lambda v, x: v is not None and _compare_key(v) >= _compare_key(x),
-    "$in": lambda v, x: any(_eq(v, i) for i in _as_list(x, "$in")),
-    "$notIn": lambda v, x: not any(_eq(v, i) for i in _as_list(x, "$notIn")),
+    "$ne": lambda v, x, f: not _eq(v, x, f),
+    "$lt": _ordered(lambda a, b: a < b),
+    "$lte": _ordered(lambda a, b: a <= b),
+    "$gt": _ordered(lambda a, b: a > b),
+    "$gte": _ordered(lambda a, b: a >= b),
+    "$in": lambda v, x, f: any(_eq(v, i, f) for i in _as_list(x, "$in")),
+    "$notIn": lambda v, x, f: not any(_eq(v, i, f) for i in _as_list(x, "$notIn")),
     "$between": _between,
-    "$notBetween": lambda v, x: not _between(v, x),
-    "$contains": lambda v, x: _text(x).casefold() in _text(v).casefold(),
-    "$notContains": lambda v, x: _text(x).casefold() not in _text(v).casefold(),
-    "$startsWith": lambda v, x: _text(v).casefold().startswith(_text(x).casefold()),
-    "$notStartsWith": lambda v, x: not _text(v).casefold().startswith(_text(x).casefold()),
-    "$endsWith": lambda v, x: _text(v).casefold().endswith(_text(x).casefold()),
-    "$notEndsWith": lambda v, x: not _text(v).casefold().endswith(_text(x).casefold()),
+    "$notBetween": lambda v, x, f: not _between(v, x, f),
+    "$contains": _text_test(lambda v, x: x in v),
+    "$notContains": _text_test(lambda v, x: x not in v),
+    "$startsWith": _text_test(lambda v, x: v.startswith(x)),
+    "$notStartsWith": _text_test(lambda v, x: not v.startswith(x)),
+    "$endsWith": _text_test(lambda v, x: v.endswith(x)),
+    "$notEndsWith": _text_test(lambda v, x: not v.endswith(x)),
 }
 
 Predicate = Callable[[Mapping[str, Any]], bool]
 
 
-def _condition(index: int, raw: Any, valid: frozenset[str]) -> Predicate:
+def _condition(index: int, raw: Any, valid: frozenset[str], fold: Fold) -> Predicate:
     if not isinstance(raw, dict) or len(raw) != 1:
         raise bad_request(f"filters[{index}] must be one operator object, e.g. {{'$eq': {{...}}}}")
     ((op, operand),) = raw.items()
@@ -118,7 +132,7 @@ def _condition(index: int, raw: Any, valid: frozenset[str]) -> Predicate:
         raise bad_request(f"filters[{index}]: {op} needs exactly one field: value pair")
     ((path, expected),) = operand.items()
     _check_field(path, valid, f"/filters/{index}")
-    return lambda record: test(get_path(record, path), expected)
+    return lambda record: test(get_path(record, path), expected, fold)
 
 
 _TOKEN = re.compile(r"\s*(\d+|and\b|or\b|\(|\))", re.IGNORECASE)
@@ -222,7 +236,13 @@ def run_query(
     raw_filters = query.get("filters") or []
     if not isinstance(raw_filters, list):
         raise bad_request("filters must be a list")
-    predicates = [_condition(i, f, valid) for i, f in enumerate(raw_filters)]
+    parameters = query.get("filterParameters") or {}
+    if not isinstance(parameters, dict):
+        raise bad_request("filterParameters must be an object")
+    # assumption: string comparisons are case-sensitive unless caseSensitiveComparison is
+    # false, as XML string operands are (D-query); sorting always ignores case
+    fold = _same if parameters.get("caseSensitiveComparison", True) else str.casefold
+    predicates = [_condition(i, f, valid, fold) for i, f in enumerate(raw_filters)]
     expression = query.get("filterExpression")
     if expression and predicates:
         keep = _expression(str(expression), predicates)
