@@ -390,7 +390,7 @@ def test_xml_gateway_still_refuses_credit_card_writes(http: httpx.Client) -> Non
 # -- checking accounts and users -------------------------------------------------------------
 
 
-def test_checking_account_needs_existing_gl_account(api: httpx.Client) -> None:
+def test_checking_account_needs_existing_gl_account(api: httpx.Client, http: httpx.Client) -> None:
     ok = {
         "id": "CHK-2",
         "bankAccountDetails": {"bankName": "First Bank", "currency": "USD"},
@@ -401,6 +401,8 @@ def test_checking_account_needs_existing_gl_account(api: httpx.Client) -> None:
     account = api.get(f"{CHECKING}/{r.json()['ia::result']['key']}").json()["ia::result"]
     assert account["accounting"]["glAccount"]["id"] == "1010"
     assert account["bankAccountDetails"]["bankName"] == "First Bank"
+    row = xml_read(http, "CHECKINGACCOUNT", "BANKACCOUNTID = 'CHK-2'")[0]
+    assert (row["GLACCOUNTNO"], row["BANKNAME"], row["APJOURNAL"]) == ("1010", "First Bank", "GJ")
     bad = {**ok, "id": "CHK-3", "accounting": {"glAccount": {"id": "0000"}}}
     r = api.post(CHECKING, json=bad)
     assert r.status_code == 422
