@@ -232,3 +232,12 @@ def test_over_real_http(app: SandboxApp) -> None:
         )
     assert r.status_code == 200
     assert r.json()["ia::result"]["id"] == company.ADMIN_ROLE
+
+
+def test_batch_get_of_several_keys(api: httpx.Client) -> None:
+    body = api.get("objects/company-config/permission/3,1,2").json()
+    assert [r["key"] for r in body["ia::result"]] == ["3", "1", "2"]
+    assert body["ia::meta"] == {"totalCount": 3, "totalSuccess": 3, "totalError": 0}
+    assert api.get("objects/company-config/permission/1,99999").status_code == 404
+    too_many = ",".join(str(n) for n in range(1, 502))
+    assert api.get(f"objects/company-config/permission/{too_many}").status_code == 400

@@ -6,7 +6,7 @@ Routes (reference §5):
     POST   oauth2/token                          client_credentials -> access_token
     GET    objects/<module>/<object>             references {key, id, href} + ia::meta
     POST   objects/<module>/<object>             create -> 201 {key, id, href}
-    GET    objects/<module>/<object>/<key>       one record
+    GET    objects/<module>/<object>/<key>       one record (<k1>,<k2>,... up to 500: a list)
     PATCH  objects/<module>/<object>/<key>       partial update -> 200 {key, id, href}
     DELETE objects/<module>/<object>/<key>       204
     POST   services/core/query                   {object, fields, filters, orderBy, start, size}
@@ -174,6 +174,9 @@ def _route(app: Any, method: str, path: str, raw: bytes, environ: dict[str, Any]
             return _respond(201, {"ia::result": ref, "ia::meta": _one()})
         raise method_not_allowed(method, path)
     key = parts[3]
+    if method == "GET" and "," in key:
+        _allow(resource, "get", method, path)
+        return _batch_get(resource, store, key.split(","))
     if method == "GET":
         _allow(resource, "get", method, path)
         return _respond(200, {"ia::result": resource.read(store, key), "ia::meta": _one()})
@@ -189,6 +192,19 @@ def _route(app: Any, method: str, path: str, raw: bytes, environ: dict[str, Any]
         resource.delete(store, key)
         return _respond(204)
     raise method_not_allowed(method, path)
+
+
+BATCH_MAX = 500  # "You can include at most 500 records in a batch request" (bulk-requests guide)
+
+
+def _batch_get(resource: Any, store: Any, keys: list[str]) -> Response:
+    """GET objects/<object>/194,195,310: several records in one answer."""
+    if len(keys) > BATCH_MAX:
+        raise bad_request(f"A batch request names at most {BATCH_MAX} records, not {len(keys)}")
+    # assumption: one missing key fails the whole batch with 404 (no 207 per-record status)
+    records = [resource.read(store, key.strip()) for key in keys]
+    meta = {"totalCount": len(records), "totalSuccess": len(records), "totalError": 0}
+    return _respond(200, {"ia::result": records, "ia::meta": meta})
 
 
 def _allow(resource: Any, verb: str, method: str, path: str) -> None:
