@@ -146,3 +146,37 @@ def test_wrong_sender_password_is_a_control_failure(base_url: str) -> None:
             company_id=company.COMPANY_ID,
             user_password=company.ADMIN_PASSWORD,
         )
+
+
+def test_sdk_reads_what_rest_wrote(sdk: SageIntacctSDK, app: SandboxApp) -> None:
+    """A card and a checking account created over REST, read by the XML client."""
+    from intacct_reconcile.sandbox.rest_objects import CHECKING_ACCOUNT, CREDIT_CARD_ACCOUNT
+
+    CREDIT_CARD_ACCOUNT.create(
+        app.store,
+        {
+            "id": "SDK-CC",
+            "vendor": {"id": "V300"},
+            "accountDetails": {
+                "cardType": "americanExpress",
+                "expirationMonth": "03",
+                "expirationYear": "2031",
+            },
+            "accounting": {"offsetGLAccount": {"id": "2200"}, "defaultLocation": {"id": "SF"}},
+        },
+    )
+    CHECKING_ACCOUNT.create(
+        app.store,
+        {
+            "id": "SDK-CHK",
+            "bankAccountDetails": {"bankName": "Sandbox Bank"},
+            "accounting": {"glAccount": {"id": "1010"}},
+        },
+    )
+    cards = {r["CARDID"]: r for r in sdk.charge_card_accounts.get_all()}
+    assert cards["SDK-CC"]["CARDTYPE"] == "American Express"
+    assert (cards["SDK-CC"]["EXP_MONTH"], cards["SDK-CC"]["EXP_YEAR"]) == ("3", "2031")
+    assert (cards["SDK-CC"]["VENDORID"], cards["SDK-CC"]["LOCATION"]) == ("V300", "SF")
+    banks = {r["BANKACCOUNTID"]: r for r in sdk.checking_accounts.get_all()}
+    assert banks["SDK-CHK"]["GLACCOUNTNO"] == "1010"
+    assert banks["SDK-CHK"]["BANKNAME"] == "Sandbox Bank"
