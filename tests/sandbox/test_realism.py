@@ -152,7 +152,7 @@ def test_concurrency_limit_answers_429_gw0010_over_real_http() -> None:
 
 
 def test_excess_request_waits_for_a_free_slot_within_queue_wait() -> None:
-    app = RealismMiddleware(Backend(delay_s=0.1), options(concurrency=1, queue_wait_s=2.0))
+    app = RealismMiddleware(Backend(delay_s=0.1), options(concurrency=1, queue_wait_s=15.0))
     codes: list[int] = []
     with served(app) as url:
         threads = [
