@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,10 +109,11 @@ def _blocked_by(change: Change, blocked: Mapping[Ref, str]) -> str:
 
 
 def _batchable(change: Change, kinds: Mapping[str, Kind]) -> bool:
+    """XML writes share batched calls; REST writes of a group run in parallel (one per object)."""
     kind = kinds.get(change.ref.kind)
     return (
         kind is not None
-        and kind.api == "xml"
+        and kind.api in ("xml", "rest")
         and change.action in ("create", "update", "deactivate", "delete")
         and kind.key not in (JOURNALS, PACKAGES)
     )
@@ -156,8 +158,15 @@ def _execute(run: _Run, items: list[tuple[int, Change]]) -> None:
     kind = run.kinds[first.ref.kind]
     try:
         if kind.api == "rest":
-            for index, change in items:
-                run.results[index] = _guard(change, lambda c=change: _rest(run, kind, c))
+            # independent objects of one kind: parallel within the company's concurrency (the
+            # client's limiter still caps requests in flight)
+            workers = max(1, min(len(items), _concurrency(run)))
+            with ThreadPoolExecutor(workers, thread_name_prefix="intacct-apply") as pool:
+                outcomes = pool.map(
+                    lambda item: _guard(item[1], lambda: _rest(run, kind, item[1])), items
+                )
+                for (index, _), outcome in zip(items, outcomes, strict=True):
+                    run.results[index] = outcome
         elif kind.key == JOURNALS:
             for index, change in items:
                 run.results[index] = _guard(change, lambda c=change: _journal(run, kind, c))
@@ -169,6 +178,10 @@ def _execute(run: _Run, items: list[tuple[int, Change]]) -> None:
     except ReconcileError as exc:  # a whole batch refused (e.g. the session could not open)
         for index, change in items:
             run.results.setdefault(index, ChangeResult(change, "failed", str(exc)))
+
+
+def _concurrency(run: _Run) -> int:
+    return int(getattr(getattr(run.clients, "target", None), "concurrency", 2) or 2)
 
 
 def _guard(change: Change, action: Callable[[], None]) -> ChangeResult:

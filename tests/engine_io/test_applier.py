@@ -9,6 +9,7 @@ import httpx
 from intacct_reconcile import applier, planner
 from intacct_reconcile.client.gateway import Gateway
 from intacct_reconcile.client.rest import RestClient
+from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.live import read_live
 from intacct_reconcile.manifest.api import load_desired
 from intacct_reconcile.sandbox import objects
@@ -22,7 +23,7 @@ from intacct_reconcile.settings import (
     Target,
     XmlCredentials,
 )
-from intacct_reconcile.types import PlanOptions
+from intacct_reconcile.types import PlanOptions, Resource, State
 
 from .conftest import FIXTURES
 
@@ -120,3 +121,31 @@ def test_verification_reports_a_write_that_did_not_stick(tmp_path: Path):
     assert by_ref["gl_accounts/2111"].status == "failed"
     assert "Not what was sent" in (by_ref["gl_accounts/2111"].error or "")
     assert by_ref["gl_accounts/2110"].status == "applied"
+
+
+def test_rest_creates_of_one_kind_run_in_parallel_within_the_limit(tmp_path: Path):
+    from intacct_reconcile.sandbox.options import SandboxOptions
+
+    app = make_app(":memory:", SandboxOptions(latency_ms=40, concurrency=2))
+    clients, http = clients_for(app)
+    try:
+        sequences = {
+            f"S{i}": Resource(
+                "document_sequences",
+                f"S{i}",
+                REGISTRY["document_sequences"].normalize({"print_title": f"S{i}"}),
+            )
+            for i in range(6)
+        }
+        desired = State({"document_sequences": sequences})
+        live = read_live(clients, ["document_sequences"])
+        plan = planner.plan(desired, live, PlanOptions(target="t"))
+        report = applier.apply(plan, clients, plan_checksum="sha256:parallel", verify=False)
+        peak = clients.xml.peak_in_flight
+    finally:
+        clients.xml.close()
+        http.close()
+    assert report.ok, [(str(r.change.ref), r.error) for r in report.results if r.error]
+    assert {r.change.ref.key for r in report.results if r.status == "applied"} == set(sequences)
+    assert peak == 2  # two requests in flight, never more than the company allows
+    assert all(objects.get_by_key(app.store, "SEQUENCE", key) for key in sequences)
