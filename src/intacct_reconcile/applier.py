@@ -2,7 +2,9 @@
 
 - Changes run in plan order. Consecutive XML creates (or updates) of one kind that do not
   depend on each other go out together through the gateway's batched writes (≤ 100 records
-  per function, several functions per request).
+  per function, several functions per request). REST writes go one object per request;
+  those of one kind that do not depend on each other run in parallel within the company's
+  concurrency limit.
 - Idempotency: every write carries a key derived from the plan checksum and the change refs;
   the clients turn it into deterministic control ids (XML `uniqueid`) or request keys (REST),
   so a retried request, or a re-run of the same saved plan, never creates twice.
