@@ -63,7 +63,9 @@ class UnsafePlanError(ReconcileError):
 
     def __init__(self, reasons: Sequence[str]):
         self.reasons = tuple(reasons)
-        super().__init__("plan refused by the safety gate:\n" + "\n".join(f"  - {r}" for r in reasons))
+        super().__init__(
+            "plan refused by the safety gate:\n" + "\n".join(f"  - {r}" for r in reasons)
+        )
 
 
 class StalePlanError(ReconcileError):

@@ -17,22 +17,33 @@ GATEWAY = "/ia/xml/xmlgw.phtml"
 _SAFE = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
 
-def login(user: str = company.ADMIN_USER, password: str = company.ADMIN_PASSWORD,
-          companyid: str = company.COMPANY_ID, locationid: str = "") -> etree._Element:
-    return E.login(E.userid(user), E.companyid(companyid), E.password(password),
-                   E.locationid(locationid))
+def login(
+    user: str = company.ADMIN_USER,
+    password: str = company.ADMIN_PASSWORD,
+    companyid: str = company.COMPANY_ID,
+    locationid: str = "",
+) -> etree._Element:
+    return E.login(
+        E.userid(user), E.companyid(companyid), E.password(password), E.locationid(locationid)
+    )
 
 
-def build_request(*functions: etree._Element, auth: etree._Element | None = None,
-                  transaction: bool = False, uniqueid: bool | None = False,
-                  sender: str = company.SENDER_ID, sender_password: str = company.SENDER_PASSWORD,
-                  controlid: str = "req-1") -> bytes:
+def build_request(
+    *functions: etree._Element,
+    auth: etree._Element | None = None,
+    transaction: bool = False,
+    uniqueid: bool | None = False,
+    sender: str = company.SENDER_ID,
+    sender_password: str = company.SENDER_PASSWORD,
+    controlid: str = "req-1",
+) -> bytes:
     control = E.control(E.senderid(sender), E.password(sender_password), E.controlid(controlid))
     if uniqueid is not None:
         control.append(E.uniqueid("true" if uniqueid else "false"))
     control.append(E.dtdversion("3.0"))
-    operation = E.operation(E.authentication(auth if auth is not None else login()),
-                            E.content(*functions))
+    operation = E.operation(
+        E.authentication(auth if auth is not None else login()), E.content(*functions)
+    )
     operation.set("transaction", "true" if transaction else "false")
     return etree.tostring(E.request(control, operation), xml_declaration=True, encoding="UTF-8")
 
@@ -83,8 +94,10 @@ class Gateway:
 
 
 def errors_of(element: etree._Element) -> list[tuple[str, str, str]]:
-    return [(e.findtext("errorno"), e.findtext("description"), e.findtext("description2"))
-            for e in element.findall(".//errormessage/error")]
+    return [
+        (e.findtext("errorno"), e.findtext("description"), e.findtext("description2"))
+        for e in element.findall(".//errormessage/error")
+    ]
 
 
 @pytest.fixture

@@ -32,8 +32,10 @@ def test_malformed_xml_is_a_control_failure_xl03000003(gw: Gateway) -> None:
 
 
 def test_entities_are_not_expanded(gw: Gateway) -> None:
-    body = (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-            b"<request><control><senderid>&x;</senderid></control></request>")
+    body = (
+        b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        b"<request><control><senderid>&x;</senderid></control></request>"
+    )
     answer = gw.post(body)
     assert b"root:" not in answer.content
     assert etree.fromstring(answer.content).findtext("control/status") == "failure"
@@ -63,7 +65,8 @@ def test_unauthorized_sender_fails_at_authentication(gw: Gateway) -> None:
     assert error.findtext("description") == "Invalid Web Services Authorization"
     assert error.findtext("description2") == (
         "The sender ID 'other_partner' is not authorized to make Web Services requests to "
-        "company ID 'DEMO'.")
+        "company ID 'DEMO'."
+    )
     assert error.findtext("correction").startswith("Contact the company administrator")
     company.authorize_sender(gw.app.store, "other_partner", "Other")
     assert gw.ok(ACCOUNTS, sender="other_partner", sender_password="pw") is not None
@@ -106,8 +109,11 @@ def test_ip_filters_apply_to_the_client_address(gw: Gateway) -> None:
 def test_one_result_per_function_in_order(gw: Gateway) -> None:
     bodies = [E.get_applications(), ACCOUNTS, E.getDimensions()]
     results = gw.results(*bodies)
-    assert [r.findtext("function") for r in results] == ["get_applications", "query",
-                                                          "getDimensions"]
+    assert [r.findtext("function") for r in results] == [
+        "get_applications",
+        "query",
+        "getDimensions",
+    ]
     assert [r.findtext("controlid") for r in results] == ["f-1", "f-2", "f-3"]
 
 
@@ -148,8 +154,9 @@ def test_real_http_endpoint_points_back_at_the_server(app) -> None:  # type: ign
         endpoint = root.findtext("operation/result/data/api/endpoint")
         assert endpoint == base_url.rstrip("/") + GATEWAY
         session = root.findtext("operation/result/data/api/sessionid")
-        again = http.post(endpoint, content=build_request(
-            fn(E.get_applications()), auth=E.sessionid(session)))
+        again = http.post(
+            endpoint, content=build_request(fn(E.get_applications()), auth=E.sessionid(session))
+        )
         assert etree.fromstring(again.content).findtext("operation/result/status") == "success"
 
 
@@ -175,8 +182,9 @@ def test_concurrent_requests_over_real_http() -> None:
             for i in range(5):
                 body = E.create(E.DEPARTMENT(E.DEPARTMENTID(f"T{n}-{i}"), E.TITLE("t")))
                 answer = http.post(GATEWAY, content=build_request(fn(body, f"c{n}-{i}")))
-                statuses.append(etree.fromstring(answer.content).findtext(
-                    "operation/result/status"))
+                statuses.append(
+                    etree.fromstring(answer.content).findtext("operation/result/status")
+                )
 
     with served(app) as base_url:
         threads = [threading.Thread(target=worker, args=(n,)) for n in range(6)]

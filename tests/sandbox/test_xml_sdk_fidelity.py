@@ -29,12 +29,18 @@ def _point_at(sdk: SageIntacctSDK, url: str) -> None:
 def sdk(app: SandboxApp) -> Iterator[SageIntacctSDK]:
     with served(app) as base_url:
         url = base_url.rstrip("/") + GATEWAY
-        client = SageIntacctSDK(company.SENDER_ID, company.SENDER_PASSWORD, company.ADMIN_USER,
-                                company.COMPANY_ID, company.ADMIN_PASSWORD,
-                                session_id="placeholder")
+        client = SageIntacctSDK(
+            company.SENDER_ID,
+            company.SENDER_PASSWORD,
+            company.ADMIN_USER,
+            company.COMPANY_ID,
+            company.ADMIN_PASSWORD,
+            session_id="placeholder",
+        )
         _point_at(client, url)
-        session = client.api_base.get_session_id(company.ADMIN_USER, company.COMPANY_ID,
-                                                 company.ADMIN_PASSWORD)
+        session = client.api_base.get_session_id(
+            company.ADMIN_USER, company.COMPANY_ID, company.ADMIN_PASSWORD
+        )
         for api in vars(client).values():
             if isinstance(api, ApiBase):
                 api.set_session_id(session)

@@ -91,9 +91,15 @@ def test_get_api_session_must_be_alone(gw: Gateway) -> None:
 def test_inactive_user_cannot_use_a_session(gw: Gateway) -> None:
     from intacct_reconcile.sandbox import objects
 
-    objects.create(gw.app.store, "USERINFO", {
-        "LOGINID": "jdoe", "CONTACTINFO": {"FIRSTNAME": "J", "LASTNAME": "Doe",
-                                            "EMAIL1": "j@x.example"}}, via="seed")
+    objects.create(
+        gw.app.store,
+        "USERINFO",
+        {
+            "LOGINID": "jdoe",
+            "CONTACTINFO": {"FIRSTNAME": "J", "LASTNAME": "Doe", "EMAIL1": "j@x.example"},
+        },
+        via="seed",
+    )
     company.set_user_password(gw.app.store, "jdoe", "pw")
     session = gw.session(auth=login("jdoe", "pw"))
     objects.update(gw.app.store, "USERINFO", {"LOGINID": "jdoe", "STATUS": "inactive"})
@@ -103,9 +109,15 @@ def test_inactive_user_cannot_use_a_session(gw: Gateway) -> None:
 def test_user_restricted_to_entities_signs_in_only_there(gw: Gateway) -> None:
     from intacct_reconcile.sandbox import objects
 
-    objects.create(gw.app.store, "USERINFO", {
-        "LOGINID": "e100only", "USERLOCATIONS": ["E100"],
-        "CONTACTINFO": {"FIRSTNAME": "E", "LASTNAME": "One", "EMAIL1": "e@x.example"}})
+    objects.create(
+        gw.app.store,
+        "USERINFO",
+        {
+            "LOGINID": "e100only",
+            "USERLOCATIONS": ["E100"],
+            "CONTACTINFO": {"FIRSTNAME": "E", "LASTNAME": "One", "EMAIL1": "e@x.example"},
+        },
+    )
     company.set_user_password(gw.app.store, "e100only", "pw")
     top = gw.response(fn(APPS), auth=login("e100only", "pw"))
     assert top.findtext("operation/authentication/status") == "failure"

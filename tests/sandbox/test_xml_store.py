@@ -72,21 +72,31 @@ def test_concurrent_writers_on_a_shared_memory_store() -> None:
 
 def test_bulk_insert_and_linear_paging() -> None:
     app = make_app()
-    count = objects.bulk_insert(app.store, "GLACCOUNT", (
-        {"ACCOUNTNO": f"9{i:05d}", "TITLE": f"Bulk {i}"} for i in range(3000)))
+    count = objects.bulk_insert(
+        app.store,
+        "GLACCOUNT",
+        ({"ACCOUNTNO": f"9{i:05d}", "TITLE": f"Bulk {i}"} for i in range(3000)),
+    )
     assert count == 3000
     assert objects.get_by_key(app.store, "GLACCOUNT", "900042")["NORMALBALANCE"] == "debit"
     where = Cmp("like", "TITLE", ("Bulk%",))
     seen = []
     for offset in range(0, 3000, 1000):
-        total, page = objects.query(app.store, "GLACCOUNT", where=where, offset=offset,
-                                    limit=1000, order=[("ACCOUNTNO", False)])
+        total, page = objects.query(
+            app.store,
+            "GLACCOUNT",
+            where=where,
+            offset=offset,
+            limit=1000,
+            order=[("ACCOUNTNO", False)],
+        )
         assert total == 3000
         seen += [r["ACCOUNTNO"] for r in page]
     assert seen == sorted(seen, reverse=True) and len(set(seen)) == 3000
     with pytest.raises(objects.SandboxError):
-        objects.bulk_insert(app.store, "GLACCOUNT", [{"ACCOUNTNO": "x", "TITLE": "t",
-                                                      "NORMALBALANCE": "up"}])
+        objects.bulk_insert(
+            app.store, "GLACCOUNT", [{"ACCOUNTNO": "x", "TITLE": "t", "NORMALBALANCE": "up"}]
+        )
 
 
 def test_via_must_be_known() -> None:

@@ -18,8 +18,12 @@ def exists(gw: Gateway, number: str) -> bool:
 
 
 def test_transaction_rolls_back_everything_on_failure(gw: Gateway) -> None:
-    results = gw.results(E.create(account("8001")), E.create(account("1000")),
-                         E.create(account("8002")), transaction=True)
+    results = gw.results(
+        E.create(account("8001")),
+        E.create(account("1000")),
+        E.create(account("8002")),
+        transaction=True,
+    )
     assert [r.findtext("status") for r in results] == ["aborted", "failure", "aborted"]
     for aborted in (results[0], results[2]):
         (error,) = errors_of(aborted)
@@ -36,8 +40,9 @@ def test_transaction_commits_when_all_succeed(gw: Gateway) -> None:
 
 
 def test_without_transaction_only_the_failing_function_fails(gw: Gateway) -> None:
-    results = gw.results(E.create(account("8001")), E.create(account("1000")),
-                         E.create(account("8002")))
+    results = gw.results(
+        E.create(account("8001")), E.create(account("1000")), E.create(account("8002"))
+    )
     assert [r.findtext("status") for r in results] == ["success", "failure", "success"]
     assert exists(gw, "8001") and exists(gw, "8002")
 
@@ -53,13 +58,15 @@ def test_a_function_with_one_bad_record_keeps_none_of_them(gw: Gateway) -> None:
 def test_replayed_control_id_does_not_run_twice(gw: Gateway) -> None:
     first = gw.response(fn(E.create(account("8001")), "create-8001"), uniqueid=True)
     assert first.findtext("operation/result/status") == "success"
-    objects.delete(gw.app.store, "GLACCOUNT",
-                   objects.get_by_key(gw.app.store, "GLACCOUNT", "8001")["RECORDNO"])
+    objects.delete(
+        gw.app.store, "GLACCOUNT", objects.get_by_key(gw.app.store, "GLACCOUNT", "8001")["RECORDNO"]
+    )
     again = gw.response(fn(E.create(account("8001")), "create-8001"), uniqueid=True)
     result = again.find("operation/result")
     assert result.findtext("status") == "failure"
     assert errors_of(result)[0][1] == (
-        "A successful transaction has already been recorded with the control id create-8001")
+        "A successful transaction has already been recorded with the control id create-8001"
+    )
     assert not exists(gw, "8001")
 
 
@@ -74,8 +81,9 @@ def test_replay_protection_ignores_company_id_case(gw: Gateway) -> None:
     from .conftest import login
 
     gw.response(fn(E.create(account("8001")), "c-1"), uniqueid=True)
-    again = gw.response(fn(E.create(account("8002")), "c-1"), uniqueid=True,
-                        auth=login(companyid="demo"))
+    again = gw.response(
+        fn(E.create(account("8002")), "c-1"), uniqueid=True, auth=login(companyid="demo")
+    )
     assert again.findtext("operation/authentication/status") == "success"
     assert again.findtext("operation/result/status") == "failure"
 

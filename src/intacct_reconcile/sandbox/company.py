@@ -100,6 +100,7 @@ def _matches(secret: str, stored: str | None) -> bool:
 
 # -- credentials -----------------------------------------------------------------------
 
+
 def company_id(store: Store) -> str:
     return str(store.setting("company_id", COMPANY_ID))
 
@@ -137,13 +138,15 @@ def set_rest_client(store: Store, client_id: str, client_secret: str) -> None:
 
 # -- Web Services authorizations (sender ids) ---------------------------------------------
 
+
 def authorized_senders(store: Store) -> dict[str, dict[str, str]]:
     """sender id -> {"description", "status"} (status active | inactive)."""
     return dict(store.setting("authorized_senders", {}))
 
 
-def authorize_sender(store: Store, sender_id: str, description: str = "",
-                     status: str = "active") -> None:
+def authorize_sender(
+    store: Store, sender_id: str, description: str = "", status: str = "active"
+) -> None:
     senders = authorized_senders(store)
     senders[sender_id] = {"description": description, "status": status}
     store.set_setting("authorized_senders", senders)
@@ -161,6 +164,7 @@ def sender_authorized(store: Store, sender_id: str) -> bool:
 
 
 # -- IP address filters ---------------------------------------------------------------------
+
 
 def ip_filters(store: Store) -> list[str]:
     return list(store.setting("ip_filters", []))
@@ -198,6 +202,7 @@ def ip_allowed(store: Store, address: str) -> bool:
 
 # -- subscriptions and preferences ------------------------------------------------------------
 
+
 def subscriptions(store: Store) -> list[str]:
     return list(store.setting("subscriptions", []))
 
@@ -231,6 +236,7 @@ def set_preference(store: Store, application: str, name: str, value: str) -> Non
 
 # -- platform packages --------------------------------------------------------------------------
 
+
 def packages(store: Store) -> list[dict[str, Any]]:
     return objects.find(store, "PTAPPLICATION", {})
 
@@ -244,8 +250,13 @@ def approve_package(store: Store, name: str) -> None:
 
 ENTITIES = [("E100", "US Operations", "USD"), ("E200", "UK Operations", "GBP")]
 LOCATIONS = [("HQ", "Headquarters", ""), ("SF", "San Francisco", "HQ"), ("LDN", "London", "HQ")]
-DEPARTMENTS = [("ADM", "Administration"), ("FIN", "Finance"), ("SAL", "Sales"),
-               ("ENG", "Engineering"), ("OPS", "Operations")]
+DEPARTMENTS = [
+    ("ADM", "Administration"),
+    ("FIN", "Finance"),
+    ("SAL", "Sales"),
+    ("ENG", "Engineering"),
+    ("OPS", "Operations"),
+]
 # (number, title, type, normal balance); income statement accounts close to retained earnings
 ACCOUNTS = [
     ("1000", "Cash - Operating", "balancesheet", "debit"),
@@ -273,8 +284,11 @@ ACCOUNTS = [
     ("6500", "Professional Fees", "incomestatement", "debit"),
     ("7000", "Bank Fees", "incomestatement", "debit"),
 ]
-VENDORS = [("V100", "Acme Office Supply"), ("V200", "Northwind Travel"),
-           ("V300", "Contoso Card Services")]
+VENDORS = [
+    ("V100", "Acme Office Supply"),
+    ("V200", "Northwind Travel"),
+    ("V300", "Contoso Card Services"),
+]
 
 
 def seed_starter_company(store: Store) -> bool:
@@ -302,48 +316,119 @@ def _seed_settings(store: Store) -> None:
 
 def _seed_structure(store: Store) -> None:
     for entity_id, name, currency in ENTITIES:
-        objects.create(store, "LOCATIONENTITY",
-                       {"LOCATIONID": entity_id, "NAME": name, "CURRENCY": currency,
-                        "FIRSTMONTH": "1", "WEEKSTART": "1"}, via="seed")
+        objects.create(
+            store,
+            "LOCATIONENTITY",
+            {
+                "LOCATIONID": entity_id,
+                "NAME": name,
+                "CURRENCY": currency,
+                "FIRSTMONTH": "1",
+                "WEEKSTART": "1",
+            },
+            via="seed",
+        )
     for location_id, name, parent in LOCATIONS:
-        objects.create(store, "LOCATION",
-                       {"LOCATIONID": location_id, "NAME": name, "PARENTID": parent}, via="seed")
+        objects.create(
+            store,
+            "LOCATION",
+            {"LOCATIONID": location_id, "NAME": name, "PARENTID": parent},
+            via="seed",
+        )
     for department_id, title in DEPARTMENTS:
-        objects.create(store, "DEPARTMENT",
-                       {"DEPARTMENTID": department_id, "TITLE": title}, via="seed")
+        objects.create(
+            store, "DEPARTMENT", {"DEPARTMENTID": department_id, "TITLE": title}, via="seed"
+        )
     for vendor_id, name in VENDORS:
         objects.create(store, "VENDOR", {"VENDORID": vendor_id, "NAME": name}, via="seed")
     objects.create(store, "GLJOURNAL", {"SYMBOL": "GJ", "TITLE": "General Journal"}, via="seed")
-    objects.create(store, "CONTACT", {
-        "CONTACTNAME": "Admin, Sam", "PRINTAS": "Sam Admin", "FIRSTNAME": "Sam",
-        "LASTNAME": "Admin", "EMAIL1": "admin@demo.example"}, via="seed")
-    objects.create(store, "EMPLOYEE", {
-        "EMPLOYEEID": "EMP001", "PERSONALINFO": {"CONTACTNAME": "Admin, Sam"},
-        "LOCATIONID": "HQ", "DEPARTMENTID": "ADM", "TITLE": "Controller"}, via="seed")
+    objects.create(
+        store,
+        "CONTACT",
+        {
+            "CONTACTNAME": "Admin, Sam",
+            "PRINTAS": "Sam Admin",
+            "FIRSTNAME": "Sam",
+            "LASTNAME": "Admin",
+            "EMAIL1": "admin@demo.example",
+        },
+        via="seed",
+    )
+    objects.create(
+        store,
+        "EMPLOYEE",
+        {
+            "EMPLOYEEID": "EMP001",
+            "PERSONALINFO": {"CONTACTNAME": "Admin, Sam"},
+            "LOCATIONID": "HQ",
+            "DEPARTMENTID": "ADM",
+            "TITLE": "Controller",
+        },
+        via="seed",
+    )
 
 
 def _seed_accounts(store: Store) -> None:
     for number, title, kind, balance in ACCOUNTS:
-        closing = {"CLOSINGTYPE": "closing account", "CLOSINGACCOUNTNO": "3100"} \
-            if kind == "incomestatement" else {}
-        objects.create(store, "GLACCOUNT", {"ACCOUNTNO": number, "TITLE": title,
-                                            "ACCOUNTTYPE": kind, "NORMALBALANCE": balance,
-                                            **closing}, via="seed")
-    objects.create(store, "CHECKINGACCOUNT", {
-        "BANKACCOUNTID": "BOA-OP", "BANKNAME": "Bank of America", "GLACCOUNTNO": "1000",
-        "CURRENCY": "USD"}, via="seed")
+        closing = (
+            {"CLOSINGTYPE": "closing account", "CLOSINGACCOUNTNO": "3100"}
+            if kind == "incomestatement"
+            else {}
+        )
+        objects.create(
+            store,
+            "GLACCOUNT",
+            {
+                "ACCOUNTNO": number,
+                "TITLE": title,
+                "ACCOUNTTYPE": kind,
+                "NORMALBALANCE": balance,
+                **closing,
+            },
+            via="seed",
+        )
+    objects.create(
+        store,
+        "CHECKINGACCOUNT",
+        {
+            "BANKACCOUNTID": "BOA-OP",
+            "BANKNAME": "Bank of America",
+            "GLACCOUNTNO": "1000",
+            "CURRENCY": "USD",
+        },
+        via="seed",
+    )
 
 
 def _seed_admin(store: Store) -> None:
     objects.create(store, "ROLES", {"NAME": ADMIN_ROLE, "DESCRIPTION": "Full access"}, via="seed")
     for module in permissions.modules():
         for policy in module.policies:
-            objects.create(store, "ROLEPOLICYASSIGNMENT", {
-                "ROLENAME": ADMIN_ROLE, "APPLICATIONNAME": module.application_name,
-                "POLICYNAME": policy.name, "RIGHTS": "|".join(policy.rights)}, via="seed")
-    objects.create(store, "USERINFO", {
-        "LOGINID": ADMIN_USER, "DESCRIPTION": "Sandbox administrator", "ADMIN": "Full",
-        "CONTACTINFO": {"FIRSTNAME": "Sandbox", "LASTNAME": "Admin",
-                        "EMAIL1": "admin@demo.example"}}, via="seed")
+            objects.create(
+                store,
+                "ROLEPOLICYASSIGNMENT",
+                {
+                    "ROLENAME": ADMIN_ROLE,
+                    "APPLICATIONNAME": module.application_name,
+                    "POLICYNAME": policy.name,
+                    "RIGHTS": "|".join(policy.rights),
+                },
+                via="seed",
+            )
+    objects.create(
+        store,
+        "USERINFO",
+        {
+            "LOGINID": ADMIN_USER,
+            "DESCRIPTION": "Sandbox administrator",
+            "ADMIN": "Full",
+            "CONTACTINFO": {
+                "FIRSTNAME": "Sandbox",
+                "LASTNAME": "Admin",
+                "EMAIL1": "admin@demo.example",
+            },
+        },
+        via="seed",
+    )
     objects.create(store, "USERROLES", {"USERID": ADMIN_USER, "ROLENAME": ADMIN_ROLE}, via="seed")
     set_user_password(store, ADMIN_USER, ADMIN_PASSWORD)

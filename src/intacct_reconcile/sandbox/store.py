@@ -274,8 +274,7 @@ class Store:
     def resultset(self, resultid: str) -> tuple[str, list[str], list[int], int, int] | None:
         """(obj, fields, recordnos, position, pagesize) of a saved readByQuery result."""
         rows = self.execute(
-            "SELECT obj, fields, recordnos, position, pagesize FROM resultsets "
-            "WHERE resultid = ?",
+            "SELECT obj, fields, recordnos, position, pagesize FROM resultsets WHERE resultid = ?",
             (resultid,),
         )
         if not rows:

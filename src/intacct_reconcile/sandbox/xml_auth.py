@@ -44,8 +44,13 @@ def _stamp(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="seconds")
 
 
-def authentication_block(parent: etree._Element, status: str, userid: str, companyid: str,
-                         identity: Identity | None = None) -> etree._Element:
+def authentication_block(
+    parent: etree._Element,
+    status: str,
+    userid: str,
+    companyid: str,
+    identity: Identity | None = None,
+) -> etree._Element:
     block = sub(parent, "authentication")
     sub(block, "status", status)
     sub(block, "userid", userid)
@@ -58,9 +63,18 @@ def authentication_block(parent: etree._Element, status: str, userid: str, compa
 
 
 def _sign_in_failed(userid: str, companyid: str) -> AuthFailure:
-    return AuthFailure(userid, companyid, [(
-        SIGN_IN, "Sign-in information is incorrect", "",
-        "Check the user id, company id and password.")])
+    return AuthFailure(
+        userid,
+        companyid,
+        [
+            (
+                SIGN_IN,
+                "Sign-in information is incorrect",
+                "",
+                "Check the user id, company id and password.",
+            )
+        ],
+    )
 
 
 def _company_checks(app: Any, senderid: str, userid: str, companyid: str, ip: str) -> None:
@@ -69,23 +83,49 @@ def _company_checks(app: Any, senderid: str, userid: str, companyid: str, ip: st
         # assumption: company ids compare case-insensitively
         raise _sign_in_failed(userid, companyid)
     if not company.sender_authorized(store, senderid):
-        raise AuthFailure(userid, companyid, [(
-            SIGN_IN, "Invalid Web Services Authorization",
-            f"The sender ID '{senderid}' is not authorized to make Web Services requests to "
-            f"company ID '{companyid}'.",
-            "Contact the company administrator to grant Web Services authorization to this "
-            "sender ID.")])
+        raise AuthFailure(
+            userid,
+            companyid,
+            [
+                (
+                    SIGN_IN,
+                    "Invalid Web Services Authorization",
+                    f"The sender ID '{senderid}' is not authorized to make Web Services requests "
+                    f"to company ID '{companyid}'.",
+                    "Contact the company administrator to grant Web Services authorization to this "
+                    "sender ID.",
+                )
+            ],
+        )
     if company.WEB_SERVICES not in company.subscriptions(store):
         # assumption: level (authentication) and number; text from the reference (D-faq)
-        raise AuthFailure(userid, companyid, [(
-            SIGN_IN, "This company is not authorized for XML transactions. Please subscribe "
-            "to the XML Gateway.", "", "Subscribe to Web Services in Company > Subscriptions.")])
+        raise AuthFailure(
+            userid,
+            companyid,
+            [
+                (
+                    SIGN_IN,
+                    "This company is not authorized for XML transactions. Please subscribe "
+                    "to the XML Gateway.",
+                    "",
+                    "Subscribe to Web Services in Company > Subscriptions.",
+                )
+            ],
+        )
     if not company.ip_allowed(store, ip):
         # assumption: number and wording of an IP address filter refusal
-        raise AuthFailure(userid, companyid, [(
-            SIGN_IN, "Sign-in from this IP address is not allowed",
-            f"The IP address {ip} is not in the company's IP address filters.",
-            "Ask the company administrator to add the address to the IP address filters.")])
+        raise AuthFailure(
+            userid,
+            companyid,
+            [
+                (
+                    SIGN_IN,
+                    "Sign-in from this IP address is not allowed",
+                    f"The IP address {ip} is not in the company's IP address filters.",
+                    "Ask the company administrator to add the address to the IP address filters.",
+                )
+            ],
+        )
 
 
 def _active_user(store: Any, userid: str) -> dict[str, Any] | None:
@@ -98,19 +138,37 @@ def _active_user(store: Any, userid: str) -> dict[str, Any] | None:
 def _entity(app: Any, identity_user: str, companyid: str, locationid: str) -> str:
     if locationid and objects.get_by_key(app.store, "LOCATIONENTITY", locationid) is None:
         # assumption: an unknown entity fails sign-in like a wrong credential
-        raise AuthFailure(identity_user, companyid, [(
-            SIGN_IN, "Sign-in information is incorrect",
-            f"The entity '{locationid}' does not exist.", "Check the locationid.")])
+        raise AuthFailure(
+            identity_user,
+            companyid,
+            [
+                (
+                    SIGN_IN,
+                    "Sign-in information is incorrect",
+                    f"The entity '{locationid}' does not exist.",
+                    "Check the locationid.",
+                )
+            ],
+        )
     user = objects.get_by_key(app.store, "USERINFO", identity_user) or {}
     allowed = user.get("USERLOCATIONS") or []
     if allowed and locationid not in allowed:
         # assumption: a user restricted to entities (USERLOCATIONS) signs in only to those
         # entities, never at the top level
         where = f"entity '{locationid}'" if locationid else "the top level"
-        raise AuthFailure(identity_user, companyid, [(
-            SIGN_IN, "Sign-in information is incorrect",
-            f"User {identity_user} is restricted to {', '.join(allowed)} and cannot sign in "
-            f"to {where}.", "Sign in with a locationid the user may access.")])
+        raise AuthFailure(
+            identity_user,
+            companyid,
+            [
+                (
+                    SIGN_IN,
+                    "Sign-in information is incorrect",
+                    f"User {identity_user} is restricted to {', '.join(allowed)} and cannot "
+                    f"sign in to {where}.",
+                    "Sign in with a locationid the user may access.",
+                )
+            ],
+        )
     return locationid
 
 
@@ -133,14 +191,24 @@ def authenticate(app: Any, auth: etree._Element | None, senderid: str, ip: str) 
     return Identity(userid, companyid, locationid, user, "", now, now + lifetime)
 
 
-def _by_session(app: Any, sessionid: str, senderid: str, ip: str, now: float,
-                lifetime: float) -> Identity:
+def _by_session(
+    app: Any, sessionid: str, senderid: str, ip: str, now: float, lifetime: float
+) -> Identity:
     found = app.store.session(sessionid)
     if found is None or found[3] <= now:
         # assumption: wording/number of an invalid or expired session (reference: UNCONFIRMED)
-        raise AuthFailure("", "", [(
-            SIGN_IN, "Invalid session", "The session ID is invalid or has expired.",
-            "Sign in again with getAPISession.")])
+        raise AuthFailure(
+            "",
+            "",
+            [
+                (
+                    SIGN_IN,
+                    "Invalid session",
+                    "The session ID is invalid or has expired.",
+                    "Sign in again with getAPISession.",
+                )
+            ],
+        )
     userid, companyid, locationid, _ = found
     _company_checks(app, senderid, userid, companyid, ip)
     user = _active_user(app.store, userid)
@@ -155,6 +223,5 @@ def new_session(app: Any, identity: Identity, locationid: str | None) -> tuple[s
     entity = identity.locationid if locationid is None else locationid
     entity = _entity(app, identity.userid, identity.companyid, entity)
     sessionid = secrets.token_urlsafe(24)
-    app.store.add_session(sessionid, identity.userid, identity.companyid, entity,
-                          identity.timeout)
+    app.store.add_session(sessionid, identity.userid, identity.companyid, entity, identity.timeout)
     return sessionid, entity

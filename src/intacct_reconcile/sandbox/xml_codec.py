@@ -11,7 +11,10 @@ from intacct_reconcile.sandbox.objects import ObjectDef
 from intacct_reconcile.sandbox.objects.errors import Problem
 
 _PARSER = etree.XMLParser(
-    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+    resolve_entities=False,
+    no_network=True,
+    load_dtd=False,
+    huge_tree=False,
     remove_blank_text=True,
 )
 
@@ -40,8 +43,7 @@ def text(element: etree._Element | None, path: str, default: str = "") -> str:
     return (found.text or "").strip()
 
 
-def sub(parent: etree._Element, tag: str, value: str | None = None, **attrs: str
-        ) -> etree._Element:
+def sub(parent: etree._Element, tag: str, value: str | None = None, **attrs: str) -> etree._Element:
     child = etree.SubElement(parent, tag, {k: str(v) for k, v in attrs.items()})
     if value is not None:
         child.text = value
@@ -109,8 +111,13 @@ def _plan(defn: ObjectDef, fields: tuple[str, ...]) -> list[tuple[str, str, str,
     return plan
 
 
-def record_element(parent: etree._Element, tag: str, defn: ObjectDef,
-                   record: Mapping[str, Any], fields: Iterable[str]) -> etree._Element:
+def record_element(
+    parent: etree._Element,
+    tag: str,
+    defn: ObjectDef,
+    record: Mapping[str, Any],
+    fields: Iterable[str],
+) -> etree._Element:
     """One record as <tag> with the requested fields; dotted names nest (CONTACTINFO.EMAIL1)."""
     element = _SubElement(parent, tag)
     groups: dict[str, etree._Element] = {}

@@ -137,9 +137,16 @@ def _may_view_permissions(ctx: Context) -> bool:
 
 def get_user_permissions(ctx: Context, element: etree._Element) -> Outcome:
     if not _may_view_permissions(ctx):
-        raise SandboxError([("BL01001973", "Permission denied",
-                             "You do not have permission for API operation getUserPermissions.",
-                             "Grant Administration > Users View to the API user's role.")])
+        raise SandboxError(
+            [
+                (
+                    "BL01001973",
+                    "Permission denied",
+                    "You do not have permission for API operation getUserPermissions.",
+                    "Grant Administration > Users View to the API user's role.",
+                )
+            ]
+        )
     login = text(element, "userId") or text(element, "userid")
     if objects.get_by_key(ctx.store, "USERINFO", login) is None:
         raise SandboxError([("BL03000025", f"Login ID {login} does not exist.", "", "")])

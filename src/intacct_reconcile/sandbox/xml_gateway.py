@@ -62,10 +62,23 @@ HANDLERS: dict[str, Handler] = {
     "get_applications": xml_describe.get_applications,
     "get_companyprefs": xml_describe.get_companyprefs,
 }
-WRITES = frozenset({"create", "update", "delete", "create_journal", "update_journal",
-                    "delete_journal", "installApp"})
-ABORTED: Problem = ("XL03000009", "The entire transaction in this operation has been rolled "
-                    "back due to an error.", "", "")
+WRITES = frozenset(
+    {
+        "create",
+        "update",
+        "delete",
+        "create_journal",
+        "update_journal",
+        "delete_journal",
+        "installApp",
+    }
+)
+ABORTED: Problem = (
+    "XL03000009",
+    "The entire transaction in this operation has been rolled back due to an error.",
+    "",
+    "",
+)
 # assumption: errorno of a replayed control id (the reference only records the text)
 REPLAY_ERRORNO = "XL03000005"
 
@@ -91,8 +104,14 @@ def _control_failure(control: etree._Element | None, errors: list[Problem]) -> R
 
 
 def _schema_error(message: str) -> list[Problem]:
-    return [("XL03000003", f"XML Parse schema error: {message}", "",
-             "Correct the request so that it is well-formed and follows the schema.")]
+    return [
+        (
+            "XL03000003",
+            f"XML Parse schema error: {message}",
+            "",
+            "Correct the request so that it is well-formed and follows the schema.",
+        )
+    ]
 
 
 def _read_body(environ: dict[str, Any]) -> bytes:
@@ -112,8 +131,17 @@ def handle(app: Any, environ: dict[str, Any]) -> Response:
         if errors is not None:
             traceback.print_exc(file=errors)
         root = etree.Element("response")
-        errormessage(root, [("GW-0001", "Internal error in the sandbox gateway", "",
-                             "Retry; report the request if it persists.")])
+        errormessage(
+            root,
+            [
+                (
+                    "GW-0001",
+                    "Internal error in the sandbox gateway",
+                    "",
+                    "Retry; report the request if it persists.",
+                )
+            ],
+        )
         return _respond("500 Internal Server Error", root)
 
 
@@ -121,8 +149,17 @@ def _method_not_allowed() -> Response:
     # reference §1.1: HTTP GET has been blocked since 2023-01-15
     # assumption: status 405 with a GW-0011-style XML body
     root = etree.Element("response")
-    errormessage(root, [("GW-0011", "Invalid Request: use HTTP POST",
-                         "The XML gateway only accepts POST.", "Send the request with POST.")])
+    errormessage(
+        root,
+        [
+            (
+                "GW-0011",
+                "Invalid Request: use HTTP POST",
+                "The XML gateway only accepts POST.",
+                "Send the request with POST.",
+            )
+        ],
+    )
     status, headers, body = _respond("405 Method Not Allowed", root)
     return status, [*headers, ("Allow", "POST")], body
 
@@ -176,19 +213,33 @@ def _endpoint(environ: dict[str, Any]) -> str:
     return wsgiref.util.application_uri(environ).rstrip("/") + "/ia/xml/xmlgw.phtml"
 
 
-def _operation(app: Any, environ: dict[str, Any], root: etree._Element,
-               operation: etree._Element, senderid: str, uniqueid: bool) -> None:
+def _operation(
+    app: Any,
+    environ: dict[str, Any],
+    root: etree._Element,
+    operation: etree._Element,
+    senderid: str,
+    uniqueid: bool,
+) -> None:
     out = sub(root, "operation")
     try:
-        identity = authenticate(app, operation.find("authentication"), senderid,
-                                environ.get("REMOTE_ADDR", ""))
+        identity = authenticate(
+            app, operation.find("authentication"), senderid, environ.get("REMOTE_ADDR", "")
+        )
     except AuthFailure as failure:
         authentication_block(out, "failure", failure.userid, failure.companyid)
         errormessage(out, failure.errors)
         return
     authentication_block(out, "success", identity.userid, identity.companyid, identity)
-    ctx = Context(app, identity.companyid, identity.userid, identity.locationid, identity.user,
-                  identity.sessionid, _endpoint(environ))
+    ctx = Context(
+        app,
+        identity.companyid,
+        identity.userid,
+        identity.locationid,
+        identity.user,
+        identity.sessionid,
+        _endpoint(environ),
+    )
     functions = [f for content in operation.findall("content") for f in content.findall("function")]
     runner = _Runner(ctx, identity, uniqueid, len(functions))
     if operation.get("transaction", "false").lower() == "true":
@@ -213,8 +264,13 @@ class _Runner:
             with self.ctx.store.transaction():
                 outcome = self._run(name, controlid, body)
         except SandboxError as exc:
-            return _result("failure", name, controlid, errors=exc.errors,
-                           empty_data=name in ("create", "update"))
+            return _result(
+                "failure",
+                name,
+                controlid,
+                errors=exc.errors,
+                empty_data=name in ("create", "update"),
+            )
         return _result("success", name, controlid, outcome=outcome)
 
     def all_or_nothing(self, functions: list[etree._Element]) -> list[etree._Element]:
@@ -227,8 +283,13 @@ class _Runner:
                     try:
                         done.append((name, controlid, self._run(name, controlid, body)))
                     except SandboxError as exc:
-                        failed = _result("failure", name, controlid, errors=exc.errors,
-                                         empty_data=name in ("create", "update"))
+                        failed = _result(
+                            "failure",
+                            name,
+                            controlid,
+                            errors=exc.errors,
+                            empty_data=name in ("create", "update"),
+                        )
                         raise _Rollback from exc
         except _Rollback:
             pass
@@ -237,8 +298,11 @@ class _Runner:
         results = []
         for index, function in enumerate(functions):
             name, controlid, _ = _unpack(function)
-            results.append(failed if index == len(done) else
-                           _result("aborted", name, controlid, errors=[ABORTED]))
+            results.append(
+                failed
+                if index == len(done)
+                else _result("aborted", name, controlid, errors=[ABORTED])
+            )
         return results
 
     def _run(self, name: str, controlid: str, body: etree._Element | None) -> Outcome:
@@ -248,14 +312,30 @@ class _Runner:
         if handler is None or body is None:
             # assumption: an unknown function fails alone (the real gateway's XSD check may
             # fail the whole request instead)
-            raise SandboxError([("XL03000003", f"XML Parse schema error: unknown function "
-                                 f"'{name}'", "", "Use a function of the 3.0 API.")])
+            raise SandboxError(
+                [
+                    (
+                        "XL03000003",
+                        f"XML Parse schema error: unknown function '{name}'",
+                        "",
+                        "Use a function of the 3.0 API.",
+                    )
+                ]
+            )
         replay = self.uniqueid and name in WRITES
         owner = company.company_id(self.ctx.store)  # not the id as typed: DEMO == demo
         if replay and self.ctx.store.controlid_seen(owner, controlid):
-            raise SandboxError([(REPLAY_ERRORNO, "A successful transaction has already been "
-                                 f"recorded with the control id {controlid}", "",
-                                 "Use a new function control id, or uniqueid=false.")])
+            raise SandboxError(
+                [
+                    (
+                        REPLAY_ERRORNO,
+                        "A successful transaction has already been "
+                        f"recorded with the control id {controlid}",
+                        "",
+                        "Use a new function control id, or uniqueid=false.",
+                    )
+                ]
+            )
         outcome = handler(self.ctx, body)
         if replay:
             self.ctx.store.record_controlid(owner, controlid)
@@ -265,8 +345,16 @@ class _Runner:
         if self.count != 1:
             # reference §1.4: getAPISession must be alone in its request
             # assumption: error number and wording
-            raise SandboxError([("XL03000003", "getAPISession must be the only function in "
-                                 "its request", "", "Send getAPISession in its own request.")])
+            raise SandboxError(
+                [
+                    (
+                        "XL03000003",
+                        "getAPISession must be the only function in its request",
+                        "",
+                        "Send getAPISession in its own request.",
+                    )
+                ]
+            )
         wanted = None
         if body is not None and body.find("locationid") is not None:
             wanted = text(body, "locationid")
@@ -288,8 +376,15 @@ def _unpack(function: etree._Element) -> tuple[str, str, etree._Element | None]:
     return name, function.get("controlid", ""), body
 
 
-def _result(status: str, name: str, controlid: str, *, outcome: Outcome | None = None,
-            errors: list[Problem] | None = None, empty_data: bool = False) -> etree._Element:
+def _result(
+    status: str,
+    name: str,
+    controlid: str,
+    *,
+    outcome: Outcome | None = None,
+    errors: list[Problem] | None = None,
+    empty_data: bool = False,
+) -> etree._Element:
     result = etree.Element("result")
     sub(result, "status", status)
     sub(result, "function", name)
@@ -304,4 +399,3 @@ def _result(status: str, name: str, controlid: str, *, outcome: Outcome | None =
             sub(result, "data", listtype="objects", count="0")
         errormessage(result, errors)
     return result
-

@@ -41,13 +41,16 @@ def _object(element: etree._Element) -> objects.ObjectDef:
 
 # -- query ---------------------------------------------------------------------------------
 
+
 def parse_filter(element: etree._Element) -> Filter:
     op = element.tag
     if op in ("and", "or"):
         parts = tuple(parse_filter(c) for c in element if isinstance(c.tag, str))
         if len(parts) < 2:
-            raise _invalid(f"Invalid filter: {op} needs at least two conditions",
-                           "Add conditions or drop the and/or.")
+            raise _invalid(
+                f"Invalid filter: {op} needs at least two conditions",
+                "Add conditions or drop the and/or.",
+            )
         return And(parts) if op == "and" else Or(parts)
     if op == "not":  # tolerated for symmetry with readByQuery
         parts = tuple(parse_filter(c) for c in element if isinstance(c.tag, str))
@@ -65,8 +68,10 @@ def _filter(query: etree._Element) -> Filter | None:
         return None
     children = [c for c in block if isinstance(c.tag, str)]
     if len(children) != 1:
-        raise _invalid("Invalid filter: exactly one top-level operator is allowed",
-                       "Wrap several conditions in <and> or <or>.")
+        raise _invalid(
+            "Invalid filter: exactly one top-level operator is allowed",
+            "Wrap several conditions in <and> or <or>.",
+        )
     expr = parse_filter(children[0])
     check_arity(expr)
     return expr
@@ -85,17 +90,33 @@ def _option(query: etree._Element, name: str) -> bool:
     return text(query, f"options/{name}").lower() == "true"
 
 
-def _aggregates(ctx: Context, defn: objects.ObjectDef, element: etree._Element,
-                select: list[str], measures: list[tuple[str, str]], offset: int,
-                pagesize: int) -> Outcome:
+def _aggregates(
+    ctx: Context,
+    defn: objects.ObjectDef,
+    element: etree._Element,
+    select: list[str],
+    measures: list[tuple[str, str]],
+    offset: int,
+    pagesize: int,
+) -> Outcome:
     # assumption: plain fields next to aggregates group the result; orderby is ignored
-    rows = objects.aggregate(ctx.store, defn.name, group_by=select, aggregates=measures,
-                             where=_filter(element),
-                             case_insensitive=_option(element, "caseinsensitive"))
+    rows = objects.aggregate(
+        ctx.store,
+        defn.name,
+        group_by=select,
+        aggregates=measures,
+        where=_filter(element),
+        case_insensitive=_option(element, "caseinsensitive"),
+    )
     page = rows[offset : offset + pagesize]
-    data = etree.Element("data", listtype=defn.name, totalcount=str(len(rows)),
-                         offset=str(offset), count=str(len(page)),
-                         numremaining=str(max(0, len(rows) - offset - len(page))))
+    data = etree.Element(
+        "data",
+        listtype=defn.name,
+        totalcount=str(len(rows)),
+        offset=str(offset),
+        count=str(len(page)),
+        numremaining=str(max(0, len(rows) - offset - len(page))),
+    )
     for row in page:
         out = sub(data, defn.name)
         for name, value in row.items():
@@ -107,8 +128,11 @@ def query(ctx: Context, element: etree._Element) -> Outcome:
     # assumption: options showprivate and returnformat are accepted but change nothing (the
     # sandbox does not hide other entities' records and always answers XML)
     defn = _object(element)
-    chosen = [c for c in element.find("select") if isinstance(c.tag, str)] \
-        if element.find("select") is not None else []
+    chosen = (
+        [c for c in element.find("select") if isinstance(c.tag, str)]
+        if element.find("select") is not None
+        else []
+    )
     select = [(c.text or "").strip() for c in chosen if c.tag == "field"]
     measures = [(c.tag, (c.text or "").strip()) for c in chosen if c.tag != "field"]
     if not chosen:
@@ -125,18 +149,29 @@ def query(ctx: Context, element: etree._Element) -> Outcome:
     if measures:
         return _aggregates(ctx, defn, element, select, measures, offset, pagesize)
     total, records = objects.query(
-        ctx.store, defn.name, where=_filter(element), order=_order(element), offset=offset,
-        limit=pagesize, case_insensitive=_option(element, "caseinsensitive"),
+        ctx.store,
+        defn.name,
+        where=_filter(element),
+        order=_order(element),
+        offset=offset,
+        limit=pagesize,
+        case_insensitive=_option(element, "caseinsensitive"),
     )
-    data = etree.Element("data", listtype=defn.name, totalcount=str(total), offset=str(offset),
-                         count=str(len(records)),
-                         numremaining=str(max(0, total - offset - len(records))))
+    data = etree.Element(
+        "data",
+        listtype=defn.name,
+        totalcount=str(total),
+        offset=str(offset),
+        count=str(len(records)),
+        numremaining=str(max(0, total - offset - len(records))),
+    )
     for record in records:
         record_element(data, defn.name, defn, record, select)
     return Outcome(data=data)
 
 
 # -- readByQuery / readMore ------------------------------------------------------------------
+
 
 def _fields(defn: objects.ObjectDef, raw: str) -> list[str]:
     if raw.strip() in ("", "*"):
@@ -166,8 +201,15 @@ def read_by_query(ctx: Context, element: etree._Element) -> Outcome:
     return _page(ctx, defn, fields, recordnos, 0, pagesize, resultid)
 
 
-def _page(ctx: Context, defn: objects.ObjectDef, fields: list[str], recordnos: list[int],
-          position: int, pagesize: int, resultid: str) -> Outcome:
+def _page(
+    ctx: Context,
+    defn: objects.ObjectDef,
+    fields: list[str],
+    recordnos: list[int],
+    position: int,
+    pagesize: int,
+    resultid: str,
+) -> Outcome:
     chunk = recordnos[position : position + pagesize]
     records = ctx.store.get_many(defn.name, chunk)
     remaining = max(0, len(recordnos) - position - len(chunk))
@@ -177,9 +219,14 @@ def _page(ctx: Context, defn: objects.ObjectDef, fields: list[str], recordnos: l
         else:
             ctx.store.drop_resultset(resultid)
     tag = defn.name.lower()
-    data = etree.Element("data", listtype=tag, count=str(len(records)),
-                         totalcount=str(len(recordnos)), numremaining=str(remaining),
-                         resultId=resultid if remaining else "")
+    data = etree.Element(
+        "data",
+        listtype=tag,
+        count=str(len(records)),
+        totalcount=str(len(recordnos)),
+        numremaining=str(remaining),
+        resultId=resultid if remaining else "",
+    )
     for record in records:
         record_element(data, tag, defn, record, fields)
     return Outcome(data=data)
@@ -193,14 +240,22 @@ def read_more(ctx: Context, element: etree._Element) -> Outcome:
     saved = ctx.store.resultset(resultid) if resultid else None
     if saved is None:
         # assumption: number/wording of an unknown or exhausted result set
-        raise SandboxError([(GENERIC, "Invalid resultId",
-                             f"The result set '{resultid}' does not exist or is exhausted.",
-                             "Start again with readByQuery.")])
+        raise SandboxError(
+            [
+                (
+                    GENERIC,
+                    "Invalid resultId",
+                    f"The result set '{resultid}' does not exist or is exhausted.",
+                    "Start again with readByQuery.",
+                )
+            ]
+        )
     obj, fields, recordnos, position, pagesize = saved
     return _page(ctx, objects.definition(obj), fields, recordnos, position, pagesize, resultid)
 
 
 # -- read / readByName -------------------------------------------------------------------------
+
 
 def _keys(element: etree._Element) -> list[str]:
     return [k.strip() for k in text(element, "keys").split(",") if k.strip()]

@@ -23,14 +23,29 @@ _TOKEN = re.compile(
     )""",
     re.VERBOSE,
 )
-_OPS = {"=": "equalto", "!=": "notequalto", "<>": "notequalto", "<": "lessthan",
-        "<=": "lessthanorequalto", ">": "greaterthan", ">=": "greaterthanorequalto"}
+_OPS = {
+    "=": "equalto",
+    "!=": "notequalto",
+    "<>": "notequalto",
+    "<": "lessthan",
+    "<=": "lessthanorequalto",
+    ">": "greaterthan",
+    ">=": "greaterthanorequalto",
+}
 
 
 def bad_query(query: str, why: str) -> SandboxError:
     # assumption: number and wording of a query syntax error
-    return SandboxError([(GENERIC, "Invalid query", f"{why} in query: {query}",
-                          "Check the query syntax: FIELD = 'value' joined by AND / OR.")])
+    return SandboxError(
+        [
+            (
+                GENERIC,
+                "Invalid query",
+                f"{why} in query: {query}",
+                "Check the query syntax: FIELD = 'value' joined by AND / OR.",
+            )
+        ]
+    )
 
 
 def tokenize(query: str) -> list[tuple[str, str]]:

@@ -22,17 +22,25 @@ ADMIN_ONLY = frozenset({"USERINFO", "USERROLES"})  # reference §3.1/§3.2: admi
 def _require_admin(ctx: Context, obj: str, verb: str) -> None:
     if obj in ADMIN_ONLY and ctx.user.get("ADMIN") != "Full":
         # assumption: number; description2 wording follows the SDKs' permission errors
-        raise SandboxError([(GENERIC, "Permission denied",
-                             f"You do not have permission for API operation {verb.upper()} on "
-                             f"objects of type {obj}.",
-                             "Sign in as a user with admin privileges.")])
+        raise SandboxError(
+            [
+                (
+                    GENERIC,
+                    "Permission denied",
+                    f"You do not have permission for API operation {verb.upper()} on "
+                    f"objects of type {obj}.",
+                    "Sign in as a user with admin privileges.",
+                )
+            ]
+        )
 
 
 def _write_many(ctx: Context, element: etree._Element, verb: str) -> Outcome:
     items = [c for c in element if isinstance(c.tag, str)]
     if not items:
-        raise SandboxError([(ILLEGAL, f"Nothing to {verb}", "",
-                             f"Put one or more objects inside <{verb}>.")])
+        raise SandboxError(
+            [(ILLEGAL, f"Nothing to {verb}", "", f"Put one or more objects inside <{verb}>.")]
+        )
     data = etree.Element("data", listtype="objects", count="0")
     for position, item in enumerate(items, start=1):
         defn = objects.definition(item.tag)
@@ -40,8 +48,9 @@ def _write_many(ctx: Context, element: etree._Element, verb: str) -> Outcome:
         record = record_from_element(defn, item)
         try:
             if verb == "create":
-                recordno, _ = objects.create(ctx.store, defn.name, record, via="xml",
-                                             entity=ctx.locationid)
+                recordno, _ = objects.create(
+                    ctx.store, defn.name, record, via="xml", entity=ctx.locationid
+                )
             else:
                 recordno, _ = objects.update(ctx.store, defn.name, record, via="xml")
         except SandboxError as exc:
@@ -78,6 +87,7 @@ def delete(ctx: Context, element: etree._Element) -> Outcome:
 
 # -- legacy GL journal functions (DTD v2.1 intacct_gl_functions) ---------------------------------
 
+
 def create_journal(ctx: Context, element: etree._Element) -> Outcome:
     record = {"SYMBOL": text(element, "symbol"), "TITLE": text(element, "title")}
     if element.find("status") is not None:
@@ -91,8 +101,9 @@ def _journal(ctx: Context, element: etree._Element, verb: str) -> dict:
     symbol = element.get("symbol", "").strip()
     journal = objects.get_by_key(ctx.store, "GLJOURNAL", symbol)
     if journal is None:
-        raise SandboxError([(GENERIC, f"Cannot find journal with key '{symbol}' to {verb}.",
-                             "", "")])
+        raise SandboxError(
+            [(GENERIC, f"Cannot find journal with key '{symbol}' to {verb}.", "", "")]
+        )
     return journal
 
 
@@ -114,6 +125,7 @@ def delete_journal(ctx: Context, element: etree._Element) -> Outcome:
 
 # -- installApp ---------------------------------------------------------------------------------
 
+
 def _app_value(root: etree._Element, name: str) -> str:
     if root.get(name):
         return root.get(name, "").strip()
@@ -129,15 +141,36 @@ def install_app(ctx: Context, element: etree._Element) -> Outcome:
     try:
         root = parse(appxml.encode("utf-8"))
     except ParseError as exc:
-        raise SandboxError([(ILLEGAL, "Invalid application definition", str(exc),
-                             "Send a published application XML inside <appxml>.")]) from exc
+        raise SandboxError(
+            [
+                (
+                    ILLEGAL,
+                    "Invalid application definition",
+                    str(exc),
+                    "Send a published application XML inside <appxml>.",
+                )
+            ]
+        ) from exc
     name = _app_value(root, "name")
     if not name:
         # assumption: the package's name comes from a name attribute or <name> element
-        raise SandboxError([(ILLEGAL, "Invalid application definition",
-                             "The application has no name.", "Give the application a name.")])
-    record = {"NAME": name, "DESCRIPTION": _app_value(root, "description"),
-              "VERSION": _app_value(root, "version"), "APPXML": appxml, "STATUS": "active"}
+        raise SandboxError(
+            [
+                (
+                    ILLEGAL,
+                    "Invalid application definition",
+                    "The application has no name.",
+                    "Give the application a name.",
+                )
+            ]
+        )
+    record = {
+        "NAME": name,
+        "DESCRIPTION": _app_value(root, "description"),
+        "VERSION": _app_value(root, "version"),
+        "APPXML": appxml,
+        "STATUS": "active",
+    }
     existing = objects.get_by_key(ctx.store, "PTAPPLICATION", name)
     if existing is None:
         recordno, _ = objects.create(ctx.store, "PTAPPLICATION", record, via="legacy")

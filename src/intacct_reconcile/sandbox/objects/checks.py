@@ -37,17 +37,24 @@ def employee(store: Store, record: Record, previous: Record | None) -> list[Prob
 
 def user(store: Store, record: Record, previous: Record | None) -> list[Problem]:
     contact = record.get("CONTACTINFO") or {}
-    if previous is None and not contact.get("CONTACTNAME") and not (
-        contact.get("LASTNAME") and contact.get("FIRSTNAME") and contact.get("EMAIL1")
+    if (
+        previous is None
+        and not contact.get("CONTACTNAME")
+        and not (contact.get("LASTNAME") and contact.get("FIRSTNAME") and contact.get("EMAIL1"))
     ):
         # reference §3.1: LASTNAME, FIRSTNAME, EMAIL1 for a new contact, or CONTACTNAME.
         # assumption: a new contact is kept inside the user; no CONTACT record is created
         return [required("CONTACTINFO/LASTNAME, FIRSTNAME, EMAIL1")]
     if previous is not None and contact != (previous.get("CONTACTINFO") or {}):
         # reference §3.1: contact info cannot be changed via the API
-        return [("BL03000018", "Contact information cannot be changed",
-                 "The CONTACTINFO of an existing user cannot be updated through the API.",
-                 "Change the contact in the Intacct UI.")]
+        return [
+            (
+                "BL03000018",
+                "Contact information cannot be changed",
+                "The CONTACTINFO of an existing user cannot be updated through the API.",
+                "Change the contact in the Intacct UI.",
+            )
+        ]
     if record.get("USERTYPE") == "CRM user" and record.get("LOGINDISABLED") != "true":
         return [illegal("USERTYPE", "CRM user", ("CRM user requires LOGINDISABLED=true",))]
     return []
@@ -85,4 +92,3 @@ def sequence(store: Store, record: Record, previous: Record | None) -> list[Prob
     if length and not 0 <= int(length) <= 16:  # REST: fixedLength <= 16
         return [illegal("FIXEDLENGTH", length, ("0..16",))]
     return []
-

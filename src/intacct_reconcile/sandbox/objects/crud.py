@@ -108,8 +108,9 @@ def _refs(obj: ObjectDef, record: Record) -> Iterable[tuple[str, str, str]]:
                     yield f"{field.name}/{child.name}", inner, child.ref
 
 
-def _validate(store: Store, obj: ObjectDef, record: Record, previous: Record | None
-              ) -> list[E.Problem]:
+def _validate(
+    store: Store, obj: ObjectDef, record: Record, previous: Record | None
+) -> list[E.Problem]:
     for field in obj.fields:
         value = record.get(field.name)
         if field.required and (value is None or value == "" or value == {}):
@@ -121,8 +122,9 @@ def _validate(store: Store, obj: ObjectDef, record: Record, previous: Record | N
     return obj.check(store, record, previous) if obj.check else []
 
 
-def create(store: Store, obj: str, record: Mapping[str, Any], *, via: str = "xml",
-           entity: str = "") -> tuple[int, str]:
+def create(
+    store: Store, obj: str, record: Mapping[str, Any], *, via: str = "xml", entity: str = ""
+) -> tuple[int, str]:
     """Add a record; returns (RECORDNO, key). via="xml" refuses objects read-only in XML.
 
     `entity` is the session's entity (locationid), kept as MEGAENTITYID where the object has it.
@@ -147,19 +149,26 @@ def create(store: Store, obj: str, record: Mapping[str, Any], *, via: str = "xml
     with store.transaction():
         recordno = store.insert(defn.name, key, clean)
         if defn.name == "USERROLES":
-            store.insert("ROLEUSERS", key,
-                         {"USERLOGINID": clean["USERID"], "ROLENAME": clean["ROLENAME"]})
+            store.insert(
+                "ROLEUSERS", key, {"USERLOGINID": clean["USERID"], "ROLENAME": clean["ROLENAME"]}
+            )
     return recordno, key
 
 
 def _duplicate(defn: ObjectDef, key: str) -> E.SandboxError:
     if defn.name == "GLACCOUNT":
         # reference §1.6 (D-req): the GL account duplicate has its own wording
-        return E.SandboxError([
-            (E.GENERIC, "Duplicate account number",
-             f"The account number '{key}' already exists", "Use a unique account number."),
-            (E.GENERIC, "Could not create GL Account record.", "", ""),
-        ])
+        return E.SandboxError(
+            [
+                (
+                    E.GENERIC,
+                    "Duplicate account number",
+                    f"The account number '{key}' already exists",
+                    "Use a unique account number.",
+                ),
+                (E.GENERIC, "Could not create GL Account record.", "", ""),
+            ]
+        )
     return E.failed("create", defn.label, E.duplicate(defn.label, key))
 
 
@@ -174,8 +183,9 @@ def find_record(store: Store, obj: str, ident: Mapping[str, Any]) -> Record | No
     return None
 
 
-def update(store: Store, obj: str, record: Mapping[str, Any], *, via: str = "xml"
-           ) -> tuple[int, str]:
+def update(
+    store: Store, obj: str, record: Mapping[str, Any], *, via: str = "xml"
+) -> tuple[int, str]:
     """Partial update of the record named by RECORDNO or its key field; returns (RECORDNO, key)."""
     defn = definition(obj)
     _allowed(defn, "update", via)
@@ -215,15 +225,30 @@ def delete(store: Store, obj: str, recordno: int | str, *, via: str = "xml") -> 
         raise E.SandboxError([E.not_found(defn.label.lower(), text, "delete")])
     if defn.name == "USERINFO" and existing.get("ADMIN") == "Full":
         # reference §3.1: a user with admin privileges cannot be deleted; set it inactive
-        raise E.SandboxError([("BL01001973", "Cannot delete a user with admin privileges",
-                               f"User {existing['LOGINID']} has admin privileges.",
-                               "Set the user inactive instead.")])
+        raise E.SandboxError(
+            [
+                (
+                    "BL01001973",
+                    "Cannot delete a user with admin privileges",
+                    f"User {existing['LOGINID']} has admin privileges.",
+                    "Set the user inactive instead.",
+                )
+            ]
+        )
     key = defn.key_of(existing)
     in_use = _referenced_by(store, defn, key)
     if in_use:
         # assumption: a record referenced by another cannot be deleted (wording and number)
-        raise E.SandboxError([(E.IN_USE, f"Cannot delete {defn.label} {key}",
-                               f"It is used by {in_use}.", "Remove those references first.")])
+        raise E.SandboxError(
+            [
+                (
+                    E.IN_USE,
+                    f"Cannot delete {defn.label} {key}",
+                    f"It is used by {in_use}.",
+                    "Remove those references first.",
+                )
+            ]
+        )
     with store.transaction():
         for child, field in defn.cascade:
             for row in find(store, child, {field: key}):
@@ -291,14 +316,22 @@ def _order_sql(defn: ObjectDef, order: Sequence[tuple[str, bool]], ci: bool) -> 
     return ", ".join(terms)
 
 
-def query(store: Store, obj: str, *, where: Filter | None = None,
-          order: Sequence[tuple[str, bool]] = (), offset: int = 0, limit: int | None = None,
-          case_insensitive: bool = False) -> tuple[int, list[Record]]:
+def query(
+    store: Store,
+    obj: str,
+    *,
+    where: Filter | None = None,
+    order: Sequence[tuple[str, bool]] = (),
+    offset: int = 0,
+    limit: int | None = None,
+    case_insensitive: bool = False,
+) -> tuple[int, list[Record]]:
     """(total matching, records offset..offset+limit) in `order` (then RECORDNO)."""
     defn = definition(obj)
     sql, params = compile_where(defn, where, case_insensitive) if where else ("1", [])
-    total = store.execute(f"SELECT COUNT(*) FROM records WHERE obj = ? AND {sql}",
-                          (defn.name, *params))[0][0]
+    total = store.execute(
+        f"SELECT COUNT(*) FROM records WHERE obj = ? AND {sql}", (defn.name, *params)
+    )[0][0]
     rows = store.execute(
         f"SELECT data FROM records WHERE obj = ? AND {sql} "
         f"ORDER BY {_order_sql(defn, order, case_insensitive)} LIMIT ? OFFSET ?",
@@ -310,9 +343,15 @@ def query(store: Store, obj: str, *, where: Filter | None = None,
 AGGREGATES = ("count", "avg", "min", "max", "sum")
 
 
-def aggregate(store: Store, obj: str, *, group_by: Sequence[str],
-              aggregates: Sequence[tuple[str, str]], where: Filter | None = None,
-              case_insensitive: bool = False) -> list[dict[str, Any]]:
+def aggregate(
+    store: Store,
+    obj: str,
+    *,
+    group_by: Sequence[str],
+    aggregates: Sequence[tuple[str, str]],
+    where: Filter | None = None,
+    case_insensitive: bool = False,
+) -> list[dict[str, Any]]:
     """query's aggregate select: one row per group, keys FIELD and FUNCTION.FIELD (COUNT.X)."""
     defn = definition(obj)
     sql, params = compile_where(defn, where, case_insensitive) if where else ("1", [])
@@ -330,15 +369,21 @@ def aggregate(store: Store, obj: str, *, group_by: Sequence[str],
         f"SELECT {', '.join([*columns, *measures])} FROM records WHERE obj = ? AND {sql}{group}",
         (defn.name, *params),
     )
-    names = [*(n.upper() for n in group_by),
-             *(f"{f.upper()}.{n.upper()}" for f, n in aggregates)]
-    return [{name: ("" if v is None else str(v)) for name, v in zip(names, row, strict=True)}
-            for row in rows]
+    names = [*(n.upper() for n in group_by), *(f"{f.upper()}.{n.upper()}" for f, n in aggregates)]
+    return [
+        {name: ("" if v is None else str(v)) for name, v in zip(names, row, strict=True)}
+        for row in rows
+    ]
 
 
-def matching_recordnos(store: Store, obj: str, *, where: Filter | None = None,
-                       order: Sequence[tuple[str, bool]] = (),
-                       case_insensitive: bool = False) -> list[int]:
+def matching_recordnos(
+    store: Store,
+    obj: str,
+    *,
+    where: Filter | None = None,
+    order: Sequence[tuple[str, bool]] = (),
+    case_insensitive: bool = False,
+) -> list[int]:
     """RECORDNOs of all matches in order (readByQuery keeps them to page with readMore)."""
     defn = definition(obj)
     sql, params = compile_where(defn, where, case_insensitive) if where else ("1", [])
@@ -368,10 +413,14 @@ def bulk_insert(store: Store, obj: str, records: Iterable[Mapping[str, Any]]) ->
 
     count = store.insert_many(defn.name, rows())
     if defn.name == "USERROLES":
-        store.insert_many("ROLEUSERS", (
-            (defn.key_of(r), {"USERLOGINID": r["USERID"], "ROLENAME": r["ROLENAME"]})
-            for r in store.all("USERROLES") if store.get_by_key("ROLEUSERS", defn.key_of(r)) is None
-        ))
+        store.insert_many(
+            "ROLEUSERS",
+            (
+                (defn.key_of(r), {"USERLOGINID": r["USERID"], "ROLENAME": r["ROLENAME"]})
+                for r in store.all("USERROLES")
+                if store.get_by_key("ROLEUSERS", defn.key_of(r)) is None
+            ),
+        )
     return count
 
 

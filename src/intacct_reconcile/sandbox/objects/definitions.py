@@ -71,8 +71,17 @@ GLACCOUNT = ObjectDef(
         *(
             Field(f"REQUIRE{dim}", type="boolean", default="false")
             for dim in (
-                "DEPT", "LOC", "PROJECT", "TASK", "CUSTOMER", "VENDOR",
-                "EMPLOYEE", "ITEM", "CLASS", "CONTRACT", "WAREHOUSE",
+                "DEPT",
+                "LOC",
+                "PROJECT",
+                "TASK",
+                "CUSTOMER",
+                "VENDOR",
+                "EMPLOYEE",
+                "ITEM",
+                "CLASS",
+                "CONTRACT",
+                "WAREHOUSE",
             )
         ),
         # assumption: writable in generic create/update (the reference only confirms the
@@ -228,8 +237,9 @@ USERINFO = ObjectDef(
         Field("USERTYPE", enum=tuple(USERTYPE_CODES.values()), default="business user"),
         # assumption: ADMIN is writable with the values it reads as (Full / Off); the doc
         # example's <ADMIN>false</ADMIN> (and true) are accepted as Off (Full)
-        Field("ADMIN", enum=("Full", "Off"), default="Off",
-              synonyms={"false": "Off", "true": "Full"}),
+        Field(
+            "ADMIN", enum=("Full", "Off"), default="Off", synonyms={"false": "Off", "true": "Full"}
+        ),
         Field("STATUS", enum=("active", "inactive", "lockedout"), default="active"),
         Field("LOGINDISABLED", type="boolean", default="false"),
         Field("SSO_ENABLED", type="boolean", default="false"),
@@ -258,8 +268,11 @@ ROLES = ObjectDef(
             enum=("enterprise", "eConsole", "multiEntityDistributed", "multiEntityShared"),
             default="enterprise",
         ),
-        Field("APPLYTO", enum=("loginAndSlideIn", "loginOnly", "slideInOnly"),
-              default="loginAndSlideIn"),
+        Field(
+            "APPLYTO",
+            enum=("loginAndSlideIn", "loginOnly", "slideInOnly"),
+            default="loginAndSlideIn",
+        ),
     ),
     xml_verbs=READ_ONLY,
     cascade=(("USERROLES", "ROLENAME"), ("ROLEPOLICYASSIGNMENT", "ROLENAME")),
@@ -322,8 +335,17 @@ CREDITCARD = ObjectDef(
         Field("CARDID", required=True),
         Field("DESCRIPTION"),
         # assumption: XML spellings of the REST cardType values
-        Field("CARDTYPE", enum=("Visa", "MasterCard", "Discover", "American Express",
-                                "Diners Club", "Other Charge Card")),
+        Field(
+            "CARDTYPE",
+            enum=(
+                "Visa",
+                "MasterCard",
+                "Discover",
+                "American Express",
+                "Diners Club",
+                "Other Charge Card",
+            ),
+        ),
         Field("EXP_MONTH", type="integer"),  # 1..12 (assumption: numeric, not month names)
         Field("EXP_YEAR", type="integer"),
         Field("COMMCARD", type="boolean", default="false"),
@@ -441,8 +463,23 @@ CONTACT_OBJECT = ObjectDef(
 OBJECTS: dict[str, ObjectDef] = {
     o.name: o
     for o in (
-        GLACCOUNT, EEACCOUNTLABEL, LOCATIONENTITY, LOCATION, DEPARTMENT, VENDOR, EMPLOYEE,
-        USERINFO, ROLES, ROLEPOLICYASSIGNMENT, USERROLES, ROLEUSERS, GLJOURNAL, CREDITCARD,
-        CHECKINGACCOUNT, SEQUENCE, PTAPPLICATION, CONTACT_OBJECT,
+        GLACCOUNT,
+        EEACCOUNTLABEL,
+        LOCATIONENTITY,
+        LOCATION,
+        DEPARTMENT,
+        VENDOR,
+        EMPLOYEE,
+        USERINFO,
+        ROLES,
+        ROLEPOLICYASSIGNMENT,
+        USERROLES,
+        ROLEUSERS,
+        GLJOURNAL,
+        CREDITCARD,
+        CHECKINGACCOUNT,
+        SEQUENCE,
+        PTAPPLICATION,
+        CONTACT_OBJECT,
     )
 }

@@ -66,8 +66,12 @@ def missing_reference(field: str, value: str, target_label: str) -> Problem:
 
 
 def duplicate(label: str, key: str) -> Problem:
-    return (DUPLICATE, f"Another {label} with the given value(s) {key} already exists", "",
-            "Use a unique value instead.")
+    return (
+        DUPLICATE,
+        f"Another {label} with the given value(s) {key} already exists",
+        "",
+        "Use a unique value instead.",
+    )
 
 
 def not_found(label: str, key: str, verb: str) -> Problem:

@@ -64,8 +64,16 @@ NUMERIC_TYPES = frozenset({"integer"})
 
 def bad_field(obj: ObjectDef, name: str) -> SandboxError:
     # assumption: wording and number for an unknown field in select/filter/orderby
-    return SandboxError([(ILLEGAL, f"Invalid field {name} for object {obj.name}", "",
-                          "Use a field listed by inspect or lookup.")])
+    return SandboxError(
+        [
+            (
+                ILLEGAL,
+                f"Invalid field {name} for object {obj.name}",
+                "",
+                "Use a field listed by inspect or lookup.",
+            )
+        ]
+    )
 
 
 def field_sql(obj: ObjectDef, name: str) -> tuple[str, bool]:
@@ -80,8 +88,10 @@ def field_sql(obj: ObjectDef, name: str) -> tuple[str, bool]:
     top = obj.field(parts[0])
     if top is None and stored not in ("WHENCREATED", "WHENMODIFIED"):
         raise bad_field(obj, name)
-    if top is not None and len(parts) > 1 and not (
-        any(c.name == parts[1] for c in top.children) or parts[1] == top.item
+    if (
+        top is not None
+        and len(parts) > 1
+        and not (any(c.name == parts[1] for c in top.children) or parts[1] == top.item)
     ):
         # assumption: a list item path (USERLOCATIONS.LOCATIONID) may be selected; as a
         # filter it matches nothing
@@ -91,8 +101,10 @@ def field_sql(obj: ObjectDef, name: str) -> tuple[str, bool]:
     numeric = top is not None and top.type in NUMERIC_TYPES and len(parts) == 1
     if _is_date(obj, stored):
         # mm/dd/yyyy[ HH:MM:SS] -> yyyymmdd[ HH:MM:SS] so dates compare and sort in time order
-        expr = (f"(substr({expr}, 7, 4) || substr({expr}, 1, 2) || substr({expr}, 4, 2) || "
-                f"substr({expr}, 11))")
+        expr = (
+            f"(substr({expr}, 7, 4) || substr({expr}, 1, 2) || substr({expr}, 4, 2) || "
+            f"substr({expr}, 11))"
+        )
     return (f"CAST({expr} AS INTEGER)" if numeric else expr), numeric
 
 
@@ -119,8 +131,9 @@ def _operand(value: str, numeric: bool, lower: bool) -> tuple[str, Any]:
     return ("LOWER(?)" if lower else "?"), value
 
 
-def compile_where(obj: ObjectDef, expr: Filter, case_insensitive: bool = False
-                  ) -> tuple[str, list[Any]]:
+def compile_where(
+    obj: ObjectDef, expr: Filter, case_insensitive: bool = False
+) -> tuple[str, list[Any]]:
     params: list[Any] = []
     sql = _compile(obj, expr, case_insensitive, params)
     return sql, params
@@ -181,9 +194,22 @@ def check_arity(expr: Filter) -> None:
     if isinstance(expr, Not):
         check_arity(expr.part)
         return
-    wanted = {"between": (2, 2), "in": (1, 1000), "notin": (1, 1000), "isnull": (0, 0),
-              "isnotnull": (0, 0)}.get(expr.op, (1, 1))
+    wanted = {
+        "between": (2, 2),
+        "in": (1, 1000),
+        "notin": (1, 1000),
+        "isnull": (0, 0),
+        "isnotnull": (0, 0),
+    }.get(expr.op, (1, 1))
     if not wanted[0] <= len(expr.values) <= wanted[1]:
-        raise SandboxError([(ILLEGAL, f"Invalid filter: {expr.op} on {expr.field} takes "
-                             f"{wanted[0]}..{wanted[1]} values, got {len(expr.values)}", "",
-                             "Correct the filter.")])
+        raise SandboxError(
+            [
+                (
+                    ILLEGAL,
+                    f"Invalid filter: {expr.op} on {expr.field} takes "
+                    f"{wanted[0]}..{wanted[1]} values, got {len(expr.values)}",
+                    "",
+                    "Correct the filter.",
+                )
+            ]
+        )

@@ -1,8 +1,8 @@
 """The permission catalogue (sandbox/data/permissions.yaml, a verbatim copy of the reference).
 
-    modules()            -> tuple[Module, ...]   applications with their policies and rights
-    right_labels()       -> dict[lower id or label, UI label]  ("edit" / "Edit" -> "Edit")
-    module_by_name(name) -> Module | None        matches id, UI name or XML application name
+modules()            -> tuple[Module, ...]   applications with their policies and rights
+right_labels()       -> dict[lower id or label, UI label]  ("edit" / "Edit" -> "Edit")
+module_by_name(name) -> Module | None        matches id, UI name or XML application name
 """
 
 from __future__ import annotations
