@@ -54,9 +54,14 @@ def _shown(text: str) -> str:
 def run(
     args: Sequence[str], cwd: Path, *, expect: Sequence[int] = (0,), show: bool = True
 ) -> subprocess.CompletedProcess[str]:
-    """One `intacct-reconcile` process; its command line, its output, its exit code checked."""
+    """One `intacct-reconcile` process; its command line, its output, its exit code checked.
+
+    With show=False the run is the demo's own bookkeeping (reading a JSON plan) and prints
+    nothing unless it fails.
+    """
     command = [sys.executable, "-m", "intacct_reconcile", *args]
-    print(f"$ intacct-reconcile {shlex.join(args)}", flush=True)
+    if show:
+        print(f"$ intacct-reconcile {shlex.join(args)}", flush=True)
     env = {**os.environ, "NO_COLOR": "1"}
     done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=env, timeout=300)
     if show and done.stdout.strip():
@@ -67,7 +72,8 @@ def run(
             f"`intacct-reconcile {shlex.join(args)}` exited {done.returncode}, "
             f"expected {' or '.join(map(str, expect))}"
         )
-    print(f"(exit {done.returncode})", flush=True)
+    if show:
+        print(f"(exit {done.returncode})", flush=True)
     return done
 
 
