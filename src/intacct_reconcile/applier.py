@@ -27,6 +27,7 @@ from typing import Any
 
 from lxml import etree
 
+from intacct_reconcile.catalog import assignments
 from intacct_reconcile.client import xml as xmlb
 from intacct_reconcile.errors import ReconcileError
 from intacct_reconcile.kinds import REGISTRY
@@ -38,6 +39,8 @@ from intacct_reconcile.types import ApplyReport, Change, ChangeResult, Plan, Ref
 log = logging.getLogger("intacct_reconcile.applier")
 Step = Callable[[str], None]
 JOURNALS = "journals"
+ROLES = "roles"
+ROLE_ASSIGNMENTS = "rolePermissionAssignments"
 PACKAGES = "custom_packages"
 
 
@@ -302,11 +305,27 @@ def _rest(run: _Run, kind: Kind, change: Change) -> None:
             idempotency_key=key,
         )
     elif change.action in ("update", "deactivate"):
-        rest.update(
-            path, rest_key, kind.to_api(change.desired or {}, create=False), idempotency_key=key
-        )
+        body = kind.to_api(change.desired or {}, create=False)
+        if kind.key == ROLES and ROLE_ASSIGNMENTS in body:
+            body[ROLE_ASSIGNMENTS] = _role_assignments(rest, path, rest_key, change)
+            if not body[ROLE_ASSIGNMENTS]:
+                del body[ROLE_ASSIGNMENTS]
+        rest.update(path, rest_key, body, idempotency_key=key)
     elif change.action == "delete":
         rest.delete(path, rest_key, idempotency_key=key)
+
+
+def _role_assignments(rest: Any, path: str, rest_key: str, change: Change) -> list[dict[str, Any]]:
+    """The owned-array PATCH items for a role's permissions.
+
+    Intacct adds an item without key, modifies one with key and deletes one marked
+    `ia::operation: delete`; items not mentioned stay (reference §5, owned objects). So the
+    role's current assignments, with their keys, are read right before the PATCH (the plan's
+    live read may have come from the XML gateway, which has no REST keys).
+    """
+    current = rest.get(path, rest_key).get(ROLE_ASSIGNMENTS) or []
+    desired = (change.desired or {}).get("permissions") or {}
+    return assignments.owned_patch(current, desired)
 
 
 def _journal(run: _Run, kind: Kind, change: Change) -> None:

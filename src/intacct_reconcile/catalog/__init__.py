@@ -49,6 +49,7 @@ class Permission:
     section: str  # "activities" or "reports"
     rights_complete: bool
     aliases: tuple[str, ...] = ()
+    xml_policy_name: str | None = None  # the XML/UI policy label where it differs from name
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class Module:
     rest_module: str | None
     permissions: Mapping[str, Permission]
     aliases: tuple[str, ...] = ()
+    xml_application_name: str | None = None  # getUserPermissions / ROLEPOLICYASSIGNMENT label
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,7 @@ def _permission(module: Mapping[str, Any], raw: Mapping[str, Any]) -> Permission
         section="reports" if raw.get("section") == "reports" else "activities",
         rights_complete=raw.get("rights_complete", True) is not False,
         aliases=tuple(raw.get("aliases", ())),
+        xml_policy_name=raw.get("xml_policy_name"),
     )
 
 
@@ -112,6 +115,7 @@ def load(path: Path = CATALOG_FILE) -> Catalog:
             raw_module.get("rest_module"),
             perms,
             tuple(raw_module.get("aliases", ())),
+            raw_module.get("xml_application_name"),
         )
         for perm in perms.values():
             if perm.rest_name and perm.rest_module:
@@ -194,22 +198,12 @@ def to_rest_assignments(perms: Mapping[str, Mapping[str, Iterable[str]]]) -> lis
 def from_rest_assignments(items: Iterable[Mapping[str, Any]] | None) -> dict[str, Any]:
     """REST rolePermissionAssignments items -> normalised set.
 
-    Permissions the catalogue does not know are kept under their REST module key and name, so
-    drift in them still shows in a plan instead of silently vanishing.
+    Only what a manifest can declare: permissions and rights the catalogue cannot name are
+    left out here (never diffed); `assignments.from_rest` lists them for notes and exports.
     """
-    cat = load()
-    out: dict[str, dict[str, set[str]]] = {}
-    for item in items or ():
-        permission = item.get("permission") or {}
-        rest_module, rest_name = permission.get("module"), permission.get("name")
-        module_id, perm_id = cat.by_rest.get((rest_module, rest_name), (rest_module, rest_name))
-        rights = {cat.right_by_token.get(t, t) for t in item.get("accessRights") or ()}
-        if rights:
-            out.setdefault(str(module_id), {}).setdefault(str(perm_id), set()).update(rights)
-    return {
-        m: {p: tuple(sorted(r)) for p, r in sorted(perms.items())}
-        for m, perms in sorted(out.items())
-    }
+    from intacct_reconcile.catalog import assignments
+
+    return assignments.from_rest(items).managed()
 
 
 # ---------------------------------------------------------------- validation
