@@ -46,10 +46,8 @@ _NOT_FIELDS = frozenset({"ensure"})
 # assumption: kinds that do not say otherwise deactivate by setting status to "inactive".
 _STATUS_FIELD = "status"
 _INACTIVE = "inactive"
-# assumption: the irreversible changes the reference names (§11: lowering a sequence's next
-# number, deleting GL accounts) for kinds that do not declare extra["monotonic"] /
-# extra["irreversible_delete"] themselves.
-_MONOTONIC_DEFAULTS: Mapping[str, tuple[str, ...]] = {"document_sequences": ("next_number",)}
+# assumption: the irreversible change the reference names (§11: deleting GL accounts) for kinds
+# that do not declare extra["irreversible_delete"] themselves.
 _IRREVERSIBLE_DELETE_DEFAULTS = frozenset({"gl_accounts"})
 
 
@@ -284,6 +282,8 @@ def _change(
     fields: tuple[FieldChange, ...],
 ) -> Change:
     values = declared.values
+    if current is not None:  # an update writes desired values: never a floor field in sync
+        values = _without_floors_in_sync(kind, values, current.values)
     return Change(
         action=action,
         ref=declared.ref,
@@ -293,7 +293,6 @@ def _change(
         live_meta=dict(current.meta) if current else {},
         source=declared.source,
         depends_on=object_refs(kind, values),
-        irreversible=_irreversible(kind, action, fields),
         secret_fields=tuple(f.name for f in kind.fields if f.secret and f.name in values),
     )
 
@@ -324,7 +323,7 @@ def _removal(
             return None
         fields = (FieldChange(status_field, before, inactive),)
         return Change(action="deactivate", fields=fields, desired={status_field: inactive}, **base)
-    return Change(action="delete", irreversible=_irreversible(kind, "delete", ()), **base)
+    return Change(action="delete", irreversible=_irreversible_delete(kind), **base)
 
 
 def _plan_manual(
@@ -406,15 +405,43 @@ def diff_fields(
 ) -> tuple[FieldChange, ...]:
     """Field changes for the fields `desired` declares (write-only fields are never diffed)."""
     specs = _field_specs(kind)
+    floors = _floor_fields(kind)
     changes = []
     for name in _field_names(kind, desired):
         spec = specs.get(name)
         if spec is not None and (spec.write_only or _fixed(spec)):
             continue
+        if name in floors and _at_least(live.get(name), desired[name]):
+            continue
         before, after = live.get(name), desired[name]
         if not _same(spec, before, after):
             changes.append(_field_change(spec, name, before, after))
     return tuple(changes)
+
+
+def _floor_fields(kind: Kind) -> frozenset[str]:
+    """Fields declared as a minimum: Intacct advances them (a sequence's next number)."""
+    return frozenset(kind.extra.get("floor_fields", ()))
+
+
+def _at_least(live: Any, floor: Any) -> bool:
+    """A live value at or above the declared floor is in sync."""
+    try:
+        return live is not None and floor is not None and int(live) >= int(floor)
+    except (TypeError, ValueError):
+        return False
+
+
+def _without_floors_in_sync(
+    kind: Kind, desired: Mapping[str, Any], live: Mapping[str, Any]
+) -> Mapping[str, Any]:
+    """Desired values minus floor fields live already meets, so an update never lowers them."""
+    floors = _floor_fields(kind)
+    return {
+        name: value
+        for name, value in desired.items()
+        if name not in floors or not _at_least(live.get(name), value)
+    }
 
 
 def _plainly_equal(desired: Mapping[str, Any], live: Mapping[str, Any]) -> bool:
@@ -511,27 +538,10 @@ def permission_items(perms: Any) -> set[str]:
     }
 
 
-def _irreversible(kind: Kind, action: str, fields: Sequence[FieldChange]) -> tuple[str, ...]:
-    reasons = []
-    if action == "delete" and kind.extra.get(
-        "irreversible_delete", kind.key in _IRREVERSIBLE_DELETE_DEFAULTS
-    ):
-        reasons.append(f"deleting a {kind.title} cannot be undone (its history goes with it)")
-    monotonic = kind.extra.get("monotonic", _MONOTONIC_DEFAULTS.get(kind.key, ()))
-    for fc in fields:
-        if fc.name in monotonic and _lowered(fc.before, fc.after):
-            reasons.append(
-                f"lowering {fc.name} from {fc.before} to {fc.after} can reuse "
-                "numbers already issued"
-            )
-    return tuple(reasons)
-
-
-def _lowered(before: Any, after: Any) -> bool:
-    try:
-        return before is not None and after is not None and int(after) < int(before)
-    except (TypeError, ValueError):
-        return False
+def _irreversible_delete(kind: Kind) -> tuple[str, ...]:
+    if kind.extra.get("irreversible_delete", kind.key in _IRREVERSIBLE_DELETE_DEFAULTS):
+        return (f"deleting a {kind.title} cannot be undone (its history goes with it)",)
+    return ()
 
 
 def _filter_notes(options: PlanOptions, order: Sequence[str]) -> tuple[str, ...]:

@@ -12,8 +12,9 @@ Rules (DESIGN §11):
                      ID, removing an IP allowlist entry covering its own address (or declaring
                      filters none of which covers it), unsubscribing Web Services.
                      Override: --force.
-  irreversible       a change that cannot be undone (deleting GL accounts, lowering a document
-                     sequence's next number). Override: --allow-irreversible (--force does not).
+  irreversible       a change that cannot be undone (deleting GL accounts). A sequence's
+                     next number is never lowered: the planner treats it as a floor.
+                     Override: --allow-irreversible (--force does not).
 """
 
 from __future__ import annotations

@@ -69,6 +69,7 @@ SEQUENCES = Kind(
     object="company-config/document-sequence",
     identity=Field("id", "id"),
     fields=(Field("print_title"), Field("next_number", type="integer")),
+    extra={"floor_fields": ("next_number",)},
 )
 SENDERS = Kind(
     key="sender_ids",

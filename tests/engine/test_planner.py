@@ -253,13 +253,21 @@ def test_manual_steps_follow_their_dependencies():
     ]
 
 
-def test_lowering_a_sequence_is_marked_irreversible():
-    desired = state(res("document_sequences", "EXP", 1, next_number=2))
-    live = state(res("document_sequences", "EXP", next_number=40))
+def test_next_number_is_a_floor_raised_but_never_lowered():
+    live = state(res("document_sequences", "EXP", print_title="EXP", next_number=40))
+    below = state(res("document_sequences", "EXP", 1, print_title="EXP", next_number=2))
+    assert make(below, live).changes == ()  # Intacct advanced it past the floor: in sync
+    (change,) = make(state(res("document_sequences", "EXP", 1, next_number=41)), live).changes
+    assert change.action == "update" and change.irreversible == ()
+    assert [(f.name, f.before, f.after) for f in change.fields] == [("next_number", 40, 41)]
+
+
+def test_update_of_a_sequence_never_writes_a_floor_live_has_passed():
+    live = state(res("document_sequences", "EXP", print_title="OLD", next_number=40))
+    desired = state(res("document_sequences", "EXP", 1, print_title="NEW", next_number=2))
     (change,) = make(desired, live).changes
-    assert change.irreversible and "next_number" in change.irreversible[0]
-    raised = state(res("document_sequences", "EXP", 1, next_number=41))
-    assert make(raised, live).changes[0].irreversible == ()
+    assert [f.name for f in change.fields] == ["print_title"]
+    assert change.desired == {"print_title": "NEW"}  # the applier writes desired values
 
 
 def test_kind_filter_plans_only_the_named_kinds():

@@ -59,7 +59,7 @@ def sample_plan() -> Plan:
         res("gl_accounts", "1000", 4, title="Cash | at bank"),
         res("gl_accounts", "2110", 9, title="Spend Center", type="balance_sheet"),
         res("gl_accounts", "3000", 15, ensure="absent"),
-        res("document_sequences", "EXP", 2, next_number=2),
+        res("document_sequences", "EXP", 2, next_number=50),
         done,
         res("sender_ids", "pleo", 24, description="Pleo"),
     )

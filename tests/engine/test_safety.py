@@ -136,8 +136,8 @@ def test_removing_ip_entry_covering_own_address_is_a_lockout():
 
 
 def test_irreversible_changes_need_allow_irreversible_not_force():
-    desired = state(res("document_sequences", "EXP", 1, next_number=2))
-    p = make(desired, state(res("document_sequences", "EXP", next_number=40)))
+    desired = state(res("gl_accounts", "3000", 1, ensure="absent"))
+    p = make(desired, state(res("gl_accounts", "3000", title="Suspense")))
     (v,) = check(p, safety())
     assert v.rule == "irreversible" and v.override == "--allow-irreversible"
     with pytest.raises(UnsafePlanError, match="allow-irreversible"):

@@ -24,7 +24,10 @@ KIND = Kind(
             "nextNumber",
             type="integer",
             minimum=0,
-            description="Lowering it is irreversible (numbers may be reused).",
+            description=(
+                "A floor: Intacct advances it as documents are numbered, so a live value at or "
+                "above it is in sync; a plan only raises it, never lowers it."
+            ),
         ),
         Field("fixed_length", "fixedLength", type="integer", minimum=0, maximum=16),
         Field("fixed_prefix", "fixedPrefix"),
@@ -33,5 +36,11 @@ KIND = Kind(
         Field("suffix_separator", "suffixSeparator"),
         rest_status_field(default=None),
     ),
-    description="No documented XML object; REST has full CRUD (reference §3.4).",
+    description=(
+        "No documented XML object; REST has full CRUD (reference §3.4). next_number is a floor: "
+        "a plan raises it when live is lower and leaves a higher live value alone (numbers "
+        "already issued are never reused)."
+    ),
+    # Intacct advances the next number after go-live: a declared value is a minimum, not a pin
+    extra={"floor_fields": ("next_number",)},
 )

@@ -366,7 +366,7 @@ DOCUMENT_SEQUENCE = Resource(
         Prop("startingNumber", "STARTINGNUMBER", "int"),
         Prop("endingNumber", "ENDINGNUMBER", "int"),
         # Lowering nextNumber is accepted, as the REST API does: it can re-issue numbers
-        # already used, which is why the planner treats it as irreversible, not the server.
+        # already used, which is why the planner never lowers it (a floor), not the server.
         Prop("nextNumber", "NEXTNUMBER", "int"),
         Prop("status", "STATUS", "enum", STATUS),
     ),
