@@ -11,7 +11,12 @@ KIND = Kind(
     fields=(
         Field("first_name", "FIRSTNAME"),
         Field("last_name", "LASTNAME"),
-        Field("print_as", "PRINTAS", description="Name printed on documents."),
+        Field(
+            "print_as",
+            "PRINTAS",
+            required=True,
+            description="Name printed on documents (Intacct requires PRINTAS on every contact).",
+        ),
         Field("email", "EMAIL1"),
         Field("company_name", "COMPANYNAME"),
         status_field(),
