@@ -19,6 +19,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from intacct_reconcile import live_roles
+from intacct_reconcile.catalog import assignments
 from intacct_reconcile.client.gateway import ReadSpec
 from intacct_reconcile.errors import ManifestError, Problem
 from intacct_reconcile.kinds import REGISTRY
@@ -29,6 +31,8 @@ from intacct_reconcile.types import Resource, State
 log = logging.getLogger("intacct_reconcile.live")
 
 USERS = "web_services_users"
+ROLES = "roles"
+ROLE_FIELD = "rolePermissionAssignments"
 PACKAGES = "custom_packages"
 SUBSCRIPTIONS = "module_subscriptions"
 TE_SETTINGS = "te_settings"
@@ -52,9 +56,17 @@ def read_live(
     chosen = [registry[k] for k in dict.fromkeys(kinds)]
     resources: dict[str, dict[str, Resource]] = {}
     xml_kinds = [k for k in chosen if k.api == "xml"]
-    if xml_kinds:
-        resources.update(_read_xml(clients.xml, xml_kinds))
+    # roles are written over REST but read in bulk from the XML gateway (ROLES and
+    # ROLEPOLICYASSIGNMENT), in the same first request as the XML kinds: one REST GET per
+    # role would cost a request per role
+    role_kind = next((k for k in chosen if k.key == ROLES), None)
+    if role_kind is not None:
+        _need_rest(clients, role_kind)
+    if xml_kinds or role_kind is not None:
+        resources.update(_read_xml(clients.xml, xml_kinds, role_kind))
     for kind in chosen:
+        if kind.key == ROLES:
+            continue
         if kind.api == "rest":
             resources[kind.key] = _read_rest(clients, kind)
         elif kind.api == "manual" and kind.key in READABLE_MANUAL:
@@ -95,16 +107,26 @@ def select_fields(kind: Kind) -> list[str]:
 PSEUDO_FIELDS = {"required_dimensions": "dimensions"}
 
 
-def _read_xml(gateway: Any, kinds: Sequence[Kind]) -> dict[str, dict[str, Resource]]:
+def _read_xml(
+    gateway: Any, kinds: Sequence[Kind], role_kind: Kind | None = None
+) -> dict[str, dict[str, Resource]]:
     specs = [
         ReadSpec(READ_OBJECT.get(k.key, k.object or ""), select_fields(k), name=k.key)
         for k in kinds
     ]
     if any(k.key == USERS for k in kinds):
         specs.append(ReadSpec("USERROLES", ["RECORDNO", "USERID", "ROLENAME"], name="USERROLES"))
+    if role_kind is not None:
+        specs += live_roles.specs()
     records = gateway.read_many(specs)
     links = _role_links(records.get("USERROLES", ()))
     out: dict[str, dict[str, Resource]] = {}
+    if role_kind is not None:
+        out[role_kind.key] = {}
+        for record, meta in live_roles.records(records):
+            resource = _resource(role_kind, record, meta)
+            if resource is not None:
+                out[role_kind.key][resource.key] = resource
     for kind in kinds:
         by_key: dict[str, Resource] = {}
         for record in records.get(kind.key, ()):
@@ -139,16 +161,21 @@ def _role_links(records: Iterable[Mapping[str, Any]]) -> dict[str, list[dict[str
 # --- REST ------------------------------------------------------------------------------------
 
 
-def _read_rest(clients: Any, kind: Kind) -> dict[str, Resource]:
+def _need_rest(clients: Any, kind: Kind) -> Any:
     rest = clients.rest
     if rest is None:
         from intacct_reconcile.errors import ConfigError
 
         raise ConfigError(
-            f"the manifests declare {kind.key}, which only the REST API can read and write, but "
+            f"the manifests declare {kind.key}, which only the REST API can write, but "
             f"target {clients.target.name!r} has no REST credentials — set "
             "INTACCT_CLIENT_ID and INTACCT_CLIENT_SECRET"
         )
+    return rest
+
+
+def _read_rest(clients: Any, kind: Kind) -> dict[str, Resource]:
+    rest = _need_rest(clients, kind)
     path = kind.object or ""
     # The list answers keys only (as Intacct's does); every object is then fetched whole, in
     # parallel within the target's concurrency, because kinds read nested and owned values
@@ -160,7 +187,10 @@ def _read_rest(clients: Any, kind: Kind) -> dict[str, Resource]:
         records = list(pool.map(lambda key: rest.get(path, key), keys))
     out: dict[str, Resource] = {}
     for key, record in zip(keys, records, strict=True):
-        resource = _resource(kind, record, {"key": record.get("key", key)})
+        meta = {"key": record.get("key", key)}
+        if kind.key == ROLES:  # roles read over REST (the XML read is the usual path)
+            meta.update(live_roles.outside_meta(assignments.from_rest(record.get(ROLE_FIELD))))
+        resource = _resource(kind, record, meta)
         if resource is not None:
             out[resource.key] = resource
     return out

@@ -232,6 +232,9 @@ def _plan_kind(
             change = _plan_declared(kind, declared, current, options)
             if current is not None and declared.ensure == "present":
                 out.notes += _fixed_field_notes(kind, declared, current)
+                # what the live reader saw but cannot manage (e.g. permissions outside the
+                # permission catalogue): said once, never diffed
+                out.notes += [f"{current.ref}: {n}" for n in current.meta.get("notes", ())]
         elif full and not kind.read_only:
             change = _removal(kind, current, note=f"not declared and {kind.key} ownership is full")
         else:

@@ -445,11 +445,30 @@ def export(
         target_file = out / f"{kind_key}.yaml"
         target_file.write_text(
             "# Exported from Intacct by `intacct-reconcile export`.\n"
+            + _outside_comment(kind_key, live)
             + yaml.safe_dump(document, sort_keys=False, allow_unicode=True),
             encoding="utf-8",
         )
         written.append(f"{target_file} ({len(live.of(kind_key))} objects)")
     return "wrote " + ", ".join(written)
+
+
+def _outside_comment(kind_key: str, live: State) -> str:
+    """YAML comment lines naming what live objects hold that no manifest can declare (e.g. a
+    role's permissions outside the catalogue): not exported, left as they are by apply."""
+    lines = []
+    for key, resource in sorted(live.of(kind_key).items()):
+        outside = resource.meta.get("outside_permissions") or ()
+        if outside:
+            lines.append(f"#   {key}:")
+            lines += [f"#     - {item}" for item in outside]
+    if not lines:
+        return ""
+    head = (
+        "# Not exported: permissions outside the permission catalogue or rights no API can "
+        "grant.\n# They are not managed: plan and apply leave them as they are.\n"
+    )
+    return head + "\n".join(lines) + "\n"
 
 
 def export_values(kind_key: str, live: State) -> Any:
