@@ -16,7 +16,6 @@ declared value: editing the manifest re-opens the step.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from intacct_reconcile.digests import canonical_json
 from intacct_reconcile.errors import ConfigError, ReconcileError
 from intacct_reconcile.types import Attestation, Ref, Resource, State
 
@@ -37,14 +37,9 @@ class AttestationError(ReconcileError):
 def value_digest(resource: Resource) -> str:
     """sha256 over the canonical JSON of the declared values (plus ensure)."""
     payload = {"values": dict(resource.values), "ensure": resource.ensure}
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=_jsonable)
+    # ASCII escapes, as when the first attestations were recorded: their digests stay valid
+    text = canonical_json(payload, ascii_only=True)
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, set | frozenset):
-        return sorted(value)
-    return str(value)
 
 
 def attestation_path(base_dir: Path, target: str) -> Path:

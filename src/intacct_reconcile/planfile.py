@@ -24,8 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from intacct_reconcile.digests import ABSENT, canonical_json, fingerprint
 from intacct_reconcile.errors import PlanFileError
-from intacct_reconcile.planner import ABSENT, canonical_json, fingerprint
 from intacct_reconcile.types import (
     AccessChange,
     Attestation,

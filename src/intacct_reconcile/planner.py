@@ -9,27 +9,35 @@ Rules (DESIGN §4-§5):
     they are listed as unmanaged;
   - manual kinds become UI steps: verified against live state when the API can read them,
     otherwise closed by an attestation whose digest matches the declared value;
-  - creates, updates and manual steps run in dependency order, removals last in reverse;
-  - effective access per user is derived from role permission and user role-list changes.
+  - creates, updates and manual steps run in dependency order, removals last in reverse
+    (ordering.py);
+  - effective access per user is derived from role permission and user role-list changes
+    (access.py); live fingerprints and the manifest digest come from digests.py.
 """
 
 from __future__ import annotations
 
-import hashlib
-import heapq
-import itertools
-import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from graphlib import CycleError, TopologicalSorter
 from typing import Any
 
+from intacct_reconcile.access import (
+    as_items,
+    effective_access,
+    is_permission_set,
+    permission_items,
+)
 from intacct_reconcile.attestations import value_digest
-from intacct_reconcile.errors import ReconcileError
+from intacct_reconcile.digests import fingerprint, state_digest
 from intacct_reconcile.kinds.base import Field, Kind
+from intacct_reconcile.ordering import (
+    PlanningError,
+    kind_order,
+    object_refs,
+    ordered_changes,
+)
 from intacct_reconcile.types import (
-    AccessChange,
     Change,
     FieldChange,
     Plan,
@@ -39,7 +47,6 @@ from intacct_reconcile.types import (
     State,
 )
 
-ABSENT = "absent"
 REDACTED = "***"
 # Keys a manifest layer may leave in `values` that are not fields of the object.
 _NOT_FIELDS = frozenset({"ensure"})
@@ -49,10 +56,6 @@ _INACTIVE = "inactive"
 # assumption: the irreversible change the reference names (§11: deleting GL accounts) for kinds
 # that do not declare extra["irreversible_delete"] themselves.
 _IRREVERSIBLE_DELETE_DEFAULTS = frozenset({"gl_accounts"})
-
-
-class PlanningError(ReconcileError):
-    """The states cannot be planned (unknown kind, dependency cycle)."""
 
 
 def plan(desired: State, live: State, options: PlanOptions | None = None) -> Plan:
@@ -67,9 +70,11 @@ def plan(desired: State, live: State, options: PlanOptions | None = None) -> Pla
     for key in order:
         kind = kinds[key]
         result = _plan_kind(kind, desired.of(key), live.of(key), options)
-        forward += _ordered(kind, [c for c in result.changes if not c.removes], live, reverse=False)
+        forward += ordered_changes(
+            kind, [c for c in result.changes if not c.removes], live, reverse=False
+        )
         removal_groups.append(
-            _ordered(kind, [c for c in result.changes if c.removes], live, reverse=True)
+            ordered_changes(kind, [c for c in result.changes if c.removes], live, reverse=True)
         )
         unmanaged += result.unmanaged
         notes += result.notes
@@ -85,41 +90,6 @@ def plan(desired: State, live: State, options: PlanOptions | None = None) -> Pla
         manifest_digest=options.manifest_digest or state_digest(desired),
         notes=tuple(notes),
     )
-
-
-# --- digests ----------------------------------------------------------------------------------
-
-
-def canonical_json(value: Any) -> str:
-    """Stable JSON text: sorted keys, no spaces, tuples as lists, sets sorted."""
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_jsonable
-    )
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, set | frozenset):
-        return sorted(value, key=str)
-    return str(value)  # dates, decimals: their text is what the API sees too
-
-
-def fingerprint(resource: Resource | None) -> str:
-    """sha256 of a live object's normalised values, or "absent"."""
-    if resource is None:
-        return ABSENT
-    return hashlib.sha256(canonical_json(dict(resource.values)).encode()).hexdigest()
-
-
-def state_digest(state: State) -> str:
-    """sha256 of a whole (desired) state: every declared value and ensure flag."""
-    data = {
-        kind: {key: {"values": dict(r.values), "ensure": r.ensure} for key, r in objs.items()}
-        for kind, objs in state.resources.items()
-    }
-    return hashlib.sha256(canonical_json(data).encode()).hexdigest()
-
-
-# --- which kinds, in which order ------------------------------------------------------------
 
 
 def _kinds(options: PlanOptions) -> Mapping[str, Kind]:
@@ -138,74 +108,6 @@ def _planned_kinds(desired: State, options: PlanOptions, kinds: Mapping[str, Kin
             f"unknown kind(s): {', '.join(unknown)} — known kinds: {', '.join(sorted(kinds))}"
         )
     return wanted
-
-
-def kind_dependencies(kind: Kind) -> set[str]:
-    """Kinds this kind must come after: declared depends_on plus kinds its fields refer to."""
-    refs = {f.ref for f in kind.fields if f.ref and f.ref != kind.key}
-    return (set(kind.depends_on) | refs) - {kind.key}  # references inside a kind: _ordered
-
-
-def kind_order(wanted: Iterable[str], kinds: Mapping[str, Kind]) -> list[str]:
-    """`wanted` kinds in dependency order (ties in registry order). A cycle is an error."""
-    wanted = set(wanted)
-    rank = {key: i for i, key in enumerate(kinds)}
-    graph = {key: kind_dependencies(kind) & set(kinds) for key, kind in kinds.items()}
-    ordered = _toposort(graph, rank.__getitem__, what="kinds")
-    return [key for key in ordered if key in wanted]
-
-
-def _toposort(graph: Mapping[Any, Iterable[Any]], sort_key: Any, *, what: str) -> list[Any]:
-    sorter = TopologicalSorter(graph)
-    try:
-        sorter.prepare()
-    except CycleError as exc:
-        cycle = " -> ".join(str(node) for node in exc.args[1])
-        raise PlanningError(f"dependency cycle between {what}: {cycle} — break the cycle") from None
-    # one node at a time, smallest key first: keeps the natural order wherever it is valid
-    tie = itertools.count()
-    ready = [(sort_key(node), next(tie), node) for node in sorter.get_ready()]
-    heapq.heapify(ready)
-    ordered: list[Any] = []
-    while ready:
-        node = heapq.heappop(ready)[2]
-        ordered.append(node)
-        sorter.done(node)
-        for nxt in sorter.get_ready():
-            heapq.heappush(ready, (sort_key(nxt), next(tie), nxt))
-    return ordered
-
-
-def _ordered(kind: Kind, changes: list[Change], live: State, *, reverse: bool) -> list[Change]:
-    """Changes of one kind ordered by references between its own objects (ties by key)."""
-    by_key = {c.ref.key: c for c in changes}
-    if not any(f.ref == kind.key for f in kind.fields):
-        ordered = [by_key[key] for key in sorted(by_key)]  # no references inside the kind
-    else:
-        graph: dict[str, set[str]] = {}
-        for key, change in by_key.items():
-            values = _live_values(live, change.ref) if reverse else change.desired or {}
-            refs = {r.key for r in object_refs(kind, values) if r.kind == kind.key}
-            graph[key] = {r for r in refs if r in by_key}
-        ordered = [by_key[key] for key in _toposort(graph, str, what=f"{kind.key} objects")]
-    return ordered[::-1] if reverse else ordered
-
-
-def _live_values(live: State, ref: Ref) -> Mapping[str, Any]:
-    resource = live.get(ref.kind, ref.key)
-    return resource.values if resource else {}
-
-
-def object_refs(kind: Kind, values: Mapping[str, Any]) -> tuple[Ref, ...]:
-    """Objects these values refer to through `Field.ref` fields."""
-    refs: list[Ref] = []
-    for f in kind.fields:
-        value = values.get(f.name)
-        if not f.ref or value in (None, ""):
-            continue
-        items = value if isinstance(value, list | tuple) else (value,)
-        refs += [Ref(f.ref, str(item)) for item in items]
-    return tuple(refs)
 
 
 # --- one kind ---------------------------------------------------------------------------------
@@ -499,46 +401,22 @@ def _same(spec: Field | None, before: Any, after: Any) -> bool:
     if spec is not None and spec.case != "exact" and isinstance(before, str):
         return isinstance(after, str) and before.casefold() == after.casefold()
     if spec is not None and spec.type in ("string_list", "cidr"):
-        return _items(before) == _items(after)
+        return as_items(before) == as_items(after)
     return False
 
 
 def _field_change(spec: Field | None, name: str, before: Any, after: Any) -> FieldChange:
     if spec is not None and spec.secret:  # plans are shown and saved: never the value itself
         return FieldChange(name, None if before is None else REDACTED, REDACTED)
-    if (spec is not None and spec.type == "permissions") or _is_permission_set(after):
+    if (spec is not None and spec.type == "permissions") or is_permission_set(after):
         old, new = permission_items(before), permission_items(after)
     elif isinstance(after, list | tuple) or isinstance(before, list | tuple):
-        old, new = _items(before), _items(after)
+        old, new = as_items(before), as_items(after)
     else:
         return FieldChange(name, before, after)
     return FieldChange(
         name, before, after, added=tuple(sorted(new - old)), removed=tuple(sorted(old - new))
     )
-
-
-def _items(value: Any) -> set[str]:
-    if value is None:
-        return set()
-    if isinstance(value, list | tuple | set | frozenset):
-        return {str(v) for v in value}
-    return {str(value)}
-
-
-def _is_permission_set(value: Any) -> bool:
-    return isinstance(value, Mapping) and all(isinstance(v, Mapping) for v in value.values())
-
-
-def permission_items(perms: Any) -> set[str]:
-    """A permission set {module: {permission: rights}} as "module.permission.right" items."""
-    if not perms:
-        return set()
-    return {
-        f"{module}.{permission}.{right}"
-        for module, permissions in perms.items()
-        for permission, rights in (permissions or {}).items()
-        for right in _items(rights)
-    }
 
 
 def _irreversible_delete(kind: Kind) -> tuple[str, ...]:
@@ -554,105 +432,3 @@ def _filter_notes(options: PlanOptions, order: Sequence[str]) -> tuple[str, ...]
         f"--kind filter: only {', '.join(order) or 'no kinds'} planned; other kinds "
         "were not compared",
     )
-
-
-# --- effective access -----------------------------------------------------------------------
-
-Access = dict[tuple[str, str], set[str]]  # (module, permission) -> rights
-RoleAccess = dict[tuple[str, str], frozenset[str]]
-
-
-def permission_field(kind: Kind) -> str | None:
-    """The field holding a role's permission set, if the kind has one."""
-    return next((f.name for f in kind.fields if f.type == "permissions"), None)
-
-
-def role_list_field(kind: Kind, kinds: Mapping[str, Kind]) -> Field | None:
-    """The field holding a user's roles: a string list referring to a kind with permissions."""
-    for f in kind.fields:
-        if f.type == "string_list" and f.ref in kinds and permission_field(kinds[f.ref]):
-            return f
-    return None
-
-
-def effective_access(
-    kinds: Mapping[str, Kind], desired: State, live: State, changes: Sequence[Change]
-) -> tuple[AccessChange, ...]:
-    """Per user and permission: the rights granted through roles before and after the plan."""
-    by_ref = {c.ref: c for c in changes}
-    out: list[AccessChange] = []
-    for kind in kinds.values():
-        roles_field = role_list_field(kind, kinds)
-        if roles_field is None or not (live.of(kind.key) or desired.of(kind.key)):
-            continue
-        role_kind = kinds[roles_field.ref]
-        before_perms, after_perms = _role_permissions(role_kind, live, by_ref)
-        changed = {
-            r for r in {*before_perms, *after_perms} if before_perms.get(r) != after_perms.get(r)
-        }
-        for key in sorted({*live.of(kind.key), *desired.of(kind.key)}):
-            user = Ref(kind.key, key)
-            before_roles = _items(_live_values(live, user).get(roles_field.name))
-            after_roles = _post_roles(user, roles_field.name, live, by_ref)
-            if before_roles == after_roles and not changed & before_roles:
-                continue  # same roles, none of them changed: same access
-            before = _merge(before_perms, before_roles)
-            after = _merge(after_perms, after_roles)
-            out += _access_diff(user, before, after)
-    return tuple(out)
-
-
-def _role_permissions(
-    role_kind: Kind, live: State, by_ref: Mapping[Ref, Change]
-) -> tuple[dict[str, RoleAccess], dict[str, RoleAccess]]:
-    """Each role's grants before and after the plan (a removed role grants nothing)."""
-    field_name = permission_field(role_kind)
-    before = {k: _role_access(r.values.get(field_name)) for k, r in live.of(role_kind.key).items()}
-    after = dict(before)
-    for ref, change in by_ref.items():
-        if ref.kind != role_kind.key:
-            continue
-        if change.removes:
-            after.pop(ref.key, None)
-        elif change.desired is not None and field_name in change.desired:
-            after[ref.key] = _role_access(change.desired[field_name])
-    return before, after
-
-
-def _role_access(perms: Any) -> RoleAccess:
-    return {
-        (module, permission): frozenset(_items(rights))
-        for module, permissions in (perms or {}).items()
-        for permission, rights in (permissions or {}).items()
-    }
-
-
-def _post_roles(user: Ref, field_name: str, live: State, by_ref: Mapping[Ref, Change]) -> set[str]:
-    change = by_ref.get(user)
-    if change is not None and change.removes:
-        return set()
-    if change is not None and change.desired is not None and field_name in change.desired:
-        return _items(change.desired[field_name])
-    return _items(_live_values(live, user).get(field_name))
-
-
-def _merge(access_by_role: Mapping[str, RoleAccess], roles: Iterable[str]) -> Access:
-    access: Access = {}
-    for role in roles:
-        for key, rights in access_by_role.get(role, {}).items():
-            access.setdefault(key, set()).update(rights)
-    return access
-
-
-def _access_diff(user: Ref, before: Access, after: Access) -> list[AccessChange]:
-    return [
-        AccessChange(
-            user,
-            module,
-            permission,
-            tuple(sorted(before.get((module, permission), ()))),
-            tuple(sorted(after.get((module, permission), ()))),
-        )
-        for module, permission in sorted({*before, *after})
-        if before.get((module, permission), set()) != after.get((module, permission), set())
-    ]

@@ -24,9 +24,9 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from intacct_reconcile.access import permission_field, role_list_field
 from intacct_reconcile.errors import UnsafePlanError
 from intacct_reconcile.kinds.base import Kind
-from intacct_reconcile.planner import permission_field, role_list_field
 from intacct_reconcile.types import Change, Plan, Ref
 
 FORCE = "--force"

@@ -100,7 +100,7 @@ Ownership = Literal["additive", "full"]
 class Attestation:
     """A human's record that a manual (UI-only) step was done.
 
-    `digest` is `planner.declared_digest()` of the declared object when it was attested: a
+    `digest` is `attestations.value_digest()` of the declared object when it was attested: a
     later change to the declared value no longer matches, which re-opens the step.
     """
 

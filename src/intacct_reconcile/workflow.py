@@ -23,7 +23,7 @@ from typing import Any
 import typer
 import yaml
 
-from intacct_reconcile import __version__, attestations, audit, planfile, planner, safety
+from intacct_reconcile import __version__, attestations, audit, digests, planfile, planner, safety
 from intacct_reconcile.errors import ConfigError, ReconcileError, StalePlanError
 from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.progress import Progress
@@ -333,7 +333,7 @@ def _run_checksum(the_plan: Plan) -> str:
     """Checksum of a plan made for this run: its content plus the moment it was made, so a
     plan re-made later (after someone removed an object by hand) gets fresh control ids."""
     data = planfile.plan_to_data(the_plan)
-    text = planner.canonical_json(data) + datetime.now(UTC).isoformat()
+    text = digests.canonical_json(data) + datetime.now(UTC).isoformat()
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
