@@ -10,7 +10,15 @@ from intacct_reconcile.sandbox import objects
 from intacct_reconcile.sandbox.objects import And, Cmp, Filter, Not, Or
 from intacct_reconcile.sandbox.objects.errors import GENERIC, ILLEGAL, SandboxError
 from intacct_reconcile.sandbox.objects.filters import OPERATORS, check_arity
-from intacct_reconcile.sandbox.xml_codec import all_fields, record_element, sub, text
+from intacct_reconcile.sandbox.objects.query_rows import query_values, values_by_recordno
+from intacct_reconcile.sandbox.xml_codec import (
+    all_fields,
+    record_element,
+    row_plan,
+    rows_element,
+    sub,
+    text,
+)
 from intacct_reconcile.sandbox.xml_context import Context, Outcome
 from intacct_reconcile.sandbox.xml_query_string import parse_query, split_rownum
 
@@ -148,26 +156,25 @@ def query(ctx: Context, element: etree._Element) -> Outcome:
     offset = int(raw_offset)
     if measures:
         return _aggregates(ctx, defn, element, select, measures, offset, pagesize)
-    total, records = objects.query(
+    # only the values the selected fields need leave SQLite (see objects.query_rows)
+    total, rows = query_values(
         ctx.store,
         defn.name,
+        row_plan(defn, defn.name, select).keys,
         where=_filter(element),
         order=_order(element),
         offset=offset,
         limit=pagesize,
         case_insensitive=_option(element, "caseinsensitive"),
     )
-    data = etree.Element(
-        "data",
-        listtype=defn.name,
-        totalcount=str(total),
-        offset=str(offset),
-        count=str(len(records)),
-        numremaining=str(max(0, total - offset - len(records))),
-    )
-    for record in records:
-        record_element(data, defn.name, defn, record, select)
-    return Outcome(data=data)
+    attrs = {
+        "listtype": defn.name,
+        "totalcount": str(total),
+        "offset": str(offset),
+        "count": str(len(rows)),
+        "numremaining": str(max(0, total - offset - len(rows))),
+    }
+    return Outcome(data=rows_element(attrs, defn.name, defn, select, rows))
 
 
 # -- readByQuery / readMore ------------------------------------------------------------------
@@ -211,25 +218,22 @@ def _page(
     resultid: str,
 ) -> Outcome:
     chunk = recordnos[position : position + pagesize]
-    records = ctx.store.get_many(defn.name, chunk)
+    tag = defn.name.lower()
+    rows = values_by_recordno(ctx.store, defn.name, row_plan(defn, tag, fields).keys, chunk)
     remaining = max(0, len(recordnos) - position - len(chunk))
     if resultid:
         if remaining:
             ctx.store.advance_resultset(resultid, position + len(chunk))
         else:
             ctx.store.drop_resultset(resultid)
-    tag = defn.name.lower()
-    data = etree.Element(
-        "data",
-        listtype=tag,
-        count=str(len(records)),
-        totalcount=str(len(recordnos)),
-        numremaining=str(remaining),
-        resultId=resultid if remaining else "",
-    )
-    for record in records:
-        record_element(data, tag, defn, record, fields)
-    return Outcome(data=data)
+    attrs = {
+        "listtype": tag,
+        "count": str(len(rows)),
+        "totalcount": str(len(recordnos)),
+        "numremaining": str(remaining),
+        "resultId": resultid if remaining else "",
+    }
+    return Outcome(data=rows_element(attrs, tag, defn, fields, rows))
 
 
 def read_more(ctx: Context, element: etree._Element) -> Outcome:
