@@ -93,8 +93,18 @@ def _access_lines(plan: Plan, color: bool) -> list[str]:
     return _section("Effective access changes (per user)", lines, color)
 
 
+# a large company has thousands of undeclared objects: a terminal shows a sample per kind
+UNMANAGED_PER_KIND = 10
+
+
 def _unmanaged_lines(plan: Plan, color: bool) -> list[str]:
-    lines = [f"  {ref}" for ref in plan.unmanaged]
+    lines: list[str] = []
+    for kind, refs in groupby(plan.unmanaged, key=lambda r: r.kind):
+        shown = list(refs)
+        lines += [f"  {ref}" for ref in shown[:UNMANAGED_PER_KIND]]
+        if len(shown) > UNMANAGED_PER_KIND:
+            more = len(shown) - UNMANAGED_PER_KIND
+            lines.append(f"  … and {more} more {kind} (see --format json)")
     title = f"Unmanaged: {len(plan.unmanaged)} live object(s) not declared, left as they are"
     return _section(title, lines, color)
 
