@@ -25,9 +25,10 @@ from typing import Any
 import httpx
 
 from intacct_reconcile.client.gateway import Gateway, ReadSpec
+from intacct_reconcile.credentials import load_credentials
 from intacct_reconcile.sandbox.app import make_app
 from intacct_reconcile.sandbox.objects import bulk_insert
-from intacct_reconcile.settings import Target, load_credentials
+from intacct_reconcile.settings import Target
 
 LATENCY_MS = 50
 SEED = {"GLACCOUNT": 20_000, "USERINFO": 2_000, "ROLES": 500, "EMPLOYEE": 5_000}

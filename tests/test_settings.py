@@ -2,14 +2,9 @@ from pathlib import Path
 
 import pytest
 
+from intacct_reconcile.credentials import Secret, load_credentials
 from intacct_reconcile.errors import ConfigError
-from intacct_reconcile.settings import (
-    Secret,
-    Target,
-    load_config,
-    load_credentials,
-    resolve_target,
-)
+from intacct_reconcile.settings import Target, load_config, resolve_target
 
 CONFIG = """\
 default_target: sandbox

@@ -8,16 +8,23 @@
     ├── PlanFileError                   unreadable, edited or foreign plan file
     └── client.errors.IntacctError      the API said no (see client/errors.py for its subtree)
 
-Messages never carry secrets: credentials are wrapped in settings.Secret, and the client
+Messages never carry secrets: credentials are wrapped in credentials.Secret, and the client
 redacts session ids and tokens before building any exception.
 """
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from intacct_reconcile.types import Span
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """ " — did you mean 'x'?" for the closest choice, or nothing when none is close."""
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" — did you mean {close[0]!r}?" if close else ""
 
 
 class ReconcileError(Exception):

@@ -1,19 +1,16 @@
-"""Targets (from intacct-reconcile.yaml) and credentials (from the environment or an ini file).
+"""Targets (from intacct-reconcile.yaml) and the API clients opened for one.
 
     config = load_config(None, manifest_path=Path("intacct/"))
     target = resolve_target(config, "prod")
     with open_clients(target) as clients:
         clients.xml.read_all("GLACCOUNT", ["RECORDNO", "ACCOUNTNO"])
 
-Credentials never live in the repo: they come from INTACCT_* variables (the names the official
-SDKs use) or ~/.intacct/credentials.ini profiles, and are wrapped in Secret so they print as ***.
-`sandbox: true` targets need no credentials at all.
+Credentials come from the environment or an ini profile (credentials.py); `sandbox: true`
+targets need no credentials at all.
 """
 
 from __future__ import annotations
 
-import configparser
-import difflib
 import ipaddress
 import os
 from collections.abc import Callable, Iterator, Mapping
@@ -26,8 +23,8 @@ import httpx
 import jsonschema
 import yaml
 
-from intacct_reconcile.client.errors import register_secret
-from intacct_reconcile.errors import ConfigError
+from intacct_reconcile.credentials import SANDBOX_XML, load_credentials
+from intacct_reconcile.errors import ConfigError, did_you_mean
 
 if TYPE_CHECKING:
     from intacct_reconcile.client.gateway import Gateway
@@ -37,70 +34,6 @@ CONFIG_NAME = "intacct-reconcile.yaml"
 DEFAULT_ENDPOINT = "https://api.intacct.com"
 DEFAULT_CONCURRENCY = 2  # Intacct's standard service level: two concurrent API requests
 STATE_DIR = ".intacct-reconcile"
-SANDBOX_XML = {
-    "sender_id": "intacct_reconcile",
-    "sender_password": "sandbox",
-    "company_id": "DEMO",
-    "user_id": "admin",
-    "user_password": "sandbox",
-}
-SANDBOX_REST = {"client_id": "sandbox-client", "client_secret": "sandbox"}
-ENV = {
-    "sender_id": "INTACCT_SENDER_ID",
-    "sender_password": "INTACCT_SENDER_PASSWORD",
-    "company_id": "INTACCT_COMPANY_ID",
-    "user_id": "INTACCT_USER_ID",
-    "user_password": "INTACCT_USER_PASSWORD",
-    "entity_id": "INTACCT_ENTITY_ID",
-    "client_id": "INTACCT_CLIENT_ID",
-    "client_secret": "INTACCT_CLIENT_SECRET",
-}
-
-
-class Secret:
-    """A credential: prints as ***, compares by value, gives its value only via reveal()."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str):
-        self._value = value
-        register_secret(value)
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __str__(self) -> str:
-        return "***"
-
-    def __repr__(self) -> str:
-        return "Secret('***')"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
-
-    def __bool__(self) -> bool:
-        return bool(self._value)
-
-
-@dataclass(frozen=True)
-class XmlCredentials:
-    sender_id: str
-    sender_password: Secret
-    company_id: str
-    user_id: str
-    user_password: Secret
-    entity_id: str | None = None
-
-
-@dataclass(frozen=True)
-class RestCredentials:
-    client_id: str
-    client_secret: Secret
-    username: str  # user@company
-    entity_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -230,7 +163,7 @@ def load_config(path: Path | None, manifest_path: Path | None = None) -> Config:
     if default is not None and default not in targets:
         raise ConfigError(
             f"{_where(path, node, ['default_target'])}: default_target {default!r} "
-            f"is not among the targets{_did_you_mean(default, targets)}"
+            f"is not among the targets{did_you_mean(default, targets)}"
         )
     return Config(path, default, targets, ownership, safety, base)
 
@@ -293,7 +226,7 @@ def _check_schema(path: Path, node: yaml.Node | None, data: dict[str, Any]) -> N
             if extra:
                 location.append(extra[0])
                 on_key = True
-                message = f"unknown key {extra[0]!r}{_did_you_mean(extra[0], known)}"
+                message = f"unknown key {extra[0]!r}{did_you_mean(extra[0], known)}"
         dotted = ".".join(map(str, location)) or "(top level)"
         lines.append(f"{_where(path, node, location, key=on_key)}: {dotted}: {message}")
     raise ConfigError("\n".join(lines))
@@ -318,11 +251,6 @@ def _where(path: Path, node: yaml.Node | None, location: list[Any], *, key: bool
 
 def _mark(path: Path, node: yaml.Node) -> str:
     return f"{path}:{node.start_mark.line + 1}:{node.start_mark.column + 1}"
-
-
-def _did_you_mean(word: str, choices: Mapping[str, Any] | list[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f" — did you mean {close[0]!r}?" if close else ""
 
 
 def _target(
@@ -360,98 +288,11 @@ def resolve_target(config: Config, name: str | None) -> Target:
         )
     if chosen not in config.targets:
         raise ConfigError(
-            f"unknown target {chosen!r}{_did_you_mean(chosen, config.targets)} "
+            f"unknown target {chosen!r}{did_you_mean(chosen, config.targets)} "
             f"(targets in {config.path or 'the default config'}: "
             f"{', '.join(sorted(config.targets))})"
         )
     return config.targets[chosen]
-
-
-# --- credentials ---------------------------------------------------------------------------
-
-
-def _ini_profile(ini_path: Path, profile: str | None) -> Mapping[str, str]:
-    if not ini_path.is_file():
-        if profile:
-            raise ConfigError(f"{ini_path}: credentials file not found (profile {profile!r} asked)")
-        return {}
-    parser = configparser.ConfigParser(interpolation=None)
-    try:
-        parser.read(ini_path, encoding="utf-8")
-    except configparser.Error as exc:
-        raise ConfigError(f"{ini_path}: unreadable credentials file: {exc.message}") from None
-    name = profile or "default"
-    if not parser.has_section(name):
-        if profile:
-            raise ConfigError(
-                f"{ini_path}: no profile [{profile}]{_did_you_mean(profile, parser.sections())}"
-            )
-        return {}
-    return dict(parser.items(name))
-
-
-def load_credentials(
-    target: Target,
-    env: Mapping[str, str] = os.environ,
-    ini_path: Path | None = None,
-    profile: str | None = None,
-) -> tuple[XmlCredentials, RestCredentials | None]:
-    """Environment first, then the ini profile; local sandboxes fall back to their defaults.
-
-    The embedded sandbox (`sandbox: true`) always uses its own defaults: real credentials
-    from the shell must never be sent to it, nor make it fail.
-    """
-    if target.sandbox:
-        env, ini_path, profile = {}, Path("/nonexistent/credentials.ini"), None
-    ini_path = ini_path or Path.home() / ".intacct" / "credentials.ini"
-    profile = profile or env.get("INTACCT_PROFILE") or None
-    ini = _ini_profile(ini_path, profile)
-    defaults = {**SANDBOX_XML, **SANDBOX_REST} if target.is_local else {}
-    values = {
-        name: env.get(var) or ini.get(name) or defaults.get(name) for name, var in ENV.items()
-    }
-    company = _company(target, values.get("company_id"))
-    values["company_id"] = company
-    missing = [
-        ENV[n]
-        for n in ("sender_id", "sender_password", "user_id", "user_password", "company_id")
-        if not values.get(n)
-    ]
-    if missing:
-        raise ConfigError(
-            f"target {target.name!r}: missing credentials {', '.join(missing)} — set "
-            f"them in the environment or in a [{profile or 'default'}] profile of "
-            f"{ini_path}"
-        )
-    entity = target.entity_id or values.get("entity_id") or None
-    xml_creds = XmlCredentials(
-        values["sender_id"] or "",
-        Secret(values["sender_password"] or ""),
-        company,
-        values["user_id"] or "",
-        Secret(values["user_password"] or ""),
-        entity,
-    )
-    rest = None
-    if values.get("client_id") and values.get("client_secret"):
-        rest = RestCredentials(
-            values["client_id"] or "",
-            Secret(values["client_secret"] or ""),
-            f"{values['user_id']}@{company}",
-            entity,
-        )
-    return xml_creds, rest
-
-
-def _company(target: Target, from_credentials: str | None) -> str:
-    if target.company_id and from_credentials and from_credentials != target.company_id:
-        # acting on another company than the target names would apply config to the wrong books
-        raise ConfigError(
-            f"target {target.name!r} is company {target.company_id!r} but the "
-            f"credentials name company {from_credentials!r} — fix "
-            "INTACCT_COMPANY_ID or the target's company_id"
-        )
-    return target.company_id or from_credentials or ""
 
 
 # --- clients -------------------------------------------------------------------------------

@@ -340,7 +340,7 @@ def _run_checksum(the_plan: Plan) -> str:
 def _safety_options(
     ctx: Context, force: bool, allow_irreversible: bool, clients: Any, the_plan: Plan
 ) -> safety.SafetyOptions:
-    from intacct_reconcile.settings import load_credentials
+    from intacct_reconcile.credentials import load_credentials
 
     try:
         xml_creds, _ = load_credentials(ctx.target)

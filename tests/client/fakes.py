@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import httpx
 from lxml import etree
 
-from intacct_reconcile.settings import Secret, XmlCredentials
+from intacct_reconcile.credentials import Secret, XmlCredentials
 
 CREDS = XmlCredentials(
     sender_id="sender",

@@ -11,10 +11,11 @@ import httpx
 
 from intacct_reconcile.client.gateway import Gateway
 from intacct_reconcile.client.retry import RetryPolicy
+from intacct_reconcile.credentials import load_credentials
 from intacct_reconcile.sandbox.app import make_app
 from intacct_reconcile.sandbox.objects import bulk_insert
 from intacct_reconcile.sandbox.options import SandboxOptions
-from intacct_reconcile.settings import Target, load_credentials
+from intacct_reconcile.settings import Target
 
 XML_CREDS, REST_CREDS = load_credentials(
     Target("sandbox", sandbox=True, company_id="DEMO"), env={}, ini_path=Path("/nonexistent")

@@ -10,7 +10,7 @@ from intacct_reconcile.client.errors import (
     ProtocolError,
     RateLimitedError,
 )
-from intacct_reconcile.settings import Secret
+from intacct_reconcile.credentials import Secret
 
 from .fakes import error, response, result
 

@@ -22,8 +22,8 @@ from intacct_reconcile.client.errors import (
 )
 from intacct_reconcile.client.gateway import Gateway, ReadSpec
 from intacct_reconcile.client.retry import NO_RETRY, RetryPolicy
+from intacct_reconcile.credentials import Secret
 from intacct_reconcile.sandbox import company
-from intacct_reconcile.settings import Secret
 
 from .sandbox_fixtures import (
     XML_CREDS,

@@ -11,7 +11,7 @@ import pytest
 from intacct_reconcile.client.errors import AuthorizationError, IntacctError, RateLimitedError
 from intacct_reconcile.client.rest import RestClient
 from intacct_reconcile.client.retry import RetryPolicy
-from intacct_reconcile.settings import RestCredentials, Secret
+from intacct_reconcile.credentials import RestCredentials, Secret
 
 CREDS = RestCredentials("cid", Secret("client-secret-xyz"), "svc@ACME", entity_id="EU")
 NO_WAIT = RetryPolicy(sleep=lambda s: None, rng=random.Random(0))

@@ -15,7 +15,7 @@ from intacct_reconcile.client.errors import (
     ValidationError,
 )
 from intacct_reconcile.client.rest import RestClient
-from intacct_reconcile.settings import RestCredentials, Secret
+from intacct_reconcile.credentials import RestCredentials, Secret
 
 from .sandbox_fixtures import REST_CREDS, fast_retry, http_for, request_log, sandbox
 

@@ -9,20 +9,19 @@ import httpx
 from intacct_reconcile import applier, planner
 from intacct_reconcile.client.gateway import Gateway
 from intacct_reconcile.client.rest import RestClient
+from intacct_reconcile.credentials import (
+    SANDBOX_REST,
+    SANDBOX_XML,
+    RestCredentials,
+    Secret,
+    XmlCredentials,
+)
 from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.live import read_live
 from intacct_reconcile.manifest.api import load_desired
 from intacct_reconcile.sandbox import objects
 from intacct_reconcile.sandbox.app import make_app
-from intacct_reconcile.settings import (
-    SANDBOX_REST,
-    SANDBOX_XML,
-    Clients,
-    RestCredentials,
-    Secret,
-    Target,
-    XmlCredentials,
-)
+from intacct_reconcile.settings import Clients, Target
 from intacct_reconcile.types import PlanOptions, Resource, State
 
 from .conftest import FIXTURES

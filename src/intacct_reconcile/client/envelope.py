@@ -22,7 +22,7 @@ from intacct_reconcile.client.errors import (
     SessionExpiredError,
     error_for,
 )
-from intacct_reconcile.settings import Secret
+from intacct_reconcile.credentials import Secret
 
 DTD_VERSION = "3.0"
 QUERY_PAGE_SIZE = 2000  # the largest page `query` serves

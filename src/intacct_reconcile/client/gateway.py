@@ -28,7 +28,7 @@ from intacct_reconcile.client.envelope import Filter, Function, Login, Result, S
 from intacct_reconcile.client.errors import IntacctError, ProtocolError
 from intacct_reconcile.client.retry import RetryPolicy
 from intacct_reconcile.client.session import Limiter, send
-from intacct_reconcile.settings import Secret, XmlCredentials
+from intacct_reconcile.credentials import Secret, XmlCredentials
 
 XML_PATH = "/ia/xml/xmlgw.phtml"
 HEADERS = {"Content-Type": "application/xml", "Accept": "application/xml, text/xml"}

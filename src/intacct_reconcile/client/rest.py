@@ -33,7 +33,7 @@ from intacct_reconcile.client.errors import (
 from intacct_reconcile.client.gateway import Progress, ProgressEvent
 from intacct_reconcile.client.retry import RetryPolicy
 from intacct_reconcile.client.session import Limiter, Reply, send
-from intacct_reconcile.settings import RestCredentials, Secret
+from intacct_reconcile.credentials import RestCredentials, Secret
 
 API_PREFIX = "/ia/api/v1"
 PAGE_SIZE = 2000

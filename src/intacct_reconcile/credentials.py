@@ -1,0 +1,170 @@
+"""Credentials: from INTACCT_* variables (the names the official SDKs use) or profiles in
+~/.intacct/credentials.ini, wrapped in Secret so they print as ***.
+
+Credentials never live in the repo. Local sandboxes fall back to the sandbox's own defaults;
+the embedded sandbox (`sandbox: true`) never reads the environment at all.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from intacct_reconcile.client.errors import register_secret
+from intacct_reconcile.errors import ConfigError, did_you_mean
+
+if TYPE_CHECKING:
+    from intacct_reconcile.settings import Target
+
+SANDBOX_XML = {
+    "sender_id": "intacct_reconcile",
+    "sender_password": "sandbox",
+    "company_id": "DEMO",
+    "user_id": "admin",
+    "user_password": "sandbox",
+}
+SANDBOX_REST = {"client_id": "sandbox-client", "client_secret": "sandbox"}
+ENV = {
+    "sender_id": "INTACCT_SENDER_ID",
+    "sender_password": "INTACCT_SENDER_PASSWORD",
+    "company_id": "INTACCT_COMPANY_ID",
+    "user_id": "INTACCT_USER_ID",
+    "user_password": "INTACCT_USER_PASSWORD",
+    "entity_id": "INTACCT_ENTITY_ID",
+    "client_id": "INTACCT_CLIENT_ID",
+    "client_secret": "INTACCT_CLIENT_SECRET",
+}
+
+
+class Secret:
+    """A credential: prints as ***, compares by value, gives its value only via reveal()."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str):
+        self._value = value
+        register_secret(value)
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __str__(self) -> str:
+        return "***"
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+@dataclass(frozen=True)
+class XmlCredentials:
+    sender_id: str
+    sender_password: Secret
+    company_id: str
+    user_id: str
+    user_password: Secret
+    entity_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RestCredentials:
+    client_id: str
+    client_secret: Secret
+    username: str  # user@company
+    entity_id: str | None = None
+
+
+def _ini_profile(ini_path: Path, profile: str | None) -> Mapping[str, str]:
+    if not ini_path.is_file():
+        if profile:
+            raise ConfigError(f"{ini_path}: credentials file not found (profile {profile!r} asked)")
+        return {}
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(ini_path, encoding="utf-8")
+    except configparser.Error as exc:
+        raise ConfigError(f"{ini_path}: unreadable credentials file: {exc.message}") from None
+    name = profile or "default"
+    if not parser.has_section(name):
+        if profile:
+            raise ConfigError(
+                f"{ini_path}: no profile [{profile}]{did_you_mean(profile, parser.sections())}"
+            )
+        return {}
+    return dict(parser.items(name))
+
+
+def load_credentials(
+    target: Target,
+    env: Mapping[str, str] = os.environ,
+    ini_path: Path | None = None,
+    profile: str | None = None,
+) -> tuple[XmlCredentials, RestCredentials | None]:
+    """Environment first, then the ini profile; local sandboxes fall back to their defaults.
+
+    The embedded sandbox (`sandbox: true`) always uses its own defaults: real credentials
+    from the shell must never be sent to it, nor make it fail.
+    """
+    if target.sandbox:
+        env, ini_path, profile = {}, Path("/nonexistent/credentials.ini"), None
+    ini_path = ini_path or Path.home() / ".intacct" / "credentials.ini"
+    profile = profile or env.get("INTACCT_PROFILE") or None
+    ini = _ini_profile(ini_path, profile)
+    defaults = {**SANDBOX_XML, **SANDBOX_REST} if target.is_local else {}
+    values = {
+        name: env.get(var) or ini.get(name) or defaults.get(name) for name, var in ENV.items()
+    }
+    company = _company(target, values.get("company_id"))
+    values["company_id"] = company
+    missing = [
+        ENV[n]
+        for n in ("sender_id", "sender_password", "user_id", "user_password", "company_id")
+        if not values.get(n)
+    ]
+    if missing:
+        raise ConfigError(
+            f"target {target.name!r}: missing credentials {', '.join(missing)} — set "
+            f"them in the environment or in a [{profile or 'default'}] profile of "
+            f"{ini_path}"
+        )
+    entity = target.entity_id or values.get("entity_id") or None
+    xml_creds = XmlCredentials(
+        values["sender_id"] or "",
+        Secret(values["sender_password"] or ""),
+        company,
+        values["user_id"] or "",
+        Secret(values["user_password"] or ""),
+        entity,
+    )
+    rest = None
+    if values.get("client_id") and values.get("client_secret"):
+        rest = RestCredentials(
+            values["client_id"] or "",
+            Secret(values["client_secret"] or ""),
+            f"{values['user_id']}@{company}",
+            entity,
+        )
+    return xml_creds, rest
+
+
+def _company(target: Target, from_credentials: str | None) -> str:
+    if target.company_id and from_credentials and from_credentials != target.company_id:
+        # acting on another company than the target names would apply config to the wrong books
+        raise ConfigError(
+            f"target {target.name!r} is company {target.company_id!r} but the "
+            f"credentials name company {from_credentials!r} — fix "
+            "INTACCT_COMPANY_ID or the target's company_id"
+        )
+    return target.company_id or from_credentials or ""
