@@ -52,8 +52,11 @@ def records(
     for row in read.get(POLICIES, ()):
         rows.setdefault(_role_of(row).casefold(), []).append(row)
     for role in read.get(ROLES, ()):
+        # an empty XML field is null in REST (an empty description reads back as None)
         record: dict[str, Any] = {
-            rest: role.get(xml) for xml, rest in PLAIN.items() if role.get(xml) not in (None, "")
+            rest: role.get(xml) if role.get(xml) not in (None, "") else None
+            for xml, rest in PLAIN.items()
+            if xml in role
         }
         live = assignments.from_ui(rows.get(str(role.get("NAME", "")).strip().casefold(), ()), cat)
         record["rolePermissionAssignments"] = [
