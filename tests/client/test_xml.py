@@ -91,3 +91,37 @@ def test_fill_nests_mappings_repeats_lists_and_skips_none():
 def test_to_python_turns_repeated_tags_into_lists():
     node = xml.parse(b"<R><A>1</A><B><C>x</C></B><A>2</A><E/></R>")
     assert xml.to_python(node) == {"A": ["1", "2"], "B": {"C": "x"}, "E": ""}
+
+
+def _reference_records(data: etree._Element) -> list[dict]:
+    """What records() means: every element child of <data> through to_python."""
+    out = []
+    for child in data:
+        if isinstance(child.tag, str):
+            value = xml.to_python(child)
+            out.append(value if isinstance(value, dict) else {})
+    return out
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<data><R><A>1</A><B></B><C/></R><R><A>2</A><B>x</B><C>y</C></R></data>",
+        b"<data><R><A>1</A><A>2</A></R><R><A>3</A></R></data>",  # a repeated field
+        b"<data><R><A>1</A><G><X>x</X><Y>y</Y></G></R><R><A>2</A></R></data>",  # a group
+        b"<data><R><A>1</A><!-- note --></R><!-- between --><R><A>2</A></R></data>",
+        b"<data><R><A>1</A><?pi x?></R></data>",
+        b"<data><R/><R><A/></R></data>",
+        b"<data></data>",
+    ],
+)
+def test_records_match_to_python_for_flat_and_irregular_pages(body):
+    data = etree.fromstring(body)  # comments and PIs kept: records() must skip them
+    assert xml.records(data) == _reference_records(data)
+
+
+def test_records_of_a_flat_page_keep_field_order_and_empty_values():
+    data = etree.fromstring(b"<data><R><B>2</B><A></A></R><R><A>x</A></R></data>")
+    rows = xml.records(data)
+    assert rows == [{"B": "2", "A": ""}, {"A": "x"}]
+    assert list(rows[0]) == ["B", "A"]

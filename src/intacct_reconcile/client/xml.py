@@ -64,7 +64,8 @@ def parse(body: bytes, *, max_bytes: int = MAX_BODY_BYTES) -> etree._Element:
         raise ProtocolError(
             "response carries a DOCTYPE/DTD; refusing it (possible XML bomb or XXE)"
         )
-    if any(isinstance(node, etree._Entity) for node in root.iter()):
+    # iter(Entity) filters in C: a large page is not walked node by node in Python
+    if next(root.iter(etree.Entity), None) is not None:
         raise ProtocolError("response contains entity references; refusing it")
     return root
 
@@ -129,25 +130,29 @@ def to_python(node: etree._Element) -> Any:
     return out
 
 
+# True when some record has more than leaf fields: nested or non-element children
+_NOT_FLAT = etree.XPath(
+    "boolean(*/*/* | */node()[not(self::* or self::text())] | node()[not(self::*)])"
+)
+_FIELDS = etree.XPath("count(*/*)")
+
+
 def records(node: etree._Element | None) -> list[dict[str, Any]]:
     """Each child of <data> as a flat-or-nested dict of its fields."""
     if node is None:
         return []
+    if not _NOT_FLAT(node):
+        # the usual page (query results): every record is a row of leaf fields, checked once
+        # for the whole page in C instead of field by field
+        flat = [{c.tag: c.text or "" for c in child} for child in node]
+        if sum(map(len, flat)) == _FIELDS(node):  # no repeated field in any record
+            return flat
     out = []
     for child in node:
         if not isinstance(child.tag, str):
             continue
-        flat = {c.tag: c.text or "" for c in child}
-        # fast path for the common flat record: no nested, repeated or non-element children
-        if (
-            len(flat) == len(child)
-            and all(len(c) == 0 for c in child)
-            and (all(isinstance(tag, str) for tag in flat))
-        ):
-            out.append(flat)
-        else:
-            value = to_python(child)
-            out.append(value if isinstance(value, dict) else {})
+        value = to_python(child)
+        out.append(value if isinstance(value, dict) else {})
     return out
 
 

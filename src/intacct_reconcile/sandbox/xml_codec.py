@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 from lxml import etree
@@ -245,31 +246,40 @@ def _from_text(
         return None  # a real value equal to the placeholder
     # JSON text without backslashes has no escapes: no control characters, nothing non-ASCII
     plain = not any(c in raw for c in ("\\", "&", "<", ">"))
-    parts = []
-    for row in values:
-        if not all(type(v) is str for v in row):
-            if not all(v is None or type(v) is str for v in row):
-                # a dict, list, number...: rendered exactly as record_element does
-                holder = etree.Element("x")
-                record = dict(zip(plan.keys, row, strict=True))
-                for node in record_element(holder, tag, defn, record, fields).iter():
-                    if node.text == "":
-                        node.text = _EMPTY
-                parts.append(etree.tostring(holder[0], encoding="unicode"))
+    flat = list(chain.from_iterable(values))
+    placeholders = "" in flat or None in flat
+    if set(map(type, flat)) <= {str, type(None)}:  # the usual page: one check for all rows
+        parts = [_row_text(template, slots, row, plain) for row in values]
+    else:
+        parts = []
+        for row in values:
+            if all(v is None or type(v) is str for v in row):
+                parts.append(_row_text(template, slots, row, plain))
                 continue
-            row = ["" if v is None else v for v in row]
-        if not plain:
-            row = [_escape(v) for v in row]
-        if "" in row:
-            row = [v or _EMPTY for v in row]
-        parts.append(template % (tuple(row) if slots is None else tuple(row[i] for i in slots)))
+            # a dict, list, number...: rendered exactly as record_element does
+            holder = etree.Element("x")
+            record = dict(zip(plan.keys, row, strict=True))
+            for node in record_element(holder, tag, defn, record, fields).iter():
+                if node.text == "":
+                    node.text = _EMPTY
+            parts.append(etree.tostring(holder[0], encoding="unicode"))
+            placeholders = True
     try:
         element = etree.fromstring(f"<data>{''.join(parts)}</data>".encode(), _ROW_PARSER)
     except (etree.XMLSyntaxError, UnicodeError, ValueError):
         return None  # e.g. a control character: record_element refuses it as before
-    for empty in _PLACEHOLDERS(element, e=_EMPTY):
-        empty.text = ""
+    if placeholders:
+        for empty in _PLACEHOLDERS(element, e=_EMPTY):
+            empty.text = ""
     return element
+
+
+def _row_text(template: str, slots: tuple[int, ...] | None, row: list[Any], plain: bool) -> str:
+    if None in row or "" in row:
+        row = [v or _EMPTY for v in row]
+    if not plain:
+        row = [_escape(v) for v in row]
+    return template % (tuple(row) if slots is None else tuple([row[i] for i in slots]))
 
 
 def serialize(root: etree._Element, pretty: bool) -> bytes:
