@@ -105,35 +105,40 @@ def company_id(store: Store) -> str:
     return str(store.setting("company_id", COMPANY_ID))
 
 
+def _check_secret(store: Store, setting: str, name: str, secret: str) -> bool:
+    return _matches(secret, store.setting(setting, {}).get(name))
+
+
+def _set_secret(store: Store, setting: str, name: str, secret: str) -> None:
+    """Store only a salted hash: the sandbox file never holds a password."""
+    hashed = store.setting(setting, {})
+    hashed[name] = _hash(secret)
+    store.set_setting(setting, hashed)
+
+
 def check_sender(store: Store, sender_id: str, password: str) -> bool:
     """Partner-level sender credentials (control block), case-sensitive id."""
-    return _matches(password, store.setting("sender_passwords", {}).get(sender_id))
+    return _check_secret(store, "sender_passwords", sender_id, password)
 
 
 def set_sender_password(store: Store, sender_id: str, password: str) -> None:
-    senders = store.setting("sender_passwords", {})
-    senders[sender_id] = _hash(password)
-    store.set_setting("sender_passwords", senders)
+    _set_secret(store, "sender_passwords", sender_id, password)
 
 
 def set_user_password(store: Store, login_id: str, password: str) -> None:
-    passwords = store.setting("user_passwords", {})
-    passwords[login_id] = _hash(password)
-    store.set_setting("user_passwords", passwords)
+    _set_secret(store, "user_passwords", login_id, password)
 
 
 def check_user_password(store: Store, login_id: str, password: str) -> bool:
-    return _matches(password, store.setting("user_passwords", {}).get(login_id))
+    return _check_secret(store, "user_passwords", login_id, password)
 
 
 def check_rest_client(store: Store, client_id: str, client_secret: str) -> bool:
-    return _matches(client_secret, store.setting("rest_clients", {}).get(client_id))
+    return _check_secret(store, "rest_clients", client_id, client_secret)
 
 
 def set_rest_client(store: Store, client_id: str, client_secret: str) -> None:
-    clients = store.setting("rest_clients", {})
-    clients[client_id] = _hash(client_secret)
-    store.set_setting("rest_clients", clients)
+    _set_secret(store, "rest_clients", client_id, client_secret)
 
 
 # -- Web Services authorizations (sender ids) ---------------------------------------------

@@ -11,7 +11,7 @@ import io
 import socketserver
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
@@ -33,16 +33,16 @@ class _Body(io.RawIOBase):
         return True
 
     def read(self, size: int | None = -1) -> bytes:
-        if size is None or size < 0 or size > self.remaining:
-            size = self.remaining
-        data = self._stream.read(size) if size else b""
-        self.remaining -= len(data)
-        return data
+        return self._take(self._stream.read, size)
 
     def readline(self, size: int | None = -1) -> bytes:
+        return self._take(self._stream.readline, size)
+
+    def _take(self, reader: Callable[[int], bytes], size: int | None) -> bytes:
+        """At most `size` bytes through `reader`, never past the end of the body."""
         if size is None or size < 0 or size > self.remaining:
             size = self.remaining
-        data = self._stream.readline(size) if size else b""
+        data = reader(size) if size else b""
         self.remaining -= len(data)
         return data
 
