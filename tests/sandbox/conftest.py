@@ -14,6 +14,13 @@ from intacct_reconcile.sandbox import company
 from intacct_reconcile.sandbox.app import SandboxApp, make_app
 
 GATEWAY = "/ia/xml/xmlgw.phtml"
+# the starter company's REST client, as an OAuth2 client-credentials token request
+REST_CREDENTIALS = {
+    "grant_type": "client_credentials",
+    "client_id": company.REST_CLIENT_ID,
+    "client_secret": company.REST_CLIENT_SECRET,
+    "username": f"{company.ADMIN_USER}@{company.COMPANY_ID}",
+}
 _SAFE = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
 

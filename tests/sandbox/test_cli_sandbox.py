@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from intacct_reconcile.cli import app as main_app
 from intacct_reconcile.sandbox import company
 from intacct_reconcile.sandbox.app import make_app
+from sandbox.conftest import REST_CREDENTIALS
 
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 runner = CliRunner()
@@ -99,12 +100,7 @@ def test_serve_prints_listening_line_first_and_answers(tmp_path: Path) -> None:
         assert match, line[0]
         r = httpx.post(
             match.group(1) + "/ia/api/v1/oauth2/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": company.REST_CLIENT_ID,
-                "client_secret": company.REST_CLIENT_SECRET,
-                "username": "admin@DEMO",
-            },
+            data=REST_CREDENTIALS,
         )
         assert r.status_code == 200 and r.json()["access_token"]
     finally:

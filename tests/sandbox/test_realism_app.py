@@ -14,6 +14,7 @@ from intacct_reconcile.sandbox.app import make_app
 from intacct_reconcile.sandbox.options import SandboxOptions
 from intacct_reconcile.sandbox.realism import FAULT_EXPIRE, RealismMiddleware, RequestInfo
 from intacct_reconcile.sandbox.serve import served
+from sandbox.conftest import REST_CREDENTIALS
 
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 GATEWAY = "/ia/xml/xmlgw.phtml"
@@ -141,12 +142,7 @@ def test_request_log_of_real_requests(tmp_path: Path) -> None:
         )
         c.post(
             "/ia/api/v1/oauth2/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": company.REST_CLIENT_ID,
-                "client_secret": company.REST_CLIENT_SECRET,
-                "username": "admin@DEMO",
-            },
+            data=REST_CREDENTIALS,
         )
     entries = [json.loads(line) for line in log.read_text().splitlines()]
     query, create, token = entries
@@ -168,12 +164,7 @@ def test_injected_expiry_of_a_rest_token_is_a_401_until_a_new_token() -> None:
     app = make_app()
     middleware = app.pipeline
     assert isinstance(middleware, RealismMiddleware)
-    form = {
-        "grant_type": "client_credentials",
-        "client_id": company.REST_CLIENT_ID,
-        "client_secret": company.REST_CLIENT_SECRET,
-        "username": "admin@DEMO",
-    }
+    form = REST_CREDENTIALS
     with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://s/ia/api/v1/") as c:
         token = c.post("oauth2/token", data=form).json()["access_token"]
         auth = {"Authorization": f"Bearer {token}"}

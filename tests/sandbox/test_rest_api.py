@@ -11,14 +11,9 @@ import pytest
 from intacct_reconcile.sandbox import company
 from intacct_reconcile.sandbox.app import SandboxApp, make_app
 from intacct_reconcile.sandbox.serve import served
+from sandbox.conftest import REST_CREDENTIALS as CREDENTIALS
 
 API = "/ia/api/v1/"
-CREDENTIALS = {
-    "grant_type": "client_credentials",
-    "client_id": company.REST_CLIENT_ID,
-    "client_secret": company.REST_CLIENT_SECRET,
-    "username": f"{company.ADMIN_USER}@{company.COMPANY_ID}",
-}
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from lxml import etree
 
 from intacct_reconcile.sandbox import company
 from intacct_reconcile.sandbox.app import SandboxApp, make_app
+from sandbox.conftest import REST_CREDENTIALS
 
 API = "/ia/api/v1/"
 ROLES = "objects/company-config/role"
@@ -34,12 +35,7 @@ def http(app: SandboxApp) -> Iterator[httpx.Client]:
 def api(http: httpx.Client) -> httpx.Client:
     token = http.post(
         API + "oauth2/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": company.REST_CLIENT_ID,
-            "client_secret": company.REST_CLIENT_SECRET,
-            "username": "admin@DEMO",
-        },
+        data=REST_CREDENTIALS,
     ).json()["access_token"]
     http.headers["Authorization"] = f"Bearer {token}"
     http.base_url = httpx.URL("http://sandbox" + API)

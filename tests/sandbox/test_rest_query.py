@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from intacct_reconcile.sandbox import company
 from intacct_reconcile.sandbox.app import make_app
 from intacct_reconcile.sandbox.rest_errors import RestError
 from intacct_reconcile.sandbox.rest_query import MAX_SIZE, field_paths, run_query
+from sandbox.conftest import REST_CREDENTIALS
 
 RECORDS = [
     {"key": "1", "id": "A", "n": 5, "status": "active", "acct": {"gl": {"id": "1000"}}},
@@ -123,12 +123,7 @@ def api() -> Iterator[httpx.Client]:
     ) as client:
         token = client.post(
             "oauth2/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": company.REST_CLIENT_ID,
-                "client_secret": company.REST_CLIENT_SECRET,
-                "username": "admin@DEMO",
-            },
+            data=REST_CREDENTIALS,
         ).json()["access_token"]
         client.headers["Authorization"] = f"Bearer {token}"
         yield client
