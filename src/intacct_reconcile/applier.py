@@ -307,8 +307,13 @@ def _rest(run: _Run, kind: Kind, change: Change) -> None:
     elif change.action in ("update", "deactivate"):
         body = kind.to_api(change.desired or {}, create=False)
         if kind.key == ROLES and ROLE_ASSIGNMENTS in body:
-            body[ROLE_ASSIGNMENTS] = _role_assignments(rest, path, rest_key, change)
-            if not body[ROLE_ASSIGNMENTS]:
+            # the permission set goes as owned-array items, and only when it changed (an
+            # unchanged set costs no read of the role)
+            changed = any(f.name == "permissions" for f in change.fields)
+            items = _role_assignments(rest, path, rest_key, change) if changed else []
+            if items:
+                body[ROLE_ASSIGNMENTS] = items
+            else:
                 del body[ROLE_ASSIGNMENTS]
         rest.update(path, rest_key, body, idempotency_key=key)
     elif change.action == "delete":

@@ -130,3 +130,15 @@ def test_permissions_outside_the_catalogue_are_noted_and_left_alone(
     assert after[("Accounts Payable", "Vendors")] == "List|View|Add"
     assert ("Accounts Payable", "Bills") not in after
     assert plan_changes(cli, project) == []
+
+
+def test_description_only_change_leaves_assignments_as_they_are(cli: Invoke, project: Path) -> None:
+    write_roles(project, FIRST)
+    apply(cli, project)
+    before = stored_recordnos(project, "Tester")
+    write_roles(project, FIRST.replace("Integration role", "Renamed purpose"))
+    changes = plan_changes(cli, project)
+    assert [f["name"] for f in changes[0]["fields"]] == ["description"]
+    apply(cli, project)
+    assert stored_recordnos(project, "Tester") == before
+    assert plan_changes(cli, project) == []
