@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from intacct_reconcile.catalog import assignments
@@ -80,8 +81,6 @@ def test_reading_many_roles_costs_no_request_per_role(tmp_path: Path) -> None:
     assert live.get("roles", "Role 7").values["permissions"] == {  # type: ignore[union-attr]
         "accounts_payable": {"vendors": ("add", "list", "view")}
     }
-    import json
-
     entries = [json.loads(line) for line in log.read_text().splitlines()]
     assert not [e for e in entries if e["api"] == "rest"]
     reads = [e for e in entries if "query" in e["functions"]]
