@@ -21,6 +21,12 @@ from intacct_reconcile.errors import ReconcileError
 app = typer.Typer(
     name="intacct-reconcile",
     help="Configuration-as-code for Sage Intacct: validate, plan and apply YAML manifests.",
+    # the contract scripts and CI rely on (DESIGN §6), stated where a user looks first
+    epilog=(
+        "Exit codes: 0 success or no changes; 1 error (bad input, API failure); 2 changes "
+        "present (plan --detailed-exitcode); 3 refused by the safety gate; 4 apply partly "
+        "failed; 5 stale plan (Intacct changed since the plan was saved); 130 interrupted."
+    ),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

@@ -18,6 +18,20 @@ Boundary = Callable[[Callable[..., Any]], Callable[..., Any]]
 ConfigOpt = Annotated[
     Path | None, typer.Option("--config", help="intacct-reconcile.yaml (default: next to PATH).")
 ]
+# commands without a PATH argument look next to --path, else in the current directory
+AttestConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="intacct-reconcile.yaml (default: next to --path, else in the current directory).",
+    ),
+]
+ExportConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", help="intacct-reconcile.yaml (default: the one in the current directory)."
+    ),
+]
 TargetOpt = Annotated[
     str | None, typer.Option("--target", help="Target name from intacct-reconcile.yaml.")
 ]
@@ -80,11 +94,17 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
             bool, typer.Option("--auto-approve", help="Apply without asking for confirmation.")
         ] = False,
         force: Annotated[
-            bool, typer.Option("--force", help="Apply although the safety gate refuses the plan.")
+            bool,
+            typer.Option(
+                "--force", help="Override the safety gate's thresholds and lockout guards."
+            ),
         ] = False,
         allow_irreversible: Annotated[
             bool,
-            typer.Option("--allow-irreversible", help="Allow irreversible changes (with --force)."),
+            typer.Option(
+                "--allow-irreversible",
+                help="Apply irreversible changes (GL account deletes); --force does not.",
+            ),
         ] = False,
         fmt: FormatOpt = "text",
         kind: KindOpt = None,
@@ -131,7 +151,7 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
             ),
         ] = None,
         target: TargetOpt = None,
-        config: ConfigOpt = None,
+        config: AttestConfigOpt = None,
         note: Annotated[str, typer.Option("--note", help="Free text (ticket, details).")] = "",
     ) -> None:
         """Record that a manual (UI-only) step was performed as declared."""
@@ -145,7 +165,7 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
         kind: Annotated[list[str], typer.Option("--kind", help="Kind to export (repeatable).")],
         out: Annotated[Path, typer.Option("--out", help="Directory to write manifests into.")],
         target: TargetOpt = None,
-        config: ConfigOpt = None,
+        config: ExportConfigOpt = None,
         concurrency: ConcurrencyOpt = None,
         quiet: QuietOpt = False,
     ) -> None:
