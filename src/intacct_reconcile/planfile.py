@@ -6,7 +6,7 @@ re-reads live state and asks `stale()` what changed since the plan was reviewed.
 File layout (format_version "1"; see docs/plan-format.md):
 
     {"format_version": "1", "tool_version": "0.1.0", "created_at": "...",
-     "target": {"name": "prod", "company_id": "acme", "entity": ""},
+     "target": {"name": "prod", "company_id": "acme", "entity": "", "endpoint": "..."},
      "manifest_digest": "...", "plan": {...every Plan field...},
      "checksum": "sha256:<hex of the canonical JSON of everything else>"}
 
