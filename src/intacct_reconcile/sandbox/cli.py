@@ -50,6 +50,9 @@ DbOption = Annotated[
     Path,
     typer.Option("--db", help="Sandbox database file (created with a starter company)."),
 ]
+SenderArg = Annotated[str, typer.Argument(help="Web Services sender ID (case-sensitive).")]
+CidrArg = Annotated[str, typer.Argument(help="Address or CIDR.")]
+ModuleArg = Annotated[str, typer.Argument(help="Code (GL) or name (General Ledger).")]
 
 
 def _describe(exc: ReconcileError) -> str:
@@ -152,7 +155,7 @@ def reset(db: DbOption = DEFAULT_DB) -> None:
 @ui.command("authorize-sender")
 @_boundary
 def authorize_sender(
-    sender_id: Annotated[str, typer.Argument(help="Web Services sender ID (case-sensitive).")],
+    sender_id: SenderArg,
     description: Annotated[str, typer.Option(help="Shown in the authorizations list.")] = "",
     db: DbOption = DEFAULT_DB,
 ) -> None:
@@ -164,7 +167,7 @@ def authorize_sender(
 
 @ui.command("revoke-sender")
 @_boundary
-def revoke_sender(sender_id: str, db: DbOption = DEFAULT_DB) -> None:
+def revoke_sender(sender_id: SenderArg, db: DbOption = DEFAULT_DB) -> None:
     """Remove a sender ID from the Web Services authorizations."""
     with _company(db) as store:
         known = sender_id in company.authorized_senders(store)
@@ -174,9 +177,7 @@ def revoke_sender(sender_id: str, db: DbOption = DEFAULT_DB) -> None:
 
 @ui.command("allow-ip")
 @_boundary
-def allow_ip(
-    cidr: Annotated[str, typer.Argument(help="Address or CIDR.")], db: DbOption = DEFAULT_DB
-) -> None:
+def allow_ip(cidr: CidrArg, db: DbOption = DEFAULT_DB) -> None:
     """Add an IP address filter (once any exists, other addresses cannot sign in)."""
     with _company(db) as store:
         network = company.add_ip_filter(store, cidr)
@@ -185,7 +186,7 @@ def allow_ip(
 
 @ui.command("remove-ip")
 @_boundary
-def remove_ip(cidr: str, db: DbOption = DEFAULT_DB) -> None:
+def remove_ip(cidr: CidrArg, db: DbOption = DEFAULT_DB) -> None:
     """Remove an IP address filter."""
     with _company(db) as store:
         try:
@@ -208,10 +209,7 @@ def _module_code(module: str) -> str:
 
 @ui.command()
 @_boundary
-def subscribe(
-    module: Annotated[str, typer.Argument(help="Code (GL) or name (General Ledger).")],
-    db: DbOption = DEFAULT_DB,
-) -> None:
+def subscribe(module: ModuleArg, db: DbOption = DEFAULT_DB) -> None:
     """Company > Admin > Subscriptions: subscribe to a module."""
     code = _module_code(module)
     with _company(db) as store:
@@ -221,7 +219,7 @@ def subscribe(
 
 @ui.command()
 @_boundary
-def unsubscribe(module: str, db: DbOption = DEFAULT_DB) -> None:
+def unsubscribe(module: ModuleArg, db: DbOption = DEFAULT_DB) -> None:
     """Company > Admin > Subscriptions: unsubscribe from a module."""
     code = _module_code(module)
     with _company(db) as store:
@@ -231,7 +229,11 @@ def unsubscribe(module: str, db: DbOption = DEFAULT_DB) -> None:
 
 @ui.command("set-te-pref")
 @_boundary
-def set_te_pref(name: str, value: str, db: DbOption = DEFAULT_DB) -> None:
+def set_te_pref(
+    name: Annotated[str, typer.Argument(help="Preference name, e.g. EXPENSE_REPORT_SEQUENCE.")],
+    value: Annotated[str, typer.Argument(help="As the UI stores it, e.g. EXP, T or F.")],
+    db: DbOption = DEFAULT_DB,
+) -> None:
     """Time & Expenses > Setup > Configuration: set one preference (get_companyprefs EE)."""
     with _company(db) as store:
         company.set_preference(store, "EE", name, value)
