@@ -1,8 +1,9 @@
 """read_live(clients, kinds, desired) -> State: live state of the kinds the manifests use.
 
 Reads go through the clients only, as few requests as the APIs allow: every XML kind (plus the
-USERROLES links of users) in one `read_many`, so the first pages of all of them share one
-request; REST kinds with one paged list each; manual kinds that Intacct can report
+USERROLES links of users, plus ROLES and ROLEPOLICYASSIGNMENT for roles, see `live_roles`) in
+one `read_many`, so the first pages of all of them share one request; other REST kinds with
+one paged list each; manual kinds that Intacct can report
 (`get_applications`, `get_companyprefs EE`) with one call each. Sender IDs and IP filters
 cannot be read at all: they stay absent from live state and the planner closes them with
 attestations.
@@ -178,9 +179,9 @@ def _read_rest(clients: Any, kind: Kind) -> dict[str, Resource]:
     rest = _need_rest(clients, kind)
     path = kind.object or ""
     # The list answers keys only (as Intacct's does); every object is then fetched whole, in
-    # parallel within the target's concurrency, because kinds read nested and owned values
-    # (rolePermissionAssignments, accountDetails.expirationMonth/Year) that the core query
-    # cannot return as one field each.
+    # parallel within the target's concurrency, because kinds read nested values
+    # (accountDetails.expirationMonth/Year) that the core query cannot return as one field
+    # each. Roles come from the XML gateway instead (one GET per role is too many).
     keys = [str(row.get("key")) for row in rest.query(path, ["key", "id"])]
     workers = max(1, int(getattr(clients.target, "concurrency", 2) or 2))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="intacct-rest") as pool:
