@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from intacct_reconcile.kinds import REGISTRY
+from intacct_reconcile.manifest.gcpause import gc_paused
 from intacct_reconcile.manifest.objects import Declared, DeferredRef
 from intacct_reconcile.manifest.validate import Validated, validate
 from intacct_reconcile.types import Resource, State
@@ -57,9 +58,11 @@ def load_desired(
 ) -> Manifests:
     """Load, validate and normalise; raises ManifestError listing every problem."""
     root = Path(path)
-    validated = validate(root, vars=vars or {}, env=os.environ if env is None else env)
+    with gc_paused():  # see gcpause: building the tree, not making garbage
+        validated = validate(root, vars=vars or {}, env=os.environ if env is None else env)
+        desired = to_state(validated)
     return Manifests(
-        desired=to_state(validated),
+        desired=desired,
         deferred_refs=validated.deferred,
         files=validated.files,
         digest=validated.digest,

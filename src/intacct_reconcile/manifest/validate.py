@@ -23,6 +23,7 @@ from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.kinds.base import Kind
 from intacct_reconcile.kinds.normalize import to_date
 from intacct_reconcile.manifest.coerce import Coerced, coerce_document
+from intacct_reconcile.manifest.gcpause import gc_paused
 from intacct_reconcile.manifest.loader import CONFIG_FILE, Document, load_file, manifest_files
 from intacct_reconcile.manifest.messages import translate
 from intacct_reconcile.manifest.objects import Declared, DeferredRef
@@ -280,7 +281,13 @@ def validate(
     path: Path, *, vars: Mapping[str, str] | None = None, env: Mapping[str, str] | None = None
 ) -> Validated:
     """Load and check every manifest under `path`; raise ManifestError with all problems."""
-    path = Path(path)
+    with gc_paused():  # see gcpause: building the tree, not making garbage
+        return _validate(Path(path), vars, env)
+
+
+def _validate(
+    path: Path, vars: Mapping[str, str] | None, env: Mapping[str, str] | None
+) -> Validated:
     if not path.exists():
         raise ManifestError(
             [

@@ -248,7 +248,10 @@ def _from_text(
     plain = not any(c in raw for c in ("\\", "&", "<", ">"))
     flat = list(chain.from_iterable(values))
     placeholders = "" in flat or None in flat
-    if set(map(type, flat)) <= {str, type(None)}:  # the usual page: one check for all rows
+    kinds = set(map(type, flat))
+    if kinds == {str} and plain and not placeholders and slots is None:
+        parts = [template % tuple(row) for row in values]  # the usual page
+    elif kinds <= {str, type(None)}:  # one type check for the whole page, not per row
         parts = [_row_text(template, slots, row, plain) for row in values]
     else:
         parts = []

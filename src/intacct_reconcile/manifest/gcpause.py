@@ -1,0 +1,44 @@
+"""Pause the cyclic garbage collector while a large manifest tree is built.
+
+Loading 30,000 objects allocates about a million small objects (YAML nodes, located nodes,
+spans, dicts) and frees almost none of them until the load is over. Every automatic collection
+meanwhile walks that growing heap and finds nothing to free: measured on the engine benchmark
+it was half of the load and validation time (6.6 s -> 3.4 s without it). Reference counting
+still frees everything acyclic at once; cycles made meanwhile are collected when the pause
+ends, as the collector's next pass would have.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+class _Pause:
+    """Nested pauses (validate inside load_desired) resume the collector once, at the end."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.depth = 0
+        self.resume = False
+
+
+_PAUSE = _Pause()
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    with _PAUSE.lock:
+        if _PAUSE.depth == 0:
+            _PAUSE.resume = gc.isenabled()
+            gc.disable()
+        _PAUSE.depth += 1
+    try:
+        yield
+    finally:
+        with _PAUSE.lock:
+            _PAUSE.depth -= 1
+            if _PAUSE.depth == 0 and _PAUSE.resume:
+                gc.enable()
