@@ -18,6 +18,7 @@ import difflib
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 from intacct_reconcile import live_roles
@@ -74,7 +75,35 @@ def read_live(
             resources[kind.key] = _read_manual(clients.xml, kind)
         elif kind.api == "manual":
             resources[kind.key] = {}
+    if desired is not None:
+        for kind in chosen:
+            if kind.api_constants and kind.key in resources:
+                resources[kind.key] = _own_objects(kind, resources[kind.key], desired)
     return State({k.key: resources.get(k.key, {}) for k in chosen})
+
+
+def _own_objects(kind: Kind, by_key: Mapping[str, Resource], desired: State) -> dict[str, Resource]:
+    """Only the kind's own objects among those of its API object.
+
+    USERINFO holds every user, but `web_services_users` is only the web-services-only ones
+    (LOGINDISABLED=true): people who sign in to the UI are never listed as unmanaged, and never
+    deactivated under `full` ownership. A declared login that exists as a UI user is kept, so
+    the plan does not try to create it again, with a note saying the API cannot convert it.
+    """
+    declared = desired.of(kind.key)
+    kept: dict[str, Resource] = {}
+    for key, resource in by_key.items():
+        if holds_constants(kind, resource):
+            kept[key] = resource
+        elif key in declared:
+            note = (
+                f"exists in Intacct but is not a {kind.title} "
+                f"({', '.join(f'{n}={v}' for n, v in kind.api_constants.items())} is not set); "
+                "the API cannot convert it — change it in the UI or choose another identity"
+            )
+            notes = (*resource.meta.get("notes", ()), note)
+            kept[key] = replace(resource, meta={**resource.meta, "notes": notes})
+    return kept
 
 
 # --- XML -------------------------------------------------------------------------------------

@@ -235,8 +235,8 @@ def test_export_writes_manifests_whose_first_plan_is_empty(
     again = cli("plan", out, "--config", config, "--detailed-exitcode", "--quiet")
     assert again.exit_code == 0, again.stdout
     data = plan_json(cli, out, "--config", config)
-    # the UI admin is listed, not managed
-    assert data["unmanaged"] == [{"kind": "web_services_users", "key": "admin"}]
+    # the UI admin signs in to the UI: not a web services user, so not even listed
+    assert data["unmanaged"] == []
 
 
 def test_object_created_by_hand_during_confirmation_fails_honestly(project: Path, company):
