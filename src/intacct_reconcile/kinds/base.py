@@ -114,6 +114,13 @@ class Kind:
     def fields_by_name(self) -> Mapping[str, Field]:
         return {f.name: f for f in self.fields}
 
+    @functools.cached_property
+    def api_readers(self) -> tuple[tuple[str, str, Callable[[Any], Any]], ...]:
+        """How from_api reads each field (see normalize.api_readers); built once per kind."""
+        from intacct_reconcile.kinds.normalize import api_readers
+
+        return api_readers(self)
+
     def field(self, name: str) -> Field:
         try:
             return self.fields_by_name[name]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -64,9 +64,16 @@ def _ref_case(kind_key: str) -> str:
     return target.identity.case if target else "exact"
 
 
+_BOOL_TEXT = {**{t: True for t in _TRUE}, **{t: False for t in _FALSE}}
+
+
 def to_bool(value: Any) -> bool:
     if isinstance(value, bool):
         return value
+    if type(value) is str:
+        exact = _BOOL_TEXT.get(value)  # "true"/"false" as the API sends them: no copies
+        if exact is not None:
+            return exact
     text = str(value).strip().lower()
     if text in _TRUE:
         return True
@@ -199,16 +206,50 @@ def field_from_api(f: Field, raw: Any, *, rest: bool) -> Any:
     raise ValueError(f"unknown field type {f.type!r}")
 
 
+Reader = tuple[str, str, Callable[[Any], Any]]
+
+
+def api_readers(kind: Kind) -> tuple[Reader, ...]:
+    """(field name, API path, raw -> normalised value) for each field read back from the API.
+
+    Kind.api_readers caches this per kind: a plan converts tens of thousands of live records,
+    and booleans and enums take a handful of distinct raw spellings, so their conversion is
+    remembered per spelling instead of repeated for every record.
+    """
+    rest = kind.api == "rest"
+    return tuple(
+        (f.name, f.api, _reader(f, rest)) for f in kind.fields if f.api and not f.write_only
+    )
+
+
+_MEMO_LIMIT = 1024  # distinct spellings remembered per field; more are converted each time
+
+
+def _reader(f: Field, rest: bool) -> Callable[[Any], Any]:
+    if f.type not in ("boolean", "enum") or (rest and f.ref):
+        return functools.partial(field_from_api, f, rest=rest)
+    memo: dict[str, Any] = {}
+
+    def convert(raw: Any) -> Any:
+        if type(raw) is not str:
+            return field_from_api(f, raw, rest=rest)
+        value = memo.get(raw, MISSING)
+        if value is MISSING:
+            value = field_from_api(f, raw, rest=rest)  # raises on a bad value: not remembered
+            if len(memo) < _MEMO_LIMIT:
+                memo[raw] = value
+        return value
+
+    return convert
+
+
 def values_from_api(kind: Kind, record: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    rest = kind.api == "rest"
-    for f in kind.fields:
-        if not f.api or f.write_only:
-            continue
-        raw = get_path(record, f.api)
+    for name, path, convert in kind.api_readers:
+        raw = record[path] if path in record else get_path(record, path)
         if raw is MISSING:
             continue
-        out[f.name] = field_from_api(f, raw, rest=rest)
+        out[name] = convert(raw)
     if kind.hooks.from_api:
         out = kind.hooks.from_api(kind, record, out)
     return out
