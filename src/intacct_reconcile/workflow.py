@@ -13,8 +13,7 @@ import dataclasses
 import hashlib
 import os
 import sys
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -92,12 +91,6 @@ def _load_desired(path: Path, target: Target) -> Any:
     return load_desired(path, vars=dict(target.vars), env=os.environ)
 
 
-@contextmanager
-def _clients(ctx: Context, progress: Progress) -> Iterator[Any]:
-    with open_clients(ctx.target, progress=progress) as clients:
-        yield clients
-
-
 def _progress(quiet: bool) -> Progress:
     return Progress(enabled=not quiet)
 
@@ -169,7 +162,7 @@ def plan(
     _check_format(fmt)
     ctx = _context(path, config, target, concurrency)
     manifests = _load_desired(path, ctx.target)
-    with _progress(quiet) as progress, _clients(ctx, progress) as clients:
+    with _progress(quiet) as progress, open_clients(ctx.target, progress=progress) as clients:
         the_plan = _make_plan(ctx, clients, manifests, only_kinds, progress)
     if out is not None:
         planfile.save(
@@ -227,7 +220,7 @@ def apply(
         _same_target(path, saved.target, ctx.target)
     else:
         ctx = _context(path, config, target, concurrency)
-    with _progress(quiet) as progress, _clients(ctx, progress) as clients:
+    with _progress(quiet) as progress, open_clients(ctx.target, progress=progress) as clients:
         if from_file:
             the_plan = saved.plan
             checksum = saved.checksum
@@ -436,7 +429,7 @@ def export(
             "(UI-only settings) — declare them by hand from Company > Setup > Configuration"
         )
     ctx = _context(None, config, target, concurrency)
-    with _progress(quiet) as progress, _clients(ctx, progress) as clients:
+    with _progress(quiet) as progress, open_clients(ctx.target, progress=progress) as clients:
         live = read_live(clients, list(kinds))
     out.mkdir(parents=True, exist_ok=True)
     written = []
