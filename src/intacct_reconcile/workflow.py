@@ -130,9 +130,10 @@ def _kinds_used(desired: State, only_kinds: Sequence[str]) -> list[str]:
 def _make_plan(
     ctx: Context, clients: Any, manifests: Any, only_kinds: Sequence[str], progress: Progress
 ) -> Plan:
+    options = _plan_options(ctx, manifests, only_kinds)  # a mistyped --kind: before any read
     kinds = _kinds_used(manifests.desired, only_kinds)
     live = _read_live(clients, kinds, manifests, progress)
-    return planner.plan(manifests.desired, live, _plan_options(ctx, manifests, only_kinds))
+    return planner.plan(manifests.desired, live, options)
 
 
 def target_identity(target: Target) -> dict[str, str]:
