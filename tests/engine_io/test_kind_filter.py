@@ -20,7 +20,7 @@ targets:
 
 def test_unknown_kind_is_refused_before_live_state_is_read(project: Path, cli: Invoke) -> None:
     (project / "intacct-reconcile.yaml").write_text(UNREACHABLE, encoding="utf-8")
-    result = cli("plan", project, "--kind", "gl_acounts", "--quiet")
+    result = cli("plan", project, "--kind", "gl_accounts", "--kind", "gl_acounts", "--quiet")
     assert result.exit_code == 1
     assert "unknown --kind gl_acounts" in result.stderr
     assert "connect" not in result.stderr.lower()
