@@ -14,27 +14,38 @@ from lxml import etree
 from intacct_reconcile.sandbox import objects
 from intacct_reconcile.sandbox.objects.query_rows import query_values, values_by_recordno
 from intacct_reconcile.sandbox.store import Store
-from intacct_reconcile.sandbox.xml_codec import record_element, row_plan, rows_element
+from intacct_reconcile.sandbox.xml_codec import record_element, row_plan, rows_element, serialize
 
 GL = objects.definition("GLACCOUNT")
 USER = objects.definition("USERINFO")
 ROLES = objects.definition("ROLES")
 
 
-def _old(tag: str, defn: objects.ObjectDef, fields: list[str], records: list[dict]) -> bytes:
+def _wire(data: etree._Element, pretty: bool) -> bytes:
+    """What the gateway sends for a response holding this <data>."""
+    root = etree.Element("response")
+    etree.SubElement(etree.SubElement(root, "operation"), "result").append(data)
+    return serialize(root, pretty)
+
+
+def _old(
+    tag: str, defn: objects.ObjectDef, fields: list[str], records: list[dict], pretty: bool
+) -> bytes:
     data = etree.Element("data", count=str(len(records)))
     for record in records:
         record_element(data, tag, defn, record, fields)
-    return etree.tostring(data, encoding="UTF-8")
+    return _wire(data, pretty)
 
 
-def _new(store: Store, tag: str, defn: objects.ObjectDef, fields: list[str]) -> bytes:
+def _new(store: Store, tag: str, defn: objects.ObjectDef, fields: list[str], pretty: bool) -> bytes:
     keys = row_plan(defn, tag, fields).keys
     total, rows = query_values(store, defn.name, keys, order=[("RECORDNO", True)])
     assert total == len(rows)
-    return etree.tostring(
-        rows_element({"count": str(len(rows))}, tag, defn, fields, rows), encoding="UTF-8"
-    )
+    return _wire(rows_element({"count": str(len(rows))}, tag, defn, fields, rows), pretty)
+
+
+def _records(data: etree._Element) -> list[etree._Element]:
+    return list(etree.fromstring(_wire(data, False)).find("operation/result/data"))
 
 
 def _store(defn: objects.ObjectDef, records: list[dict[str, Any]]) -> Store:
@@ -47,15 +58,16 @@ def _store(defn: objects.ObjectDef, records: list[dict[str, Any]]) -> Store:
 def _same(defn: objects.ObjectDef, fields: list[str], records: list[dict[str, Any]]) -> None:
     store = _store(defn, records)
     stored = store.all(defn.name)
-    try:
-        old: bytes | Exception = _old(defn.name, defn, fields, stored)
-    except ValueError as exc:  # lxml refuses control characters in text
-        old = exc
-    if isinstance(old, Exception):
-        with pytest.raises(ValueError):
-            _new(store, defn.name, defn, fields)
-    else:
-        assert _new(store, defn.name, defn, fields) == old
+    for pretty in (False, True):
+        try:
+            old: bytes | Exception = _old(defn.name, defn, fields, stored, pretty)
+        except ValueError as exc:  # lxml refuses control characters in text
+            old = exc
+        if isinstance(old, Exception):
+            with pytest.raises(ValueError):
+                _new(store, defn.name, defn, fields, pretty)
+        else:
+            assert _new(store, defn.name, defn, fields, pretty) == old
 
 
 def test_plain_values_empty_and_missing_fields() -> None:
@@ -65,7 +77,7 @@ def test_plain_values_empty_and_missing_fields() -> None:
         {"ACCOUNTNO": "1002"},  # missing: <TITLE></TITLE> too
     ]
     _same(GL, ["RECORDNO", "ACCOUNTNO", "TITLE", "STATUS"], records)
-    out = _new(_store(GL, records), "GLACCOUNT", GL, ["ACCOUNTNO", "TITLE"])
+    out = _new(_store(GL, records), "GLACCOUNT", GL, ["ACCOUNTNO", "TITLE"], False)
     assert b"<TITLE></TITLE>" in out and b"<TITLE/>" not in out
 
 
@@ -110,6 +122,15 @@ def test_groups_lists_and_aliases() -> None:
 
 def test_control_characters_are_refused_as_before() -> None:
     _same(GL, ["ACCOUNTNO", "TITLE"], [{"ACCOUNTNO": "1000", "TITLE": "bell\x07"}])
+    _same(GL, ["ACCOUNTNO", "TITLE"], [{"ACCOUNTNO": "1000", "TITLE": {"A": "nul\x00"}}])
+
+
+def test_values_that_look_like_the_page_markup() -> None:
+    records = [
+        {"ACCOUNTNO": "1000", "TITLE": "<?ia-rows x?> what?> --"},
+        {"ACCOUNTNO": "1001", "TITLE": {"A": "?>", "B": ""}, "STATUS": ""},
+    ]
+    _same(GL, ["ACCOUNTNO", "TITLE", "STATUS"], records)
 
 
 def test_single_key_pages_and_recordno_order() -> None:
@@ -118,10 +139,12 @@ def test_single_key_pages_and_recordno_order() -> None:
     assert keys == ("ACCOUNTNO",)
     rows = values_by_recordno(store, "GLACCOUNT", keys, [3, 1, 99, 2])
     data = rows_element({}, "glaccount", GL, ["ACCOUNTNO"], rows)
-    assert [e.findtext("ACCOUNTNO") for e in data] == ["1002", "1000", "1001"]
+    assert [e.findtext("ACCOUNTNO") for e in _records(data)] == ["1002", "1000", "1001"]
     total, page = query_values(store, "GLACCOUNT", keys, offset=8, limit=5)
     assert total == 10
-    assert [e.findtext("ACCOUNTNO") for e in rows_element({}, "g", GL, ["ACCOUNTNO"], page)] == [
+    assert [
+        e.findtext("ACCOUNTNO") for e in _records(rows_element({}, "g", GL, ["ACCOUNTNO"], page))
+    ] == [
         "1008",
         "1009",
     ]

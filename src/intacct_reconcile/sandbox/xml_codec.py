@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
@@ -163,17 +164,23 @@ def _lookup(record: Mapping[str, Any], path: str) -> Any:
     return value
 
 
-# -- large pages: records as text, parsed once ---------------------------------------------
+# -- large pages: records as text -----------------------------------------------------------
 #
-# Building 2,000 records x 6 fields with SubElement costs a Python call per field; formatting
-# each record with a per-field-list template and letting libxml2 parse the page is several
-# times cheaper, and the result is the same element tree (so the same bytes on the wire).
+# Building 2,000 records x 6 fields with SubElement costs a Python call per field. Instead each
+# record is formatted with a template per (object, fields) and the page's text travels inside
+# <data> as one processing instruction, <?ia-rows ...?>; serialize() writes that text in its
+# place, so the wire carries exactly the bytes the element tree would have given. (Pretty
+# output, asked for by includewhitespace, turns the text back into elements first.)
 
+_ROWS = "ia-rows"
 _ROW_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
-# Stands for "" while the page is text: libxml2 parses <A></A> as an element without text,
-# which serialises as <A/>, but a field set to "" must come out as <A></A> as before.
+# Stands for "" in the text: libxml2 parses <A></A> as an element without text, which
+# serialises as <A/>, but a field set to "" must come out as <A></A> as before.
 _EMPTY = "\ue000"
+_EMPTY_BYTES = _EMPTY.encode()
 _PLACEHOLDERS = etree.XPath("//*[not(*)][text()=$e]")
+# characters lxml refuses in text (record_element raises on them): such pages take its path
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -215,29 +222,30 @@ def rows_element(
 ) -> etree._Element:
     """<data attrs> with one <tag> per row; each row is a JSON array of row_plan(...).keys values.
 
-    The same tree as record_element over the full records gives.
+    Serialised (see serialize) exactly as record_element over the full records would be.
     """
     plan = row_plan(defn, tag, fields)
     width = len(plan.keys)
     values = [v[:width] for v in json.loads("[" + ",".join(rows) + "]")] if rows else []
-    element = _from_text(plan, tag, defn, fields, rows, values) if values else None
-    if element is None:  # nested fields, or values the text path does not handle
-        element = etree.Element("data")
-        for row in values:
-            record_element(element, tag, defn, dict(zip(plan.keys, row, strict=True)), fields)
-    for name, value in attrs.items():
-        element.set(name, value)
+    element = etree.Element("data", dict(attrs))
+    page = _rows_text(plan, tag, defn, fields, rows, values) if values else None
+    if page is not None:
+        element.append(etree.ProcessingInstruction(_ROWS, page))
+        return element
+    for row in values:  # nested fields, or values the text path does not handle
+        record_element(element, tag, defn, dict(zip(plan.keys, row, strict=True)), fields)
     return element
 
 
-def _from_text(
+def _rows_text(
     plan: RowPlan,
     tag: str,
     defn: ObjectDef,
     fields: Sequence[str],
     rows: Sequence[str],
     values: list[list[Any]],
-) -> etree._Element | None:
+) -> str | None:
+    """The page as text (empty values as _EMPTY), or None when record_element must build it."""
     template, slots = plan.template, plan.slots
     if template is None:
         return None
@@ -247,34 +255,30 @@ def _from_text(
     # JSON text without backslashes has no escapes: no control characters, nothing non-ASCII
     plain = not any(c in raw for c in ("\\", "&", "<", ">"))
     flat = list(chain.from_iterable(values))
-    placeholders = "" in flat or None in flat
+    if not plain and _NOT_XML.search("".join(v for v in flat if type(v) is str)):
+        return None
     kinds = set(map(type, flat))
-    if kinds == {str} and plain and not placeholders and slots is None:
-        parts = [template % tuple(row) for row in values]  # the usual page
-    elif kinds <= {str, type(None)}:  # one type check for the whole page, not per row
-        parts = [_row_text(template, slots, row, plain) for row in values]
-    else:
-        parts = []
-        for row in values:
-            if all(v is None or type(v) is str for v in row):
-                parts.append(_row_text(template, slots, row, plain))
-                continue
-            # a dict, list, number...: rendered exactly as record_element does
-            holder = etree.Element("x")
-            record = dict(zip(plan.keys, row, strict=True))
-            for node in record_element(holder, tag, defn, record, fields).iter():
-                if node.text == "":
-                    node.text = _EMPTY
-            parts.append(etree.tostring(holder[0], encoding="unicode"))
-            placeholders = True
-    try:
-        element = etree.fromstring(f"<data>{''.join(parts)}</data>".encode(), _ROW_PARSER)
-    except (etree.XMLSyntaxError, UnicodeError, ValueError):
-        return None  # e.g. a control character: record_element refuses it as before
-    if placeholders:
-        for empty in _PLACEHOLDERS(element, e=_EMPTY):
-            empty.text = ""
-    return element
+    if kinds == {str} and plain and "" not in flat and slots is None:
+        return "".join([template % tuple(row) for row in values])  # the usual page
+    if kinds <= {str, type(None)}:  # one type check for the whole page, not per row
+        return "".join([_row_text(template, slots, row, plain) for row in values])
+    parts = []
+    for row in values:
+        if all(v is None or type(v) is str for v in row):
+            parts.append(_row_text(template, slots, row, plain))
+            continue
+        # a dict, list, number...: rendered exactly as record_element does
+        holder = etree.Element("x")
+        record = dict(zip(plan.keys, row, strict=True))
+        try:
+            built = record_element(holder, tag, defn, record, fields)
+        except ValueError:
+            return None  # refused (a control character): record_element raises it again
+        for node in built.iter():
+            if node.text == "":
+                node.text = _EMPTY
+        parts.append(etree.tostring(built, encoding="unicode"))
+    return "".join(parts)
 
 
 def _row_text(template: str, slots: tuple[int, ...] | None, row: list[Any], plain: bool) -> str:
@@ -285,6 +289,33 @@ def _row_text(template: str, slots: tuple[int, ...] | None, row: list[Any], plai
     return template % (tuple(row) if slots is None else tuple([row[i] for i in slots]))
 
 
+def _materialize(pi: etree._Element) -> None:
+    """Replace a rows instruction by the elements it stands for."""
+    parent = pi.getparent()
+    page = etree.fromstring(f"<data>{pi.text}</data>".encode(), _ROW_PARSER)
+    for empty in _PLACEHOLDERS(page, e=_EMPTY):
+        empty.text = ""
+    parent.remove(pi)
+    parent.extend(list(page))
+
+
+def _splice(body: bytes) -> bytes:
+    """Write each rows instruction's text in its place, empty values as empty text."""
+    head, *pages = body.split(b"<?" + _ROWS.encode() + b" ")
+    out = [head]
+    for page in pages:
+        # the text holds no "?>": values escape ">" and tags never end in "?"
+        text, rest = page.split(b"?>", 1)
+        out += [text.replace(_EMPTY_BYTES, b""), rest]
+    return b"".join(out)
+
+
 def serialize(root: etree._Element, pretty: bool) -> bytes:
+    pages = [pi for pi in root.iter(etree.ProcessingInstruction) if pi.target == _ROWS]
+    if pretty:
+        for pi in pages:
+            _materialize(pi)
     body = etree.tostring(root, encoding="UTF-8", pretty_print=pretty)
+    if pages and not pretty:
+        body = _splice(body)
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body
