@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.manifest.gcpause import gc_paused
@@ -28,7 +29,12 @@ class Manifests:
 def to_resource(obj: Declared) -> Resource:
     kind = obj.kind
     # an object being removed carries no settings (and no defaults): only its identity matters
-    values = kind.normalize(obj.values) if obj.ensure != "absent" else {}
+    if obj.ensure == "absent":
+        values: dict[str, Any] = {}
+    elif obj.normalized is not None:  # validation normalised it already (kind checks)
+        values = dict(obj.normalized)
+    else:
+        values = kind.normalize(obj.values)
     for name in kind.extra.get("manifest_only_fields", ()):
         values.pop(name, None)  # validation switches (allow_any), not Intacct state
     return Resource(

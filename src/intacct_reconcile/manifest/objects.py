@@ -22,6 +22,8 @@ class Declared:
     field_spans: dict[str, Span] = field(default_factory=dict)
     manifest: Path = Path()  # the file that declares it (package paths are relative to it)
     clean: bool = True  # no schema problem inside: safe to normalise
+    # kind.normalize(values) when validation already needed it (kind checks): not done twice
+    normalized: dict[str, Any] | None = None
 
     @property
     def ref(self) -> Ref:
