@@ -173,3 +173,13 @@ _values = st.one_of(
 )
 def test_any_stored_values_render_as_record_element_does(records: list[dict]) -> None:
     _same(GL, ["RECORDNO", "ACCOUNTNO", "TITLE", "STATUS"], records)
+
+
+def test_plain_pages_with_empty_values_and_text_that_looks_like_json() -> None:
+    records = [
+        {"ACCOUNTNO": "1000", "TITLE": "", "STATUS": "active"},
+        {"ACCOUNTNO": "1001", "TITLE": "null", "STATUS": ""},
+        {"ACCOUNTNO": "1002", "TITLE": ",", "STATUS": "[]"},
+    ]
+    _same(GL, ["ACCOUNTNO", "TITLE", "STATUS"], records)
+    _same(GL, ["TITLE"], records)

@@ -225,16 +225,24 @@ def rows_element(
     Serialised (see serialize) exactly as record_element over the full records would be.
     """
     plan = row_plan(defn, tag, fields)
-    width = len(plan.keys)
-    values = [v[:width] for v in json.loads("[" + ",".join(rows) + "]")] if rows else []
     element = etree.Element("data", dict(attrs))
-    page = _rows_text(plan, tag, defn, fields, rows, values) if values else None
-    if page is not None:
-        element.append(etree.ProcessingInstruction(_ROWS, page))
+    if not rows:
         return element
-    for row in values:  # nested fields, or values the text path does not handle
-        record_element(element, tag, defn, dict(zip(plan.keys, row, strict=True)), fields)
+    raw = ",".join(rows)
+    values = _values(raw, len(plan.keys))
+    page = _rows_text(plan, tag, defn, fields, raw, values)
+    if page is None:  # nested fields, or values the text path does not handle
+        for row in values:
+            record_element(element, tag, defn, dict(zip(plan.keys, row, strict=True)), fields)
+        return element
+    element.append(etree.ProcessingInstruction(_ROWS, page))
     return element
+
+
+def _values(raw: str, width: int) -> list[list[Any]]:
+    values = json.loads("[" + raw + "]")
+    # a single key was asked for twice (query_rows): keep one
+    return [v[:1] for v in values] if width == 1 else values
 
 
 def _rows_text(
@@ -242,14 +250,13 @@ def _rows_text(
     tag: str,
     defn: ObjectDef,
     fields: Sequence[str],
-    rows: Sequence[str],
+    raw: str,
     values: list[list[Any]],
 ) -> str | None:
     """The page as text (empty values as _EMPTY), or None when record_element must build it."""
     template, slots = plan.template, plan.slots
     if template is None:
         return None
-    raw = "".join(rows)
     if _EMPTY in raw or "\\ue000" in raw.lower():
         return None  # a real value equal to the placeholder
     # JSON text without backslashes has no escapes: no control characters, nothing non-ASCII
@@ -258,10 +265,16 @@ def _rows_text(
     if not plain and _NOT_XML.search("".join(v for v in flat if type(v) is str)):
         return None
     kinds = set(map(type, flat))
-    if kinds == {str} and plain and "" not in flat and slots is None:
-        return "".join([template % tuple(row) for row in values])  # the usual page
-    if kinds <= {str, type(None)}:  # one type check for the whole page, not per row
-        return "".join([_row_text(template, slots, row, plain) for row in values])
+    if kinds <= {str, type(None)}:  # the usual page: handled value by value, not row by row
+        if type(None) in kinds or "" in flat:
+            flat = [v or _EMPTY for v in flat]
+        if not plain:
+            flat = [_escape(v) for v in flat]
+        width = len(plan.keys)
+        starts = range(0, len(flat), width)
+        if slots is None:
+            return "".join([template % tuple(flat[i : i + width]) for i in starts])
+        return "".join([template % tuple([flat[i + j] for j in slots]) for i in starts])
     parts = []
     for row in values:
         if all(v is None or type(v) is str for v in row):
