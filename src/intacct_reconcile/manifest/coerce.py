@@ -7,6 +7,7 @@ is "off", not YAML 1.1's False. Spans are kept by path for every key and value.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -90,7 +91,7 @@ class _Coercer:
         return result
 
     def check_secret(self, key: str, node: Node, path: Path, force: bool = False) -> None:
-        if not (force or SECRET_NAME.search(key)):
+        if not (force or _secret_name(key)):
             return
         if node.is_scalar and node.value is None:
             return
@@ -144,7 +145,7 @@ class _Coercer:
         for key, child, key_span in node.items():
             child_path = (*path, key)
             self.out.key_spans[child_path] = key_span
-            f = kind.field(key) if kind.has_field(key) else None
+            f = kind.fields_by_name.get(key)
             self.check_secret(key, child, child_path, force=bool(f and f.secret))
             if key == "ensure" or (kind.shape == "list" and key == kind.identity.name):
                 result[key] = self.text(child, child_path)
@@ -197,6 +198,12 @@ class _Coercer:
             )
         self.out.data = data
         return self.out
+
+
+@functools.lru_cache(maxsize=4096)
+def _secret_name(key: str) -> bool:
+    # the same few field names repeat on every object of a large manifest
+    return SECRET_NAME.search(key) is not None
 
 
 def _retype(f: Field, text: str) -> Any:
