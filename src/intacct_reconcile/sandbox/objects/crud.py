@@ -327,17 +327,33 @@ def query(
     case_insensitive: bool = False,
 ) -> tuple[int, list[Record]]:
     """(total matching, records offset..offset+limit) in `order` (then RECORDNO)."""
+    total, rows = page(store, obj, "data", (), where, order, offset, limit, case_insensitive)
+    return total, [json.loads(data) for (data,) in rows]
+
+
+def page(
+    store: Store,
+    obj: str,
+    select: str,
+    select_params: Sequence[object],
+    where: Filter | None,
+    order: Sequence[tuple[str, bool]],
+    offset: int,
+    limit: int | None,
+    case_insensitive: bool,
+) -> tuple[int, list[tuple[object, ...]]]:
+    """(total matching, the `select` columns of rows offset..offset+limit) in `order`."""
     defn = definition(obj)
     sql, params = compile_where(defn, where, case_insensitive) if where else ("1", [])
     total = store.execute(
         f"SELECT COUNT(*) FROM records WHERE obj = ? AND {sql}", (defn.name, *params)
     )[0][0]
     rows = store.execute(
-        f"SELECT data FROM records WHERE obj = ? AND {sql} "
+        f"SELECT {select} FROM records WHERE obj = ? AND {sql} "
         f"ORDER BY {_order_sql(defn, order, case_insensitive)} LIMIT ? OFFSET ?",
-        (defn.name, *params, -1 if limit is None else limit, offset),
+        (*select_params, defn.name, *params, -1 if limit is None else limit, offset),
     )
-    return int(total), [json.loads(data) for (data,) in rows]
+    return int(total), list(rows)
 
 
 AGGREGATES = ("count", "avg", "min", "max", "sum")

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from intacct_reconcile.sandbox.objects.crud import _order_sql, definition
-from intacct_reconcile.sandbox.objects.filters import Filter, compile_where
+from intacct_reconcile.sandbox.objects.crud import definition, page
+from intacct_reconcile.sandbox.objects.filters import Filter
 from intacct_reconcile.sandbox.store import Store
 
 
@@ -40,17 +40,10 @@ def query_values(
     case_insensitive: bool = False,
 ) -> tuple[int, list[str]]:
     """(total matching, one JSON array of `keys`' values per record of the page)."""
-    defn = definition(obj)
-    sql, params = compile_where(defn, where, case_insensitive) if where else ("1", [])
-    total = store.execute(
-        f"SELECT COUNT(*) FROM records WHERE obj = ? AND {sql}", (defn.name, *params)
-    )[0][0]
-    rows = store.execute(
-        f"SELECT {_select(keys)} FROM records WHERE obj = ? AND {sql} "
-        f"ORDER BY {_order_sql(defn, order, case_insensitive)} LIMIT ? OFFSET ?",
-        (*_paths(keys), defn.name, *params, -1 if limit is None else limit, offset),
+    total, rows = page(
+        store, obj, _select(keys), _paths(keys), where, order, offset, limit, case_insensitive
     )
-    return int(total), [values for (values,) in rows]
+    return total, [values for (values,) in rows]
 
 
 def values_by_recordno(
