@@ -175,7 +175,12 @@ class RestClient:
                 raise _error(reply.status, data, f"{method} {path}")
             if not isinstance(data, dict):
                 raise ProtocolError(f"{method} {path}: answer is not a JSON object")
-            return data.get("ia::result"), dict(data.get("ia::meta") or {})
+            if reply.status != 204 and "ia::result" not in data:
+                raise ProtocolError(f"{method} {path}: answer has no ia::result")
+            meta = data.get("ia::meta") or {}
+            if not isinstance(meta, dict):
+                raise ProtocolError(f"{method} {path}: ia::meta is not a JSON object")
+            return data.get("ia::result"), meta
 
         def expired() -> None:
             self._drop_token(used[0] if used else None)
@@ -199,7 +204,7 @@ class RestClient:
                 body["filters"] = filters
             page, meta = self._request_with_meta("POST", "services/core/query", body=body)
             records += page
-            total = int(meta.get("totalCount", len(records)) or 0)
+            total = _total(meta, len(records), "services/core/query")
             self._report(object, len(records), total)
             if not page or len(records) >= total:
                 return records
@@ -214,7 +219,7 @@ class RestClient:
                 "GET", f"objects/{path}", params={"start": start, "size": PAGE_SIZE}
             )
             records += page
-            total = int(meta.get("totalCount", len(records)) or 0)
+            total = _total(meta, len(records), f"GET objects/{path}")
             if not page or len(records) >= total:
                 return records
             start += len(page)
@@ -325,10 +330,24 @@ def _json(reply: Reply) -> Any:
         return json.loads(reply.body)
     except ValueError as exc:
         raise ProtocolError(f"response is not valid JSON (truncated?): {exc}") from None
+    except RecursionError:
+        # json nests by recursion: a body of a million "[" would otherwise end the run with
+        # a traceback instead of an error
+        raise ProtocolError("response JSON is nested too deeply; refusing it") from None
+
+
+def _total(meta: Mapping[str, Any], default: int, where: str) -> int:
+    value = meta.get("totalCount", default)
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        raise ProtocolError(f"{where}: ia::meta totalCount {value!r} is not a number") from None
 
 
 def _error(status: int, data: Any, where: str) -> IntacctError:
-    error = data.get("ia::result", {}).get("ia::error", {}) if isinstance(data, dict) else {}
+    # a hostile or broken error body may put anything anywhere: take only well-shaped parts
+    result = data.get("ia::result") if isinstance(data, dict) else None
+    error = result.get("ia::error") if isinstance(result, dict) else None
     error = error if isinstance(error, dict) else {}
     details = (
         [
@@ -341,7 +360,8 @@ def _error(status: int, data: Any, where: str) -> IntacctError:
         if error
         else []
     )
-    for item in error.get("details") or []:
+    items = error.get("details")
+    for item in items if isinstance(items, list) else []:
         if isinstance(item, dict):
             target = f"{item.get('target')}: " if item.get("target") else ""
             details.append(

@@ -76,7 +76,9 @@ def send(
     started = time.perf_counter()
     with limiter:
         try:
-            with http.stream(method, url, **kwargs) as response:
+            # never follow a redirect, whatever the client was built with: the next hop would
+            # receive the same body (passwords, session id) or Authorization header
+            with http.stream(method, url, follow_redirects=False, **kwargs) as response:
                 body = _read_limited(response, max_bytes)
         except httpx.TimeoutException as exc:
             raise TransientError(
@@ -85,6 +87,12 @@ def send(
         except httpx.TransportError as exc:
             raise TransientError(
                 f"{method} {_path(url)}: connection failed ({type(exc).__name__})"
+            ) from None
+        except httpx.HTTPError as exc:
+            # a body that cannot be decoded (bad gzip, unknown encoding...): the answer is
+            # broken, not the connection, so retrying would not help
+            raise ProtocolError(
+                f"{method} {_path(url)}: unreadable response ({type(exc).__name__})"
             ) from None
     log.debug(
         "%s %s -> %d in %.3fs",
@@ -124,6 +132,12 @@ def _retry_after(reply: Reply) -> float | None:
 
 def _raise_for_transport_status(reply: Reply, method: str, url: str) -> None:
     where = f"{method} {_path(url)}"
+    if 300 <= reply.status < 400:
+        raise ProtocolError(
+            f"{where}: HTTP {reply.status} redirect to {_where_to(reply)} not followed "
+            "(credentials stay with the configured endpoint); check the endpoint URL",
+            http_status=reply.status,
+        )
     if reply.status == 429:
         raise RateLimitedError(
             f"{where}: rate limited (HTTP 429, GW-0010)",
@@ -143,6 +157,18 @@ def _raise_for_transport_status(reply: Reply, method: str, url: str) -> None:
             http_status=reply.status,
             retry_after=_retry_after(reply),
         )
+
+
+def _where_to(reply: Reply) -> str:
+    location = reply.headers.get("location", "")
+    if not location:
+        return "(no Location)"
+    try:
+        target = httpx.URL(location)
+    except httpx.InvalidURL:
+        return "(an invalid Location)"
+    # scheme, host and path only: a query string could carry a token
+    return f"{target.scheme}://{target.host}{target.path}" if target.host else target.path
 
 
 def _path(url: str) -> str:
