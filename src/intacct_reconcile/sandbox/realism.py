@@ -43,6 +43,10 @@ FAULT_DROP = "dropped_connection"
 FAULT_DROP_AFTER = "dropped_after_processing"
 FAULT_EXPIRE = "session_expired"
 
+# The largest request body either API takes (the gateway's MAX_BODY): a larger one is answered
+# 413 without being read, so a huge upload cannot fill the sandbox's memory.
+MAX_REQUEST_BYTES = 50 * 1024 * 1024
+
 _SAFE_PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
 )
@@ -118,7 +122,7 @@ def describe_rest(
         try:
             query = json.loads(body or b"{}")
             obj = str(query.get("object", "")) if isinstance(query, dict) else ""
-        except ValueError:
+        except (ValueError, RecursionError):  # deep nesting must not end the request here
             obj = ""
     scheme, _, token = (authorization or "").partition(" ")
     return RequestInfo(
@@ -133,7 +137,7 @@ def describe_rest(
 def _json_records(body: bytes) -> int:
     try:
         value = json.loads(body or b"null")
-    except ValueError:
+    except (ValueError, RecursionError):
         return 0
     if isinstance(value, list):
         return len(value)
@@ -245,6 +249,27 @@ def rate_limited_body(api: str) -> tuple[str, bytes]:
     )
 
 
+def too_large_body(api: str) -> tuple[str, bytes]:
+    """The 413 answer to a body over MAX_REQUEST_BYTES, in the API's own error shape."""
+    # assumption: Intacct's limit and wording for an oversize request are undocumented
+    message = f"Request body larger than {MAX_REQUEST_BYTES} bytes"
+    if api == "rest":
+        error = {
+            "code": "payloadTooLarge",
+            "message": message,
+            "errorId": "REST-1413",  # assumption: a number of our own
+            "additionalInfo": {"messageId": "IA.PAYLOAD_TOO_LARGE", "placeholders": {}},
+        }
+        body = {"ia::result": {"ia::error": error}, "ia::meta": {"totalCount": 1}}
+        return "application/json", json.dumps(body).encode()
+    return "text/xml; charset=UTF-8", _xml_gateway_error(
+        "XL03000003",
+        f"XML Parse schema error: {message}",
+        "The request was not read.",
+        "Send fewer functions or records per request.",
+    )
+
+
 # assumption: transient failures come from the web tier in front of the gateway, as HTML
 # (D-err: "no XML response is provided ... you may receive an HTTP error code")
 _TRANSIENT_BODY = {
@@ -254,6 +279,7 @@ _TRANSIENT_BODY = {
 }
 _REASON = {
     200: "OK",
+    413: "Payload Too Large",
     429: "Too Many Requests",
     502: "Bad Gateway",
     503: "Service Unavailable",
@@ -287,6 +313,12 @@ class RealismMiddleware:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         started = time.monotonic()
+        if _declared_length(environ) > MAX_REQUEST_BYTES:
+            api = "xml" if environ.get("PATH_INFO", "") == XML_PATH else "rest"
+            status, out = self._respond(start_response, 413, *too_large_body(api))
+            info = RequestInfo(api=api)
+            self._record(environ, info, status, out, None, time.monotonic() - started)
+            return [out]
         body = _read_body(environ)
         info = describe(environ, body)
         if info.api == "other":
@@ -389,11 +421,15 @@ class RealismMiddleware:
         )
 
 
-def _read_body(environ: dict[str, Any]) -> bytes:
+def _declared_length(environ: dict[str, Any]) -> int:
     try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
+        return int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
-        length = 0
+        return 0
+
+
+def _read_body(environ: dict[str, Any]) -> bytes:
+    length = min(_declared_length(environ), MAX_REQUEST_BYTES)
     stream = environ.get("wsgi.input")
     if stream is None or length <= 0:
         return b""

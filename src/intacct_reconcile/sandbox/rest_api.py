@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from intacct_reconcile.sandbox import company
+from intacct_reconcile.sandbox.realism import MAX_REQUEST_BYTES as MAX_BODY
 from intacct_reconcile.sandbox.rest_auth import OAuthError, TokenStore, grant, read_token_request
 from intacct_reconcile.sandbox.rest_errors import (
     REASONS,
@@ -71,6 +72,9 @@ def _body(environ: dict[str, Any]) -> bytes:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
+    if length > MAX_BODY:
+        # assumption: no documented REST size limit; the gateway's 50 MiB cap applies here too
+        raise RestError(413, "payloadTooLarge", f"The payload is larger than {MAX_BODY} bytes")
     return environ["wsgi.input"].read(length) if length > 0 else b""
 
 
@@ -92,13 +96,15 @@ def _json_payload(raw: bytes, method: str) -> Any:
         ) from None
     except UnicodeDecodeError:
         raise bad_request("The payload is not UTF-8 JSON") from None
+    except RecursionError:
+        raise bad_request("The payload is nested too deeply") from None
 
 
 def handle(app: Any, environ: dict[str, Any]) -> Response:
     method = environ.get("REQUEST_METHOD", "GET").upper()
     path = environ.get("PATH_INFO", "")[len(PREFIX) :].strip("/")
-    raw = _body(environ)
     try:
+        raw = _body(environ)
         if path == "oauth2/token":
             return _token(app, environ, method, raw)
         # any valid token of this company may call every object here (no per-user rights)

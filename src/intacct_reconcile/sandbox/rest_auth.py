@@ -98,7 +98,7 @@ def read_token_request(body: bytes, content_type: str) -> dict[str, str]:
     if "json" in content_type.lower():
         try:
             value = json.loads(body or b"{}")
-        except ValueError:
+        except (ValueError, RecursionError):
             raise OAuthError(400, "invalid_request", "request body is not valid JSON") from None
         if not isinstance(value, dict):
             raise OAuthError(400, "invalid_request", "request body must be a JSON object")

@@ -18,6 +18,8 @@ from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 
 from intacct_reconcile.sandbox.realism import DroppedConnection, WSGIApp
 
+_DRAIN_LIMIT = 1024 * 1024  # unread request bytes we still read off to keep the connection
+
 
 class _Body(io.RawIOBase):
     """The request body, limited to Content-Length, so an app that does not read it all
@@ -118,7 +120,8 @@ class _RequestHandler(WSGIRequestHandler):
         handler.dropped = False
         handler.sized = False
         handler.run(self.server.get_app())
-        if handler.dropped or not handler.sized:
+        # a large unread body (e.g. refused 413 unread) is not worth draining: hang up instead
+        if handler.dropped or not handler.sized or body.remaining > _DRAIN_LIMIT:
             self.close_connection = True
             return
         try:

@@ -34,6 +34,14 @@ def parse(body: bytes) -> etree._Element:
         raise ParseError(str(exc)) from exc
     if root is None:
         raise ParseError("empty document")
+    # entities are never expanded (resolve_entities=False), but a request that declares a DTD
+    # or leans on entities is refused outright rather than half-read
+    # assumption: the real gateway's answer to a DOCTYPE is undocumented; a schema error it is
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise ParseError("a DOCTYPE or DTD is not allowed in a request")
+    if next(root.iter(etree.Entity), None) is not None:
+        raise ParseError("entity references are not allowed in a request")
     return root
 
 

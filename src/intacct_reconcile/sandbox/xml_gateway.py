@@ -21,6 +21,7 @@ from lxml import etree
 
 from intacct_reconcile.sandbox import company, xml_describe, xml_query, xml_writes
 from intacct_reconcile.sandbox.objects.errors import Problem, SandboxError
+from intacct_reconcile.sandbox.realism import MAX_REQUEST_BYTES
 from intacct_reconcile.sandbox.xml_auth import (
     AuthFailure,
     Identity,
@@ -39,7 +40,7 @@ from intacct_reconcile.sandbox.xml_codec import (
 from intacct_reconcile.sandbox.xml_context import Context, Handler, Outcome
 
 CONTENT_TYPE = 'text/xml; encoding="UTF-8"'
-MAX_BODY = 50 * 1024 * 1024
+MAX_BODY = MAX_REQUEST_BYTES
 Response = tuple[str, list[tuple[str, str]], bytes]
 
 HANDLERS: dict[str, Handler] = {
@@ -119,7 +120,10 @@ def _read_body(environ: dict[str, Any]) -> bytes:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
-    return environ["wsgi.input"].read(min(length, MAX_BODY)) if length > 0 else b""
+    if length > MAX_BODY:
+        # refused unread: a truncated read would only surface as a confusing parse error
+        raise ParseError(f"request body of {length} bytes is larger than {MAX_BODY} bytes")
+    return environ["wsgi.input"].read(length) if length > 0 else b""
 
 
 def handle(app: Any, environ: dict[str, Any]) -> Response:
