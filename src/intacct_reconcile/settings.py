@@ -334,6 +334,12 @@ def open_clients(
     from intacct_reconcile.client.gateway import Gateway
     from intacct_reconcile.client.rest import RestClient
 
+    if not target.sandbox and not target.is_local and httpx.URL(target.endpoint).scheme != "https":
+        # passwords and session ids travel in every request body: never over plain HTTP
+        raise ConfigError(
+            f"target {target.name!r}: endpoint {target.endpoint} is not https; only a local "
+            "sandbox may use http:// — change the endpoint to https://"
+        )
     xml_creds, rest_creds = load_credentials(target, env, ini_path, profile)
     if target.sandbox:
         http = sandbox_http(target.db or Path(STATE_DIR) / "sandbox.db")

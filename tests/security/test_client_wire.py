@@ -22,6 +22,7 @@ from intacct_reconcile.client.rest import RestClient
 from intacct_reconcile.client.retry import RetryPolicy
 from intacct_reconcile.client.session import Limiter, send
 from intacct_reconcile.credentials import RestCredentials, Secret
+from intacct_reconcile.errors import ConfigError
 from intacct_reconcile.settings import Target, open_clients
 
 
@@ -281,3 +282,31 @@ def test_business_errors_are_not_retried() -> None:
     with pytest.raises(IntacctError):
         fast_retry().run(refused)
     assert calls == [1]
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "allowed"),
+    [
+        ("http://intacct-proxy.example.com", False),
+        ("http://10.0.0.5:8080", False),
+        ("http://127.0.0.1:8080", True),  # a served sandbox on this machine
+        ("http://localhost:8080", True),
+        ("https://api.intacct.com", True),
+    ],
+)
+def test_credentials_never_go_to_a_remote_plain_http_endpoint(endpoint: str, allowed: bool) -> None:
+    env = {
+        "INTACCT_SENDER_ID": "s",
+        "INTACCT_SENDER_PASSWORD": "sender-secret-1",
+        "INTACCT_USER_ID": "u",
+        "INTACCT_USER_PASSWORD": "user-secret-1",
+        "INTACCT_COMPANY_ID": "ACME",
+    }
+    target = Target("t", company_id="ACME", endpoint=endpoint)
+    if allowed:
+        with open_clients(target, env=env, ini_path=Path("/nonexistent")) as clients:
+            assert str(clients.xml._shared.http.base_url).startswith(endpoint)
+    else:
+        opening = open_clients(target, env=env, ini_path=Path("/nonexistent"))
+        with pytest.raises(ConfigError, match="not https"), opening:
+            pass
