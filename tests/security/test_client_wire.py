@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import gzip
 import ssl
+import tracemalloc
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -120,13 +123,47 @@ def test_undecodable_body_is_a_protocol_error_and_not_retried() -> None:
     assert len(seen) == 1
 
 
-def test_gzip_body_is_capped_after_decoding() -> None:
-    packed = gzip.compress(b"\0" * (4 * 1024 * 1024))  # ~4 KiB on the wire, 4 MiB decoded
-    http = _client(
-        lambda request: httpx.Response(200, headers={"Content-Encoding": "gzip"}, content=packed)
-    )
-    with pytest.raises(ProtocolError, match="limit"):
-        send(http, Limiter(1), "POST", "/x", max_bytes=1024 * 1024)
+def _streamed(payload: bytes, encoding: str) -> httpx.Client:
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert request.headers["Accept-Encoding"] == "gzip, deflate"
+        # an iterator body is streamed, not pre-read by httpx.Response
+        return httpx.Response(200, headers={"Content-Encoding": encoding}, content=iter([payload]))
+
+    return _client(handler)
+
+
+def test_gzip_bomb_is_refused_without_inflating_it() -> None:
+    packed = gzip.compress(b"\0" * (64 * 1024 * 1024))  # ~64 KiB on the wire, 64 MiB inflated
+    http = _streamed(packed, "gzip")
+    tracemalloc.start()
+    try:
+        with pytest.raises(ProtocolError, match="exceeds the 1048576-byte limit"):
+            send(http, Limiter(1), "POST", "/x", max_bytes=1024 * 1024)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 1024 * 1024  # the cap plus change, never the 64 MiB
+
+
+@pytest.mark.parametrize(
+    ("encoding", "pack"),
+    [
+        ("gzip", gzip.compress),
+        ("deflate", zlib.compress),
+        ("deflate", lambda data: zlib.compress(data, wbits=-zlib.MAX_WBITS)),  # raw deflate
+        ("identity", lambda data: data),
+    ],
+    ids=["gzip", "zlib-deflate", "raw-deflate", "identity"],
+)
+def test_encoded_bodies_within_the_cap_decode(encoding: str, pack: Any) -> None:
+    body = b"<response>" + b"x" * 100_000 + b"</response>"
+    assert send(_streamed(pack(body), encoding), Limiter(1), "POST", "/x").body == body
+
+
+@pytest.mark.parametrize(("encoding", "payload"), [("br", b"abc"), ("gzip", b"not gzip")])
+def test_unknown_or_broken_encodings_are_protocol_errors(encoding: str, payload: bytes) -> None:
+    with pytest.raises(ProtocolError):
+        send(_streamed(payload, encoding), Limiter(1), "POST", "/x")
 
 
 # --- redirects -------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,6 +74,7 @@ def send(
 ) -> Reply:
     """Send one request inside a concurrency slot; raise TransientError for retryable failures."""
     max_bytes = MAX_BODY_BYTES if max_bytes is None else max_bytes
+    kwargs["headers"] = {**(kwargs.get("headers") or {}), "Accept-Encoding": ACCEPT_ENCODING}
     started = time.perf_counter()
     with limiter:
         try:
@@ -108,18 +110,83 @@ def send(
     return reply
 
 
+# the encodings we ask for: named explicitly so that installing brotli or zstandard (which
+# httpx would then advertise) cannot bring in a decoder whose output we do not cap
+ACCEPT_ENCODING = "gzip, deflate"
+_WBITS = {"gzip": zlib.MAX_WBITS | 16, "x-gzip": zlib.MAX_WBITS | 16, "deflate": zlib.MAX_WBITS}
+
+
 def _read_limited(response: httpx.Response, max_bytes: int) -> bytes:
+    """The decoded body, refused as soon as it passes `max_bytes`: compressed bodies are
+    inflated here with a bound on each step, so a small gzip bomb never expands in memory."""
     declared = response.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
         raise ProtocolError(f"response of {declared} bytes exceeds the {max_bytes}-byte limit")
+    try:
+        # a response built from bytes (test transports) is read and decoded already
+        loaded = response.content
+    except httpx.ResponseNotRead:
+        pass
+    else:
+        if len(loaded) > max_bytes:
+            raise ProtocolError(f"response exceeds the {max_bytes}-byte limit; refusing it")
+        return loaded
+    inflate = _decompressor(response.headers.get("content-encoding", ""))
     chunks: list[bytes] = []
     size = 0
-    for chunk in response.iter_bytes():
+    for raw in response.iter_raw():
+        # at most one byte past the limit: enough to know the body is too large
+        chunk = inflate.decompress(raw, max_bytes - size + 1) if inflate else raw
         size += len(chunk)
         if size > max_bytes:
             raise ProtocolError(f"response exceeds the {max_bytes}-byte limit; refusing it")
         chunks.append(chunk)
+    if inflate is not None:
+        # every input byte was consumed (no step hit its bound): what is left is small
+        chunks.append(inflate.flush())
+        if size + len(chunks[-1]) > max_bytes:
+            raise ProtocolError(f"response exceeds the {max_bytes}-byte limit; refusing it")
     return b"".join(chunks)
+
+
+def _decompressor(encoding: str) -> Any:
+    """A zlib decompressor for the body's Content-Encoding (None: not encoded)."""
+    names = [e.strip().lower() for e in encoding.split(",") if e.strip()]
+    names = [e for e in names if e != "identity"]
+    if not names:
+        return None
+    if len(names) > 1 or names[0] not in _WBITS:
+        raise ProtocolError(f"response has an unsupported Content-Encoding {encoding!r}")
+    return _Inflate(_WBITS[names[0]], raw_fallback=names[0] == "deflate")
+
+
+class _Inflate:
+    """zlib with a bounded output per call; "deflate" may also be raw deflate (as httpx and
+    browsers accept), decided on the first bytes."""
+
+    def __init__(self, wbits: int, *, raw_fallback: bool) -> None:
+        self._wbits = wbits
+        self._raw_fallback = raw_fallback
+        self._z = zlib.decompressobj(wbits)
+        self._started = False
+
+    def decompress(self, data: bytes, limit: int) -> bytes:
+        try:
+            out = self._z.decompress(data, limit)
+        except zlib.error as exc:
+            if self._raw_fallback and not self._started:
+                self._raw_fallback = False
+                self._z = zlib.decompressobj(-zlib.MAX_WBITS)
+                return self.decompress(data, limit)
+            raise ProtocolError(f"response body cannot be decompressed ({exc})") from None
+        self._started = True
+        return out
+
+    def flush(self) -> bytes:
+        try:
+            return self._z.flush()
+        except zlib.error:
+            return b""  # a truncated stream: the parser reports the body as not well-formed
 
 
 def _retry_after(reply: Reply) -> float | None:
