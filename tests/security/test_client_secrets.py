@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from intacct_reconcile.client import envelope, xml
 from intacct_reconcile.client.errors import AuthenticationError, AuthorizationError, IntacctError
 from intacct_reconcile.client.gateway import Gateway
 from intacct_reconcile.client.rest import RestClient
@@ -185,3 +186,11 @@ def test_wrapped_exceptions_never_carry_the_request() -> None:
     with pytest.raises(IntacctError) as caught:
         Gateway(http, XML_CREDS, retry=fast_retry()).read_all("GLACCOUNT", ["RECORDNO"])
     assert caught.value.__cause__ is None and caught.value.__suppress_context__
+
+
+def test_a_result_never_keeps_an_echoed_session_id() -> None:
+    Secret(SESSION)  # the client registers every session id it receives
+    reply = _echo_handler(httpx.Request("POST", "https://x.test", content=b'controlid="f1"'))
+    (result,) = envelope.parse_response(xml.parse(reply.content)).results
+    assert not result.ok and "Permission denied for ***" in repr(result)
+    assert SESSION not in repr(result)

@@ -21,6 +21,7 @@ from intacct_reconcile.client.errors import (
     ProtocolError,
     SessionExpiredError,
     error_for,
+    redact,
 )
 from intacct_reconcile.credentials import Secret
 
@@ -302,12 +303,14 @@ class Response:
 def _errors(node: etree._Element | None) -> tuple[ErrorDetail, ...]:
     if node is None:
         return ()
+    # redacted as they are read: a server that quotes a session id or password back must not
+    # have it kept in a Result, whose repr may end up in a log
     return tuple(
         ErrorDetail(
-            xml.text(e, "errorno"),
-            xml.text(e, "description"),
-            xml.text(e, "description2"),
-            xml.text(e, "correction"),
+            redact(xml.text(e, "errorno")),
+            redact(xml.text(e, "description")),
+            redact(xml.text(e, "description2")),
+            redact(xml.text(e, "correction")),
         )
         for e in node.iter("error")
     )
