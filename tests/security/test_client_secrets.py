@@ -194,3 +194,18 @@ def test_a_result_never_keeps_an_echoed_session_id() -> None:
     (result,) = envelope.parse_response(xml.parse(reply.content)).results
     assert not result.ok and "Permission denied for ***" in repr(result)
     assert SESSION not in repr(result)
+
+
+def test_a_refused_token_request_quoting_the_secret_back_is_redacted() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        echoed = request.content.decode()  # the whole form, client_secret included
+        return httpx.Response(
+            401, json={"error": "invalid_client", "error_description": f"bad request {echoed}"}
+        )
+
+    http = httpx.Client(transport=httpx.MockTransport(handler), base_url="https://x.test")
+    rest = RestClient(http, REST_CREDS, retry=fast_retry())
+    with pytest.raises(AuthenticationError) as caught:
+        rest.query("company-config/role", ["id"])
+    shown = str(caught.value) + repr(caught.value)
+    assert "client_secret=***" in shown and CLIENT_SECRET not in shown

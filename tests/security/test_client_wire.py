@@ -347,3 +347,15 @@ def test_credentials_never_go_to_a_remote_plain_http_endpoint(endpoint: str, all
         opening = open_clients(target, env=env, ini_path=Path("/nonexistent"))
         with pytest.raises(ConfigError, match="not https"), opening:
             pass
+
+
+@pytest.mark.parametrize(
+    "retry_after", ["1e9", "inf", "nan", "-5", "Wed, 21 Oct 2099 07:28:00 GMT"]
+)
+def test_a_hostile_retry_after_cannot_stall_the_run(retry_after: str) -> None:
+    waits: list[float] = []
+    http = _client(lambda request: httpx.Response(429, headers={"Retry-After": retry_after}))
+    policy = RetryPolicy(attempts=3, max_delay=20.0, sleep=waits.append)
+    with pytest.raises(TransientError):
+        policy.run(lambda n: send(http, Limiter(1), "POST", "/x"))
+    assert len(waits) == 2 and all(0 <= w <= 20.0 for w in waits)

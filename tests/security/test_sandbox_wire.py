@@ -260,3 +260,31 @@ def test_failing_requests_never_leak_limiter_slots() -> None:
     for worker in workers:
         worker.join(5)
     assert call(b"ok").startswith("200")
+
+
+def test_a_rest_handler_bug_answers_a_json_500_and_the_next_request_works(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from intacct_reconcile.sandbox import rest_api
+
+    app = make_app(":memory:")
+    http = httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://sandbox.test")
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": "sandbox-client",
+        "client_secret": "sandbox",
+        "username": "admin@DEMO",
+    }
+    token = http.post("/ia/api/v1/oauth2/token", data=form).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    real_route = rest_api._route
+
+    def broken(*args: Any) -> Any:
+        raise KeyError("bug")
+
+    monkeypatch.setattr(rest_api, "_route", broken)
+    answer = http.get("/ia/api/v1/objects/company-config/role", headers=headers)
+    assert answer.status_code == 500
+    assert answer.json()["ia::result"]["ia::error"]["code"] == "internalError"
+    monkeypatch.setattr(rest_api, "_route", real_route)
+    assert http.get("/ia/api/v1/objects/company-config/role", headers=headers).status_code == 200

@@ -17,6 +17,7 @@ Success bodies are ``{"ia::result": ..., "ia::meta": ...}``; failures are ia::er
 from __future__ import annotations
 
 import json
+import traceback
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -117,6 +118,13 @@ def handle(app: Any, environ: dict[str, Any]) -> Response:
         # RFC 6750 §3: a 401 names the scheme the client should use
         extra = [("WWW-Authenticate", 'Bearer error="invalid_token"')] if exc.status == 401 else []
         return _respond(exc.status, exc.body(), extra)
+    except Exception:  # a sandbox bug still answers an ia::error, as the gateway answers XML
+        errors = environ.get("wsgi.errors")
+        if errors is not None:
+            traceback.print_exc(file=errors)
+        # assumption: code and error id are our own; Intacct documents no 500 body
+        bug = RestError(500, "internalError", "Internal error in the sandbox REST API", "REST-1500")
+        return _respond(500, bug.body())
 
 
 def _token(app: Any, environ: dict[str, Any], method: str, raw: bytes) -> Response:
