@@ -25,9 +25,11 @@ import yaml
 
 from intacct_reconcile.digests import canonical_json
 from intacct_reconcile.errors import ConfigError, ReconcileError
+from intacct_reconcile.manifest.loader import expanded_size
 from intacct_reconcile.types import Attestation, Ref, Resource, State
 
 ATTESTATION_DIR = Path(".intacct-reconcile") / "attestations"
+_MAX_NODES = 1_000_000  # expanded values; a real file holds a few per manual step
 
 
 class AttestationError(ReconcileError):
@@ -50,16 +52,7 @@ def load(base_dir: Path, target: str) -> dict[Ref, Attestation]:
     path = attestation_path(base_dir, target)
     if not path.exists():
         return {}
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise ConfigError(
-            f"{where}: attestation file is not valid YAML — fix or remove the entry"
-        ) from None
-    if not isinstance(data, Mapping):
-        raise ConfigError(f"{path}: attestation file must be a mapping of KIND/KEY entries")
+    data = _read(path)
     out: dict[Ref, Attestation] = {}
     for name, entry in data.items():
         kind, sep, key = str(name).partition("/")
@@ -72,6 +65,33 @@ def load(base_dir: Path, target: str) -> dict[Ref, Attestation]:
             note=str(entry.get("note", "") or ""),
         )
     return out
+
+
+def _read(path: Path) -> dict[str, Any]:
+    """The attestation file as a mapping; a broken file is a located error, never a crash
+    (it is edited by hand and merged in git, so conflict markers do happen)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if expanded_size(node, _MAX_NODES) > _MAX_NODES:
+            raise ConfigError(
+                f"{path}:1:1: attestation file expands to too many values (aliases nested "
+                "too deep) — remove the aliases"
+            )
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise ConfigError(
+            f"{where}: attestation file is not valid YAML — fix or remove the entry"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the attestation file ({exc})") from None
+    if not isinstance(data, Mapping):
+        raise ConfigError(
+            f"{path}: attestation file must be a mapping of KIND/KEY entries — fix or remove it"
+        )
+    return dict(data)
 
 
 def parse_ref(text: str) -> Ref:
@@ -116,9 +136,7 @@ def attest(
         note=note,
     )
     path = attestation_path(base_dir, target)
-    existing: dict[str, Any] = {}
-    if path.exists():
-        existing = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    existing: dict[str, Any] = _read(path) if path.exists() else {}
     existing[str(ref)] = {
         "by": record.by,
         "at": record.at,

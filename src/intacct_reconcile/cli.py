@@ -8,17 +8,47 @@ Results go to stdout, progress and errors to stderr. No traceback for errors a u
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from functools import wraps
-from pathlib import Path
-from typing import Annotated, Any
 
-import typer
+try:  # Ctrl-C while the modules load (a second or so) must not print a traceback either
+    from collections.abc import Callable
+    from functools import wraps
+    from pathlib import Path
+    from typing import Annotated, Any
 
-from intacct_reconcile import __version__
-from intacct_reconcile.errors import ReconcileError
+    import typer
+    from typer.core import TyperGroup
+
+    from intacct_reconcile import __version__
+    from intacct_reconcile.errors import ReconcileError
+except KeyboardInterrupt:  # pragma: no cover - timing dependent; tested through a subprocess
+    sys.stderr.write("interrupted\n")
+    raise SystemExit(130) from None
+
+# click's usage errors (unknown option, bad value) exit 2, which CI reads as "changes
+# present" with --detailed-exitcode; bad input is exit 1 here (README "Exit codes").
+_UsageError = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+
+
+class _Group(TyperGroup):
+    """The root command group: usage errors exit 1, like every other bad input."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)
+        except _UsageError as exc:
+            exc.exit_code = 1  # type: ignore[attr-defined]
+            raise
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except _UsageError as exc:
+            exc.exit_code = 1  # type: ignore[attr-defined]
+            raise
+
 
 app = typer.Typer(
+    cls=_Group,
     name="intacct-reconcile",
     help="Configuration-as-code for Sage Intacct: validate, plan and apply YAML manifests.",
     # the contract scripts and CI rely on (DESIGN §6), stated where a user looks first
@@ -117,7 +147,11 @@ def _register_optional() -> None:
         commands.register(app, boundary)
 
 
-_register_optional()
+try:
+    _register_optional()
+except KeyboardInterrupt:  # pragma: no cover - timing dependent
+    sys.stderr.write("interrupted\n")
+    raise SystemExit(130) from None
 
 
 def main() -> None:
@@ -125,3 +159,6 @@ def main() -> None:
         app()
     except SystemExit as exc:
         sys.exit(exc.code)
+    except KeyboardInterrupt:  # between typer's own handler and ours: still no traceback
+        _err("interrupted")
+        sys.exit(130)

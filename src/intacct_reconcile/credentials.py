@@ -122,22 +122,30 @@ def load_credentials(
     ini_path = ini_path or Path.home() / ".intacct" / "credentials.ini"
     profile = profile or env.get("INTACCT_PROFILE") or None
     ini = _ini_profile(ini_path, profile)
-    defaults = {**SANDBOX_XML, **SANDBOX_REST} if target.is_local else {}
+    defaults: dict[str, str] = {**SANDBOX_XML, **SANDBOX_REST} if target.is_local else {}
+    if target.company_id:
+        # a served sandbox's default company must not contradict the company the target names
+        defaults.pop("company_id", None)
     values = {
         name: env.get(var) or ini.get(name) or defaults.get(name) for name, var in ENV.items()
     }
     company = _company(target, values.get("company_id"))
     values["company_id"] = company
     missing = [
-        ENV[n]
+        n
         for n in ("sender_id", "sender_password", "user_id", "user_password", "company_id")
         if not values.get(n)
     ]
     if missing:
+        company_hint = (
+            " (or `company_id:` on the target in intacct-reconcile.yaml)"
+            if "company_id" in missing
+            else ""
+        )
         raise ConfigError(
-            f"target {target.name!r}: missing credentials {', '.join(missing)} — set "
-            f"them in the environment or in a [{profile or 'default'}] profile of "
-            f"{ini_path}"
+            f"target {target.name!r}: missing credentials — set "
+            f"{', '.join(ENV[n] for n in missing)} in the environment{company_hint}, or "
+            f"{', '.join(missing)} in a [{profile or 'default'}] profile of {ini_path}"
         )
     entity = target.entity_id or values.get("entity_id") or None
     xml_creds = XmlCredentials(

@@ -119,7 +119,8 @@ def load_saved(path: str | Path) -> SavedPlan:
             str(body["created_at"]),
             body["checksum"],
         )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        # a hand-built file with a valid checksum but the wrong shapes (a list for a mapping)
         raise PlanFileError(f"{path}: malformed plan file ({exc!r}) — {_REGENERATE}") from None
 
 

@@ -25,6 +25,7 @@ import yaml
 
 from intacct_reconcile.credentials import SANDBOX_XML, load_credentials
 from intacct_reconcile.errors import ConfigError, did_you_mean
+from intacct_reconcile.manifest.loader import expanded_size
 
 if TYPE_CHECKING:
     from intacct_reconcile.client.gateway import Gateway
@@ -34,6 +35,7 @@ CONFIG_NAME = "intacct-reconcile.yaml"
 DEFAULT_ENDPOINT = "https://api.intacct.com"
 DEFAULT_CONCURRENCY = 2  # Intacct's standard service level: two concurrent API requests
 STATE_DIR = ".intacct-reconcile"
+MAX_CONFIG_NODES = 100_000  # a targets file holds dozens of values; aliases may not explode
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,12 @@ def _read(path: Path) -> str:
 def _parse_yaml(path: Path, text: str) -> tuple[yaml.Node | None, dict[str, Any]]:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if expanded_size(node, MAX_CONFIG_NODES) > MAX_CONFIG_NODES:
+            # a "billion laughs" file: the schema check would walk every aliased copy
+            raise ConfigError(
+                f"{path}:1:1: the config expands to more than {MAX_CONFIG_NODES:,} values "
+                "(aliases nested too deep) — write the targets out without nested aliases"
+            )
         _reject_duplicate_keys(path, node)
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
@@ -310,12 +318,29 @@ TIMEOUT = httpx.Timeout(300.0, connect=30.0)  # the official SDKs wait 300 s for
 
 def sandbox_http(db: Path | str) -> httpx.Client:
     """An httpx client talking in-process to an embedded sandbox stored in `db`."""
+    import sqlite3
+
     from intacct_reconcile.sandbox.app import make_app
 
-    if isinstance(db, Path):
-        db.parent.mkdir(parents=True, exist_ok=True)
-        db = str(db)
-    app = make_app(db=db)
+    try:
+        if isinstance(db, Path):
+            if db.is_dir():
+                raise ConfigError(
+                    f"{db}: the sandbox database is a directory — point the target's `db:` "
+                    "at a file (e.g. .intacct-reconcile/sandbox.db)"
+                )
+            db.parent.mkdir(parents=True, exist_ok=True)
+        app = make_app(db=str(db))
+    except OSError as exc:
+        raise ConfigError(
+            f"{db}: cannot create the sandbox database ({exc.strerror}) — point the target's "
+            "`db:` at a writable path"
+        ) from None
+    except sqlite3.Error as exc:
+        raise ConfigError(
+            f"{db}: cannot open the sandbox database ({exc}) — point the target's `db:` at "
+            "another file, or remove this one to start from a fresh starter company"
+        ) from None
     return httpx.Client(
         transport=httpx.WSGITransport(app=app), base_url="http://sandbox.invalid", timeout=TIMEOUT
     )

@@ -430,9 +430,15 @@ def export(
             "(UI-only settings) — declare them by hand from Company > Setup > Configuration"
         )
     ctx = _context(None, config, target, concurrency)
+    _check_export_dir(out)  # before any read: a long export must not fail at the last step
     with _progress(quiet) as progress, open_clients(ctx.target, progress=progress) as clients:
         live = read_live(clients, list(kinds))
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"{out}: cannot create the --out directory ({exc.strerror}) — choose a writable path"
+        ) from None
     written = []
     for kind_key in kinds:
         document = {"version": 1, kind_key: export_values(kind_key, live)}
@@ -445,6 +451,21 @@ def export(
         )
         written.append(f"{target_file} ({len(live.of(kind_key))} objects)")
     return "wrote " + ", ".join(written)
+
+
+def _check_export_dir(out: Path) -> None:
+    """--out must be a new or empty directory: exported files next to existing manifests
+    would overwrite them, or declare the same objects twice."""
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"{out}: --out is a file, not a directory — name a new directory")
+    if out.is_dir():
+        entries = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+        if entries:
+            shown = ", ".join(entries[:5]) + (", ..." if len(entries) > 5 else "")
+            raise ConfigError(
+                f"{out}: --out is not empty ({shown}) — export writes a fresh manifest "
+                "folder: name a new or empty directory, then merge by hand"
+            )
 
 
 def _outside_comment(kind_key: str, live: State) -> str:

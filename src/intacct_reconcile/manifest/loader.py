@@ -106,6 +106,17 @@ class _Builder:
         self.cache: dict[int, Node] = {}
         self.active: set[int] = set()
         self.count = 0
+        self.sizes: dict[int, int] = {}  # expanded size of nodes reached through an alias
+
+    def _expanded(self, node: Node) -> int:
+        """How many nodes `node` stands for once aliases are expanded (memoised per node)."""
+        known = self.sizes.get(id(node))
+        if known is not None:
+            return known
+        children = node.value.values() if node.is_map else node.value if node.is_seq else ()
+        size = 1 + sum(self._expanded(child) for child in children)
+        self.sizes[id(node)] = size
+        return size
 
     def problem(self, mark: Any, message: str, hint: str = "") -> None:
         self.problems.append(Problem(span_of(self.file, mark), message, hint))
@@ -113,7 +124,13 @@ class _Builder:
     def build(self, node: yaml.Node) -> Node:
         cached = self.cache.get(id(node))
         if cached is not None:
-            return cached  # an alias: same located node (keeps expansion linear)
+            # an alias: the same located node (building stays linear), but whoever walks the
+            # tree later (validation, desired state) walks every copy, so copies count too
+            if not cached.is_scalar:
+                self.count += self._expanded(cached)
+                if self.count > MAX_NODES:
+                    raise _TooBig(node.start_mark)
+            return cached
         if id(node) in self.active:
             self.problem(node.start_mark, "recursive alias", "an anchor cannot contain itself")
             return Node(span_of(self.file, node.start_mark), None, broken=True)
@@ -240,6 +257,38 @@ class _Builder:
         return out
 
 
+def expanded_size(node: yaml.Node | None, limit: int = MAX_NODES) -> int:
+    """Nodes a composed YAML document holds once its aliases are expanded, counted up to
+    just past `limit` (memoised: a "billion laughs" document is measured in a blink).
+
+    For YAML read with PyYAML's constructor (the targets file, attestations): the
+    constructed value shares aliased objects, but anything that walks it (schema checks,
+    str()) walks every copy."""
+    sizes: dict[int, int] = {}
+
+    def size(current: yaml.Node, depth: int) -> int:
+        known = sizes.get(id(current))
+        if known is not None:
+            return known
+        if depth > 1000:  # also bounds recursion (and a recursive alias)
+            return limit + 1
+        total = 1
+        if isinstance(current, yaml.MappingNode):
+            for key, value in current.value:
+                total += size(key, depth + 1) + size(value, depth + 1)
+                if total > limit:
+                    break
+        elif isinstance(current, yaml.SequenceNode):
+            for item in current.value:
+                total += size(item, depth + 1)
+                if total > limit:
+                    break
+        sizes[id(current)] = total
+        return total
+
+    return 0 if node is None else size(node, 0)
+
+
 class _TooBig(Exception):
     def __init__(self, mark: Any):
         self.mark = mark
@@ -302,15 +351,22 @@ def load_text(
     return documents, builder.problems
 
 
+def _byte_span(file: str, data: bytes, offset: int) -> Span:
+    """line:col of a byte offset, so an editor can jump to the offending character."""
+    start = data.rfind(b"\n", 0, offset) + 1
+    column = len(data[start:offset].decode("utf-8", errors="replace")) + 1
+    return Span(file, data.count(b"\n", 0, offset) + 1, column)
+
+
 def load_file(path: Path, file: str) -> tuple[list[Document], list[Problem]]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         return [], [
             Problem(
-                Span(file, 1, 1),
-                f"not UTF-8 text ({exc.reason} at byte {exc.start})",
-                "save the file as UTF-8",
+                _byte_span(file, exc.object, exc.start),
+                f"not UTF-8 text ({exc.reason}: byte 0x{exc.object[exc.start]:02x})",
+                "save the file as UTF-8 (editors: 'Save with encoding')",
             )
         ]
     except OSError as exc:

@@ -18,6 +18,7 @@ directory; parent directories are created). A new database holds the starter com
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
@@ -73,16 +74,53 @@ def _boundary(fn: Callable[..., Any]) -> Callable[..., Any]:
         except ReconcileError as exc:
             typer.echo(f"error: {_describe(exc)}", err=True)
             raise typer.Exit(1) from None
+        except sqlite3.Error as exc:
+            typer.echo(
+                f"error: cannot open the sandbox database ({exc}) — pass --db a sandbox "
+                "database file, or a new path to start from a fresh starter company",
+                err=True,
+            )
+            raise typer.Exit(1) from None
         except OSError as exc:
-            typer.echo(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(), err=True)
+            where = f"{exc.filename}: " if exc.filename else ""
+            typer.echo(f"error: {where}{exc.strerror or exc}", err=True)
             raise typer.Exit(1) from None
 
     return wrapper
 
 
 def _prepare(db: Path) -> str:
-    db.parent.mkdir(parents=True, exist_ok=True)
+    if db.is_dir():
+        raise SandboxError(
+            [("", f"--db {db} is a directory", "", "Pass a file, e.g. --db sandbox.db.")]
+        )
+    try:
+        db.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SandboxError(
+            [("", f"cannot create {db.parent} ({exc.strerror})", "", "Pass a writable --db.")]
+        ) from None
     return str(db)
+
+
+def _check_log(log: Path) -> None:
+    """Open the request log once up front: an unwritable one would otherwise fail every
+    request of the served company, one internal error at a time."""
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise SandboxError(
+            [
+                (
+                    "",
+                    f"cannot write the request log {log} ({exc.strerror})",
+                    "",
+                    "Pass a writable --log.",
+                )
+            ]
+        ) from None
 
 
 @contextmanager
@@ -102,7 +140,7 @@ def _company(db: Path) -> Iterator[Store]:
 @_boundary
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port; 0 picks a free one.")] = 0,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port; 0 picks a free one.")] = 0,
     db: DbOption = DEFAULT_DB,
     latency_ms: Annotated[float, typer.Option(help="Added to every request.")] = 0,
     concurrency: Annotated[
@@ -128,6 +166,8 @@ def serve(
         raise typer.BadParameter("must be between 0 and 1", param_hint="--fault-rate")
     if concurrency < 0:
         raise typer.BadParameter("must be 0 (unlimited) or more", param_hint="--concurrency")
+    if log is not None:
+        _check_log(log)
     options = SandboxOptions(
         latency_ms=latency_ms,
         concurrency=concurrency,
@@ -136,13 +176,29 @@ def serve(
         seed=seed,
         log_path=str(log) if log else None,
     )
-    run(make_app(_prepare(db), options), host, port)
+    app = make_app(_prepare(db), options)
+    try:
+        run(app, host, port)
+    except OSError as exc:
+        if exc.filename:  # a file, not the socket
+            raise
+        raise SandboxError(
+            [
+                (
+                    "",
+                    f"cannot listen on {host}:{port} ({exc.strerror or exc})",
+                    "",
+                    "Pick another --port (0 picks a free one) or --host.",
+                )
+            ]
+        ) from None
 
 
 @app.command()
 @_boundary
 def reset(db: DbOption = DEFAULT_DB) -> None:
     """Throw the sandbox database away and start again from a fresh starter company."""
+    _prepare(db)  # a directory or an uncreatable path: refused before anything is removed
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     with _company(db) as store:
