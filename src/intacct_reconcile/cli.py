@@ -19,7 +19,7 @@ try:  # Ctrl-C while the modules load (a second or so) must not print a tracebac
     from typer.core import TyperGroup
 
     from intacct_reconcile import __version__
-    from intacct_reconcile.errors import ReconcileError
+    from intacct_reconcile.errors import ConfigError, ReconcileError
 except KeyboardInterrupt:  # pragma: no cover - timing dependent; tested through a subprocess
     sys.stderr.write("interrupted\n")
     raise SystemExit(130) from None
@@ -127,7 +127,12 @@ def schema(
     if out is None:
         typer.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8")
+        try:
+            out.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(
+                f"{out}: cannot write the schema ({exc.strerror}) — choose a writable --out file"
+            ) from None
         _err(f"wrote {out}")
 
 

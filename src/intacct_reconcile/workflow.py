@@ -247,13 +247,33 @@ def apply(
                 return ApplyOutcome(None, "apply cancelled: nothing was changed", 1)
         pending = [c for c in the_plan.changes if c.pending and c.action != "manual"]
         progress.step(f"applying {len(pending)} change(s) to {ctx.target.name}")
-        report = applier.apply(
-            the_plan,
-            clients,
-            plan_checksum=checksum,
-            progress=progress.step,
-            already_done=already_done,
-        )
+        try:
+            report = applier.apply(
+                the_plan,
+                clients,
+                plan_checksum=checksum,
+                progress=progress.step,
+                already_done=already_done,
+            )
+        except KeyboardInterrupt:
+            # Ctrl-C mid-apply: some changes may be in Intacct already, so the audit log
+            # still records this apply, with an outcome nobody knows yet
+            audit.record(
+                ctx.base_dir,
+                by=audit.current_user(by),
+                target=ctx.target.name,
+                plan_checksum=checksum,
+                results=[
+                    {
+                        "ref": str(c.ref),
+                        "action": c.action,
+                        "status": "interrupted",
+                        "error": "apply interrupted: run `plan` to see what is in place",
+                    }
+                    for c in pending
+                ],
+            )
+            raise
     audit.record(
         ctx.base_dir,
         by=audit.current_user(by),

@@ -28,3 +28,9 @@ def test_bad_option_value_in_a_sub_group_exits_1(cli: Invoke, tmp_path: Path) ->
 def test_bad_format_and_kind_values_are_named(cli: Invoke, project: Path) -> None:
     assert_user_error(cli("plan", project, "--format", "yaml"), "'yaml'", "text, markdown, json")
     assert_user_error(cli("plan", project, "--kind", "role"), "unknown --kind role")
+
+
+def test_schema_out_to_a_directory_or_missing_folder(cli: Invoke, tmp_path: Path) -> None:
+    assert_user_error(cli("schema", "--out", tmp_path), "cannot write the schema")
+    missing = tmp_path / "no" / "such" / "schema.json"
+    assert_user_error(cli("schema", "--out", missing), "cannot write the schema")
