@@ -87,6 +87,8 @@ def _read(path: Path) -> dict[str, Any]:
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read the attestation file ({exc})") from None
+    except RecursionError:
+        raise ConfigError(f"{path}:1:1: attestation file is nested too deeply") from None
     if not isinstance(data, Mapping):
         raise ConfigError(
             f"{path}: attestation file must be a mapping of KIND/KEY entries — fix or remove it"

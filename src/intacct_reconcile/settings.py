@@ -192,6 +192,8 @@ def _parse_yaml(path: Path, text: str) -> tuple[yaml.Node | None, dict[str, Any]
         mark = exc.problem_mark
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
         raise ConfigError(f"{where}: invalid YAML: {exc.problem} — fix the syntax") from None
+    except RecursionError:
+        raise ConfigError(f"{path}:1:1: the config is nested too deeply — flatten it") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):

@@ -119,3 +119,27 @@ def test_truncated_and_foreign_plan_files(cli: Invoke, project: Path) -> None:
     assert_user_error(cli("apply", path, "--auto-approve"), "cannot read the plan file")
     path.write_text(json.dumps({"format_version": "2"}))
     assert_user_error(cli("apply", path, "--auto-approve"), "format '2' is not supported")
+
+
+def test_deeply_nested_manifest_is_refused_not_a_crash(cli: Invoke, project: Path) -> None:
+    # libyaml's composer recursed in C: 50,000 levels of `[` killed the process (SIGSEGV)
+    (project / "deep.yaml").write_text("version: 1\nroles: " + "[" * 50_000 + "]" * 50_000)
+    assert_user_error(cli("validate", project), "deep.yaml:2:", "nested more than")
+
+
+def test_nesting_hidden_behind_quoted_closers_is_still_measured(cli: Invoke, project: Path) -> None:
+    text = "version: 1\nroles: " + '["]", ' * 5_000 + "x" + "]" * 5_000
+    (project / "deep.yaml").write_text(text)
+    assert_user_error(cli("validate", project), "deep.yaml:2:", "nested more than")
+
+
+def test_deeply_nested_compact_sequences(cli: Invoke, project: Path) -> None:
+    (project / "deep.yaml").write_text("version: 1\nroles:\n" + "- " * 50_000 + "x\n")
+    assert_user_error(cli("validate", project), "deep.yaml:", "nested more than")
+
+
+def test_deeply_nested_config_is_a_located_error(cli: Invoke, project: Path) -> None:
+    (project / "intacct-reconcile.yaml").write_text(
+        "targets: {s: {sandbox: true, vars: " + "[" * 50_000 + "]" * 50_000 + "}}\n"
+    )
+    assert_user_error(cli("validate", project), "intacct-reconcile.yaml:1:1", "nested too deeply")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,11 @@ _STR_TAG = "tag:yaml.org,2002:str"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 # alias expansion budget: stops "billion laughs" documents long before memory runs out
 MAX_NODES = 2_000_000
+# nesting: libyaml's composer recurses in C, and ~50,000 levels ("[[[[...") crash the process
+MAX_DEPTH = 200
+# over-estimates nesting cheaply: every opener counts, closers inside (what may be) quotes don't
+_NESTING_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\']|\'\')*\'|[\[{]|[\]}]')
+_COMPACT_RUN = re.compile(r"(?:[-?][ \t]+){" + str(MAX_DEPTH // 4) + ",}")
 
 
 @dataclass(slots=True)  # ~100,000 per 30,000-object manifest: no per-instance __dict__
@@ -324,9 +330,56 @@ def _syntax_problem(file: str, text: str, exc: yaml.YAMLError) -> Problem:
     )
 
 
+def _maybe_deep(text: str) -> bool:
+    """A cheap upper bound on nesting says the document might be deeper than a quarter of
+    MAX_DEPTH (`[[[[`, `- - - -`); real manifests nest a handful of levels."""
+    limit = MAX_DEPTH // 4
+    if _COMPACT_RUN.search(text):
+        return True
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth = 0
+    for match in _NESTING_TOKENS.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+        elif token in "]}":
+            depth = max(depth - 1, 0)
+        else:  # a quoted string (or an apostrophe pairing): its openers count, closers don't
+            depth += token.count("[") + token.count("{")
+        if depth > limit:
+            return True
+    return False
+
+
+def _too_deep(text: str, file: str) -> Problem | None:
+    """The exact nesting, from the parser's events (no recursion), when the bound says so."""
+    if not _maybe_deep(text):
+        return None
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return Problem(
+                        span_of(file, event.start_mark),
+                        f"nested more than {MAX_DEPTH} levels deep",
+                        "flatten the structure",
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # composing reports the syntax error with its location
+    return None
+
+
 def load_text(
     text: str, file: str, path: Path | None = None
 ) -> tuple[list[Document], list[Problem]]:
+    deep = _too_deep(text, file)
+    if deep is not None:
+        return [], [deep]
     builder = _Builder(file)
     documents: list[Document] = []
     try:
