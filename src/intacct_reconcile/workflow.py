@@ -309,6 +309,13 @@ def _same_target(path: Path, recorded: Mapping[str, str], tgt: Target) -> None:
                 f"(company {recorded.get('company_id')!r}) but would be applied to "
                 f"{tgt.name!r} (company {tgt.company_id!r}) — pass the plan's --target"
             )
+    # same name and company at another address (a test sandbox renamed prod, a moved
+    # endpoint): reviewed against one Intacct, it must not be applied to another
+    if "endpoint" in recorded and recorded["endpoint"] != current["endpoint"]:
+        raise ConfigError(
+            f"{path}: the plan was made against {recorded['endpoint']!r} but target "
+            f"{tgt.name!r} now points at {current['endpoint']!r} — plan again against it"
+        )
 
 
 def _refuse_stale(clients: Any, the_plan: Plan, progress: Progress) -> frozenset[Ref]:

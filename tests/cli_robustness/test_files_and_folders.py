@@ -143,3 +143,22 @@ def test_deeply_nested_config_is_a_located_error(cli: Invoke, project: Path) -> 
         "targets: {s: {sandbox: true, vars: " + "[" * 50_000 + "]" * 50_000 + "}}\n"
     )
     assert_user_error(cli("validate", project), "intacct-reconcile.yaml:1:1", "nested too deeply")
+
+
+def test_plan_saved_for_another_endpoint_of_the_same_target(cli: Invoke, project: Path) -> None:
+    plan = {
+        "target": "sandbox",
+        "changes": [],
+        "unmanaged": [],
+        "access_changes": [],
+        "live_counts": {},
+        "fingerprints": {},
+        "manifest_digest": "",
+        "notes": [],
+    }
+    path = _saved_plan(project, plan)
+    (project / "intacct-reconcile.yaml").write_text(
+        "targets:\n  sandbox: {endpoint: 'http://127.0.0.1:9', company_id: DEMO}\n"
+    )
+    result = cli("apply", path, "--auto-approve", "--config", project / "intacct-reconcile.yaml")
+    assert_user_error(result, "made against 'sandbox'", "http://127.0.0.1:9")
