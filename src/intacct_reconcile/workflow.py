@@ -161,6 +161,12 @@ def plan(
     quiet: bool = False,
 ) -> PlanOutcome:
     _check_format(fmt)
+    if out is not None and (out.is_dir() or not out.parent.is_dir()):
+        # before reading Intacct: a long plan must not be lost to a typo in --out
+        raise ConfigError(
+            f"{out}: cannot write the plan file there (a directory, or its folder does not "
+            "exist) — pass --out a file path in an existing folder"
+        )
     ctx = _context(path, config, target, concurrency)
     manifests = _load_desired(path, ctx.target)
     with _progress(quiet) as progress, open_clients(ctx.target, progress=progress) as clients:

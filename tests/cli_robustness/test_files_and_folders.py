@@ -162,3 +162,9 @@ def test_plan_saved_for_another_endpoint_of_the_same_target(cli: Invoke, project
     )
     result = cli("apply", path, "--auto-approve", "--config", project / "intacct-reconcile.yaml")
     assert_user_error(result, "made against 'sandbox'", "http://127.0.0.1:9")
+
+
+def test_plan_out_to_a_directory_fails_before_reading(cli: Invoke, project: Path) -> None:
+    for out in (project, project / "missing" / "plan.json"):
+        assert_user_error(cli("plan", project, "--out", out, "-q"), "cannot write the plan file")
+    assert not (project / ".intacct-reconcile").exists()  # Intacct was never opened
