@@ -84,11 +84,13 @@ def send(
                 body = _read_limited(response, max_bytes)
         except httpx.TimeoutException as exc:
             raise TransientError(
-                f"{method} {_path(url)}: timed out ({type(exc).__name__})"
+                f"{method} {_where(http, url)}: timed out ({type(exc).__name__}) — "
+                "check the target's endpoint and the network"
             ) from None
         except httpx.TransportError as exc:
             raise TransientError(
-                f"{method} {_path(url)}: connection failed ({type(exc).__name__})"
+                f"{method} {_where(http, url)}: connection failed ({type(exc).__name__}) — "
+                "check the target's endpoint and the network"
             ) from None
         except httpx.HTTPError as exc:
             # a body that cannot be decoded (bad gzip, unknown encoding...): the answer is
@@ -236,6 +238,13 @@ def _where_to(reply: Reply) -> str:
         return "(an invalid Location)"
     # scheme, host and path only: a query string could carry a token
     return f"{target.scheme}://{target.host}{target.path}" if target.host else target.path
+
+
+def _where(http: httpx.Client, url: str) -> str:
+    """scheme://host[:port]/path of a request: which server could not be reached."""
+    full = httpx.URL(url) if "://" in url else http.base_url.join(url)
+    port = f":{full.port}" if full.port else ""
+    return f"{full.scheme}://{full.host}{port}{full.path}"
 
 
 def _path(url: str) -> str:
