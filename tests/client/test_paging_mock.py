@@ -13,8 +13,11 @@ SIZES = {"GLACCOUNT": 4500, "USERINFO": 2000, "ROLES": 7, "EMPTY": 0}
 
 
 class Pager:
-    def __init__(self, delay: float = 0.0):
+    def __init__(self, delay: float = 0.0, hold_until: int = 0):
         self.delay = delay
+        # hold each request until this many are in flight (or 2 s pass), so overlap does
+        # not depend on how busy the machine is
+        self.hold_until = hold_until
         self.lock = threading.Lock()
         self.in_flight = 0
         self.peak = 0
@@ -25,6 +28,12 @@ class Pager:
             self.in_flight += 1
             self.peak = max(self.peak, self.in_flight)
         time.sleep(self.delay)
+        deadline = time.monotonic() + 2.0
+        while self.hold_until and time.monotonic() < deadline:
+            with self.lock:
+                if self.peak >= self.hold_until:
+                    break
+            time.sleep(0.005)
         try:
             return xml_response(response("".join(self.answer(f) for f in seen.functions)))
         finally:
@@ -111,7 +120,7 @@ def test_many_pages_are_packed_several_per_request(monkeypatch):
 
 def test_concurrency_limit_is_respected(monkeypatch):
     monkeypatch.setitem(SIZES, "GLACCOUNT", 30_000)
-    pager = Pager(delay=0.1)  # long enough for all lanes to overlap on a busy machine
+    pager = Pager(hold_until=3)
     fake = FakeGateway(handler=pager)
     gw = Gateway(fake.client(), CREDS, concurrency=3)
     gw.read_all("GLACCOUNT", ["RECORDNO"])
