@@ -199,7 +199,7 @@ def test_session_expiry_mid_run_renews_the_session(tmp_path):
 
 
 def test_concurrency_limit_is_respected(tmp_path):
-    app = sandbox(tmp_path, latency_ms=15, concurrency=2, queue_wait_s=0)
+    app = sandbox(tmp_path, latency_ms=40, concurrency=2, queue_wait_s=0)
     seed_accounts(app, 16_000)
     gw = gateway(app, concurrency=2, retry=NO_RETRY)
     assert len(gw.read_all("GLACCOUNT", ["RECORDNO"])) == app.store.count("GLACCOUNT")

@@ -125,7 +125,7 @@ def test_verification_reports_a_write_that_did_not_stick(tmp_path: Path):
 def test_rest_creates_of_one_kind_run_in_parallel_within_the_limit(tmp_path: Path):
     from intacct_reconcile.sandbox.options import SandboxOptions
 
-    app = make_app(":memory:", SandboxOptions(latency_ms=40, concurrency=2))
+    app = make_app(":memory:", SandboxOptions(latency_ms=100, concurrency=2))
     clients, http = clients_for(app)
     try:
         sequences = {
