@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from intacct_reconcile.manifest.loader import load_text, manifest_files
 from intacct_reconcile.types import Span
 
@@ -79,3 +81,20 @@ def test_subprojects_with_their_own_config_are_not_merged(tmp_path: Path) -> Non
     (tmp_path / "vendor" / "theirs.yaml").write_text("version: 1\n")
     assert manifest_files(tmp_path) == [tmp_path / "mine.yaml"]
     assert manifest_files(tmp_path / "vendor") == [tmp_path / "vendor" / "theirs.yaml"]
+
+
+@pytest.mark.parametrize("depth", [300, 1_500, 50_000])
+@pytest.mark.parametrize("opener,closer", [("[", "]"), ("{a: ", "}")])
+def test_deep_nesting_is_one_located_refusal_whichever_layer_sees_it(
+    depth: int, opener: str, closer: str
+) -> None:
+    # 300 is past our limit but within libyaml's own (1,000); past 1,000 libyaml (>= 0.2.5)
+    # may stop first with its own error: the user sees the same refusal either way
+    documents, problems = load_text(
+        "version: 1\nroles: " + opener * depth + closer * depth, "d.yaml"
+    )
+    assert documents == []
+    assert len(problems) == 1
+    assert problems[0].span.file == "d.yaml" and problems[0].span.line == 2
+    assert "nested more than" in problems[0].message
+    assert problems[0].hint == "flatten the structure"

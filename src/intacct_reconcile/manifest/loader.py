@@ -369,9 +369,21 @@ def _too_deep(text: str, file: str) -> Problem | None:
                     )
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
-    except yaml.YAMLError:
-        return None  # composing reports the syntax error with its location
+    except yaml.YAMLError as exc:
+        # libyaml >= 0.2.5 has its own depth limit (1,000) and may stop first: same refusal
+        return _nesting_problem(exc, file)  # None: composing reports the syntax error
     return None
+
+
+def _nesting_problem(exc: yaml.YAMLError, file: str) -> Problem | None:
+    """The parser's own "maximum nesting depth" error, told as our nesting refusal."""
+    problem = getattr(exc, "problem", None) or ""
+    mark = getattr(exc, "problem_mark", None)
+    if "nesting depth" not in problem or mark is None:
+        return None
+    return Problem(
+        span_of(file, mark), f"nested more than {MAX_DEPTH} levels deep", "flatten the structure"
+    )
 
 
 def load_text(
@@ -396,6 +408,9 @@ def load_text(
             )
         ]
     except yaml.YAMLError as exc:
+        deep = _nesting_problem(exc, file)
+        if deep is not None:
+            return [], [deep]
         return documents, [*builder.problems, _syntax_problem(file, text, exc)]
     except RecursionError:
         return [], [
