@@ -1,35 +1,27 @@
-"""Targets (from intacct-reconcile.yaml) and the API clients opened for one.
+"""Targets (from intacct-reconcile.yaml): endpoints, concurrency, ownership, safety limits.
 
     config = load_config(None, manifest_path=Path("intacct/"))
     target = resolve_target(config, "prod")
-    with open_clients(target) as clients:
-        clients.xml.read_all("GLACCOUNT", ["RECORDNO", "ACCOUNTNO"])
 
 Credentials come from the environment or an ini profile (credentials.py); `sandbox: true`
-targets need no credentials at all.
+targets need no credentials at all. Opening clients for a target is connect.py's job.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import os
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 import jsonschema
 import yaml
 
-from intacct_reconcile.credentials import SANDBOX_XML, load_credentials
+from intacct_reconcile.credentials import SANDBOX_XML
 from intacct_reconcile.errors import ConfigError, did_you_mean
 from intacct_reconcile.manifest.loader import expanded_size
-
-if TYPE_CHECKING:
-    from intacct_reconcile.client.gateway import Gateway
-    from intacct_reconcile.client.rest import RestClient
 
 CONFIG_NAME = "intacct-reconcile.yaml"
 DEFAULT_ENDPOINT = "https://api.intacct.com"
@@ -303,84 +295,3 @@ def resolve_target(config: Config, name: str | None) -> Target:
             f"{', '.join(sorted(config.targets))})"
         )
     return config.targets[chosen]
-
-
-# --- clients -------------------------------------------------------------------------------
-
-
-@dataclass
-class Clients:
-    xml: Gateway
-    rest: RestClient | None  # None without REST credentials
-    target: Target
-
-
-TIMEOUT = httpx.Timeout(300.0, connect=30.0)  # the official SDKs wait 300 s for an answer
-
-
-def sandbox_http(db: Path | str) -> httpx.Client:
-    """An httpx client talking in-process to an embedded sandbox stored in `db`."""
-    import sqlite3
-
-    from intacct_reconcile.sandbox.app import make_app
-
-    try:
-        if isinstance(db, Path):
-            if db.is_dir():
-                raise ConfigError(
-                    f"{db}: the sandbox database is a directory — point the target's `db:` "
-                    "at a file (e.g. .intacct-reconcile/sandbox.db)"
-                )
-            db.parent.mkdir(parents=True, exist_ok=True)
-        app = make_app(db=str(db))
-    except OSError as exc:
-        raise ConfigError(
-            f"{db}: cannot create the sandbox database ({exc.strerror}) — point the target's "
-            "`db:` at a writable path"
-        ) from None
-    except sqlite3.Error as exc:
-        raise ConfigError(
-            f"{db}: cannot open the sandbox database ({exc}) — point the target's `db:` at "
-            "another file, or remove this one to start from a fresh starter company"
-        ) from None
-    return httpx.Client(
-        transport=httpx.WSGITransport(app=app), base_url="http://sandbox.invalid", timeout=TIMEOUT
-    )
-
-
-@contextmanager
-def open_clients(
-    target: Target,
-    *,
-    progress: Callable[..., None] | None = None,
-    env: Mapping[str, str] = os.environ,
-    ini_path: Path | None = None,
-    profile: str | None = None,
-) -> Iterator[Clients]:
-    """XML and REST clients for the target, sharing one HTTP client and concurrency limit."""
-    from intacct_reconcile.client.gateway import Gateway
-    from intacct_reconcile.client.rest import RestClient
-
-    if not target.sandbox and not target.is_local and httpx.URL(target.endpoint).scheme != "https":
-        # passwords and session ids travel in every request body: never over plain HTTP
-        raise ConfigError(
-            f"target {target.name!r}: endpoint {target.endpoint} is not https; only a local "
-            "sandbox may use http:// — change the endpoint to https://"
-        )
-    xml_creds, rest_creds = load_credentials(target, env, ini_path, profile)
-    if target.sandbox:
-        http = sandbox_http(target.db or Path(STATE_DIR) / "sandbox.db")
-    else:
-        # verify=True always: TLS verification is never switched off for a real endpoint
-        http = httpx.Client(base_url=target.endpoint, timeout=TIMEOUT, verify=True)
-    gateway = Gateway(http, xml_creds, concurrency=target.concurrency, progress=progress)
-    rest = (
-        RestClient(http, rest_creds, progress=progress, limiter=gateway.limiter)
-        if rest_creds
-        else None
-    )
-    try:
-        yield Clients(gateway, rest, target)
-    finally:
-        gateway.close()
-        http.close()

@@ -27,7 +27,8 @@ from intacct_reconcile.errors import ConfigError, ReconcileError, StalePlanError
 from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.progress import Progress
 from intacct_reconcile.render import RENDERERS
-from intacct_reconcile.settings import Config, Target, load_config, open_clients, resolve_target
+from intacct_reconcile.connect import open_clients
+from intacct_reconcile.settings import Config, Target, load_config, resolve_target
 from intacct_reconcile.types import ApplyReport, Plan, PlanOptions, Ref, State
 
 FORMATS = ("text", "markdown", "json")

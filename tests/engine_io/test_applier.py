@@ -21,7 +21,8 @@ from intacct_reconcile.live import read_live
 from intacct_reconcile.manifest.api import load_desired
 from intacct_reconcile.sandbox import objects
 from intacct_reconcile.sandbox.app import make_app
-from intacct_reconcile.settings import Clients, Target
+from intacct_reconcile.connect import Clients
+from intacct_reconcile.settings import Target
 from intacct_reconcile.types import PlanOptions, Resource, State
 
 from .conftest import FIXTURES

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from intacct_reconcile import attestations, audit
-from intacct_reconcile.client.gateway import ProgressEvent
+from intacct_reconcile.client.progress import ProgressEvent
 from intacct_reconcile.errors import ConfigError
 from intacct_reconcile.progress import Progress
 from intacct_reconcile.types import Ref, Resource, State

@@ -16,7 +16,8 @@ from intacct_reconcile.client.rest import RestClient
 from intacct_reconcile.credentials import load_credentials
 from intacct_reconcile.sandbox import objects
 from intacct_reconcile.sandbox.store import Store
-from intacct_reconcile.settings import Clients, Target
+from intacct_reconcile.connect import Clients
+from intacct_reconcile.settings import Target
 
 CONFIG = "default_target: sandbox\ntargets:\n  sandbox: {sandbox: true}\n"
 Invoke = Callable[..., Result]

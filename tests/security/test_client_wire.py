@@ -26,7 +26,8 @@ from intacct_reconcile.client.retry import RetryPolicy
 from intacct_reconcile.client.session import Limiter, send
 from intacct_reconcile.credentials import RestCredentials, Secret
 from intacct_reconcile.errors import ConfigError
-from intacct_reconcile.settings import Target, open_clients
+from intacct_reconcile.connect import open_clients
+from intacct_reconcile.settings import Target
 
 
 def fast_retry(**kw: object) -> RetryPolicy:

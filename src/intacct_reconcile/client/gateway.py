@@ -26,6 +26,7 @@ from lxml import etree
 from intacct_reconcile.client import envelope, xml
 from intacct_reconcile.client.envelope import Filter, Function, Login, Result, Session
 from intacct_reconcile.client.errors import IntacctError, ProtocolError
+from intacct_reconcile.client.progress import Progress, ProgressEvent
 from intacct_reconcile.client.retry import RetryPolicy
 from intacct_reconcile.client.session import Limiter, send
 from intacct_reconcile.credentials import Secret, XmlCredentials
@@ -36,17 +37,6 @@ RECORDS_PER_FUNCTION = 100
 FUNCTIONS_PER_REQUEST = 10
 PAGES_PER_REQUEST = 4  # at most this many offset pages packed into one read request
 log = logging.getLogger("intacct_reconcile.client")
-
-
-@dataclass(frozen=True)
-class ProgressEvent:
-    action: Literal["read", "write"]
-    object: str
-    done: int  # records read or written so far for this object
-    total: int
-
-
-Progress = Callable[[ProgressEvent], None]
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from intacct_reconcile.client.errors import (
     SessionExpiredError,
     ValidationError,
 )
-from intacct_reconcile.client.gateway import Progress, ProgressEvent
+from intacct_reconcile.client.progress import Progress, ProgressEvent
 from intacct_reconcile.client.retry import RetryPolicy
 from intacct_reconcile.client.session import Limiter, Reply, send
 from intacct_reconcile.credentials import RestCredentials, Secret
