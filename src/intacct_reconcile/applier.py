@@ -1,10 +1,10 @@
 """apply(plan, clients) -> ApplyReport: execute a plan exactly as reviewed, then verify it.
 
-- Changes run in plan order. Consecutive XML creates (or updates) of one kind that do not
-  depend on each other go out together through the gateway's batched writes (≤ 100 records
-  per function, several functions per request). REST writes go one object per request;
-  those of one kind that do not depend on each other run in parallel within the company's
-  concurrency limit.
+- Changes run in plan order, each through its kind's writer (kinds/io.py). Consecutive
+  changes of one kind, action and entity that do not depend on each other go to the writer
+  together when it `batches`: the XML writer sends them through the gateway's batched writes
+  (≤ 100 records per function, several functions per request); the REST writer sends one
+  object per request, in parallel within the company's concurrency limit.
 - Idempotency: every write carries a key derived from the plan checksum and the change refs;
   the clients turn it into deterministic control ids (XML `uniqueid`) or request keys (REST),
   so a retried request, or a re-run of the same saved plan, never creates twice.
@@ -21,27 +21,19 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from lxml import etree
-
-from intacct_reconcile.catalog import assignments
-from intacct_reconcile.client import xml as xmlb
 from intacct_reconcile.errors import ReconcileError
 from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.kinds.base import Kind
-from intacct_reconcile.live import READ_OBJECT, USERS, read_live
+from intacct_reconcile.kinds.io import WriteContext
+from intacct_reconcile.live import read_live
 from intacct_reconcile.planner import diff_fields
 from intacct_reconcile.types import ApplyReport, Change, ChangeResult, Plan, Ref, State
 
 log = logging.getLogger("intacct_reconcile.applier")
 Step = Callable[[str], None]
-JOURNALS = "journals"
-ROLES = "roles"
-ROLE_ASSIGNMENTS = "rolePermissionAssignments"
-PACKAGES = "custom_packages"
 
 
 @dataclass
@@ -114,13 +106,12 @@ def _blocked_by(change: Change, blocked: Mapping[Ref, str]) -> str:
 
 
 def _batchable(change: Change, kinds: Mapping[str, Kind]) -> bool:
-    """XML writes share batched calls; REST writes of a group run in parallel (one per object)."""
+    """May this change share one writer call with its neighbours (the writer says)?"""
     kind = kinds.get(change.ref.kind)
     return (
         kind is not None
-        and kind.api in ("xml", "rest")
+        and kind.writer.batches
         and change.action in ("create", "update", "deactivate", "delete")
-        and kind.key not in (JOURNALS, PACKAGES)
     )
 
 
@@ -148,230 +139,21 @@ def _groups(
 
 
 def _group_key(change: Change) -> tuple[str, str, str]:
-    return (change.ref.kind, change.action, _entity(change))
-
-
-def _entity(change: Change) -> str:
-    return str((change.desired or {}).get("entity") or "")
+    return (change.ref.kind, change.action, str((change.desired or {}).get("entity") or ""))
 
 
 # --- execution -------------------------------------------------------------------------------
 
 
 def _execute(run: _Run, items: list[tuple[int, Change]]) -> None:
-    first = items[0][1]
-    kind = run.kinds[first.ref.kind]
+    kind = run.kinds[items[0][1].ref.kind]
+    changes = [change for _, change in items]
     try:
-        if kind.api == "rest":
-            # independent objects of one kind: parallel within the company's concurrency (the
-            # client's limiter still caps requests in flight)
-            workers = max(1, min(len(items), _concurrency(run)))
-            with ThreadPoolExecutor(workers, thread_name_prefix="intacct-apply") as pool:
-                outcomes = pool.map(
-                    lambda item: _guard(item[1], lambda: _rest(run, kind, item[1])), items
-                )
-                for (index, _), outcome in zip(items, outcomes, strict=True):
-                    run.results[index] = outcome
-        elif kind.key == JOURNALS:
-            for index, change in items:
-                run.results[index] = _guard(change, lambda c=change: _journal(run, kind, c))
-        elif kind.key == PACKAGES:
-            for index, change in items:
-                run.results[index] = _guard(change, lambda c=change: _package(run, kind, c))
-        else:
-            _xml_batch(run, kind, items)
-    except ReconcileError as exc:  # a whole batch refused (e.g. the session could not open)
-        for index, change in items:
-            run.results.setdefault(index, ChangeResult(change, "failed", str(exc)))
-
-
-def _concurrency(run: _Run) -> int:
-    return int(getattr(getattr(run.clients, "target", None), "concurrency", 2) or 2)
-
-
-def _guard(change: Change, action: Callable[[], None]) -> ChangeResult:
-    try:
-        action()
-    except ReconcileError as exc:
-        return ChangeResult(change, "failed", str(exc))
-    return ChangeResult(change, "applied")
-
-
-def _gateway(run: _Run, change: Change) -> Any:
-    entity = _entity(change)
-    return run.clients.xml.entity(entity) if entity else run.clients.xml
-
-
-def _xml_batch(run: _Run, kind: Kind, items: list[tuple[int, Change]]) -> None:
-    first = items[0][1]
-    gateway = _gateway(run, first)
-    obj = kind.object or ""
-    key = run.key(first.action, *(str(c.ref) for _, c in items))
-    run.step(f"{first.action} {len(items)} {kind.key} ({obj})")
-    if first.action == "delete":
-        recordnos = [str(c.live_meta.get("RECORDNO", "")) for _, c in items]
-        results = gateway.delete(obj, recordnos, idempotency_key=key)
-    else:
-        create = first.action == "create"
-        records = [_xml_record(kind, c, create=create) for _, c in items]
-        if create:
-            results = gateway.create(obj, records, idempotency_key=key, key_field=kind.identity.api)
-        else:
-            results = gateway.update(obj, records, idempotency_key=key)
-    links_failed: dict[int, str] = {}
-    if kind.key == USERS and first.action in ("create", "update"):
-        links_failed = _user_roles(
-            run, gateway, [(i, c) for (i, c), r in zip(items, results, strict=True) if r.ok]
-        )
-    for (index, change), result in zip(items, results, strict=True):
-        if not result.ok:
-            run.results[index] = ChangeResult(change, "failed", str(result.error))
-        elif index in links_failed:
-            run.results[index] = ChangeResult(change, "failed", links_failed[index])
-        else:
-            run.results[index] = ChangeResult(change, "applied")
-
-
-def _xml_record(kind: Kind, change: Change, *, create: bool) -> dict[str, Any]:
-    values = dict(change.desired or {})
-    payload = kind.payload(change.ref.key, values, create=create)
-    if kind.key == USERS:
-        payload.pop("USERROLES", None)  # role links are USERROLES records, written after
-    if not create and change.live_meta.get("RECORDNO"):
-        payload = {"RECORDNO": str(change.live_meta["RECORDNO"]), **payload}
-    return payload
-
-
-def _user_roles(run: _Run, gateway: Any, items: list[tuple[int, Change]]) -> dict[int, str]:
-    """Add missing USERROLES links, remove extra ones; {index: error} for users that failed."""
-    adds: list[tuple[int, dict[str, str]]] = []
-    removes: list[tuple[int, str]] = []
-    for index, change in items:
-        desired = change.desired or {}
-        if "roles" not in desired:
-            continue  # roles not managed for this user
-        wanted = set(desired["roles"])
-        current = {
-            link["ROLENAME"]: link.get("RECORDNO", "")
-            for link in change.live_meta.get("USERROLES", ())
-        }
-        adds += [
-            (index, {"USERID": change.ref.key, "ROLENAME": role})
-            for role in sorted(wanted - set(current))
-        ]
-        removes += [(index, current[role]) for role in sorted(set(current) - wanted)]
-    errors: dict[int, str] = {}
-    if adds:
-        results = gateway.create(
-            "USERROLES",
-            [link for _, link in adds],
-            idempotency_key=run.key(
-                "userroles-add", *(f"{u['USERID']}/{u['ROLENAME']}" for _, u in adds)
-            ),
-        )
-        for (index, link), result in zip(adds, results, strict=True):
-            if not result.ok:
-                errors[index] = f"role {link['ROLENAME']}: {result.error}"
-    if removes:
-        results = gateway.delete(
-            "USERROLES",
-            [recordno for _, recordno in removes],
-            idempotency_key=run.key("userroles-remove", *(r for _, r in removes)),
-        )
-        for (index, _), result in zip(removes, results, strict=True):
-            if not result.ok:
-                errors.setdefault(index, f"removing a role: {result.error}")
-    return errors
-
-
-def _rest(run: _Run, kind: Kind, change: Change) -> None:
-    rest = run.clients.rest
-    if rest is None:
-        raise ReconcileError(
-            f"{kind.key} is written through the REST API and the target has no REST "
-            "credentials — set INTACCT_CLIENT_ID and INTACCT_CLIENT_SECRET"
-        )
-    entity = _entity(change)
-    if entity:
-        rest = rest.entity(entity)  # created in the entity (X-IA-API-Param-Entity)
-    path = kind.object or ""
-    key = run.key(change.action, str(change.ref))
-    rest_key = str(change.live_meta.get("key") or change.ref.key)
-    run.step(f"{change.action} {change.ref}")
-    if change.action == "create":
-        rest.create(
-            path,
-            kind.payload(change.ref.key, change.desired or {}, create=True),
-            idempotency_key=key,
-        )
-    elif change.action in ("update", "deactivate"):
-        body = kind.to_api(change.desired or {}, create=False)
-        if kind.key == ROLES and ROLE_ASSIGNMENTS in body:
-            # the permission set goes as owned-array items, and only when it changed (an
-            # unchanged set costs no read of the role)
-            changed = any(f.name == "permissions" for f in change.fields)
-            items = _role_assignments(rest, path, rest_key, change) if changed else []
-            if items:
-                body[ROLE_ASSIGNMENTS] = items
-            else:
-                del body[ROLE_ASSIGNMENTS]
-        rest.update(path, rest_key, body, idempotency_key=key)
-    elif change.action == "delete":
-        rest.delete(path, rest_key, idempotency_key=key)
-
-
-def _role_assignments(rest: Any, path: str, rest_key: str, change: Change) -> list[dict[str, Any]]:
-    """The owned-array PATCH items for a role's permissions.
-
-    Intacct adds an item without key, modifies one with key and deletes one marked
-    `ia::operation: delete`; items not mentioned stay (reference §5, owned objects). So the
-    role's current assignments, with their keys, are read right before the PATCH (the plan's
-    live read may have come from the XML gateway, which has no REST keys).
-    """
-    current = rest.get(path, rest_key).get(ROLE_ASSIGNMENTS) or []
-    desired = (change.desired or {}).get("permissions") or {}
-    return assignments.owned_patch(current, desired)
-
-
-def _journal(run: _Run, kind: Kind, change: Change) -> None:
-    """Journals: the documented legacy functions (generic GLJOURNAL writes are refused)."""
-    values = change.desired or {}
-    symbol = change.ref.key
-    if change.action == "create":
-        node = xmlb.element("create_journal")
-        xmlb.sub(node, "symbol", symbol)
-        xmlb.sub(node, "title", values.get("title", symbol))
-        if values.get("status"):
-            xmlb.sub(node, "status", values["status"])
-    elif change.action in ("update", "deactivate"):
-        node = xmlb.element("update_journal", symbol=symbol)
-        if values.get("title"):
-            xmlb.sub(node, "title", values["title"])
-        if values.get("status"):
-            xmlb.sub(node, "status", values["status"])
-    else:
-        node = xmlb.element("delete_journal", symbol=symbol)
-    run.step(f"{change.action} {change.ref}")
-    _legacy(run, change, node)
-
-
-def _package(run: _Run, kind: Kind, change: Change) -> None:
-    payload = kind.to_api(change.desired or {}, create=True)
-    appxml = payload.get("appxml")
-    if not appxml:
-        raise ReconcileError(f"{change.ref}: no package file to install")
-    run.step(f"install {change.ref}")
-    result = _gateway(run, change).install_app(
-        appxml, idempotency_key=run.key("install", str(change.ref))
-    )
-    if not result.ok:
-        raise result.error()
-
-
-def _legacy(run: _Run, change: Change, node: etree._Element) -> None:
-    result = _gateway(run, change).legacy(node, idempotency_key=run.key(str(change.ref)))
-    if not result.ok:
-        raise result.error()
+        results = kind.writer.write(kind, run.clients, changes, WriteContext(run.key, run.step))
+    except ReconcileError as exc:  # a whole group refused (e.g. the session could not open)
+        results = [ChangeResult(change, "failed", str(exc)) for change in changes]
+    for (index, _), result in zip(items, results, strict=True):
+        run.results[index] = result
 
 
 # --- verification ----------------------------------------------------------------------------
@@ -424,11 +206,11 @@ def _mismatch(kind: Kind, change: Change, live: State) -> str:
 
 
 def _unverifiable(kind: Kind, name: str) -> bool:
-    """Fields the live reader cannot see (write-only, placement, computed elsewhere)."""
+    """Fields the live reader cannot see (write-only, placement, computed from manifest files)."""
     if not kind.has_field(name):
         return True
     spec = kind.field(name)
-    return spec.write_only or spec.placement or (kind.key == PACKAGES and name == "digest")
+    return spec.write_only or spec.placement or name in kind.extra.get("computed_fields", ())
 
 
-__all__ = ["READ_OBJECT", "apply", "satisfied"]
+__all__ = ["apply", "satisfied"]

@@ -1,7 +1,7 @@
 """The API clients opened for a target (XML gateway, REST client), or an embedded sandbox.
 
-    with open_clients(resolve_target(load_config(None), "prod")) as clients:
-        clients.xml.read_all("GLACCOUNT", ["RECORDNO", "ACCOUNTNO"])
+with open_clients(resolve_target(load_config(None), "prod")) as clients:
+    clients.xml.read_all("GLACCOUNT", ["RECORDNO", "ACCOUNTNO"])
 """
 
 from __future__ import annotations

@@ -89,39 +89,23 @@ def ui_commands(plan: dict[str, Any]) -> tuple[list[list[str]], list[str]]:
         kind = REGISTRY[change["kind"]]
         key = change["key"]
         after = {f["name"]: f["after"] for f in change["fields"]}
-        if kind.key == "sender_ids":
-            commands.append(
-                ["authorize-sender", key, "--description", str(after.get("description") or "")]
-            )
-        elif kind.key == "ip_allowlist":
-            commands.append(["allow-ip", key])
-        elif kind.key == "module_subscriptions":
-            commands.append(["subscribe", kind.extra["module_names"].get(key, key)])
-        elif kind.key == "te_settings":
-            prefs = kind.to_api({k: v for k, v in after.items() if v is not None}, create=True)
-            commands += [["set-te-pref", name, str(value)] for name, value in prefs.items()]
-        else:
+        if kind.hooks.sandbox_ui is None:
             raise DemoFailed(f"the demo does not know the UI step for {kind.key}/{key}")
+        commands += kind.hooks.sandbox_ui(kind, key, after)
         if kind.verify != "api":
             attest.append(f"{kind.key}/{key}")
     return commands, attest
 
 
-# kinds whose objects the drift step may edit: XML object and a free-text field
-DRIFTABLE = {
-    "expense_types": ("EEACCOUNTLABEL", "DESCRIPTION"),
-    "gl_accounts": ("GLACCOUNT", "TITLE"),
-    "departments": ("DEPARTMENT", "TITLE"),
-    "locations": ("LOCATION", "NAME"),
-}
-
-
 def _drift_target(plan: dict[str, Any]) -> tuple[str, str, str]:
-    """An object the blueprint creates through the XML API, to be edited by hand later."""
+    """An object the blueprint creates through the XML API, to be edited by hand later: one of
+    a kind that names a free-text field for it (`extra["drift_field"]`)."""
+    from intacct_reconcile.kinds import REGISTRY
+
     for change in plan["changes"]:
-        if change["action"] == "create" and change["kind"] in DRIFTABLE:
-            obj, field = DRIFTABLE[change["kind"]]
-            return obj, change["key"], field
+        kind = REGISTRY.get(change["kind"])
+        if change["action"] == "create" and kind is not None and "drift_field" in kind.extra:
+            return kind.object or "", change["key"], kind.extra["drift_field"]
     raise DemoFailed(f"the {BLUEPRINT} blueprint creates nothing the drift step can edit")
 
 

@@ -53,9 +53,6 @@ _NOT_FIELDS = frozenset({"ensure"})
 # assumption: kinds that do not say otherwise deactivate by setting status to "inactive".
 _STATUS_FIELD = "status"
 _INACTIVE = "inactive"
-# assumption: the irreversible change the reference names (§11: deleting GL accounts) for kinds
-# that do not declare extra["irreversible_delete"] themselves.
-_IRREVERSIBLE_DELETE_DEFAULTS = frozenset({"gl_accounts"})
 
 
 def plan(desired: State, live: State, options: PlanOptions | None = None) -> Plan:
@@ -420,7 +417,7 @@ def _field_change(spec: Field | None, name: str, before: Any, after: Any) -> Fie
 
 
 def _irreversible_delete(kind: Kind) -> tuple[str, ...]:
-    if kind.extra.get("irreversible_delete", kind.key in _IRREVERSIBLE_DELETE_DEFAULTS):
+    if kind.extra.get("irreversible_delete"):  # e.g. GL accounts (reference §11)
         return (f"deleting a {kind.title} cannot be undone (its history goes with it)",)
     return ()
 

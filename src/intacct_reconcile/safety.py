@@ -11,6 +11,8 @@ Rules (DESIGN §11):
                      Company/Administration `users` permission from it, removing its own sender
                      ID, removing an IP allowlist entry covering its own address (or declaring
                      filters none of which covers it), unsubscribing Web Services.
+                     Each kind guards its own objects (`Hooks.lockout`, `Hooks.plan_lockout` in
+                     its module); the effective-access check spans kinds and stays here.
                      Override: --force.
   irreversible       a change that cannot be undone (deleting GL accounts). A sequence's
                      next number is never lowered: the planner treats it as a floor.
@@ -19,27 +21,17 @@ Rules (DESIGN §11):
 
 from __future__ import annotations
 
-import ipaddress
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from intacct_reconcile.access import permission_field, role_list_field
+from intacct_reconcile.access import ACCESS_PERMISSIONS
 from intacct_reconcile.errors import UnsafePlanError
-from intacct_reconcile.kinds.base import Kind
+from intacct_reconcile.kinds.base import Kind, RunAs
 from intacct_reconcile.types import Change, Plan, Ref
 
 FORCE = "--force"
 ALLOW_IRREVERSIBLE = "--allow-irreversible"
-SENDER_KIND = "sender_ids"
-IP_KIND = "ip_allowlist"
-SUBSCRIPTIONS_KIND = "module_subscriptions"
-# every API call needs the Web Services subscription (reference §3.3: without it, XL03000006)
-WEB_SERVICES_MODULE = "web_services"
-ACTIVE = "active"
-# The permissions that let a user manage users and roles: removing them locks the tool out.
-# Company/Users is their home before the 2024 move to Administration (reference permissions.yaml).
-ACCESS_PERMISSIONS = frozenset({("administration", "users"), ("company", "users")})
 
 
 @dataclass(frozen=True)
@@ -135,21 +127,18 @@ def _over(kind: str, count: int, live: int, limit: float, what: str) -> Iterator
 
 def _lockouts(plan: Plan, options: SafetyOptions) -> Iterator[Violation]:
     kinds = _kinds(options)
+    run_as = RunAs(options.own_user, options.own_roles, options.own_sender_id, options.own_ip)
     for change in plan.changes:
         kind = kinds.get(change.ref.kind)
-        if options.own_user and kind is not None and _is_user_kind(kind, kinds):
-            yield from _own_user(change, kind, kinds, options)
-        if options.own_roles and kind is not None and permission_field(kind):
-            yield from _own_role(change, kind, options)
-        if change.ref.kind == SENDER_KIND and options.own_sender_id:
-            yield from _own_sender(change, options.own_sender_id)
-        if change.ref.kind == IP_KIND and options.own_ip:
-            yield from _own_address(change, options.own_ip)
-        if change.ref == Ref(SUBSCRIPTIONS_KIND, WEB_SERVICES_MODULE) and change.removes:
-            yield _lockout(change, "would unsubscribe Web Services, which every API call needs")
+        if kind is not None and kind.hooks.lockout is not None:
+            for message in kind.hooks.lockout(kind, change, run_as, kinds):
+                yield _lockout(change, message)
     yield from _own_access(plan, options)
-    if options.own_ip:
-        yield from _allowlist_without_own_address(plan, options.own_ip)
+    for key, kind in kinds.items():
+        if kind.hooks.plan_lockout is not None:
+            changes = [c for c in plan.changes if c.ref.kind == key]
+            for ref, message in kind.hooks.plan_lockout(kind, changes, run_as):
+                yield Violation("lockout", message, FORCE, ref)
 
 
 def _kinds(options: SafetyOptions) -> Mapping[str, Kind]:
@@ -160,10 +149,6 @@ def _kinds(options: SafetyOptions) -> Mapping[str, Kind]:
     return REGISTRY
 
 
-def _is_user_kind(kind: Kind, kinds: Mapping[str, Kind]) -> bool:
-    return kind.object == "USERINFO" or role_list_field(kind, kinds) is not None
-
-
 def _same_login(a: str, b: str) -> bool:
     # assumption: Intacct login ids compare case-insensitively (the sign-in form does).
     return a.casefold() == b.casefold()
@@ -171,43 +156,6 @@ def _same_login(a: str, b: str) -> bool:
 
 def _lockout(change: Change, message: str) -> Violation:
     return Violation("lockout", f"{change.ref}: {message}", FORCE, change.ref)
-
-
-def _own_user(
-    change: Change, kind: Kind, kinds: Mapping[str, Kind], options: SafetyOptions
-) -> Iterator[Violation]:
-    if not _same_login(change.ref.key, options.own_user or ""):
-        return
-    if change.removes:
-        yield _lockout(change, f"would {change.action} the user this tool signs in with")
-        return
-    roles = role_list_field(kind, kinds)
-    for fc in change.fields:
-        if roles is not None and fc.name == roles.name and fc.removed:
-            yield _lockout(
-                change,
-                f"would remove role(s) {', '.join(fc.removed)} from the user this tool signs "
-                "in with",
-            )
-        if fc.name == kind.extra.get("status_field", "status") and fc.after != ACTIVE:
-            # inactive or locked out: either way the tool can no longer sign in
-            yield _lockout(change, f"would set the user this tool signs in with to {fc.after}")
-
-
-def _own_role(change: Change, kind: Kind, options: SafetyOptions) -> Iterator[Violation]:
-    if change.ref.key not in options.own_roles:
-        return
-    if change.removes:
-        yield _lockout(change, f"would {change.action} a role of the user this tool signs in with")
-        return
-    name = permission_field(kind)
-    for fc in change.fields:
-        lost = [i for i in fc.removed if tuple(i.split(".")[:2]) in ACCESS_PERMISSIONS]
-        if fc.name == name and lost:
-            yield _lockout(
-                change,
-                f"would remove {', '.join(lost)} from a role of the user this tool signs in with",
-            )
 
 
 def _own_access(plan: Plan, options: SafetyOptions) -> Iterator[Violation]:
@@ -225,44 +173,6 @@ def _own_access(plan: Plan, options: SafetyOptions) -> Iterator[Violation]:
                 FORCE,
                 access.user,
             )
-
-
-def _own_sender(change: Change, sender_id: str) -> Iterator[Violation]:
-    # sender ids are case-sensitive (DESIGN §5)
-    inactive = any(fc.name == "status" and fc.after != ACTIVE for fc in change.fields)
-    if change.ref.key == sender_id and (change.removes or inactive):
-        yield _lockout(
-            change, "would remove or deactivate the sender ID this tool uses for every API call"
-        )
-
-
-def _own_address(change: Change, own_ip: str) -> Iterator[Violation]:
-    if change.removes and _covers(change.ref.key, own_ip):
-        yield _lockout(
-            change, f"would remove the IP allowlist entry covering this tool's address {own_ip}"
-        )
-
-
-def _allowlist_without_own_address(plan: Plan, own_ip: str) -> Iterator[Violation]:
-    """IP filters are UI-only, so every declared entry is in the plan (pending or attested):
-    adding entries when none of them covers the tool's address locks it out once enforced."""
-    entries = [c for c in plan.changes if c.ref.kind == IP_KIND and not c.removes]
-    added = [c for c in entries if c.pending]
-    if added and not any(_covers(c.ref.key, own_ip) for c in entries):
-        yield Violation(
-            "lockout",
-            f"{IP_KIND}: no declared entry covers this tool's address {own_ip}; once the IP "
-            f"filters are enforced every API call is refused (add {own_ip}/32 to ip_allowlist)",
-            FORCE,
-            added[0].ref,
-        )
-
-
-def _covers(cidr: str, address: str) -> bool:
-    try:
-        return ipaddress.ip_address(address) in ipaddress.ip_network(cidr, strict=False)
-    except ValueError:
-        return False
 
 
 # --- irreversible --------------------------------------------------------------------------------

@@ -23,11 +23,11 @@ import typer
 import yaml
 
 from intacct_reconcile import __version__, attestations, audit, digests, planfile, planner, safety
+from intacct_reconcile.connect import open_clients
 from intacct_reconcile.errors import ConfigError, ReconcileError, StalePlanError
 from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.progress import Progress
 from intacct_reconcile.render import RENDERERS
-from intacct_reconcile.connect import open_clients
 from intacct_reconcile.settings import Config, Target, load_config, resolve_target
 from intacct_reconcile.types import ApplyReport, Plan, PlanOptions, Ref, State
 
@@ -390,8 +390,12 @@ def _safety_options(
 def _own_roles(clients: Any, the_plan: Plan, own_user: str | None) -> tuple[str, ...]:
     """Roles of the tool's own login user, read only when the plan takes something from a role
     (the lockout guard needs them; one small query otherwise not worth making)."""
+    from intacct_reconcile.access import permission_field
+
     takes = any(
-        c.ref.kind == "roles" and (c.removes or any(f.removed for f in c.fields))
+        c.ref.kind in REGISTRY
+        and permission_field(REGISTRY[c.ref.kind]) is not None
+        and (c.removes or any(f.removed for f in c.fields))
         for c in the_plan.pending
     )
     if not own_user or not takes:
@@ -453,11 +457,9 @@ def export(
     unknown = sorted(set(kinds) - set(REGISTRY))
     if unknown:
         raise ConfigError(f"unknown --kind {', '.join(unknown)} — known: {', '.join(REGISTRY)}")
-    from intacct_reconcile.live import READABLE_MANUAL
+    from intacct_reconcile.live import readable
 
-    unreadable = sorted(
-        k for k in kinds if REGISTRY[k].api == "manual" and k not in READABLE_MANUAL
-    )
+    unreadable = sorted(k for k in kinds if not readable(REGISTRY[k]))
     if unreadable:
         raise ConfigError(
             f"cannot export {', '.join(unreadable)}: Intacct offers no API that reads them "

@@ -7,8 +7,8 @@ import pytest
 
 from intacct_reconcile.client.errors import ProtocolError
 from intacct_reconcile.client.gateway import Gateway
-from intacct_reconcile.sandbox.serve import served
 from intacct_reconcile.connect import open_clients
+from intacct_reconcile.sandbox.serve import served
 from intacct_reconcile.settings import load_config, resolve_target
 
 from .sandbox_fixtures import XML_CREDS, accounts, fast_retry, request_log, sandbox, seed_accounts

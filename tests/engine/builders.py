@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from intacct_reconcile.kinds.base import Field, Kind
+from intacct_reconcile.kinds import (
+    ip_allowlist,
+    module_subscriptions,
+    roles,
+    sender_ids,
+    web_services_users,
+)
+from intacct_reconcile.kinds.base import Field, Hooks, Kind
 from intacct_reconcile.types import Ensure, Resource, Span, State
 
 GL = Kind(
@@ -19,6 +26,7 @@ GL = Kind(
         Field("status", "STATUS", type="enum"),
     ),
     delete="delete",
+    extra={"irreversible_delete": True},
 )
 CARDS = Kind(
     key="credit_card_accounts",
@@ -38,6 +46,7 @@ ROLES = Kind(
     object="company-config/role",
     identity=Field("name", "id"),
     fields=(Field("description", "description"), Field("permissions", type="permissions")),
+    hooks=Hooks(lockout=roles.lockout),
 )
 USERS = Kind(
     key="web_services_users",
@@ -53,6 +62,7 @@ USERS = Kind(
     ),
     depends_on=("roles",),
     delete="deactivate",
+    hooks=Hooks(lockout=web_services_users.lockout),
 )
 EMPLOYEES = Kind(
     key="employees",
@@ -84,6 +94,7 @@ SENDERS = Kind(
     ),
     verify="attestation",
     delete="none",
+    hooks=Hooks(lockout=sender_ids.lockout),
 )
 IPS = Kind(
     key="ip_allowlist",
@@ -95,6 +106,7 @@ IPS = Kind(
     ui_steps=("Company > Setup > Configuration > Company > Security tab > IP address filters",),
     verify="attestation",
     delete="none",
+    hooks=Hooks(lockout=ip_allowlist.lockout, plan_lockout=ip_allowlist.plan_lockout),
 )
 SUBSCRIPTIONS = Kind(
     key="module_subscriptions",
@@ -106,6 +118,7 @@ SUBSCRIPTIONS = Kind(
     ui_steps=("Company > Admin > Subscriptions: subscribe to {key}",),
     verify="api",
     delete="none",
+    hooks=Hooks(lockout=module_subscriptions.lockout),
 )
 TE = Kind(
     key="te_settings",

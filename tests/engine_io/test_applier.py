@@ -9,6 +9,7 @@ import httpx
 from intacct_reconcile import applier, planner
 from intacct_reconcile.client.gateway import Gateway
 from intacct_reconcile.client.rest import RestClient
+from intacct_reconcile.connect import Clients
 from intacct_reconcile.credentials import (
     SANDBOX_REST,
     SANDBOX_XML,
@@ -21,7 +22,6 @@ from intacct_reconcile.live import read_live
 from intacct_reconcile.manifest.api import load_desired
 from intacct_reconcile.sandbox import objects
 from intacct_reconcile.sandbox.app import make_app
-from intacct_reconcile.connect import Clients
 from intacct_reconcile.settings import Target
 from intacct_reconcile.types import PlanOptions, Resource, State
 

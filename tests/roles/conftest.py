@@ -13,10 +13,10 @@ from typer.testing import CliRunner, Result
 from intacct_reconcile.cli import app
 from intacct_reconcile.client.gateway import Gateway
 from intacct_reconcile.client.rest import RestClient
+from intacct_reconcile.connect import Clients
 from intacct_reconcile.credentials import load_credentials
 from intacct_reconcile.sandbox import objects
 from intacct_reconcile.sandbox.store import Store
-from intacct_reconcile.connect import Clients
 from intacct_reconcile.settings import Target
 
 CONFIG = "default_target: sandbox\ntargets:\n  sandbox: {sandbox: true}\n"

@@ -24,9 +24,9 @@ from intacct_reconcile.client.errors import (
 from intacct_reconcile.client.rest import RestClient
 from intacct_reconcile.client.retry import RetryPolicy
 from intacct_reconcile.client.session import Limiter, send
+from intacct_reconcile.connect import open_clients
 from intacct_reconcile.credentials import RestCredentials, Secret
 from intacct_reconcile.errors import ConfigError
-from intacct_reconcile.connect import open_clients
 from intacct_reconcile.settings import Target
 
 

@@ -1,9 +1,11 @@
 """What a resource kind declares: identity, fields, how Intacct manages it.
 
 Contract shared by the manifest layer (schema, validation, desired state), the live reader,
-the planner and the applier. Kind modules declare data; behaviour that differs per kind
-(permission sets, role lists, manual verification) hangs off the kind as small functions
-(`Hooks`), kept in the kind's own module.
+the planner, the safety gate and the applier. A kind module holds the whole kind: its fields,
+how it reads and writes (`reader`/`writer`, see kinds/io.py; the general XML, REST or manual
+implementation unless the kind brings its own) and the behaviour that differs per kind (value
+mapping, validation, lockout guards, UI steps) as small functions (`Hooks`). Engine modules
+never name a kind: they call these.
 
 Field value conventions (normalised form, identical for desired and live state):
   - strings are stripped; identifiers that Intacct treats case-insensitively are compared as
@@ -25,9 +27,14 @@ API field names are XML UPPERCASE names (nested with dots: CONTACTINFO.FIRSTNAME
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from intacct_reconcile.kinds.io import KindReader, KindWriter
+    from intacct_reconcile.manifest.objects import Declared
+    from intacct_reconcile.types import Change, Ref
 
 Api = Literal["xml", "rest", "manual"]
 Shape = Literal["mapping", "list", "singleton"]
@@ -80,6 +87,29 @@ class Hooks:
     from_api: Callable[[Kind, Mapping[str, Any], dict[str, Any]], dict[str, Any]] | None = None
     to_api: Callable[[Kind, Mapping[str, Any], dict[str, Any], bool], dict[str, Any]] | None = None
     check: Callable[[Kind, Mapping[str, Any]], list[tuple[str, str, str]]] | None = None
+    # manifest side, once the object's values are valid: [Problem]; may complete the values
+    # (custom packages read their file and record its digest)
+    resolve: Callable[[Declared], list[Any]] | None = None
+    # manifest bytes besides the files that belong to the desired state's digest
+    digest_parts: Callable[[Declared], list[tuple[str, bytes]]] | None = None
+    # safety gate: lockout messages for one change of this kind, for the identity the tool
+    # runs as (its login user, roles, sender ID, address)
+    lockout: Callable[[Kind, Change, RunAs, Mapping[str, Kind]], Iterable[str]] | None = None
+    # safety gate, over all of the plan's changes of this kind: (ref, full message)
+    plan_lockout: Callable[[Kind, Sequence[Change], RunAs], Iterable[tuple[Ref, str]]] | None = None
+    # the sandbox command line(s) that do a pending manual step the way an admin would in
+    # the UI (demo): (kind, key, declared values) -> [argv]
+    sandbox_ui: Callable[[Kind, str, Mapping[str, Any]], list[list[str]]] | None = None
+
+
+@dataclass(frozen=True)
+class RunAs:
+    """Who the tool is signed in as, for the lockout guards (None/() = unknown)."""
+
+    user: str | None = None  # login id
+    roles: tuple[str, ...] = ()  # roles of that user
+    sender_id: str | None = None
+    ip: str | None = None  # the address Intacct sees the tool connect from
 
 
 @dataclass(frozen=True)
@@ -102,13 +132,26 @@ class Kind:
     description: str = ""
     # kind-specific data, by key: manifest_only_fields (validation switches, never state),
     # computed_fields (set by the loader, not written in manifests), dimensions (GL REQUIRE*
-    # fields), application_codes / module_names (subscriptions), legacy (XML legacy functions)
+    # fields), application_codes / module_names (subscriptions), legacy (XML legacy functions),
+    # floor_fields (minimums Intacct advances), irreversible_delete (a delete cannot be undone),
+    # status_field / inactive_value (deactivation), drift_field (free text the demo edits)
     extra: Mapping[str, Any] = field(default_factory=dict)
     # objects the tool only checks for (entities): never created, updated or deleted
     read_only: bool = False
     # API fields always written with this value (USERINFO LOGINDISABLED=true); never diffed
     api_constants: Mapping[str, Any] = field(default_factory=dict)
     hooks: Hooks = field(default_factory=Hooks)
+    # how the kind reads and writes; None = the general implementation of `api` (kinds/io.py)
+    reader: KindReader = None  # type: ignore[assignment]
+    writer: KindWriter = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.reader is None or self.writer is None:
+            from intacct_reconcile.kinds.io import general_io
+
+            reader, writer = general_io(self.api)
+            object.__setattr__(self, "reader", self.reader or reader)
+            object.__setattr__(self, "writer", self.writer or writer)
 
     @functools.cached_property
     def fields_by_name(self) -> Mapping[str, Field]:

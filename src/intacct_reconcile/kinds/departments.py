@@ -14,4 +14,6 @@ KIND = Kind(
         status_field(),
     ),
     delete="delete",
+    # a free-text XML field the demo edits by hand to show drift
+    extra={"drift_field": "TITLE"},
 )

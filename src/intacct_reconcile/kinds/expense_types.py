@@ -16,4 +16,6 @@ KIND = Kind(
     ),
     depends_on=("gl_accounts",),
     delete="delete",
+    # a free-text XML field the demo edits by hand to show drift
+    extra={"drift_field": "DESCRIPTION"},
 )

@@ -125,5 +125,7 @@ KIND = Kind(
     delete="delete",
     hooks=Hooks(to_api=_dims_to_api, from_api=_dims_from_api, check=_check),
     description="Accounts with postings cannot be deleted; use status: inactive.",
-    extra={"dimensions": DIMENSIONS},
+    # the irreversible change the reference names (§11): a deleted account's history goes too
+    # drift_field: a free-text XML field the demo edits by hand to show drift
+    extra={"dimensions": DIMENSIONS, "irreversible_delete": True, "drift_field": "TITLE"},
 )

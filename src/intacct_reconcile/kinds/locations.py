@@ -18,4 +18,6 @@ KIND = Kind(
     ),
     depends_on=("contacts",),
     delete="delete",
+    # a free-text XML field the demo edits by hand to show drift
+    extra={"drift_field": "NAME"},
 )

@@ -1,6 +1,18 @@
 """Module subscriptions: UI-only writes, verified through `get_applications`."""
 
-from intacct_reconcile.kinds.base import Field, Kind
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from intacct_reconcile.kinds.base import Field, Hooks, Kind, RunAs
+from intacct_reconcile.kinds.io import Records, resource
+from intacct_reconcile.kinds.manual_io import ManualReader
+from intacct_reconcile.types import Change, Resource
+
+# every API call needs the Web Services subscription (reference §3.3: without it, XL03000006)
+WEB_SERVICES_MODULE = "web_services"
 
 # Manifest module -> application code returned by <get_applications/> (reference §3.11 shows
 # CO and CM). assumption: the remaining codes follow the get_companyprefs application codes
@@ -45,6 +57,31 @@ MODULE_NAMES = {
     "consolidation": "Consolidation",
 }
 
+
+@dataclass(frozen=True)
+class SubscriptionsReader(ManualReader):
+    """`get_applications` lists the subscribed modules' codes (one call)."""
+
+    readable = True
+
+    def read(self, kind: Kind, clients: Any, records: Records) -> dict[str, Resource]:
+        out: dict[str, Resource] = {}
+        for code in clients.xml.get_applications():
+            found = resource(kind, {kind.identity.api or "APPLICATION": code}, {})
+            if found is not None:
+                out[found.key] = found
+        return out
+
+
+def lockout(kind: Kind, change: Change, run_as: RunAs, kinds: Mapping[str, Kind]) -> Iterable[str]:
+    if change.ref.key == WEB_SERVICES_MODULE and change.removes:
+        yield "would unsubscribe Web Services, which every API call needs"
+
+
+def sandbox_ui(kind: Kind, key: str, values: Mapping[str, Any]) -> list[list[str]]:
+    return [["subscribe", MODULE_NAMES.get(key, key)]]
+
+
 KIND = Kind(
     key="module_subscriptions",
     title="module subscription",
@@ -60,6 +97,8 @@ KIND = Kind(
     fields=(),
     delete="none",
     verify="api",
+    reader=SubscriptionsReader(),
+    hooks=Hooks(lockout=lockout, sandbox_ui=sandbox_ui),
     ui_steps=(
         "Company > Admin > Subscriptions",
         "Find '{module_name}' and switch its toggle on (off for ensure: absent)",

@@ -1,6 +1,29 @@
 """Web Services authorizations (sender IDs): UI-only, closed by an attestation."""
 
-from intacct_reconcile.kinds.base import Field, Kind
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from intacct_reconcile.kinds.base import Field, Hooks, Kind, RunAs
+from intacct_reconcile.types import Change
+
+ACTIVE = "active"
+
+
+def lockout(kind: Kind, change: Change, run_as: RunAs, kinds: Mapping[str, Kind]) -> Iterable[str]:
+    """Removing or deactivating the sender ID the tool sends every request with."""
+    if not run_as.sender_id:
+        return
+    # sender ids are case-sensitive (DESIGN §5)
+    inactive = any(fc.name == "status" and fc.after != ACTIVE for fc in change.fields)
+    if change.ref.key == run_as.sender_id and (change.removes or inactive):
+        yield "would remove or deactivate the sender ID this tool uses for every API call"
+
+
+def sandbox_ui(kind: Kind, key: str, values: Mapping[str, Any]) -> list[list[str]]:
+    return [["authorize-sender", key, "--description", str(values.get("description") or "")]]
+
 
 KIND = Kind(
     key="sender_ids",
@@ -20,6 +43,7 @@ KIND = Kind(
     ),
     delete="none",
     verify="attestation",
+    hooks=Hooks(lockout=lockout, sandbox_ui=sandbox_ui),
     ui_steps=(
         "Company > Setup > Configuration > Company > Security tab > Edit",
         "Scroll to 'Web Services authorizations' and click Add",

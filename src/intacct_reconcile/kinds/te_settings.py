@@ -1,6 +1,35 @@
 """Time & Expenses configuration: UI-only writes, verified with `get_companyprefs EE`."""
 
-from intacct_reconcile.kinds.base import Field, Kind
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from intacct_reconcile.kinds.base import Field, Hooks, Kind
+from intacct_reconcile.kinds.io import Records
+from intacct_reconcile.kinds.manual_io import ManualReader
+from intacct_reconcile.types import Resource
+
+SINGLETON_KEY = "te_settings"
+
+
+@dataclass(frozen=True)
+class PreferencesReader(ManualReader):
+    """`get_companyprefs` of the kind's application (one call): the singleton's values."""
+
+    readable = True
+
+    def read(self, kind: Kind, clients: Any, records: Records) -> dict[str, Resource]:
+        prefs = clients.xml.get_companyprefs(kind.object or "EE")
+        values = kind.from_api(prefs)
+        return {SINGLETON_KEY: Resource(kind.key, SINGLETON_KEY, values, meta={})}
+
+
+def sandbox_ui(kind: Kind, key: str, values: Mapping[str, Any]) -> list[list[str]]:
+    prefs = kind.to_api({k: v for k, v in values.items() if v is not None}, create=True)
+    return [["set-te-pref", name, str(value)] for name, value in prefs.items()]
+
 
 KIND = Kind(
     key="te_settings",
@@ -37,6 +66,8 @@ KIND = Kind(
     depends_on=("document_sequences", "module_subscriptions"),
     delete="none",
     verify="api",
+    reader=PreferencesReader(),
+    hooks=Hooks(sandbox_ui=sandbox_ui),
     ui_steps=(
         "Time & Expenses > Setup > Configuration (Company > Subscriptions > Time & Expenses > "
         "Configure)",

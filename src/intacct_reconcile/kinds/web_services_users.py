@@ -1,16 +1,26 @@
 """Web-services-only users (XML USERINFO with LOGINDISABLED=true) and their roles.
 
 Roles are linked with separate USERROLES records: `to_api` puts the role names under
-"USERROLES" and the applier turns them into `create USERROLES` functions; the live reader
-puts the user's role names (from USERROLES/ROLEUSERS) under the same key.
+"USERROLES" and the writer turns them into `create USERROLES` / `delete USERROLES` functions
+after the users are written; the reader reads every USERROLES link in the same batched request
+as the users and puts each user's role names under the same key (and the links, with their
+RECORDNOs, in meta for the writer).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from intacct_reconcile.kinds.base import Field, Hooks, Kind
+from intacct_reconcile.client.gateway import ReadSpec
+from intacct_reconcile.kinds.base import Field, Hooks, Kind, RunAs
+from intacct_reconcile.kinds.io import Records, WriteContext
+from intacct_reconcile.kinds.xml_io import XmlReader, XmlWriter, select_fields
+from intacct_reconcile.types import Change
+
+LINKS = "USERROLES"  # the object linking a user to a role (and the field holding the names)
+ACTIVE = "active"
 
 USER_TYPES = {
     "business": "business user",
@@ -55,6 +65,134 @@ def _roles_from_api(
     }
     values["roles"] = tuple(sorted(n for n in names if n))
     return values
+
+
+def _role_links(records: Iterable[Mapping[str, Any]]) -> dict[str, list[dict[str, str]]]:
+    """USERROLES rows by user login (lower case: Intacct login ids are case-insensitive)."""
+    links: dict[str, list[dict[str, str]]] = {}
+    for row in records:
+        user = str(row.get("USERID", "")).strip()
+        role = str(row.get("ROLENAME", "")).strip()
+        if user and role:
+            links.setdefault(user.lower(), []).append(
+                {"ROLENAME": role, "RECORDNO": str(row.get("RECORDNO", ""))}
+            )
+    return links
+
+
+@dataclass(frozen=True)
+class UsersReader(XmlReader):
+    """USERINFO plus every USERROLES link, both in the one batched request."""
+
+    def fields(self, kind: Kind) -> list[str]:
+        return select_fields(kind, skip=(LINKS,))  # role links are another object, joined
+
+    def specs(self, kind: Kind) -> list[ReadSpec]:
+        return [
+            *super().specs(kind),
+            ReadSpec(LINKS, ["RECORDNO", "USERID", "ROLENAME"], name=LINKS),
+        ]
+
+    def rows(
+        self, kind: Kind, records: Records
+    ) -> Iterator[tuple[Mapping[str, Any], dict[str, Any]]]:
+        links = _role_links(records.get(LINKS, ()))
+        for record in records.get(kind.key, ()):
+            login = str(record.get("LOGINID", ""))
+            user_links = links.get(login.lower(), [])
+            joined = {**record, LINKS: [link["ROLENAME"] for link in user_links]}
+            yield joined, {"RECORDNO": record.get("RECORDNO"), LINKS: user_links}
+
+
+@dataclass(frozen=True)
+class UsersWriter(XmlWriter):
+    """USERINFO writes, then the USERROLES links that differ from the declared roles."""
+
+    def record(self, kind: Kind, change: Change, *, create: bool) -> dict[str, Any]:
+        payload = super().record(kind, change, create=create)
+        payload.pop(LINKS, None)  # role links are USERROLES records, written after
+        return payload
+
+    def after(
+        self,
+        kind: Kind,
+        gateway: Any,
+        action: str,
+        written: list[tuple[int, Change]],
+        context: WriteContext,
+    ) -> dict[int, str]:
+        if action not in ("create", "update"):
+            return {}
+        return _write_links(gateway, written, context)
+
+
+def _write_links(
+    gateway: Any, items: Sequence[tuple[int, Change]], context: WriteContext
+) -> dict[int, str]:
+    """Add missing USERROLES links, remove extra ones; {index: error} for users that failed."""
+    adds: list[tuple[int, dict[str, str]]] = []
+    removes: list[tuple[int, str]] = []
+    for index, change in items:
+        desired = change.desired or {}
+        if "roles" not in desired:
+            continue  # roles not managed for this user
+        wanted = set(desired["roles"])
+        current = {
+            link["ROLENAME"]: link.get("RECORDNO", "") for link in change.live_meta.get(LINKS, ())
+        }
+        adds += [
+            (index, {"USERID": change.ref.key, "ROLENAME": role})
+            for role in sorted(wanted - set(current))
+        ]
+        removes += [(index, current[role]) for role in sorted(set(current) - wanted)]
+    errors: dict[int, str] = {}
+    if adds:
+        results = gateway.create(
+            LINKS,
+            [link for _, link in adds],
+            idempotency_key=context.key(
+                "userroles-add", *(f"{u['USERID']}/{u['ROLENAME']}" for _, u in adds)
+            ),
+        )
+        for (index, link), result in zip(adds, results, strict=True):
+            if not result.ok:
+                errors[index] = f"role {link['ROLENAME']}: {result.error}"
+    if removes:
+        results = gateway.delete(
+            LINKS,
+            [recordno for _, recordno in removes],
+            idempotency_key=context.key("userroles-remove", *(r for _, r in removes)),
+        )
+        for (index, _), result in zip(removes, results, strict=True):
+            if not result.ok:
+                errors.setdefault(index, f"removing a role: {result.error}")
+    return errors
+
+
+def _same_login(a: str, b: str) -> bool:
+    # assumption: Intacct login ids compare case-insensitively (the sign-in form does).
+    return a.casefold() == b.casefold()
+
+
+def lockout(kind: Kind, change: Change, run_as: RunAs, kinds: Mapping[str, Kind]) -> Iterable[str]:
+    """Removing, deactivating or taking roles from the user the tool signs in with."""
+    from intacct_reconcile.access import role_list_field
+
+    if not run_as.user or not _same_login(change.ref.key, run_as.user):
+        return
+    if change.removes:
+        yield f"would {change.action} the user this tool signs in with"
+        return
+    roles = role_list_field(kind, kinds)
+    for fc in change.fields:
+        if roles is not None and fc.name == roles.name and fc.removed:
+            yield (
+                f"would remove role(s) {', '.join(fc.removed)} from the user this tool signs "
+                "in with"
+            )
+        if fc.name == kind.extra.get("status_field", "status") and fc.after != ACTIVE:
+            # inactive or locked out: either way the tool can no longer sign in
+            yield f"would set the user this tool signs in with to {fc.after}"
 
 
 KIND = Kind(
@@ -113,6 +251,8 @@ KIND = Kind(
     depends_on=("roles", "entities"),
     delete="deactivate",  # admins cannot be deleted (reference §3.1): deactivate instead
     api_constants={"LOGINDISABLED": "true"},
-    hooks=Hooks(from_api=_roles_from_api),
+    hooks=Hooks(from_api=_roles_from_api, lockout=lockout),
+    reader=UsersReader(),
+    writer=UsersWriter(),
     description="Password is not settable through the API: Intacct emails it to the user.",
 )

@@ -27,7 +27,6 @@ from intacct_reconcile.manifest.gcpause import gc_paused
 from intacct_reconcile.manifest.loader import CONFIG_FILE, Document, load_file, manifest_files
 from intacct_reconcile.manifest.messages import translate
 from intacct_reconcile.manifest.objects import Declared, DeferredRef
-from intacct_reconcile.manifest.packages import resolve_package
 from intacct_reconcile.manifest.refs import check_cycles, check_refs
 from intacct_reconcile.manifest.schema import object_validation_schema, sections_schema
 from intacct_reconcile.types import Span
@@ -150,7 +149,7 @@ class _Run:
                 self.problems.append(
                     Problem(
                         obj.span,
-                        f"ip_allowlist: {obj.key} allows every address",
+                        f"{obj.kind.key}: {obj.key} allows every address",
                         "list the vendor's addresses instead, or add `allow_any: true` if this is "
                         "really meant",
                     )
@@ -171,8 +170,8 @@ class _Run:
                     message = f"{obj.ref} {f.name}: '{value}' is not a calendar date"
                     self.problems.append(Problem(span, message, "write a real date as YYYY-MM-DD"))
                     obj.clean = False
-        if kind.key == "custom_packages" and obj.clean:
-            self.problems.extend(resolve_package(obj))
+        if obj.clean and kind.hooks.resolve:
+            self.problems.extend(kind.hooks.resolve(obj))
         if obj.clean and kind.hooks.check:
             obj.normalized = kind.normalize(obj.values)
             for name, message, hint in kind.hooks.check(kind, dict(obj.normalized)):
@@ -360,10 +359,11 @@ def _validate(
                 run.problems.append(
                     Problem(doc.root.span, "document is nested too deeply", "flatten the structure")
                 )
-    for package in run.objects.get("custom_packages", {}).values():
-        if isinstance(package.values.get("file"), str) and "digest" in package.values:
-            # the package's bytes are part of the desired state, so part of the digest
-            contents.append((f"package:{package.key}", package.values["digest"].encode()))
+    for by_key in run.objects.values():
+        for obj in by_key.values():
+            if obj.kind.hooks.digest_parts:
+                # e.g. a package file's bytes: part of the desired state, so of the digest
+                contents += obj.kind.hooks.digest_parts(obj)
     ref_problems, deferred, edges = check_refs(run.objects)
     run.problems.extend(ref_problems)
     run.problems.extend(check_cycles(edges, run.objects))
