@@ -60,6 +60,22 @@ def test_unknown_key_is_located_with_a_hint(tmp_path):
     assert "did you mean 'endpoint'" in message
 
 
+def test_an_ownership_key_that_is_no_kind_is_located_with_a_hint(tmp_path):
+    path = write(
+        tmp_path,
+        "ownership: {web_service_users: full}\n"
+        "targets:\n  prod:\n    company_id: acme\n    ownership:\n      gl_acounts: full\n",
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    lines = str(info.value).splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith(f"{path}:1:13: ownership.web_service_users: unknown kind")
+    assert "did you mean 'web_services_users'" in lines[0]
+    assert lines[1].startswith(f"{path}:6:7: targets.prod.ownership.gl_acounts: unknown kind")
+    assert "did you mean 'gl_accounts'" in lines[1]
+
+
 def test_wrong_type_is_located(tmp_path):
     path = write(tmp_path, "targets:\n  prod:\n    concurrency: lots\n")
     with pytest.raises(ConfigError, match=r":3:18: targets.prod.concurrency"):

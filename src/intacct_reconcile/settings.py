@@ -10,7 +10,7 @@ targets need no credentials at all. Opening clients for a target is connect.py's
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -146,6 +146,7 @@ def load_config(path: Path | None, manifest_path: Path | None = None) -> Config:
     text = _read(path)
     node, data = _parse_yaml(path, text)
     _check_schema(path, node, data)
+    _check_kind_keys(path, node, data)
     base = path.parent
     ownership = dict(data.get("ownership", {}))
     safety = dict(data.get("safety", {}))
@@ -232,6 +233,45 @@ def _check_schema(path: Path, node: yaml.Node | None, data: dict[str, Any]) -> N
         dotted = ".".join(map(str, location)) or "(top level)"
         lines.append(f"{_where(path, node, location, key=on_key)}: {dotted}: {message}")
     raise ConfigError("\n".join(lines))
+
+
+# config mappings keyed by kind ("*": any key at that level)
+KIND_KEYED: tuple[tuple[str, ...], ...] = (("ownership",), ("targets", "*", "ownership"))
+
+
+def _check_kind_keys(path: Path, node: yaml.Node | None, data: dict[str, Any]) -> None:
+    """Every key that names a kind names a registered one (a typo is never a silent no-op)."""
+    from intacct_reconcile.kinds import REGISTRY  # late: the registry imports every kind
+
+    lines = []
+    for pattern in KIND_KEYED:
+        for location, section in _sections(data, pattern, []):
+            for key in section:
+                if key in REGISTRY:
+                    continue
+                where = _where(path, node, [*location, key], key=True)
+                dotted = ".".join(map(str, [*location, key]))
+                lines.append(
+                    f"{where}: {dotted}: unknown kind {key!r}{did_you_mean(str(key), REGISTRY)} "
+                    f"(kinds: {', '.join(sorted(REGISTRY))})"
+                )
+    if lines:
+        raise ConfigError("\n".join(lines))
+
+
+def _sections(
+    data: Any, pattern: tuple[str, ...], location: list[Any]
+) -> Iterator[tuple[list[Any], Mapping[str, Any]]]:
+    """The mappings at `pattern` in the config data, with their locations."""
+    if not isinstance(data, Mapping):
+        return
+    if not pattern:
+        yield location, data
+        return
+    step, rest = pattern[0], pattern[1:]
+    keys = list(data) if step == "*" else [step] if step in data else []
+    for key in keys:
+        yield from _sections(data[key], rest, [*location, key])
 
 
 def _where(path: Path, node: yaml.Node | None, location: list[Any], *, key: bool = False) -> str:
