@@ -39,8 +39,14 @@ def read_live(
     chosen = [registry[k] for k in dict.fromkeys(kinds)]
     for kind in chosen:
         kind.reader.prepare(kind, clients)  # refusals (missing credentials) before any request
-    specs = [spec for kind in chosen for spec in kind.reader.specs(kind)]
-    records = clients.xml.read_many(specs) if specs else {}
+    specs: dict[str, Any] = {}
+    for kind in chosen:
+        for spec in kind.reader.specs(kind):
+            # two readers may want the same read (one object's rows serve both); a name may
+            # not stand for two different reads
+            if specs.setdefault(spec.key, spec) != spec:
+                raise ValueError(f"{kind.key}: read {spec.key!r} is already another read")
+    records = clients.xml.read_many(list(specs.values())) if specs else {}
     resources = {kind.key: kind.reader.read(kind, clients, records) for kind in chosen}
     if desired is not None:
         for kind in chosen:

@@ -8,6 +8,7 @@ lockout guard: nothing in the engine needs to know it.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -180,7 +181,7 @@ def test_a_kinds_own_writer_gets_the_changes_and_its_results_are_reported():
         plan,
         clients=None,
         plan_checksum="sha256:toy",
-        registry=registry(Kind(**{**vars(toy), "writer": RecordingWriter(again)})),
+        registry=registry(dataclasses.replace(toy, writer=RecordingWriter(again))),
         verify=False,
     )
     assert again == calls
