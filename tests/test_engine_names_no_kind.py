@@ -45,7 +45,9 @@ def kind_names(source: str) -> list[str]:
         elif isinstance(node, ast.Compare):
             sides = [node.left, *node.comparators]
             keyed = any(isinstance(s, ast.Attribute) and s.attr == "key" for s in sides)
-            equality = any(isinstance(op, ast.Eq | ast.NotEq | ast.In) for op in node.ops)
+            equality = any(
+                isinstance(op, ast.Eq | ast.NotEq | ast.In | ast.NotIn) for op in node.ops
+            )
             literal = any(isinstance(s, ast.Constant | ast.Tuple | ast.Set) for s in sides)
             if keyed and equality and literal:
                 found.append(f"{node.lineno}: compares a .key with a literal")

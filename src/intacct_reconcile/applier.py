@@ -27,7 +27,7 @@ from typing import Any
 from intacct_reconcile.errors import ReconcileError
 from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.kinds.base import Kind
-from intacct_reconcile.kinds.io import WriteContext
+from intacct_reconcile.kinds.io import WriteContext, entity_of
 from intacct_reconcile.live import read_live
 from intacct_reconcile.planner import diff_fields
 from intacct_reconcile.types import ApplyReport, Change, ChangeResult, Plan, Ref, State
@@ -139,7 +139,7 @@ def _groups(
 
 
 def _group_key(change: Change) -> tuple[str, str, str]:
-    return (change.ref.kind, change.action, str((change.desired or {}).get("entity") or ""))
+    return (change.ref.kind, change.action, entity_of(change))
 
 
 # --- execution -------------------------------------------------------------------------------
