@@ -29,8 +29,10 @@ def test_top_level_help_lists_every_error_exit_code():
 
 
 def test_config_defaults_are_described_per_command():
-    assert "default: next to PATH" in help_of("plan")
-    assert "default: next to --path" in help_of("attest")
+    for verb in ("validate", "plan", "apply"):
+        assert "default: beside PATH" in help_of(verb), verb
+        assert "current directory" in help_of(verb), verb
+    assert "default: beside --path" in help_of("attest")
     assert "current directory" in help_of("export") and "PATH" not in help_of("export")
 
 

@@ -102,10 +102,18 @@ def test_missing_explicit_config_file(tmp_path):
         load_config(tmp_path / "nope.yaml")
 
 
-def test_without_a_config_the_embedded_sandbox_is_the_target(tmp_path):
+def test_without_a_config_the_embedded_sandbox_is_used_only_when_asked_for(
+    tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)  # no config in the working directory either
     config = load_config(None, manifest_path=tmp_path)
-    target = resolve_target(config, None)
-    assert target.sandbox and target.db == tmp_path / ".intacct-reconcile" / "sandbox.db"
+    with pytest.raises(ConfigError, match="no intacct-reconcile.yaml found"):
+        resolve_target(config, None, env={})
+    for target in (
+        resolve_target(config, None, sandbox=True, env={}),
+        resolve_target(config, "sandbox", env={}),
+    ):
+        assert target.sandbox and target.db == tmp_path / ".intacct-reconcile" / "sandbox.db"
 
 
 def test_sandbox_targets_need_no_environment(tmp_path):

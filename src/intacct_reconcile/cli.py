@@ -104,14 +104,20 @@ def _root(
 def validate(
     path: Annotated[Path, typer.Argument(help="Manifest directory or file.")],
     config: Annotated[
-        Path | None, typer.Option(help="intacct-reconcile.yaml (default: next to PATH).")
+        Path | None,
+        typer.Option(
+            help="intacct-reconcile.yaml (default: beside PATH, else the current directory)."
+        ),
     ] = None,
     target: Annotated[str | None, typer.Option(help="Target whose vars to substitute.")] = None,
+    sandbox: Annotated[
+        bool, typer.Option("--sandbox", help="Substitute the vars of the sandbox target.")
+    ] = False,
 ) -> None:
     """Check manifests offline: schema, references, permissions. No credentials needed."""
     from intacct_reconcile.manifest.api import validate_path
 
-    summary = validate_path(path, config=config, target=target)
+    summary = validate_path(path, config=config, target=target, sandbox=sandbox)
     typer.echo(summary)
 
 

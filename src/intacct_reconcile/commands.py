@@ -15,21 +15,40 @@ import typer
 
 Boundary = Callable[[Callable[..., Any]], Callable[..., Any]]
 
+# one search order for every verb (README "Targets and credentials")
 ConfigOpt = Annotated[
-    Path | None, typer.Option("--config", help="intacct-reconcile.yaml (default: next to PATH).")
+    Path | None,
+    typer.Option(
+        "--config",
+        help="intacct-reconcile.yaml (default: beside PATH, else in the current directory).",
+    ),
 ]
-# commands without a PATH argument look next to --path, else in the current directory
+ApplyConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="intacct-reconcile.yaml (default: beside PATH or the plan file, else in the "
+        "current directory, else where a saved plan was made).",
+    ),
+]
 AttestConfigOpt = Annotated[
     Path | None,
     typer.Option(
         "--config",
-        help="intacct-reconcile.yaml (default: next to --path, else in the current directory).",
+        help="intacct-reconcile.yaml (default: beside --path, else in the current directory).",
     ),
 ]
 ExportConfigOpt = Annotated[
     Path | None,
     typer.Option(
         "--config", help="intacct-reconcile.yaml (default: the one in the current directory)."
+    ),
+]
+SandboxOpt = Annotated[
+    bool,
+    typer.Option(
+        "--sandbox",
+        help="Use the embedded sandbox (the config's sandbox target, or one with no config).",
     ),
 ]
 TargetOpt = Annotated[
@@ -63,6 +82,7 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
         kind: KindOpt = None,
         concurrency: ConcurrencyOpt = None,
         quiet: QuietOpt = False,
+        sandbox: SandboxOpt = False,
     ) -> None:
         """Show how live state differs from the manifests (no writes)."""
         from intacct_reconcile import workflow
@@ -76,6 +96,7 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
             only_kinds=tuple(kind or ()),
             concurrency=concurrency,
             quiet=quiet,
+            sandbox=sandbox,
         )
         typer.echo(result.output, nl=not result.output.endswith("\n"))
         if detailed_exitcode and result.has_changes:
@@ -89,9 +110,13 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
             typer.Argument(help="Manifest directory/file, or a plan file saved by `plan --out`."),
         ],
         target: TargetOpt = None,
-        config: ConfigOpt = None,
+        config: ApplyConfigOpt = None,
         auto_approve: Annotated[
-            bool, typer.Option("--auto-approve", help="Apply without asking for confirmation.")
+            bool,
+            typer.Option(
+                "--auto-approve",
+                help="Apply without asking for confirmation (a saved plan file never asks).",
+            ),
         ] = False,
         force: Annotated[
             bool,
@@ -113,6 +138,7 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
             str | None, typer.Option("--by", help="Who applies (audit log; default $USER).")
         ] = None,
         quiet: QuietOpt = False,
+        sandbox: SandboxOpt = False,
     ) -> None:
         """Make live state match the manifests (or apply exactly a reviewed plan file)."""
         from intacct_reconcile import workflow
@@ -129,6 +155,7 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
             concurrency=concurrency,
             by=by,
             quiet=quiet,
+            sandbox=sandbox,
         )
         typer.echo(result.output, nl=not result.output.endswith("\n"))
         if result.exit_code:
@@ -153,11 +180,22 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
         target: TargetOpt = None,
         config: AttestConfigOpt = None,
         note: Annotated[str, typer.Option("--note", help="Free text (ticket, details).")] = "",
+        sandbox: SandboxOpt = False,
     ) -> None:
         """Record that a manual (UI-only) step was performed as declared."""
         from intacct_reconcile import workflow
 
-        typer.echo(workflow.attest(ref, path=path, config=config, target=target, by=by, note=note))
+        typer.echo(
+            workflow.attest(
+                ref,
+                path=path,
+                config=config,
+                target=target,
+                by=by,
+                note=note,
+                sandbox=sandbox,
+            )
+        )
 
     @app.command()
     @boundary
@@ -168,6 +206,7 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
         config: ExportConfigOpt = None,
         concurrency: ConcurrencyOpt = None,
         quiet: QuietOpt = False,
+        sandbox: SandboxOpt = False,
     ) -> None:
         """Write live objects as manifests, so that a first plan is empty."""
         from intacct_reconcile import workflow
@@ -180,5 +219,6 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
                 target=target,
                 concurrency=concurrency,
                 quiet=quiet,
+                sandbox=sandbox,
             )
         )

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,8 @@ class SavedPlan:
     target: Mapping[str, str]
     created_at: str
     checksum: str
+    # where the plan was made: {"config": path or None, "base_dir": path} (older files: {})
+    origin: Mapping[str, str | None] = field(default_factory=dict)
 
 
 def save(
@@ -60,6 +62,7 @@ def save(
     tool_version: str,
     target_identity: Mapping[str, Any],
     now: datetime | None = None,
+    origin: Mapping[str, str | None] | None = None,
 ) -> str:
     """Write the plan to `path`; return its checksum ("sha256:<hex>")."""
     secret = [f"{c.ref}.{name}" for c in plan.changes for name in c.secret_fields]
@@ -76,6 +79,8 @@ def save(
         "manifest_digest": plan.manifest_digest,
         "plan": plan_to_data(plan),
     }
+    if origin is not None:
+        body["origin"] = {k: (None if v is None else str(v)) for k, v in origin.items()}
     body["checksum"] = checksum(body)
     text = json.dumps(body, indent=2, ensure_ascii=False, default=str)
     try:
@@ -118,6 +123,7 @@ def load_saved(path: str | Path) -> SavedPlan:
             dict(body["target"]),
             str(body["created_at"]),
             body["checksum"],
+            dict(body.get("origin") or {}),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         # a hand-built file with a valid checksum but the wrong shapes (a list for a mapping)

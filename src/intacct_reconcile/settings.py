@@ -10,6 +10,7 @@ targets need no credentials at all. Opening clients for a target is connect.py's
 from __future__ import annotations
 
 import ipaddress
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,7 @@ import httpx
 import jsonschema
 import yaml
 
-from intacct_reconcile.credentials import SANDBOX_XML
+from intacct_reconcile.credentials import ENV, SANDBOX_XML
 from intacct_reconcile.errors import ConfigError, did_you_mean
 from intacct_reconcile.manifest.loader import expanded_size
 
@@ -65,6 +66,7 @@ class Config:
     ownership: Mapping[str, str] = field(default_factory=dict)
     safety: Mapping[str, float] = field(default_factory=dict)
     base_dir: Path = field(default_factory=Path.cwd)
+    searched: tuple[Path, ...] = ()  # where a config was looked for, when none was found
 
 
 _TARGET_SCHEMA: dict[str, Any] = {
@@ -117,23 +119,37 @@ CONFIG_SCHEMA: dict[str, Any] = {
 # --- config file ---------------------------------------------------------------------------
 
 
+def config_candidates(manifest_path: Path | None, cwd: Path | None = None) -> list[Path]:
+    """Where a config is looked for when --config is not given, in order: beside PATH (the
+    manifest directory, or a manifest file's folder), then the current directory."""
+    candidates = []
+    if manifest_path is not None:
+        folder = manifest_path if manifest_path.is_dir() else manifest_path.parent
+        candidates.append(folder / CONFIG_NAME)
+    here = (cwd or Path.cwd()) / CONFIG_NAME
+    if not any(_same_file(here, c) for c in candidates):
+        candidates.append(here)
+    return candidates
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    return a.absolute() == b.absolute()
+
+
 def find_config(manifest_path: Path | None) -> Path | None:
-    """intacct-reconcile.yaml next to the manifests (their directory, or a manifest's folder)."""
-    if manifest_path is None:
-        candidate = Path.cwd() / CONFIG_NAME
-        return candidate if candidate.is_file() else None
-    folder = manifest_path if manifest_path.is_dir() else manifest_path.parent
-    candidate = folder / CONFIG_NAME
-    return candidate if candidate.is_file() else None
+    """The first intacct-reconcile.yaml of `config_candidates` that exists."""
+    return next((c for c in config_candidates(manifest_path) if c.is_file()), None)
 
 
 def load_config(path: Path | None, manifest_path: Path | None = None) -> Config:
-    """Read and check the config; without one, a single embedded `sandbox` target."""
+    """Read and check the config: `path` (--config), else the first one found beside the
+    manifests or in the current directory. Without any, a Config with no targets: the
+    caller decides (resolve_target) between the embedded sandbox asked for explicitly,
+    credentials in the environment, or an error."""
     if path is not None and not path.is_file():
         raise ConfigError(f"{path}: config file not found — check --config")
     path = path or find_config(manifest_path)
     if path is None:
-        # assumption: no config file means "try it out": the embedded sandbox, no credentials
         base = (
             manifest_path
             if manifest_path and manifest_path.is_dir()
@@ -141,8 +157,9 @@ def load_config(path: Path | None, manifest_path: Path | None = None) -> Config:
             if manifest_path
             else Path.cwd()
         )
-        target = _target("sandbox", {"sandbox": True}, {}, {}, base)
-        return Config(None, "sandbox", {"sandbox": target}, base_dir=base)
+        return Config(
+            None, None, {}, base_dir=base, searched=tuple(config_candidates(manifest_path))
+        )
     text = _read(path)
     node, data = _parse_yaml(path, text)
     _check_schema(path, node, data)
@@ -319,7 +336,32 @@ def _target(
     )
 
 
-def resolve_target(config: Config, name: str | None) -> Target:
+def resolve_target(
+    config: Config,
+    name: str | None,
+    *,
+    sandbox: bool = False,
+    env: Mapping[str, str] = os.environ,
+) -> Target:
+    """The target to work on. The embedded sandbox only when a config target says
+    `sandbox: true` or the user asks for it (`--sandbox`, or `--target sandbox` when no
+    config defines that name); without a config, credentials in the environment name the
+    company; otherwise an error that says how to write a config."""
+    if sandbox:
+        return _sandbox_target(config, name)
+    if config.path is None:
+        if name == SANDBOX_TARGET:
+            return embedded_sandbox(config.base_dir)
+        if has_env_credentials(env):
+            found = environment_target(config.base_dir, env)
+            if name in (None, found.name):
+                return found
+            raise ConfigError(
+                f"unknown target {name!r}: no {CONFIG_NAME} was found, so the only target is "
+                f"{found.name!r} (from INTACCT_COMPANY_ID) — write a config that names "
+                f"{name!r}, or pass --config"
+            )
+        raise ConfigError(no_config_message(config))
     chosen = name or config.default_target
     if chosen is None:
         if len(config.targets) == 1:
@@ -329,9 +371,70 @@ def resolve_target(config: Config, name: str | None) -> Target:
             f"({', '.join(sorted(config.targets))}) or set default_target"
         )
     if chosen not in config.targets:
+        if chosen == SANDBOX_TARGET:
+            return embedded_sandbox(config.base_dir)
         raise ConfigError(
             f"unknown target {chosen!r}{did_you_mean(chosen, config.targets)} "
-            f"(targets in {config.path or 'the default config'}: "
-            f"{', '.join(sorted(config.targets))})"
+            f"(targets in {config.path}: {', '.join(sorted(config.targets))})"
         )
     return config.targets[chosen]
+SANDBOX_TARGET = "sandbox"
+MINIMAL_CONFIG = """\
+default_target: prod
+targets:
+  prod: {company_id: YOUR_COMPANY_ID}   # credentials: INTACCT_* environment variables
+  sandbox: {sandbox: true}              # the embedded sandbox, no credentials needed
+"""
+
+
+def no_config_message(config: Config) -> str:
+    where = config.searched[0] if config.searched else Path(CONFIG_NAME)
+    looked = ", ".join(str(p) for p in config.searched) or CONFIG_NAME
+    example = "".join(f"    {line}\n" for line in MINIMAL_CONFIG.splitlines())
+    return (
+        f"no {CONFIG_NAME} found (looked for {looked}) and no INTACCT_* credentials in the "
+        f"environment, so there is no Intacct company to work on; nothing was read or "
+        f"written. Create {where}, for example:\n{example}"
+        "then pass --target prod or --target sandbox (or name it with --config FILE). "
+        "To try the manifests against the embedded sandbox without a config, pass --sandbox."
+    )
+
+
+def embedded_sandbox(base: Path, name: str = SANDBOX_TARGET) -> Target:
+    """The embedded sandbox asked for explicitly: state in BASE/.intacct-reconcile/sandbox.db."""
+    return _target(name, {"sandbox": True}, {}, {}, base)
+
+
+def _sandbox_target(config: Config, name: str | None) -> Target:
+    """--sandbox: the config's sandbox target (the named one, or the only one), else the
+    embedded sandbox with no vars."""
+    if name is not None and name in config.targets:
+        chosen = config.targets[name]
+        if not chosen.sandbox:
+            raise ConfigError(
+                f"--sandbox with --target {name!r}, but target {name!r} in {config.path} is "
+                "not a sandbox target (no `sandbox: true`) — drop one of the two options"
+            )
+        return chosen
+    sandboxes = [t for t in config.targets.values() if t.sandbox]
+    if name is None and config.default_target in {t.name for t in sandboxes}:
+        return config.targets[config.default_target]  # type: ignore[index]
+    if name is None and len(sandboxes) == 1:
+        return sandboxes[0]
+    if name is None and len(sandboxes) > 1:
+        raise ConfigError(
+            f"--sandbox: {config.path} has several sandbox targets "
+            f"({', '.join(sorted(t.name for t in sandboxes))}) — pass --target too"
+        )
+    return embedded_sandbox(config.base_dir, name or SANDBOX_TARGET)
+
+
+def has_env_credentials(env: Mapping[str, str]) -> bool:
+    """INTACCT_* credentials (or a credentials profile) named in the environment."""
+    return any(env.get(var) for var in (*ENV.values(), "INTACCT_PROFILE"))
+
+
+def environment_target(base: Path, env: Mapping[str, str]) -> Target:
+    """Without a config: the company INTACCT_COMPANY_ID names, at the default endpoint."""
+    company = env.get("INTACCT_COMPANY_ID") or None
+    return _target(company or "env", {"company_id": company} if company else {}, {}, {}, base)

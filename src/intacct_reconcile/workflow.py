@@ -59,12 +59,18 @@ class Context:
 
 
 def _context(
-    path: Path | None, config: Path | None, target: str | None, concurrency: int | None = None
+    path: Path | None,
+    config: Path | None,
+    target: str | None,
+    concurrency: int | None = None,
+    *,
+    sandbox: bool = False,
 ) -> Context:
+    """Config (--config, else beside PATH, else the current directory) and target."""
     if path is not None and not path.exists():
         raise ConfigError(f"{path}: no such manifest directory or file — check the PATH argument")
     cfg = load_config(config, manifest_path=path)
-    tgt = resolve_target(cfg, target)
+    tgt = resolve_target(cfg, target, sandbox=sandbox)
     if concurrency:
         tgt = dataclasses.replace(tgt, concurrency=concurrency)
     folder = None if path is None else (path if path.is_dir() else path.parent)
@@ -160,6 +166,7 @@ def plan(
     only_kinds: Sequence[str] = (),
     concurrency: int | None = None,
     quiet: bool = False,
+    sandbox: bool = False,
 ) -> PlanOutcome:
     _check_format(fmt)
     if out is not None and (out.is_dir() or not out.parent.is_dir()):
@@ -168,13 +175,17 @@ def plan(
             f"{out}: cannot write the plan file there (a directory, or its folder does not "
             "exist) — pass --out a file path in an existing folder"
         )
-    ctx = _context(path, config, target, concurrency)
+    ctx = _context(path, config, target, concurrency, sandbox=sandbox)
     manifests = _load_desired(path, ctx.target)
     with _progress(quiet) as progress, open_clients(ctx.target, progress=progress) as clients:
         the_plan = _make_plan(ctx, clients, manifests, only_kinds, progress)
     if out is not None:
         planfile.save(
-            the_plan, out, tool_version=__version__, target_identity=target_identity(ctx.target)
+            the_plan,
+            out,
+            tool_version=__version__,
+            target_identity=target_identity(ctx.target),
+            origin=_origin(ctx),
         )
         if not quiet:
             typer.echo(f"saved plan to {out}", err=True)
@@ -209,6 +220,7 @@ def apply(
     quiet: bool = False,
     confirm: Any = None,
     stdin_is_tty: bool | None = None,
+    sandbox: bool = False,
 ) -> ApplyOutcome:
     from intacct_reconcile import applier
 
@@ -222,12 +234,11 @@ def apply(
         )
     if from_file:
         saved = planfile.load_saved(path)
-        ctx = _context(
-            None, config or _config_near(path), target or saved.target.get("name"), concurrency
-        )
+        ctx = _saved_plan_context(path, saved, config, target, concurrency, sandbox)
         _same_target(path, saved.target, ctx.target)
+        auto_approve = True  # a saved plan was reviewed: applying it is the approval
     else:
-        ctx = _context(path, config, target, concurrency)
+        ctx = _context(path, config, target, concurrency, sandbox=sandbox)
     with _progress(quiet) as progress, open_clients(ctx.target, progress=progress) as clients:
         if from_file:
             the_plan = saved.plan
@@ -300,11 +311,69 @@ def apply(
     return ApplyOutcome(report, _render(report, fmt), exit_code)
 
 
-def _config_near(plan_path: Path) -> Path | None:
-    """intacct-reconcile.yaml next to the plan file, else in the working directory."""
+def _origin(ctx: Context) -> dict[str, str | None]:
+    """Where a saved plan's config and state folder were, so `apply PLANFILE` run from
+    another folder finds the same target (paths relative to the working directory)."""
+    return {
+        "config": _portable(ctx.config.path) if ctx.config.path else None,
+        "base_dir": _portable(ctx.base_dir),
+    }
+
+
+def _portable(path: Path) -> str:
+    """Relative to the working directory when inside it (a CI checkout moves), else absolute."""
+    absolute = path.absolute()
+    try:
+        return str(absolute.relative_to(Path.cwd()))
+    except ValueError:
+        return str(absolute)
+
+
+def _saved_plan_context(
+    plan_path: Path,
+    saved: planfile.SavedPlan,
+    config: Path | None,
+    target: str | None,
+    concurrency: int | None,
+    sandbox: bool,
+) -> Context:
+    """The target a saved plan records: its config from --config, beside the plan file, in
+    the current directory, or where the plan was made; the embedded sandbox when the plan
+    was made against it without a config."""
     from intacct_reconcile.settings import find_config
 
-    return find_config(plan_path) or find_config(None)
+    recorded = saved.origin.get("config")
+    recorded_path = Path(recorded) if recorded else None
+    found = (
+        config
+        or find_config(plan_path)
+        or (recorded_path if recorded_path and recorded_path.is_file() else None)
+    )
+    name = target or saved.target.get("name")
+    base = Path(saved.origin["base_dir"]) if saved.origin.get("base_dir") else plan_path.parent
+    implicit_sandbox = recorded is None and saved.target.get("endpoint") == "sandbox"
+    if found is None and not (sandbox or implicit_sandbox):
+        from intacct_reconcile.settings import has_env_credentials
+
+        if recorded is not None or not has_env_credentials(os.environ):
+            made_with = f"with config {recorded}" if recorded else "with INTACCT_* credentials"
+            raise ConfigError(
+                f"{plan_path}: the plan was made for target {name!r} (company "
+                f"{saved.target.get('company_id')!r}) {made_with}, and no "
+                f"intacct-reconcile.yaml was found beside the plan file, in the current "
+                f"directory{' or at ' + recorded if recorded else ''} — pass --config "
+                "PATH/TO/intacct-reconcile.yaml (the one that defines the target)"
+            )
+    if found is None and implicit_sandbox and not sandbox and not base.is_dir():
+        raise ConfigError(
+            f"{plan_path}: the plan was made against the embedded sandbox in {base}, which is "
+            "not here — run apply from the folder the plan was made in, or pass --config"
+        )
+    cfg = Config(None, None, {}, base_dir=base) if found is None else load_config(found)
+    tgt = resolve_target(cfg, name, sandbox=sandbox or (implicit_sandbox and found is None))
+    if concurrency:
+        tgt = dataclasses.replace(tgt, concurrency=concurrency)
+    return Context(cfg, tgt, cfg.base_dir)
 
 
 def _same_target(path: Path, recorded: Mapping[str, str], tgt: Target) -> None:
@@ -419,10 +488,11 @@ def attest(
     target: str | None = None,
     by: str,
     note: str = "",
+    sandbox: bool = False,
 ) -> str:
     # manifests live next to their config (DESIGN §7); without either, the working directory
     path = path or (config.parent if config else Path("."))
-    ctx = _context(path, config, target)
+    ctx = _context(path, config, target, sandbox=sandbox)
     ref = attestations.parse_ref(ref_text)
     manifests = _load_desired(path, ctx.target)
     manual = {k for k, kind in REGISTRY.items() if kind.api == "manual"}
@@ -451,6 +521,7 @@ def export(
     target: str | None = None,
     concurrency: int | None = None,
     quiet: bool = False,
+    sandbox: bool = False,
 ) -> str:
     from intacct_reconcile.live import read_live
 
@@ -465,7 +536,7 @@ def export(
             f"cannot export {', '.join(unreadable)}: Intacct offers no API that reads them "
             "(UI-only settings) — declare them by hand from Company > Setup > Configuration"
         )
-    ctx = _context(None, config, target, concurrency)
+    ctx = _context(None, config, target, concurrency, sandbox=sandbox)
     _check_export_dir(out)  # before any read: a long export must not fail at the last step
     with _progress(quiet) as progress, open_clients(ctx.target, progress=progress) as clients:
         live = read_live(clients, list(kinds))

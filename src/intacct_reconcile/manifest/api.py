@@ -12,22 +12,27 @@ from intacct_reconcile.manifest.desired import Manifests, load_desired
 __all__ = ["Manifests", "load_desired", "target_vars", "validate_path"]
 
 
-def target_vars(path: Path, config: Path | None, target: str | None) -> tuple[dict[str, str], str]:
-    """The chosen target's vars (and its name) from intacct-reconcile.yaml, if there is one."""
+def target_vars(
+    path: Path, config: Path | None, target: str | None, sandbox: bool = False
+) -> tuple[dict[str, str], str]:
+    """The chosen target's vars (and its name) from intacct-reconcile.yaml, if there is one
+    (--config, else beside PATH, else in the current directory)."""
     try:
         from intacct_reconcile import settings
     except ImportError:  # pragma: no cover - settings is built alongside the manifest layer
         return {}, ""
-    if config is None and target is None and settings.find_config(path) is None:
-        return {}, ""
+    if config is None and target is None and not sandbox and settings.find_config(path) is None:
+        return {}, ""  # offline and without a config: manifests that use no vars still check
     cfg = settings.load_config(config, path)
-    chosen = settings.resolve_target(cfg, target)
+    chosen = settings.resolve_target(cfg, target, sandbox=sandbox)
     return dict(chosen.vars), chosen.name if hasattr(chosen, "name") else (target or "")
 
 
-def validate_path(path: Path, config: Path | None = None, target: str | None = None) -> str:
+def validate_path(
+    path: Path, config: Path | None = None, target: str | None = None, sandbox: bool = False
+) -> str:
     """Validate offline; the summary on success, ManifestError (all problems) otherwise."""
-    vars, target_name = target_vars(Path(path), config, target)
+    vars, target_name = target_vars(Path(path), config, target, sandbox)
     manifests = load_desired(path, vars=vars, env=os.environ)
     return summary(manifests, target_name)
 
