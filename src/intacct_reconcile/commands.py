@@ -77,7 +77,12 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
         ] = None,
         fmt: FormatOpt = "text",
         detailed_exitcode: Annotated[
-            bool, typer.Option("--detailed-exitcode", help="Exit 2 when changes are present.")
+            bool,
+            typer.Option(
+                "--detailed-exitcode",
+                help="Exit 2 when changes are present, 3 when apply would refuse the plan, "
+                "6 when only manual steps wait for a person.",
+            ),
         ] = False,
         kind: KindOpt = None,
         concurrency: ConcurrencyOpt = None,
@@ -99,8 +104,8 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
             sandbox=sandbox,
         )
         typer.echo(result.output, nl=not result.output.endswith("\n"))
-        if detailed_exitcode and result.has_changes:
-            raise typer.Exit(2)
+        if detailed_exitcode and result.detailed_exit_code:
+            raise typer.Exit(result.detailed_exit_code)
 
     @app.command()
     @boundary

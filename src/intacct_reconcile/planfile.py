@@ -230,11 +230,13 @@ def change_to_data(change: Change) -> dict[str, Any]:
         "irreversible": list(change.irreversible),
         "note": change.note,
         "secret_fields": list(change.secret_fields),
+        "stale_attestation": _attestation_data(change.stale_attestation),
     }
 
 
 def change_from_data(data: Mapping[str, Any]) -> Change:
     attested = data["attested"]
+    stale = data.get("stale_attestation")
     return Change(
         action=data["action"],
         ref=Ref(data["kind"], data["key"]),
@@ -249,6 +251,7 @@ def change_from_data(data: Mapping[str, Any]) -> Change:
         irreversible=tuple(data["irreversible"]),
         note=data["note"],
         secret_fields=tuple(data.get("secret_fields", ())),
+        stale_attestation=Attestation(**stale) if stale else None,
     )
 
 

@@ -244,7 +244,7 @@ def _plan_manual(
         verb = "Update"
     if kind.verify == "api" and (current is None if absent else current is not None and not fields):
         return None  # live state shows the step is done
-    attested, note = _attestation(kind, declared, options)
+    attested, stale, note = _attestation(kind, declared, options)
     return Change(
         action="manual",
         ref=declared.ref,
@@ -257,19 +257,27 @@ def _plan_manual(
         manual_steps=_ui_steps(kind, declared.key, verb, declared.values),
         attested=attested,
         note=note,
+        stale_attestation=stale,
     )
 
 
-def _attestation(kind: Kind, declared: Resource, options: PlanOptions) -> tuple[Any, str]:
+def _attestation(kind: Kind, declared: Resource, options: PlanOptions) -> tuple[Any, Any, str]:
+    """(valid attestation, stale attestation, note) of a manual step."""
     if kind.verify == "api":
-        return None, "verified through the API once done"
+        return None, None, "verified through the API once done"
     record = options.attestations.get(declared.ref)
     if record is None:
-        return None, f"close with `intacct-reconcile attest {declared.ref} --by NAME` once done"
+        return (
+            None,
+            None,
+            f"close with `intacct-reconcile attest {declared.ref} --by NAME` once done",
+        )
     if record.digest == value_digest(declared):
-        return record, ""
-    return None, (
-        f"re-opened: the declared value changed since {record.by} attested it at {record.at}"
+        return record, None, ""
+    return (
+        None,
+        record,
+        (f"re-opened: the declared value changed since {record.by} attested it at {record.at}"),
     )
 
 

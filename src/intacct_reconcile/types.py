@@ -158,11 +158,19 @@ class Change:
     note: str = ""
     # fields of `desired` holding secrets (Field.secret): never shown, never saved to a file
     secret_fields: tuple[str, ...] = ()
+    # a manual step re-opened because its declared value changed: the attestation it had
+    stale_attestation: Attestation | None = None
 
     @property
     def pending(self) -> bool:
         """False only for a manual step closed by a still-valid attestation."""
         return self.attested is None
+
+    @property
+    def waiting(self) -> bool:
+        """An open manual step only waiting for a person (never done, nothing changed since):
+        not drift. A step re-opened by a changed declared value is a change like any other."""
+        return self.action == "manual" and self.pending and self.stale_attestation is None
 
     @property
     def removes(self) -> bool:
@@ -214,16 +222,30 @@ class Plan:
     notes: tuple[str, ...] = ()
 
     def summary(self) -> dict[str, int]:
-        """Counts per action; `manual` counts open steps, `attested` the closed ones."""
+        """Counts per action; `manual` counts open steps, `attested` the closed ones;
+        `changes` what differs (API changes, re-opened manual steps), `waiting` the open
+        manual steps only waiting for a person."""
         counts = dict.fromkeys(SUMMARY_KEYS, 0)
         for change in self.changes:
             counts[change.action if change.pending else "attested"] += 1
+        counts["changes"] = len(self.changes_to_make)
+        counts["waiting"] = len(self.waiting)
         return counts
 
     @property
     def pending(self) -> tuple[Change, ...]:
         """The changes still to do (attested manual steps left out)."""
         return tuple(c for c in self.changes if c.pending)
+
+    @property
+    def waiting(self) -> tuple[Change, ...]:
+        """Open manual steps only waiting for a person (`plan --detailed-exitcode`: 6)."""
+        return tuple(c for c in self.changes if c.waiting)
+
+    @property
+    def changes_to_make(self) -> tuple[Change, ...]:
+        """Pending changes other than waiting manual steps (`--detailed-exitcode`: 2)."""
+        return tuple(c for c in self.changes if c.pending and not c.waiting)
 
     @property
     def has_changes(self) -> bool:

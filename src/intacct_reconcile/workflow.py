@@ -34,11 +34,23 @@ from intacct_reconcile.types import ApplyReport, Plan, PlanOptions, Ref, State
 FORMATS = ("text", "markdown", "json")
 
 
+# `plan --detailed-exitcode` (README "Exit codes"): 2 changes the tool can make (or a manual
+# step whose declared value changed), 6 only manual steps waiting for a person
+EXIT_CHANGES = 2
+EXIT_WAITING = 6
+
+
 @dataclass(frozen=True)
 class PlanOutcome:
     plan: Plan
     output: str
     has_changes: bool
+
+    @property
+    def detailed_exit_code(self) -> int:
+        if self.plan.changes_to_make:
+            return EXIT_CHANGES
+        return EXIT_WAITING if self.plan.waiting else 0
 
 
 @dataclass(frozen=True)

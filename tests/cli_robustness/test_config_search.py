@@ -29,7 +29,9 @@ gl_accounts:
 
 def sandbox_config(name: str) -> str:
     """A config whose single sandbox target is called NAME (and says so in a var)."""
-    return f"default_target: {name}\ntargets:\n  {name}: {{sandbox: true, vars: {{title: {name}}}}}\n"
+    return (
+        f"default_target: {name}\ntargets:\n  {name}: {{sandbox: true, vars: {{title: {name}}}}}\n"
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -84,9 +86,7 @@ def test_the_embedded_sandbox_when_asked_for(cli: Invoke, bare: Path, flag: list
     assert (bare / STATE / "sandbox.db").is_file()
 
 
-def test_sandbox_flag_uses_the_configs_sandbox_target_and_its_vars(
-    cli: Invoke, bare: Path
-) -> None:
+def test_sandbox_flag_uses_the_configs_sandbox_target_and_its_vars(cli: Invoke, bare: Path) -> None:
     (bare / "main.yaml").write_text(VAR_MANIFEST)
     (bare / "intacct-reconcile.yaml").write_text(
         "default_target: prod\ntargets:\n  prod: {company_id: acme}\n"

@@ -109,7 +109,9 @@ def test_apply_report_golden(fmt):
 
 def test_text_summary_line_is_exact_and_uncoloured_by_default():
     text = render(sample_plan(), "text")
-    assert text.splitlines()[1] == "1 to create, 3 to update, 2 to delete, 1 manual"
+    assert text.splitlines()[1] == (
+        "1 to create, 3 to update, 2 to delete, 1 manual (0 changed, 1 waiting for a person)"
+    )
     assert "\033[" not in text
     assert "\033[32m+ create gl_accounts/2110\033[0m" in render(sample_plan(), "text", color=True)
 
@@ -162,7 +164,10 @@ def test_huge_plan_markdown_stays_under_the_github_limit():
     assert full > GITHUB_LIMIT  # the plan really is too big for one comment
     md = render(p, "markdown")
     assert len(md) < GITHUB_LIMIT
-    assert "**0 to create, 4000 to update, 0 to delete, 300 manual**" in md
+    assert (
+        "**0 to create, 4000 to update, 0 to delete, 300 manual "
+        "(0 changed, 300 waiting for a person)**"
+    ) in md
     assert "more gl_accounts changes omitted" in md
     assert "more gl_accounts field diffs omitted" in md
     # the smaller manual section keeps a fair share instead of vanishing
@@ -216,4 +221,5 @@ def test_markdown_always_fits_whatever_the_shape(updates, manual, unmanaged, wid
     md = render(p, "markdown")
     assert len(md) < GITHUB_LIMIT
     assert md.count("<details>") == md.count("</details>")
-    assert f"**0 to create, {updates} to update, 0 to delete, {manual} manual**" in md
+    waiting = f" (0 changed, {manual} waiting for a person)" if manual else ""
+    assert f"**0 to create, {updates} to update, 0 to delete, {manual} manual{waiting}**" in md

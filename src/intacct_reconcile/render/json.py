@@ -46,6 +46,7 @@ def change_data(change: Change) -> dict[str, Any]:
         "depends_on": [str(r) for r in change.depends_on],
         "manual_steps": list(change.manual_steps),
         "pending": change.pending,
+        "waiting": change.waiting,
         "attested": {"by": attested.by, "at": attested.at, "note": attested.note}
         if attested
         else None,

@@ -20,13 +20,18 @@ MAX_VALUE = 120  # characters of one value shown inline
 
 
 def summary_line(plan: Plan) -> str:
-    """The line scripts and humans look for: "N to create, N to update, N to delete, N manual"."""
+    """The line scripts and humans look for: "N to create, N to update, N to delete, N manual",
+    open manual steps split into re-opened ones (changes) and those only waiting for a person:
+    "... 3 manual (1 changed, 2 waiting for a person)"."""
     s = plan.summary()
     deletes = s["delete"] + s["deactivate"]
-    return (
+    line = (
         f"{s['create']} to create, {s['update']} to update, {deletes} to delete, "
         f"{s['manual']} manual"
     )
+    if s["manual"]:
+        line += f" ({s['manual'] - s['waiting']} changed, {s['waiting']} waiting for a person)"
+    return line
 
 
 def report_line(counts: dict[str, int]) -> str:
