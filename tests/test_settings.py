@@ -105,7 +105,7 @@ def test_missing_explicit_config_file(tmp_path):
 def test_without_a_config_the_embedded_sandbox_is_used_only_when_asked_for(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # no config in the working directory either
     config = load_config(None, manifest_path=tmp_path)
-    with pytest.raises(ConfigError, match="no intacct-reconcile.yaml found"):
+    with pytest.raises(ConfigError, match=r"no intacct-reconcile\.yaml found"):
         resolve_target(config, None, env={})
     for target in (
         resolve_target(config, None, sandbox=True, env={}),

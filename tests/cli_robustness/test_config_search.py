@@ -13,10 +13,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from tests.cli_robustness.conftest import MANIFEST, Invoke, assert_user_error
 
 from intacct_reconcile.credentials import ENV
 from intacct_reconcile.settings import load_config, resolve_target
-from tests.cli_robustness.conftest import MANIFEST, Invoke, assert_user_error
 
 STATE = ".intacct-reconcile"
 VAR_MANIFEST = """\
