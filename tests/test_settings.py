@@ -46,7 +46,7 @@ def test_config_next_to_the_manifests_is_found_and_read(tmp_path):
     assert prod.entity_id is None
     assert prod.vars == {"accounting_email": "ap@acme.example"}
     assert prod.ownership == {"web_services_users": "additive", "gl_accounts": "full"}
-    assert prod.safety == {"max_delete_percent": 20, "max_update_percent": 50}
+    assert (prod.safety.max_delete_percent, prod.safety.max_update_percent) == (20, 50)
     assert prod.concurrency == 4
     assert resolve_target(config, "local").endpoint == "http://127.0.0.1:8765"
 
@@ -197,3 +197,65 @@ def test_secret_never_prints_its_value():
     )
     assert "sender-password-1" not in repr(xml)
     assert "user-password-2" not in repr(xml)
+
+
+def test_safety_section_per_kind_thresholds_and_allowances(tmp_path):
+    path = write(
+        tmp_path,
+        "targets:\n"
+        "  prod:\n"
+        "    company_id: acme\n"
+        "    safety:\n"
+        "      kinds: {gl_accounts: {max_update_percent: 80}}\n"
+        "      allow: [{change: delete gl_accounts/6000, reason: retired}]\n"
+        "safety:\n"
+        "  max_delete_percent: 10\n"
+        "  kinds: {gl_accounts: {max_delete_percent: 40}, vendors: {min_existing: 3}}\n"
+        "  allow:\n"
+        "    - {change: deactivate web_services_users/OLD_API, reason: replaced}\n",
+    )
+    policy = resolve_target(load_config(path), "prod").safety
+    assert policy.max_delete_percent == 10 and policy.max_update_percent == 50
+    assert policy.limit("gl_accounts", "max_delete_percent") == 40
+    assert policy.limit("gl_accounts", "max_update_percent") == 80
+    assert policy.limit("vendors", "min_existing") == 3
+    assert policy.limit("roles", "max_delete_percent") == 10
+    assert [str(a) for a in policy.allow] == [
+        "deactivate web_services_users/OLD_API",
+        "delete gl_accounts/6000",
+    ]
+    assert policy.allow[1].source == f"{path}:6:24" and policy.allow[1].reason == "retired"
+
+
+def test_safety_section_names_are_checked_where_they_are_written(tmp_path):
+    path = write(
+        tmp_path,
+        "targets:\n  prod: {company_id: acme}\n"
+        "safety:\n"
+        "  kinds:\n"
+        "    gl_acounts: {max_delete_percent: 40}\n"
+        "  allow:\n"
+        "    - {change: remove vendors/V1, reason: x}\n"
+        "    - {change: delete vendor/V1, reason: x}\n"
+        "    - {change: vendors, reason: x}\n",
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    message = str(info.value)
+    assert f"{path}:5:5: unknown kind 'gl_acounts' in safety.kinds" in message
+    assert "did you mean 'gl_accounts'" in message
+    assert f"{path}:7:16: unknown action 'remove'" in message
+    assert f"{path}:8:16: unknown kind 'vendor' in safety.allow" in message
+    assert "did you mean 'vendors'" in message
+    assert f"{path}:9:16: safety.allow change 'vendors' is not 'ACTION KIND/KEY'" in message
+
+
+def test_safety_section_schema_errors_are_located(tmp_path):
+    with pytest.raises(ConfigError, match=r":4:7: safety.allow.0: 'reason' is a required"):
+        load_config(write(tmp_path, "targets: {p: {}}\nsafety:\n  allow:\n    - change: a b/c\n"))
+    with pytest.raises(ConfigError, match=r"unknown key 'max_delete_percnt'.*max_delete_percent"):
+        load_config(
+            write(
+                tmp_path, "targets: {p: {}}\nsafety: {kinds: {vendors: {max_delete_percnt: 1}}}\n"
+            )
+        )

@@ -5,7 +5,8 @@ Rules (DESIGN §11):
   too_many_updates   updates over `max_update_percent` of a kind's live objects
                      Both thresholds apply only to kinds with at least `min_existing` (10) live
                      objects, so a small kind (3 sender IDs, 2 roles) is never blocked by
-                     percentages. Override: --force.
+                     percentages; each can be set per kind (safety.kinds). Changes allowed by
+                     name (safety.allow) do not count. Override: --force.
   lockout            a change that would lock the tool out of the company: deactivating or
                      deleting its own login user, removing a role from that user, taking the
                      Company/Administration `users` permission from it, removing its own sender
@@ -17,18 +18,23 @@ Rules (DESIGN §11):
   irreversible       a change that cannot be undone (deleting GL accounts). A sequence's
                      next number is never lowered: the planner treats it as a floor.
                      Override: --allow-irreversible (--force does not).
+
+Besides the flags, a change named in the reviewed config (`safety.allow`, safety_policy.py)
+lets through every violation that concerns only allowed changes. `verdict()` is what `plan`
+shows (and `plan --detailed-exitcode` exits 3 on); `enforce()` is what apply runs.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+import math
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from intacct_reconcile.access import ACCESS_PERMISSIONS
 from intacct_reconcile.errors import UnsafePlanError
 from intacct_reconcile.kinds.base import Kind, RunAs
-from intacct_reconcile.types import Change, Plan, Ref
+from intacct_reconcile.safety_policy import Allowance
+from intacct_reconcile.types import Change, GateFinding, GateVerdict, Plan, Ref
 
 FORCE = "--force"
 ALLOW_IRREVERSIBLE = "--allow-irreversible"
@@ -48,24 +54,46 @@ class SafetyOptions:
     own_sender_id: str | None = None
     own_ip: str | None = None  # the address Intacct sees the tool connect from
     kinds: Mapping[str, Kind] | None = None  # default: the registry
+    # declared in the reviewed config (safety_policy.py): per-kind thresholds, allowances
+    per_kind: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    allow: tuple[Allowance, ...] = ()
+    config: str = "intacct-reconcile.yaml"
+
+    def limit(self, kind: str, name: str) -> float:
+        return float(self.per_kind.get(kind, {}).get(name, getattr(self, name)))
+
+    def allowances(self, change: Change) -> tuple[Allowance, ...]:
+        return tuple(a for a in self.allow if a.matches(change))
 
 
 @dataclass(frozen=True)
 class Violation:
-    """One reason the plan is unsafe: the rule, what and why, and the flag that overrides it."""
+    """One reason the plan is unsafe: the rule, what and why, the changes it is about, the
+    flag that overrides it, and the reviewed allowances that already let it through."""
 
     rule: str
     message: str
     override: str  # FORCE or ALLOW_IRREVERSIBLE
     ref: Ref | None = None
+    changes: tuple[str, ...] = ()  # "ACTION kind/key" of the changes concerned
+    figures: Mapping[str, float] = field(default_factory=dict)
+    allowed_by: tuple[Allowance, ...] = ()
+    remedies: tuple[str, ...] = ()  # what would let it through, besides the flag
 
     def overridden(self, options: SafetyOptions) -> bool:
+        if self.allowed_by:
+            return True
         if self.override == ALLOW_IRREVERSIBLE:
             return options.allow_irreversible
         return options.force
 
+    def ways_through(self) -> tuple[str, ...]:
+        return (*self.remedies, f"apply with {self.override} at a terminal")
+
     def __str__(self) -> str:
-        return f"[{self.rule}] {self.message} — to proceed anyway, apply with {self.override}"
+        return f"[{self.rule}] {self.message} — to let it through: " + "; or ".join(
+            self.ways_through()
+        )
 
 
 def check(plan: Plan, options: SafetyOptions | None = None) -> list[Violation]:
@@ -73,13 +101,37 @@ def check(plan: Plan, options: SafetyOptions | None = None) -> list[Violation]:
     options = options or SafetyOptions()
     return [
         *_thresholds(plan, options),
-        *_lockouts(plan, options),
-        *_irreversible(plan),
+        *(_by_name(v, plan, options) for v in _lockouts(plan, options)),
+        *(_by_name(v, plan, options) for v in _irreversible(plan)),
     ]
 
 
 def blocking(violations: list[Violation], options: SafetyOptions) -> list[Violation]:
     return [v for v in violations if not v.overridden(options)]
+
+
+def verdict(plan: Plan, options: SafetyOptions | None = None) -> GateVerdict:
+    """What apply would decide, for the plan to show: each finding refused or allowed (by a
+    reviewed allowance, or by the flags in `options`), and allowances that match nothing."""
+    options = options or SafetyOptions()
+    findings = tuple(
+        GateFinding(
+            rule=v.rule,
+            message=v.message,
+            changes=v.changes,
+            figures=dict(v.figures),
+            status="allowed" if v.overridden(options) else "refused",
+            allowed_by=tuple(a.describe() for a in v.allowed_by)
+            or ((f"{v.override}",) if v.overridden(options) else ()),
+            to_allow=v.ways_through(),
+            override=v.override,
+        )
+        for v in check(plan, options)
+    )
+    unused = tuple(
+        a.describe() for a in options.allow if not any(a.matches(c) for c in plan.pending)
+    )
+    return GateVerdict(findings, unused)
 
 
 def enforce(plan: Plan, options: SafetyOptions | None = None) -> list[Violation]:
@@ -97,29 +149,92 @@ def enforce(plan: Plan, options: SafetyOptions | None = None) -> list[Violation]
 
 
 def _thresholds(plan: Plan, options: SafetyOptions) -> Iterator[Violation]:
-    removals = Counter(c.ref.kind for c in plan.changes if c.action in ("delete", "deactivate"))
-    updates = Counter(c.ref.kind for c in plan.changes if c.action == "update")
     for kind, live in sorted(plan.live_counts.items()):
-        if live < options.min_existing:
+        if live < options.limit(kind, "min_existing") or live == 0:
             continue
-        yield from _over(kind, removals[kind], live, options.max_delete_percent, "delete")
-        yield from _over(kind, updates[kind], live, options.max_update_percent, "update")
+        mine = [c for c in plan.changes if c.ref.kind == kind]
+        removals = [c for c in mine if c.action in ("delete", "deactivate")]
+        updates = [c for c in mine if c.action == "update"]
+        yield from _over(kind, removals, live, options, "delete")
+        yield from _over(kind, updates, live, options, "update")
 
 
-def _over(kind: str, count: int, live: int, limit: float, what: str) -> Iterator[Violation]:
-    percent = 100.0 * count / live
+def _over(
+    kind: str, changes: list[Change], live: int, options: SafetyOptions, what: str
+) -> Iterator[Violation]:
+    name = f"max_{what}_percent"
+    limit = options.limit(kind, name)
+    percent = 100.0 * len(changes) / live
     if percent <= limit:
         return
+    allowed = {c.ref: options.allowances(c) for c in changes}
+    counted = [c for c in changes if not allowed[c.ref]]  # allowed by name: not counted
+    counted_percent = 100.0 * len(counted) / live
     verb = "deleted or deactivated" if what == "delete" else "updated"
+    n_allowed = len(changes) - len(counted)
+    by_name = f"; {n_allowed} of them allowed by name" if n_allowed else ""
+    first = counted[0] if counted else changes[0]
     yield Violation(
         rule=f"too_many_{what}s",
         message=(
-            f"{kind}: {count} of {live} live objects ({percent:.1f}%) would be {verb}, over "
-            f"max_{what}_percent {limit:g}% (or raise safety.max_{what}_percent in "
-            "intacct-reconcile.yaml)"
+            f"{kind}: {len(changes)} of {live} live objects ({percent:.1f}%) would be {verb}, "
+            f"over {name} {limit:g}%{by_name}"
         ),
         override=FORCE,
+        changes=tuple(f"{c.action} {c.ref}" for c in changes),
+        figures={
+            "count": len(changes),
+            "live": live,
+            "percent": round(percent, 1),
+            "limit": limit,
+            "allowed_by_name": n_allowed,
+        },
+        allowed_by=tuple(a for c in changes for a in allowed[c.ref])
+        if counted_percent <= limit
+        else (),
+        remedies=(
+            f"raise safety.kinds.{kind}.{name} to {math.ceil(counted_percent)} in {options.config}",
+            f"allow the changes by name under safety.allow in {options.config}, e.g. "
+            f'{{change: "{first.action} {first.ref}", reason: "..."}}',
+        ),
     )
+
+
+def _by_name(violation: Violation, plan: Plan, options: SafetyOptions) -> Violation:
+    """The changes a violation is about, and the allowances that cover all of them."""
+    concerned = _concerned(violation, plan)
+    allowances = [options.allowances(c) for c in concerned]
+    allowed = tuple(a for found in allowances for a in found)
+    first = concerned[0] if concerned else None
+    example = f'{{change: "{first.action} {first.ref}", reason: "..."}}' if first else "the change"
+    return Violation(
+        violation.rule,
+        violation.message,
+        violation.override,
+        violation.ref,
+        changes=tuple(f"{c.action} {c.ref}" for c in concerned),
+        allowed_by=allowed if concerned and all(allowances) else (),
+        remedies=(f"allow it by name under safety.allow in {options.config}: {example}",)
+        if first
+        else (),
+    )
+
+
+def _concerned(violation: Violation, plan: Plan) -> list[Change]:
+    """The plan's pending changes on the violation's object; for a user losing access
+    through its roles, the role changes that take access away."""
+    direct = [c for c in plan.pending if c.ref == violation.ref]
+    if direct or violation.ref is None:
+        return direct
+    return [
+        c
+        for c in plan.pending
+        if any(
+            tuple(item.split(".")[:2]) in ACCESS_PERMISSIONS
+            for fc in c.fields
+            for item in fc.removed
+        )
+    ]
 
 
 # --- lockout -----------------------------------------------------------------------------------

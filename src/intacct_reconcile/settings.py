@@ -23,6 +23,8 @@ import yaml
 from intacct_reconcile.credentials import ENV, SANDBOX_XML
 from intacct_reconcile.errors import ConfigError, did_you_mean
 from intacct_reconcile.manifest.loader import expanded_size
+from intacct_reconcile.safety_policy import SCHEMA as SAFETY_SCHEMA
+from intacct_reconcile.safety_policy import Policy, policy_from_data
 
 CONFIG_NAME = "intacct-reconcile.yaml"
 DEFAULT_ENDPOINT = "https://api.intacct.com"
@@ -41,7 +43,7 @@ class Target:
     db: Path | None = None
     vars: Mapping[str, str] = field(default_factory=dict)
     ownership: Mapping[str, str] = field(default_factory=dict)
-    safety: Mapping[str, float] = field(default_factory=dict)
+    safety: Policy = field(default_factory=Policy)
     concurrency: int = DEFAULT_CONCURRENCY
 
     @property
@@ -64,7 +66,7 @@ class Config:
     default_target: str | None
     targets: Mapping[str, Target]
     ownership: Mapping[str, str] = field(default_factory=dict)
-    safety: Mapping[str, float] = field(default_factory=dict)
+    safety: Policy = field(default_factory=Policy)
     base_dir: Path = field(default_factory=Path.cwd)
     searched: tuple[Path, ...] = ()  # where a config was looked for, when none was found
 
@@ -104,14 +106,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
     "$defs": {
         "target": _TARGET_SCHEMA,
         "ownership": {"type": "object", "additionalProperties": {"enum": ["additive", "full"]}},
-        "safety": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {
-                "max_delete_percent": {"type": "number", "minimum": 0, "maximum": 100},
-                "max_update_percent": {"type": "number", "minimum": 0, "maximum": 100},
-            },
-        },
+        "safety": SAFETY_SCHEMA,
     },
 }
 
@@ -166,9 +161,15 @@ def load_config(path: Path | None, manifest_path: Path | None = None) -> Config:
     _check_kind_keys(path, node, data)
     base = path.parent
     ownership = dict(data.get("ownership", {}))
-    safety = dict(data.get("safety", {}))
+    safety = _safety(path, node, data.get("safety") or {}, ["safety"], None)
     targets = {
-        name: _target(name, spec, ownership, safety, base)
+        name: _target(
+            name,
+            spec,
+            ownership,
+            _safety(path, node, spec.get("safety") or {}, ["targets", name, "safety"], safety),
+            base,
+        )
         for name, spec in data.get("targets", {}).items()
     }
     default = data.get("default_target")
@@ -178,6 +179,22 @@ def load_config(path: Path | None, manifest_path: Path | None = None) -> Config:
             f"is not among the targets{did_you_mean(default, targets)}"
         )
     return Config(path, default, targets, ownership, safety, base)
+
+
+def _safety(
+    path: Path, node: yaml.Node | None, data: Mapping[str, Any], at: list[Any], base: Policy | None
+) -> Policy:
+    """The `safety:` section at YAML path `at` (kind names checked, located)."""
+    from intacct_reconcile.kinds import REGISTRY
+
+    return policy_from_data(
+        data,
+        locate=lambda where: _where(path, node, where, key=where[-2:-1] == ["kinds"]),
+        at=at,
+        kinds=REGISTRY,
+        base=base,
+        config=str(path),
+    )
 
 
 def _read(path: Path) -> str:
@@ -316,7 +333,7 @@ def _target(
     name: str,
     spec: Mapping[str, Any],
     ownership: Mapping[str, str],
-    safety: Mapping[str, float],
+    safety: Policy,
     base: Path,
 ) -> Target:
     sandbox = bool(spec.get("sandbox", False))
@@ -331,7 +348,7 @@ def _target(
         db=db_path,
         vars={k: str(v) for k, v in spec.get("vars", {}).items()},
         ownership={**ownership, **spec.get("ownership", {})},
-        safety={**safety, **spec.get("safety", {})},
+        safety=safety,
         concurrency=int(spec.get("concurrency", DEFAULT_CONCURRENCY)),
     )
 
@@ -402,7 +419,7 @@ def no_config_message(config: Config) -> str:
 
 def embedded_sandbox(base: Path, name: str = SANDBOX_TARGET) -> Target:
     """The embedded sandbox asked for explicitly: state in BASE/.intacct-reconcile/sandbox.db."""
-    return _target(name, {"sandbox": True}, {}, {}, base)
+    return _target(name, {"sandbox": True}, {}, Policy(), base)
 
 
 def _sandbox_target(config: Config, name: str | None) -> Target:
@@ -437,4 +454,5 @@ def has_env_credentials(env: Mapping[str, str]) -> bool:
 def environment_target(base: Path, env: Mapping[str, str]) -> Target:
     """Without a config: the company INTACCT_COMPANY_ID names, at the default endpoint."""
     company = env.get("INTACCT_COMPANY_ID") or None
-    return _target(company or "env", {"company_id": company} if company else {}, {}, {}, base)
+    spec = {"company_id": company} if company else {}
+    return _target(company or "env", spec, {}, Policy(), base)

@@ -203,6 +203,38 @@ SUMMARY_KEYS = ("create", "update", "delete", "deactivate", "manual", "attested"
 
 
 @dataclass(frozen=True)
+class GateFinding:
+    """One rule of the safety gate the plan trips (safety.py), as the plan shows it."""
+
+    rule: str  # too_many_deletes | too_many_updates | lockout | irreversible
+    message: str
+    changes: tuple[str, ...]  # "ACTION kind/key" of the changes concerned
+    figures: Mapping[str, float]  # thresholds: count, live, percent, limit, allowed_by_name
+    status: Literal["refused", "allowed"]
+    allowed_by: tuple[str, ...]  # the reviewed allowances (or flag) that let it through
+    to_allow: tuple[str, ...]  # what would let a refused finding through
+    override: str  # the command-line flag: --force or --allow-irreversible
+
+
+@dataclass(frozen=True)
+class GateVerdict:
+    """What apply would decide about a plan, computed when the plan is made."""
+
+    findings: tuple[GateFinding, ...] = ()
+    unused_allowances: tuple[str, ...] = ()  # safety.allow entries matching no change
+
+    @property
+    def refused(self) -> tuple[GateFinding, ...]:
+        return tuple(f for f in self.findings if f.status == "refused")
+
+    @property
+    def status(self) -> Literal["pass", "allowed", "refused"]:
+        if self.refused:
+            return "refused"
+        return "allowed" if self.findings else "pass"
+
+
+@dataclass(frozen=True)
 class Plan:
     """An ordered, serialisable plan for one target.
 
@@ -220,6 +252,9 @@ class Plan:
     fingerprints: Mapping[str, str] = field(default_factory=dict)
     manifest_digest: str = ""
     notes: tuple[str, ...] = ()
+    # the safety gate's verdict, added by `plan` (never read back from a plan file: apply
+    # decides again from live state)
+    gate: GateVerdict | None = None
 
     def summary(self) -> dict[str, int]:
         """Counts per action; `manual` counts open steps, `attested` the closed ones;

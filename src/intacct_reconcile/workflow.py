@@ -35,8 +35,10 @@ FORMATS = ("text", "markdown", "json")
 
 
 # `plan --detailed-exitcode` (README "Exit codes"): 2 changes the tool can make (or a manual
-# step whose declared value changed), 6 only manual steps waiting for a person
+# step whose declared value changed), 3 apply would refuse the plan (the safety gate),
+# 6 only manual steps waiting for a person
 EXIT_CHANGES = 2
+EXIT_REFUSED = 3
 EXIT_WAITING = 6
 
 
@@ -48,6 +50,8 @@ class PlanOutcome:
 
     @property
     def detailed_exit_code(self) -> int:
+        if self.plan.gate is not None and self.plan.gate.refused:
+            return EXIT_REFUSED
         if self.plan.changes_to_make:
             return EXIT_CHANGES
         return EXIT_WAITING if self.plan.waiting else 0
@@ -191,6 +195,9 @@ def plan(
     manifests = _load_desired(path, ctx.target)
     with _progress(quiet) as progress, open_clients(ctx.target, progress=progress) as clients:
         the_plan = _make_plan(ctx, clients, manifests, only_kinds, progress)
+        # the verdict apply would reach, so the review shows it (apply decides again)
+        gate = safety.verdict(the_plan, _safety_options(ctx, False, False, clients, the_plan))
+        the_plan = dataclasses.replace(the_plan, gate=gate)
     if out is not None:
         planfile.save(
             the_plan,
@@ -263,7 +270,12 @@ def apply(
             already_done = frozenset()
         if not the_plan.has_changes:
             return ApplyOutcome(None, _render(the_plan, fmt), 0)
-        safety.enforce(the_plan, _safety_options(ctx, force, allow_irreversible, clients, the_plan))
+        allowed = safety.enforce(
+            the_plan, _safety_options(ctx, force, allow_irreversible, clients, the_plan)
+        )
+        for violation in allowed:
+            how = ", ".join(a.describe() for a in violation.allowed_by) or violation.override
+            progress.step(f"safety gate: [{violation.rule}] {violation.message} — allowed by {how}")
         if not auto_approve and not interactive:
             raise ConfigError(
                 "apply needs confirmation but stdin is not a terminal — review the plan, then "
@@ -456,9 +468,14 @@ def _safety_options(
         own_user, own_sender = xml_creds.user_id, xml_creds.sender_id
     except ReconcileError:
         own_user = own_sender = None
-    limits = {k: float(v) for k, v in ctx.target.safety.items()}
+    policy = ctx.target.safety
     return safety.SafetyOptions(
-        **limits,  # type: ignore[arg-type]
+        max_delete_percent=policy.max_delete_percent,
+        max_update_percent=policy.max_update_percent,
+        min_existing=policy.min_existing,
+        per_kind=policy.kinds,
+        allow=policy.allow,
+        config=str(ctx.config.path or "intacct-reconcile.yaml"),
         force=force,
         allow_irreversible=allow_irreversible,
         own_user=own_user,

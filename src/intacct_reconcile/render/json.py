@@ -11,7 +11,7 @@ from typing import Any
 
 from intacct_reconcile.planfile import access_to_data, field_to_data
 from intacct_reconcile.render.values import where
-from intacct_reconcile.types import ApplyReport, Change, Plan
+from intacct_reconcile.types import ApplyReport, Change, GateVerdict, Plan
 
 FORMAT_VERSION = "1"
 
@@ -31,6 +31,32 @@ def plan_data(plan: Plan) -> dict[str, Any]:
         "access_changes": [access_to_data(a) for a in plan.access_changes],
         "notes": list(plan.notes),
         "manifest_digest": plan.manifest_digest,
+        "safety": gate_data(plan.gate),
+    }
+
+
+def gate_data(gate: GateVerdict | None) -> dict[str, Any] | None:
+    """The safety gate's verdict (null when the plan was not checked, e.g. a bare Plan)."""
+    if gate is None:
+        return None
+    return {
+        "verdict": gate.status,
+        "refused": len(gate.refused),
+        "allowed": len(gate.findings) - len(gate.refused),
+        "findings": [
+            {
+                "rule": f.rule,
+                "status": f.status,
+                "message": f.message,
+                "changes": list(f.changes),
+                "figures": dict(f.figures),
+                "allowed_by": list(f.allowed_by),
+                "to_allow": list(f.to_allow),
+                "override": f.override,
+            }
+            for f in gate.findings
+        ],
+        "unused_allowances": list(gate.unused_allowances),
     }
 
 

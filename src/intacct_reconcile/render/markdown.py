@@ -17,6 +17,8 @@ from intacct_reconcile.render.values import (
     SYMBOLS,
     access_delta,
     change_brief,
+    gate_changes,
+    gate_headline,
     grouped,
     report_line,
     summary_line,
@@ -90,6 +92,7 @@ def render_plan(plan: Plan, *, limit: int = GITHUB_LIMIT) -> str:
     )
     if not plan.has_changes:
         preamble += "\nNo changes: live state matches the manifests.\n"
+    preamble += _gate_block(plan)
     sections = [
         *_kind_sections(plan),
         *_manual_section(plan),
@@ -98,6 +101,34 @@ def render_plan(plan: Plan, *, limit: int = GITHUB_LIMIT) -> str:
         *_notes_section(plan),
     ]
     return fit(preamble, sections, limit)
+
+
+def _gate_block(plan: Plan) -> str:
+    """The safety gate's verdict, in the preamble: never cut to fit the comment limit."""
+    headline = gate_headline(plan)
+    if not headline or plan.gate is None:
+        return ""
+    gate = plan.gate
+    if gate.status == "refused":
+        lines = ["\n> [!CAUTION]\n", f"> **{cell(headline)}**\n"]
+    else:
+        lines = [f"\n**{cell(headline)}**\n"]
+    prefix = "> " if gate.status == "refused" else ""
+    if gate.findings:
+        lines.append(f"{prefix}\n")
+    for finding in gate.findings:
+        mark = "❌ refused" if finding.status == "refused" else "✅ allowed"
+        lines.append(f"{prefix}- {mark} `{finding.rule}`: {cell(finding.message)}\n")
+        if finding.changes:
+            lines.append(f"{prefix}  - changes: {cell(gate_changes(finding))}\n")
+        if finding.status == "refused":
+            ways = "; or ".join(finding.to_allow)
+            lines.append(f"{prefix}  - to let it through: {cell(ways)}\n")
+        else:
+            lines.append(f"{prefix}  - allowed by {cell('; '.join(finding.allowed_by))}\n")
+    for allowance in gate.unused_allowances:
+        lines.append(f"{prefix}- unused allowance (matches no change): {cell(allowance)}\n")
+    return "".join(lines)
 
 
 def _kinds(changes: Iterable[Change]) -> list[str]:

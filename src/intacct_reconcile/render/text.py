@@ -12,6 +12,8 @@ from intacct_reconcile.render.values import (
     SYMBOLS,
     access_brief,
     field_brief,
+    gate_changes,
+    gate_headline,
     grouped,
     report_line,
     summary_line,
@@ -51,6 +53,7 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
         lines.append(f"{attested} manual step{'s' if attested != 1 else ''} already attested")
     if not plan.has_changes:
         lines.append("No changes: live state matches the manifests.")
+    lines += _gate_lines(plan, color)
     if plan.changes:
         lines.append("")
         for change in plan.changes:
@@ -83,6 +86,30 @@ def _change_lines(change: Change, color: bool) -> Iterator[str]:
         yield _paint(f"    irreversible: {reason}", "delete", color)
     if change.note:
         yield f"    note: {change.note}"
+
+
+def _gate_lines(plan: Plan, color: bool) -> list[str]:
+    headline = gate_headline(plan)
+    if not headline or plan.gate is None:
+        return []
+    refused = plan.gate.status == "refused"
+    lines = [_paint(headline, "delete", color) if refused else headline]
+    for finding in plan.gate.findings:
+        if finding.status == "refused":
+            lines.append(_paint(f"  ✗ [{finding.rule}] {finding.message}", "delete", color))
+        else:
+            lines.append(f"  ✓ [{finding.rule}] {finding.message}")
+        if finding.changes:
+            lines.append(f"      changes: {gate_changes(finding)}")
+        if finding.status == "refused":
+            lines.append("      to let it through: " + "; or ".join(finding.to_allow))
+        else:
+            lines.append("      allowed by " + "; ".join(finding.allowed_by))
+    lines += [
+        f"  unused allowance (matches no change in this plan): {a}"
+        for a in plan.gate.unused_allowances
+    ]
+    return lines
 
 
 def _access_lines(plan: Plan, color: bool) -> list[str]:

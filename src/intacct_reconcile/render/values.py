@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from intacct_reconcile.types import AccessChange, Change, FieldChange, Plan, Span
+from intacct_reconcile.types import AccessChange, Change, FieldChange, GateFinding, Plan, Span
 
 SYMBOLS = {"create": "+", "update": "~", "delete": "-", "deactivate": "x", "manual": "!"}
 ATTESTED_SYMBOL = "✓"
@@ -101,3 +101,28 @@ def access_brief(access: AccessChange) -> str:
     before = ", ".join(access.before) or "none"
     after = ", ".join(access.after) or "none"
     return f"{access.module}.{access.permission}: {before} → {after} ({access_delta(access)})"
+
+
+GATE_CHANGES_SHOWN = 10  # a bulk delete names thousands of changes: show a sample
+
+
+def gate_headline(plan: Plan) -> str:
+    """One line on the safety gate's verdict; empty when there is nothing to say."""
+    gate = plan.gate
+    if gate is None or (not gate.findings and not plan.has_changes):
+        return ""
+    if gate.status == "refused":
+        n = len(gate.refused)
+        return (
+            f"Safety gate: apply would refuse this plan (exit 3): {n} finding"
+            f"{'s' if n != 1 else ''} refused"
+        )
+    if gate.status == "allowed":
+        return "Safety gate: passes, with findings allowed by the reviewed config"
+    return "Safety gate: passes"
+
+
+def gate_changes(finding: GateFinding) -> str:
+    shown = ", ".join(finding.changes[:GATE_CHANGES_SHOWN])
+    more = len(finding.changes) - GATE_CHANGES_SHOWN
+    return shown + (f" and {more} more" if more > 0 else "")
