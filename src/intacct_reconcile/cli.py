@@ -1,7 +1,9 @@
 """The command line: the only error boundary, with fixed exit codes.
 
 Exit codes: 0 success / no changes · 1 error · 2 changes present (--detailed-exitcode) ·
-3 refused by the safety gate · 4 apply partially failed · 5 stale plan.
+3 refused by the safety gate (plan --detailed-exitcode: apply would refuse) · 4 apply
+partially failed · 5 stale plan · 6 only manual steps waiting for a person
+(--detailed-exitcode) · 130 interrupted.
 Results go to stdout, progress and errors to stderr. No traceback for errors a user causes.
 """
 
@@ -53,9 +55,11 @@ app = typer.Typer(
     help="Configuration-as-code for Sage Intacct: validate, plan and apply YAML manifests.",
     # the contract scripts and CI rely on (DESIGN §6), stated where a user looks first
     epilog=(
-        "Exit codes: 0 success or no changes; 1 error (bad input, API failure); 2 changes "
-        "present (plan --detailed-exitcode); 3 refused by the safety gate; 4 apply partly "
-        "failed; 5 stale plan (Intacct changed since the plan was saved); 130 interrupted."
+        "Exit codes: 0 success or no changes; 1 error (bad input, no config, API failure); "
+        "2 changes present (plan --detailed-exitcode); 3 refused by the safety gate (plan "
+        "--detailed-exitcode: apply would refuse); 4 apply partly failed; 5 stale plan "
+        "(Intacct changed since the plan was saved); 6 only manual steps waiting for a person "
+        "(plan --detailed-exitcode); 130 interrupted."
     ),
     no_args_is_help=True,
     add_completion=False,

@@ -134,6 +134,8 @@ def main(argv: Sequence[str] = ()) -> int:
         run(["apply", ".", "--auto-approve", "--quiet", "--by", "demo"], folder)
 
         _header(4, "an admin performs the manual steps in the Intacct UI")
+        # only steps waiting for a person are left: exit 6, not drift (2)
+        run(["plan", ".", "--quiet", "--detailed-exitcode"], folder, expect=(6,))
         plan = json.loads(
             run(["plan", ".", "--quiet", "--format", "json"], folder, show=False).stdout
         )
