@@ -7,8 +7,9 @@ import pytest
 from engine.builders import KINDS, empty, res, state
 from intacct_reconcile.errors import UnsafePlanError
 from intacct_reconcile.planner import plan
-from intacct_reconcile.safety import SafetyOptions, check, enforce
-from intacct_reconcile.types import PlanOptions
+from intacct_reconcile.safety import SafetyOptions, check, enforce, verdict
+from intacct_reconcile.safety_policy import Allowance
+from intacct_reconcile.types import PlanOptions, Ref
 
 ADMIN_PERMS = {"administration": {"users": ("add", "edit", "list", "view")}}
 
@@ -190,3 +191,74 @@ def test_deactivating_own_sender_id_is_a_lockout():
     assert (
         check(p, safety(own_sender_id="INTACCT_RECONCILE")) == []
     )  # sender ids are case-sensitive
+
+
+# --- overrides declared in the reviewed config ---------------------------------------------
+
+
+def allow(text, reason="reviewed"):
+    action, ref = text.split(" ", 1)
+    kind, key = ref.split("/", 1)
+    return Allowance(action, Ref(kind, key), reason, "intacct-reconcile.yaml:9:15")
+
+
+def test_thresholds_per_kind():
+    sequences = [res("document_sequences", f"S{i}", print_title=f"T{i}") for i in range(10)]
+    live = state(*accounts(10), *sequences)
+    desired = state(
+        *[res("gl_accounts", str(1000 + i), i, title="new") for i in range(6)],
+        *[res("document_sequences", f"S{i}", i, print_title="new") for i in range(6)],
+    )
+    p = make(desired, live)
+    per_kind = {"gl_accounts": {"max_update_percent": 60}}
+    (v,) = check(p, safety(per_kind=per_kind))
+    assert v.rule == "too_many_updates" and v.message.startswith("document_sequences:")
+    assert v.figures == {
+        "count": 6,
+        "live": 10,
+        "percent": 60.0,
+        "limit": 50.0,
+        "allowed_by_name": 0,
+    }
+    assert "raise safety.kinds.document_sequences.max_update_percent to 60" in str(v)
+    sequences_too = {**per_kind, "document_sequences": {"min_existing": 11}}
+    assert check(p, safety(per_kind=sequences_too)) == []
+
+
+def test_an_allowed_lockout_passes_without_force_and_the_verdict_says_why():
+    live = state(res("web_services_users", "Admin", status="active"))
+    p = make(state(res("web_services_users", "Admin", 1, ensure="absent")), live)
+    refused = verdict(p, safety(own_user="admin"))
+    assert refused.status == "refused"
+    (finding,) = refused.findings
+    assert finding.changes == ("deactivate web_services_users/Admin",)
+    assert any('{change: "deactivate web_services_users/Admin"' in w for w in finding.to_allow)
+    options = safety(own_user="admin", allow=(allow("deactivate web_services_users/Admin"),))
+    assert enforce(p, options)  # no UnsafePlanError, no --force
+    allowed = verdict(p, options)
+    assert allowed.status == "allowed" and allowed.refused == ()
+    assert "intacct-reconcile.yaml:9:15" in allowed.findings[0].allowed_by[0]
+    # the action is part of the name: allowing a delete does not allow a deactivation
+    other = safety(own_user="admin", allow=(allow("delete web_services_users/Admin"),))
+    assert verdict(p, other).status == "refused"
+    assert verdict(p, other).unused_allowances
+
+
+def test_losing_access_through_a_role_is_allowed_by_naming_the_role_change():
+    live = state(
+        res("roles", "Admin", permissions=ADMIN_PERMS),
+        res("web_services_users", "admin", roles=("Admin",)),
+    )
+    desired = state(res("roles", "Admin", 1, permissions={"administration": {"users": ("list",)}}))
+    p = make(desired, live)
+    (v,) = check(p, safety(own_user="admin"))
+    assert v.changes == ("update roles/Admin",)
+    assert enforce(p, safety(own_user="admin", allow=(allow("update roles/Admin"),)))
+
+
+def test_an_irreversible_delete_allowed_by_name_needs_no_flag():
+    desired = state(res("gl_accounts", "3000", 1, ensure="absent"))
+    p = make(desired, state(res("gl_accounts", "3000", title="Suspense")))
+    with pytest.raises(UnsafePlanError, match=r"safety\.allow"):
+        enforce(p, safety())
+    assert enforce(p, safety(allow=(allow("delete gl_accounts/3000"),)))
