@@ -33,7 +33,12 @@ from dataclasses import dataclass, field
 from intacct_reconcile.access import ACCESS_PERMISSIONS
 from intacct_reconcile.errors import UnsafePlanError
 from intacct_reconcile.kinds.base import Kind, RunAs
-from intacct_reconcile.safety_policy import Allowance
+from intacct_reconcile.safety_policy import (
+    DEFAULT_MAX_DELETE_PERCENT,
+    DEFAULT_MAX_UPDATE_PERCENT,
+    DEFAULT_MIN_EXISTING,
+    Allowance,
+)
 from intacct_reconcile.types import Change, GateFinding, GateVerdict, Plan, Ref
 
 FORCE = "--force"
@@ -44,9 +49,9 @@ ALLOW_IRREVERSIBLE = "--allow-irreversible"
 class SafetyOptions:
     """Thresholds, overrides and who the tool is logged in as (for the lockout guards)."""
 
-    max_delete_percent: float = 20
-    max_update_percent: float = 50
-    min_existing: int = 10
+    max_delete_percent: float = DEFAULT_MAX_DELETE_PERCENT
+    max_update_percent: float = DEFAULT_MAX_UPDATE_PERCENT
+    min_existing: int = DEFAULT_MIN_EXISTING
     force: bool = False
     allow_irreversible: bool = False
     own_user: str | None = None  # login id the tool signs in with

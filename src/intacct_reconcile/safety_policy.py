@@ -25,6 +25,9 @@ from intacct_reconcile.errors import ConfigError, did_you_mean
 from intacct_reconcile.types import Change, Ref
 
 THRESHOLDS = ("max_delete_percent", "max_update_percent", "min_existing")
+DEFAULT_MAX_DELETE_PERCENT = 20.0
+DEFAULT_MAX_UPDATE_PERCENT = 50.0
+DEFAULT_MIN_EXISTING = 10
 ACTIONS = ("create", "update", "delete", "deactivate", "manual")
 _CHANGE = re.compile(r"^\s*(\S+)\s+([^/\s]+)/(.+?)\s*$")
 
@@ -86,9 +89,9 @@ class Allowance:
 class Policy:
     """Thresholds (defaults, then per kind) and allowances; `config` names the file."""
 
-    max_delete_percent: float = 20
-    max_update_percent: float = 50
-    min_existing: int = 10
+    max_delete_percent: float = DEFAULT_MAX_DELETE_PERCENT
+    max_update_percent: float = DEFAULT_MAX_UPDATE_PERCENT
+    min_existing: int = DEFAULT_MIN_EXISTING
     kinds: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     allow: tuple[Allowance, ...] = ()
     config: str = "intacct-reconcile.yaml"

@@ -443,6 +443,11 @@ def _sandbox_target(config: Config, name: str | None) -> Target:
             f"--sandbox: {config.path} has several sandbox targets "
             f"({', '.join(sorted(t.name for t in sandboxes))}) — pass --target too"
         )
+    if name not in (None, SANDBOX_TARGET) and config.path is not None:
+        raise ConfigError(
+            f"--sandbox with unknown target {name!r}{did_you_mean(name or '', config.targets)} "
+            f"(targets in {config.path}: {', '.join(sorted(config.targets))})"
+        )
     return embedded_sandbox(config.base_dir, name or SANDBOX_TARGET)
 
 
