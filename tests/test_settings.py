@@ -242,8 +242,14 @@ def test_safety_section_names_are_checked_where_they_are_written(tmp_path):
     with pytest.raises(ConfigError) as info:
         load_config(path)
     message = str(info.value)
-    assert f"{path}:5:5: unknown kind 'gl_acounts' in safety.kinds" in message
+    assert f"{path}:5:5: safety.kinds.gl_acounts: unknown kind 'gl_acounts'" in message
     assert "did you mean 'gl_accounts'" in message
+    (path.parent / "intacct-reconcile.yaml").write_text(
+        path.read_text().replace("gl_acounts", "gl_accounts")
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    message = str(info.value)
     assert f"{path}:7:16: unknown action 'remove'" in message
     assert f"{path}:8:16: unknown kind 'vendor' in safety.allow" in message
     assert "did you mean 'vendors'" in message

@@ -189,7 +189,7 @@ def _safety(
 
     return policy_from_data(
         data,
-        locate=lambda where: _where(path, node, where, key=where[-2:-1] == ["kinds"]),
+        locate=lambda where: _where(path, node, where),
         at=at,
         kinds=REGISTRY,
         base=base,
@@ -270,7 +270,12 @@ def _check_schema(path: Path, node: yaml.Node | None, data: dict[str, Any]) -> N
 
 
 # config mappings keyed by kind ("*": any key at that level)
-KIND_KEYED: tuple[tuple[str, ...], ...] = (("ownership",), ("targets", "*", "ownership"))
+KIND_KEYED: tuple[tuple[str, ...], ...] = (
+    ("ownership",),
+    ("targets", "*", "ownership"),
+    ("safety", "kinds"),
+    ("targets", "*", "safety", "kinds"),
+)
 
 
 def _check_kind_keys(path: Path, node: yaml.Node | None, data: dict[str, Any]) -> None:
@@ -395,6 +400,8 @@ def resolve_target(
             f"(targets in {config.path}: {', '.join(sorted(config.targets))})"
         )
     return config.targets[chosen]
+
+
 SANDBOX_TARGET = "sandbox"
 MINIMAL_CONFIG = """\
 default_target: prod
