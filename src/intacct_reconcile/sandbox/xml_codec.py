@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -62,13 +63,27 @@ def sub(parent: etree._Element, tag: str, value: str | None = None, **attrs: str
     return child
 
 
+def support_id(errorno: str, description: str) -> str:
+    """A support id for an error: the same error always gets the same one, so answers stay
+    reproducible."""
+    # assumption: real support ids are opaque URL-encoded tokens; a digest of the error will do
+    digest = hashlib.sha256(f"{errorno}|{description}".encode()).hexdigest()
+    return digest[:12].upper()
+
+
 def errormessage(parent: etree._Element, errors: Sequence[Problem]) -> etree._Element:
+    """<errormessage> with one <error> per problem. Every error carries a non-empty
+    description2, as Intacct's do (reference §1.6: it "frequently ends with [Support ID: …]"):
+    clients index it unconditionally, and fylein's sageintacctsdk fails on an empty one."""
     block = sub(parent, "errormessage")
     for errorno, description, description2, correction in errors:
         error = sub(block, "error")
         sub(error, "errorno", errorno)
         sub(error, "description", description)
-        sub(error, "description2", description2)
+        # assumption: where the sandbox has no detail of its own, description2 is only the
+        # support id (real detail texts are not documented for these errors)
+        tag = f"[Support ID: {support_id(errorno, description)}]"
+        sub(error, "description2", f"{description2} {tag}" if description2 else tag)
         sub(error, "correction", correction)
     return block
 

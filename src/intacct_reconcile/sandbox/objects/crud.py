@@ -443,6 +443,8 @@ def bulk_insert(store: Store, obj: str, records: Iterable[Mapping[str, Any]]) ->
 def check_field(obj: str, name: str) -> None:
     """Raise the 'invalid field' error unless `name` is selectable on `obj`."""
     defn = definition(obj)
+    if name.upper() in defn.unmodelled:
+        return
     _field_sql(defn, name)
     if name.upper() not in ("RECORDNO", "WHENCREATED", "WHENMODIFIED") and not (
         defn.field(defn.aliases.get(name.upper(), name.upper()).split(".")[0])

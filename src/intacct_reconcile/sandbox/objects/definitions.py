@@ -41,6 +41,20 @@ USERTYPE_CODES = {
     "A": "payment approver",
     "S": "CRM user",
 }
+
+
+def _unmodelled(*names: str) -> frozenset[str]:
+    """Fields of the real object that the sandbox does not keep. The names come from the
+    default field lists of fylein's sageintacctsdk (reference §6: they are what a client
+    selects by default), so a client reading with its defaults gets them back empty."""
+    # assumption: these fields answer empty rather than with Intacct's computed values
+    return frozenset(names)
+
+
+# EMPLOYEE reads name its contact CONTACT.*; the sandbox keeps it under PERSONALINFO
+# assumption: CONTACT.<field> of an employee reads the PERSONALINFO group's field
+EMPLOYEE_CONTACT = {f"CONTACT.{f.name}": f"PERSONALINFO.{f.name}" for f in CONTACT}
+
 # assumption: readByQuery also accepts the legacy status codes T/F for active/inactive
 STATUS_CODES = {"T": "active", "F": "inactive"}
 
@@ -137,6 +151,23 @@ LOCATIONENTITY = ObjectDef(
     ),
     xml_verbs=READ_ONLY,
     filter_values={"STATUS": STATUS_CODES},
+    unmodelled=_unmodelled(
+        "HAS_IE_RELATION",
+        "CUSTOMERID",
+        "CUSTOMERNAME",
+        "VENDORID",
+        "VENDORNAME",
+        "ENABLELEGALCONTACT",
+        "LEGALNAME",
+        "LEGALADDRESS1",
+        "LEGALADDRESS2",
+        "LEGALCITY",
+        "LEGALSTATE",
+        "LEGALZIPCODE",
+        "LEGALCOUNTRY",
+        "ADDRESSCOUNTRYDEFAULT",
+        "RECORD_URL",
+    ),
 )
 
 LOCATION = ObjectDef(
@@ -158,6 +189,7 @@ LOCATION = ObjectDef(
     ),
     dimension=True,
     filter_values={"STATUS": STATUS_CODES},
+    unmodelled=_unmodelled("CURRENCY"),
 )
 
 DEPARTMENT = ObjectDef(
@@ -175,6 +207,7 @@ DEPARTMENT = ObjectDef(
     ),
     dimension=True,
     filter_values={"STATUS": STATUS_CODES},
+    unmodelled=_unmodelled("PARENTKEY", "SUPERVISORNAME"),
 )
 
 VENDOR = ObjectDef(
@@ -195,6 +228,18 @@ VENDOR = ObjectDef(
     ),
     dimension=True,
     filter_values={"STATUS": STATUS_CODES},
+    unmodelled=_unmodelled(
+        "PARENTKEY",
+        "PARENTID",
+        "PARENTNAME",
+        "DISPLAYCONTACT.INITIAL",
+        "DISPLAYCONTACT.PHONE2",
+        "DISPLAYCONTACT.EMAIL2",
+        "VENDORACCOUNTNO",
+        "ACCOUNTLABEL",
+        "APACCOUNT",
+        "APACCOUNTTITLE",
+    ),
 )
 
 EMPLOYEE = ObjectDef(
@@ -224,6 +269,26 @@ EMPLOYEE = ObjectDef(
     check=checks.employee,
     dimension=True,
     filter_values={"STATUS": STATUS_CODES},
+    aliases=EMPLOYEE_CONTACT,
+    unmodelled=_unmodelled(
+        "SSN",
+        "BIRTHDATE",
+        "EMPLOYEETYPE1099TYPE",
+        "GENDER",
+        "PAYMETHODKEY",
+        "CONTACTKEY",
+        "MEGAENTITYKEY",
+        "MEGAENTITYNAME",
+        *(
+            f"CONTACT.{name}"
+            for name in ("PREFIX", "INITIAL", "PHONE2", "CELLPHONE", "PAGER", "FAX", "EMAIL2")
+        ),
+        *(f"CONTACT.{name}" for name in ("URL1", "URL2")),
+        *(
+            f"CONTACT.MAILADDRESS.{name}"
+            for name in ("ADDRESS1", "ADDRESS2", "CITY", "STATE", "ZIP", "COUNTRY", "COUNTRYCODE")
+        ),
+    ),
 )
 
 USERINFO = ObjectDef(
@@ -458,6 +523,7 @@ CONTACT_OBJECT = ObjectDef(
         STATUS,
     ),
     filter_values={"STATUS": STATUS_CODES},
+    unmodelled=_unmodelled("TAXABLE", "MAILADDRESS.ADDRESS1"),
 )
 
 OBJECTS: dict[str, ObjectDef] = {

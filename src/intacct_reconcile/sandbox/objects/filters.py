@@ -81,6 +81,8 @@ def field_sql(obj: ObjectDef, name: str) -> tuple[str, bool]:
     upper = name.upper()
     if upper == "RECORDNO":
         return "recordno", True
+    if upper in obj.unmodelled:
+        return "NULL", False
     stored = obj.aliases.get(upper, upper)
     parts = stored.split(".")
     if len(parts) > 2 or not all(_NAME.fullmatch(p) for p in parts):

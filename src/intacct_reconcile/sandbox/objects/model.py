@@ -48,6 +48,9 @@ class ObjectDef:
     check: Check | None = None  # object-specific rules on the merged record
     cascade: tuple[tuple[str, str], ...] = ()  # (child object, field naming our key)
     dimension: bool = False  # listed by getDimensions
+    # Fields the real object has that the sandbox does not keep: selectable (clients' default
+    # field lists name them), always empty, never writable; a filter on one matches nothing.
+    unmodelled: frozenset[str] = frozenset()
 
     def field(self, name: str) -> Field | None:
         return _field_index(self).get(name)
