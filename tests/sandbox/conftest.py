@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -100,9 +101,17 @@ class Gateway:
         return self.ok(body, **kw).findtext("data/api/sessionid")
 
 
+SUPPORT_ID = re.compile(r"\s*\[Support ID: [^\]]+\]$")
+
+
 def errors_of(element: etree._Element) -> list[tuple[str, str, str]]:
+    """(errorno, description, description2 less its trailing support id) per error."""
     return [
-        (e.findtext("errorno"), e.findtext("description"), e.findtext("description2"))
+        (
+            e.findtext("errorno"),
+            e.findtext("description"),
+            SUPPORT_ID.sub("", e.findtext("description2") or ""),
+        )
         for e in element.findall(".//errormessage/error")
     ]
 

@@ -82,8 +82,8 @@ def errormessage(parent: etree._Element, errors: Sequence[Problem]) -> etree._El
         sub(error, "description", description)
         # assumption: where the sandbox has no detail of its own, description2 is only the
         # support id (real detail texts are not documented for these errors)
-        tag = f"[Support ID: {support_id(errorno, description)}]"
-        sub(error, "description2", f"{description2} {tag}" if description2 else tag)
+        fallback = f"[Support ID: {support_id(errorno, description)}]"
+        sub(error, "description2", description2 or fallback)
         sub(error, "correction", correction)
     return block
 

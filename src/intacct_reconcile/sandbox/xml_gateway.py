@@ -19,7 +19,7 @@ from typing import Any
 
 from lxml import etree
 
-from intacct_reconcile.sandbox import company, xml_describe, xml_query, xml_writes
+from intacct_reconcile.sandbox import company, xml_describe, xml_legacy, xml_query, xml_writes
 from intacct_reconcile.sandbox.objects.errors import Problem, SandboxError
 from intacct_reconcile.sandbox.realism import MAX_REQUEST_BYTES
 from intacct_reconcile.sandbox.xml_auth import (
@@ -62,6 +62,7 @@ HANDLERS: dict[str, Handler] = {
     "getUserPermissions": xml_describe.get_user_permissions,
     "get_applications": xml_describe.get_applications,
     "get_companyprefs": xml_describe.get_companyprefs,
+    **xml_legacy.HANDLERS,
 }
 WRITES = frozenset(
     {
@@ -72,6 +73,7 @@ WRITES = frozenset(
         "update_journal",
         "delete_journal",
         "installApp",
+        *xml_legacy.HANDLERS,
     }
 )
 ABORTED: Problem = (
