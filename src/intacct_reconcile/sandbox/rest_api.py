@@ -10,6 +10,9 @@ Routes (reference §5):
     PATCH  objects/<module>/<object>/<key>       partial update -> 200 {key, id, href}
     DELETE objects/<module>/<object>/<key>       204
     POST   services/core/query                   {object, fields, filters, orderBy, start, size}
+    GET    services/core/session/id              an XML gateway session for the token
+    GET    services/core/model?name=<object>     the object's fields
+Writes honour an ``Idempotency-Key`` header: a key used before answers 409 (rest_idempotency).
 Success bodies are ``{"ia::result": ..., "ia::meta": ...}``; failures are ia::error bodies
 (rest_errors). Writes reach the same XML records the gateway reads (rest_objects).
 """
@@ -23,7 +26,13 @@ from urllib.parse import parse_qs
 
 from intacct_reconcile.sandbox import company
 from intacct_reconcile.sandbox.realism import MAX_REQUEST_BYTES as MAX_BODY
-from intacct_reconcile.sandbox.rest_auth import OAuthError, TokenStore, grant, read_token_request
+from intacct_reconcile.sandbox.rest_auth import (
+    OAuthError,
+    Principal,
+    TokenStore,
+    grant,
+    read_token_request,
+)
 from intacct_reconcile.sandbox.rest_errors import (
     REASONS,
     Detail,
@@ -32,19 +41,32 @@ from intacct_reconcile.sandbox.rest_errors import (
     forbidden,
     method_not_allowed,
 )
+from intacct_reconcile.sandbox.rest_idempotency import IdempotencyKeys
 from intacct_reconcile.sandbox.rest_objects import (
     CHECKING_ACCOUNT,
     CREDIT_CARD_ACCOUNT,
     DOCUMENT_SEQUENCE,
+    ENTITY,
+    GL_ACCOUNT,
     USER,
 )
 from intacct_reconcile.sandbox.rest_query import run_query
 from intacct_reconcile.sandbox.rest_roles import PERMISSION, ROLE
+from intacct_reconcile.sandbox.rest_services import model, model_name, session_id
 
 PREFIX = "/ia/api/v1/"
 RESOURCES: dict[str, Any] = {
     r.path: r
-    for r in (ROLE, PERMISSION, DOCUMENT_SEQUENCE, CREDIT_CARD_ACCOUNT, CHECKING_ACCOUNT, USER)
+    for r in (
+        ROLE,
+        PERMISSION,
+        DOCUMENT_SEQUENCE,
+        CREDIT_CARD_ACCOUNT,
+        CHECKING_ACCOUNT,
+        USER,
+        GL_ACCOUNT,
+        ENTITY,
+    )
 }
 LIST_PAGE = 100  # GET on a collection returns up to 100 references per page
 JSON = "application/json"
@@ -58,6 +80,14 @@ def tokens_for(app: Any) -> TokenStore:
         store = TokenStore(clock=lambda: app.clock())
         app.rest_tokens = store
     return store
+
+
+def idempotency_for(app: Any) -> IdempotencyKeys:
+    """The app's used Idempotency-Keys, created on first use."""
+    keys = getattr(app, "rest_idempotency", None)
+    if keys is None:
+        keys = app.rest_idempotency = IdempotencyKeys()
+    return keys
 
 
 def _respond(status: int, body: Any = None, extra: list[tuple[str, str]] | None = None) -> Response:
@@ -109,10 +139,12 @@ def handle(app: Any, environ: dict[str, Any]) -> Response:
         if path == "oauth2/token":
             return _token(app, environ, method, raw)
         # any valid token of this company may call every object here (no per-user rights)
-        tokens_for(app).principal(environ.get("HTTP_AUTHORIZATION"))
+        principal = tokens_for(app).principal(environ.get("HTTP_AUTHORIZATION"))
         if not company.ip_allowed(app.store, environ.get("REMOTE_ADDR", "")):
             # assumption: IP address filters apply to REST calls as to XML logins
             raise forbidden("Requests from this IP address are not allowed for this company")
+        if path.startswith("services/core/") and path != "services/core/query":
+            return _core_service(app, method, path, principal, environ)
         return _route(app, method, path, raw, environ)
     except RestError as exc:
         # RFC 6750 §3: a 401 names the scheme the client should use
@@ -150,6 +182,34 @@ def _active_user(app: Any, login: str) -> bool:
     return user is not None and user.get("STATUS", "active") == "active"
 
 
+def _core_service(
+    app: Any, method: str, path: str, principal: Principal, environ: dict[str, Any]
+) -> Response:
+    if path == "services/core/session/id":
+        if method != "GET":
+            raise method_not_allowed(method, path)
+        return _respond(
+            200, {"ia::result": session_id(app, principal, environ), "ia::meta": _one()}
+        )
+    if path == "services/core/model":
+        if method != "GET":
+            raise method_not_allowed(method, path)
+        name = model_name(environ.get("QUERY_STRING", ""))
+        resource = RESOURCES.get(name.removeprefix("objects/"))
+        if resource is None:
+            raise RestError(
+                404,
+                "notFound",
+                f"Object {name} is not supported",
+                "REST-1001",
+                "IA.OBJECT_NOT_FOUND",
+            )
+        return _respond(200, {"ia::result": model(resource, name), "ia::meta": _one()})
+    raise RestError(
+        404, "notFound", f"/{path} is not a valid resource", "REST-1001", "IA.RESOURCE_NOT_FOUND"
+    )
+
+
 def _route(app: Any, method: str, path: str, raw: bytes, environ: dict[str, Any]) -> Response:
     parts = path.split("/")
     if path == "services/core/query":
@@ -184,7 +244,8 @@ def _route(app: Any, method: str, path: str, raw: bytes, environ: dict[str, Any]
             if not isinstance(payload, dict):
                 # assumption: bulk (array) creates are not offered by the sandbox
                 raise bad_request("Send one object to create; bulk arrays are not supported here")
-            ref = resource.create(store, payload)
+            with idempotency_for(app).claim(environ.get("HTTP_IDEMPOTENCY_KEY")):
+                ref = resource.create(store, payload)
             return _respond(201, {"ia::result": ref, "ia::meta": _one()})
         raise method_not_allowed(method, path)
     key = parts[3]
@@ -199,11 +260,13 @@ def _route(app: Any, method: str, path: str, raw: bytes, environ: dict[str, Any]
         payload = _json_payload(raw, method)
         if not isinstance(payload, dict):
             raise bad_request("A PATCH payload must be a JSON object")
-        ref = resource.update(store, key, payload)
+        with idempotency_for(app).claim(environ.get("HTTP_IDEMPOTENCY_KEY")):
+            ref = resource.update(store, key, payload)
         return _respond(200, {"ia::result": ref, "ia::meta": _one()})
     if method == "DELETE":
         _allow(resource, "delete", method, path)
-        resource.delete(store, key)
+        with idempotency_for(app).claim(environ.get("HTTP_IDEMPOTENCY_KEY")):
+            resource.delete(store, key)
         return _respond(204)
     raise method_not_allowed(method, path)
 

@@ -3,7 +3,9 @@
 The token request follows what the FYR SDK sends (reference §5): ``grant_type=
 client_credentials`` with ``client_id``, ``client_secret`` and ``username`` = ``USER@COMPANY``
 (optionally ``USER@COMPANY|ENTITY``), form-encoded or JSON. The answer carries
-``access_token``, ``token_type`` and ``expires_in``. Tokens live in memory of the serving
+``access_token``, ``token_type``, ``expires_in`` and ``refresh_token``; FYR reads
+``refresh_token`` unconditionally, and sends ``grant_type=refresh_token`` (with ``client_id``,
+``client_secret``, ``refresh_token``) to renew. Tokens live in memory of the serving
 process: a restarted sandbox forgets them, as a real token would eventually expire anyway.
 """
 
@@ -22,6 +24,8 @@ from intacct_reconcile.sandbox.rest_errors import unauthorized
 
 # assumption: Intacct does not document the access-token lifetime we could find; 6 hours
 TOKEN_LIFETIME_S = 6 * 3600
+# assumption: refresh tokens last 30 days and are single-use (each refresh returns a new one)
+REFRESH_LIFETIME_S = 30 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ class TokenStore:
         self.lifetime_s = lifetime_s
         self.clock = clock
         self._tokens: dict[str, Principal] = {}
+        self._refresh: dict[str, Principal] = {}
         self._lock = threading.Lock()
 
     def issue(self, user_id: str, company_id: str, entity_id: str = "") -> tuple[str, int]:
@@ -67,6 +72,24 @@ class TokenStore:
             self._tokens = {t: p for t, p in self._tokens.items() if p.expires > now}
             self._tokens[token] = Principal(user_id, company_id, entity_id, now + self.lifetime_s)
         return token, int(self.lifetime_s)
+
+    def issue_refresh(self, user_id: str, company_id: str, entity_id: str = "") -> str:
+        token = secrets.token_urlsafe(32)
+        with self._lock:
+            now = self.clock()
+            self._refresh = {t: p for t, p in self._refresh.items() if p.expires > now}
+            self._refresh[token] = Principal(
+                user_id, company_id, entity_id, now + REFRESH_LIFETIME_S
+            )
+        return token
+
+    def redeem_refresh(self, token: str) -> Principal | None:
+        """The principal of an unexpired refresh token, which is used up by this call."""
+        with self._lock:
+            found = self._refresh.pop(token, None)
+        if found is None or found.expires <= self.clock():
+            return None
+        return found
 
     def expire(self, token: str) -> None:
         """End a token now (the realism middleware's injected expiry)."""
@@ -119,17 +142,23 @@ def grant(
     company_id: str,
     entity_exists: Callable[[str], bool] = lambda entity: True,
 ) -> dict[str, Any]:
-    """Check a client_credentials request and issue a token; raises OAuthError."""
+    """Check a client_credentials or refresh_token request and issue tokens; raises
+    OAuthError."""
     grant_type = params.get("grant_type", "")
-    if grant_type != "client_credentials":
-        # assumption: refresh_token / authorization_code are not offered by the sandbox
+    if grant_type not in ("client_credentials", "refresh_token"):
+        # assumption: authorization_code is not offered by the sandbox (no sign-in page)
         raise OAuthError(
             400,
             "unsupported_grant_type",
-            f"grant_type {grant_type!r} is not supported; use client_credentials",
+            f"grant_type {grant_type!r} is not supported; use client_credentials or refresh_token",
         )
     if not check_client(params.get("client_id", ""), params.get("client_secret", "")):
         raise OAuthError(401, "invalid_client", "client authentication failed")
+    if grant_type == "refresh_token":
+        found = tokens.redeem_refresh(params.get("refresh_token", ""))
+        if found is None or not user_exists(found.user_id):
+            raise OAuthError(400, "invalid_grant", "the refresh token is invalid or expired")
+        return _answer(tokens, found.user_id, found.company_id, found.entity_id)
     username = params.get("username", "")
     user, at, rest = username.partition("@")
     company, _, entity = rest.partition("|")
@@ -140,5 +169,16 @@ def grant(
     if entity and not entity_exists(entity):
         # assumption: an unknown entity fails like a wrong sign-in, as it does in XML logins
         raise OAuthError(400, "invalid_grant", f"entity {entity!r} does not exist")
+    return _answer(tokens, user, company, entity)
+
+
+def _answer(tokens: TokenStore, user: str, company: str, entity: str) -> dict[str, Any]:
     token, lifetime = tokens.issue(user, company, entity)
-    return {"access_token": token, "token_type": "Bearer", "expires_in": lifetime}
+    # assumption: a client_credentials answer carries a refresh_token too (the reference's
+    # FYR reads it unconditionally; RFC 6749 §4.4.3 would leave it out)
+    return {
+        "access_token": token,
+        "token_type": "Bearer",
+        "expires_in": lifetime,
+        "refresh_token": tokens.issue_refresh(user, company, entity),
+    }

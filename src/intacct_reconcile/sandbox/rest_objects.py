@@ -503,3 +503,88 @@ USER = Resource(
     ),
     verbs=frozenset({"list", "get"}),  # users are written through the XML gateway here
 )
+
+# reference §5: general-ledger/account (R-general-ledger.account)
+GL_ACCOUNT = Resource(
+    path="general-ledger/account",
+    xml="GLACCOUNT",
+    label="GL account",
+    id_xml="ACCOUNTNO",
+    props=(
+        Prop("name", "TITLE"),
+        Prop(
+            "accountType",
+            "ACCOUNTTYPE",
+            "enum",
+            {"balanceSheet": "balancesheet", "incomeStatement": "incomestatement"},
+        ),
+        Prop("normalBalance", "NORMALBALANCE", "enum", {"debit": "debit", "credit": "credit"}),
+        # assumption: closedToAccount (listed by the reference) has no XML counterpart in the
+        # sandbox's GLACCOUNT, so only the two XML closing types are offered
+        Prop(
+            "closingType",
+            "CLOSINGTYPE",
+            "enum",
+            {"nonClosingAccount": "non-closing account", "closingAccount": "closing account"},
+        ),
+        Prop(
+            "closeToGLAccount",
+            "CLOSINGACCOUNTNO",
+            "ref",
+            ref="GLACCOUNT",
+            href="general-ledger/account",
+        ),
+        Prop(
+            "alternativeGLAccount",
+            "ALTERNATIVEACCOUNT",
+            "enum",
+            {
+                "none": "None",
+                "payablesAccount": "Payables account",
+                "receivablesAccount": "Receivables account",
+            },
+        ),
+        Prop("disallowDirectPosting", "SUBLEDGERCONTROLON", "bool"),
+        Prop("category", "CATEGORY"),
+        Prop("isTaxable", "TAXABLE", "bool"),
+        *(
+            Prop(f"requireDimensions.{rest}", f"REQUIRE{xml}", "bool")
+            for rest, xml in (
+                ("department", "DEPT"),
+                ("location", "LOC"),
+                ("project", "PROJECT"),
+                ("customer", "CUSTOMER"),
+                ("vendor", "VENDOR"),
+                ("employee", "EMPLOYEE"),
+                ("item", "ITEM"),
+                ("class", "CLASS"),
+                ("contract", "CONTRACT"),
+                ("warehouse", "WAREHOUSE"),
+            )
+        ),
+        Prop("status", "STATUS", "enum", STATUS),
+    ),
+)
+
+# reference §5/§3.9: company-config/entity (create: id, name, federalId, ...); the XML side
+# reads the same records as LOCATIONENTITY
+ENTITY = Resource(
+    path="company-config/entity",
+    xml="LOCATIONENTITY",
+    label="Entity",
+    id_xml="LOCATIONID",
+    props=(
+        Prop("name", "NAME"),
+        Prop("federalId", "FEDERALID"),
+        # assumption: REST names of these entity fields (the reference lists them only as
+        # "dates, fiscal months, contacts…")
+        Prop("taxId", "TAXID"),
+        Prop("reportPrintAs", "REPORTPRINTAS"),
+        Prop("firstFiscalMonth", "FIRSTMONTH", "int"),
+        Prop("firstTaxMonth", "FIRSTMONTHTAX", "int"),
+        Prop("currency", "CURRENCY"),
+        Prop("status", "STATUS", "enum", STATUS),
+    ),
+    # assumption: entities are not deleted through REST (the reference documents create)
+    verbs=frozenset({"list", "get", "create", "update"}),
+)

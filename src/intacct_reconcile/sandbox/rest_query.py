@@ -3,7 +3,8 @@
 Request: ``{object, fields, filters, filterExpression, filterParameters, orderBy, start, size}``
 (reference §5; developer.sage.com query-service guide). Filters are a list of one-operator
 objects such as ``{"$eq": {"status": "active"}}``; ``filterExpression`` combines them by
-1-based position (``"1 and (2 or 3)"``), default all joined with ``and``. Fields and filters
+1-based position (``"1 and (2 or 3)"``) or names one operator for all (``"and"``, ``"or"``);
+default all joined with ``and``. Fields and filters
 address nested values by dot path (``accounting.offsetGLAccount.id``); results come back as
 flat objects keyed by the requested paths, as the real service answers
 (``"department.key": "10"``). ``start`` is 1-based.
@@ -243,9 +244,13 @@ def run_query(
     # false, as XML string operands are (D-query); sorting always ignores case
     fold = _same if parameters.get("caseSensitiveComparison", True) else str.casefold
     predicates = [_condition(i, f, valid, fold) for i, f in enumerate(raw_filters)]
-    expression = query.get("filterExpression")
-    if expression and predicates:
-        keep = _expression(str(expression), predicates)
+    expression = str(query.get("filterExpression") or "").strip()
+    if expression.lower() == "or" and predicates:
+        # Sage's reference examples (and FYR's default) name the operator alone: it joins
+        # every filter
+        keep = lambda record: any(p(record) for p in predicates)  # noqa: E731
+    elif expression and expression.lower() != "and" and predicates:
+        keep = _expression(expression, predicates)
     else:
         keep = lambda record: all(p(record) for p in predicates)  # noqa: E731
     selected = [r for r in records if keep(r)]
