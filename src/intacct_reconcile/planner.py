@@ -37,6 +37,7 @@ from intacct_reconcile.ordering import (
     object_refs,
     ordered_changes,
 )
+from intacct_reconcile.subscription_notes import unsubscribed_permission_notes
 from intacct_reconcile.types import (
     Change,
     FieldChange,
@@ -75,6 +76,7 @@ def plan(desired: State, live: State, options: PlanOptions | None = None) -> Pla
         )
         unmanaged += result.unmanaged
         notes += result.notes
+    notes += unsubscribed_permission_notes(desired, live)
     # removals run last, kinds in reverse dependency order
     changes = (*forward, *(c for group in reversed(removal_groups) for c in group))
     return Plan(

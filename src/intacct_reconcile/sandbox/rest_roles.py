@@ -265,6 +265,9 @@ def _write_assignments(store: Store, catalog: Catalog, role: str, items: list[An
                 [_problem(f"{perm.module}.{perm.name} is assigned twice", target)],
             )
         seen.add(perm.key)
+        # assumption: a permission of an application the company does not subscribe to is
+        # accepted (the reference documents no refusal; the UI lists only subscribed
+        # applications). The plan warns about such grants (subscription_notes).
         rights = _ui_rights(catalog, perm, item.get("accessRights"), f"{target}/accessRights")
         fields = {
             "ROLENAME": role,
