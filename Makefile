@@ -14,6 +14,13 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
+# Sage's JavaScript SDK for tests/conformance, exactly as its package-lock.json pins it.
+NPM_DIR   := tests/conformance/js
+NPM_STAMP := $(NPM_DIR)/node_modules/.installed
+$(NPM_STAMP): $(NPM_DIR)/package.json $(NPM_DIR)/package-lock.json
+	cd $(NPM_DIR) && npm ci --no-audit --no-fund --silent
+	touch $(NPM_STAMP)
+
 # Refreshes requirements.lock: the newest versions pyproject.toml's ranges allow, resolved in a
 # throwaway venv. Review the diff, run `make test`, commit both.
 LOCK_VENV := .lock-venv
@@ -29,7 +36,7 @@ lock:
 demo: $(STAMP)
 	$(PY) -m intacct_reconcile.demo
 
-test: $(STAMP)
+test: $(STAMP) $(NPM_STAMP)
 	$(PY) -m pytest -q
 
 bench: $(STAMP)

@@ -1,0 +1,111 @@
+"""fylein's ``sageintacctsdk`` (PyPI; the XML API) against the served sandbox.
+
+The SDK's only endpoint setting is the name-mangled ``ApiBase.__api_url`` each API object
+holds (hard-coded to api.intacct.com, reference §6): these tests set that attribute — the
+reference's option 2 — and nothing else. Login, getAPISession, paging, parsing and error
+classes are the SDK's own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sageintacctsdk import SageIntacctSDK
+from sageintacctsdk.apis.api_base import ApiBase
+from sageintacctsdk.exceptions import WrongParamsError
+
+from intacct_reconcile.sandbox import company, objects
+from intacct_reconcile.sandbox.app import SandboxApp
+
+GATEWAY = "/ia/xml/xmlgw.phtml"
+
+
+def _point(api: ApiBase, url: str) -> None:
+    api._ApiBase__api_url = url  # type: ignore[attr-defined]  # the SDK's endpoint setting
+
+
+def open_session(base_url: str, sender_password: str = company.SENDER_PASSWORD) -> str:
+    """A session from the SDK's own getAPISession, sent to the sandbox's gateway."""
+    login = ApiBase()
+    login.set_sender_id(company.SENDER_ID)
+    login.set_sender_password(sender_password)
+    _point(login, base_url + GATEWAY)
+    return login.get_session_id(company.ADMIN_USER, company.COMPANY_ID, company.ADMIN_PASSWORD)
+
+
+def sdk_for(base_url: str, session_id: str) -> SageIntacctSDK:
+    sdk = SageIntacctSDK(
+        sender_id=company.SENDER_ID,
+        sender_password=company.SENDER_PASSWORD,
+        user_id=company.ADMIN_USER,
+        company_id=company.COMPANY_ID,
+        user_password=company.ADMIN_PASSWORD,
+        session_id=session_id,  # given, so the constructor does not call api.intacct.com
+    )
+    for api in vars(sdk).values():
+        if isinstance(api, ApiBase):
+            _point(api, base_url + GATEWAY)
+    return sdk
+
+
+@pytest.fixture(scope="module")
+def sdk(base_url: str) -> SageIntacctSDK:
+    return sdk_for(base_url, open_session(base_url))
+
+
+def test_getapisession_answers_the_sandbox_as_endpoint(base_url: str) -> None:
+    login = ApiBase()
+    login.set_sender_id(company.SENDER_ID)
+    login.set_sender_password(company.SENDER_PASSWORD)
+    _point(login, base_url + GATEWAY)
+    assert login.get_session_id(company.ADMIN_USER, company.COMPANY_ID, company.ADMIN_PASSWORD)
+    assert login._ApiBase__api_url == base_url + GATEWAY  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("attribute", "obj"),
+    [
+        ("employees", "EMPLOYEE"),
+        ("locations", "LOCATION"),
+        ("departments", "DEPARTMENT"),
+        ("vendors", "VENDOR"),
+        ("contacts", "CONTACT"),
+        ("location_entities", "LOCATIONENTITY"),
+        ("accounts", "GLACCOUNT"),
+    ],
+)
+def test_get_all_with_the_sdks_default_fields(
+    sdk: SageIntacctSDK, app: SandboxApp, attribute: str, obj: str
+) -> None:
+    records: list[dict[str, Any]] = getattr(sdk, attribute).get_all()
+    assert len(records) == objects.query(app.store, obj)[0]
+
+
+def test_employee_contact_comes_back(sdk: SageIntacctSDK) -> None:
+    (employee,) = sdk.employees.get_all()
+    assert employee["EMPLOYEEID"] == "EMP001"
+    assert employee["CONTACT"]["CONTACTNAME"] == "Admin, Sam"
+
+
+def test_delete_of_a_missing_account_is_the_sdks_own_error(sdk: SageIntacctSDK) -> None:
+    with pytest.raises(WrongParamsError) as caught:
+        sdk.accounts.delete("424242")
+    (error,) = caught.value.response["error"]
+    assert error["errorno"] == "BL01001973"
+    assert error["description2"]
+
+
+def test_wrong_sender_password_is_the_sdks_own_error(base_url: str) -> None:
+    with pytest.raises(WrongParamsError) as caught:
+        open_session(base_url, sender_password="wrong")
+    (error,) = caught.value.response["error"]
+    assert error["errorno"] == "XL03000006"
+
+
+def test_create_then_delete_an_account(sdk: SageIntacctSDK, app: SandboxApp) -> None:
+    created = sdk.accounts.post({"ACCOUNTNO": "6981", "TITLE": "Python SDK"})
+    assert created["status"] == "success"
+    recordno = app.store.get_by_key("GLACCOUNT", "6981")["RECORDNO"]
+    assert sdk.accounts.delete(str(recordno))["status"] == "success"
+    assert app.store.get_by_key("GLACCOUNT", "6981") is None
