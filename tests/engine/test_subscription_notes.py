@@ -5,7 +5,6 @@ from __future__ import annotations
 from intacct_reconcile.planner import plan
 from intacct_reconcile.types import Resource, State
 
-
 GL = {"accounts": ["list", "view"]}
 PO = {"purchasing_transactions": ["list", "view"]}
 

@@ -136,9 +136,9 @@ def test_wrong_user_password_is_invalid_token(base_url: str) -> None:
 
 
 def test_wrong_sender_password_is_a_control_failure(base_url: str) -> None:
-    # Real Intacct puts this message in <description> only; the SDK then trips over its own
-    # missing <description2> (reference §6 "Quirk") instead of raising WrongParamsError.
-    with pytest.raises((WrongParamsError, UnboundLocalError)):
+    # every sandbox error carries a non-empty <description2>, so the SDK raises its own
+    # error class rather than tripping over an empty one (reference §6 "Quirk")
+    with pytest.raises(WrongParamsError):
         SageIntacctSDK(
             sender_id=company.SENDER_ID,
             sender_password="wrong",
