@@ -50,4 +50,4 @@ schema: $(STAMP)
 	$(VENV)/bin/intacct-reconcile schema --out schemas/manifest.schema.json
 
 clean:
-	rm -rf $(VENV) .pytest_cache build dist
+	rm -rf $(VENV) .pytest_cache build dist $(NPM_DIR)/node_modules

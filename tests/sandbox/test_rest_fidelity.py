@@ -184,6 +184,25 @@ def test_a_failed_write_gives_its_idempotency_key_back(api: httpx.Client) -> Non
     assert retried.status_code == 201
 
 
+def test_a_retry_of_the_same_request_gets_the_first_answer(
+    api: httpx.Client, app: SandboxApp
+) -> None:
+    key = {"Idempotency-Key": "create-6994"}
+    first = api.post(ACCOUNTS, json={"id": "6994", "name": "Once"}, headers=key)
+    retry = api.post(ACCOUNTS, json={"id": "6994", "name": "Once"}, headers=key)
+    assert (first.status_code, retry.status_code) == (201, 201)
+    assert retry.json() == first.json()
+    assert len(objects.find(app.store, "GLACCOUNT", {"ACCOUNTNO": "6994"})) == 1
+
+
+def test_a_retried_delete_does_not_fail(api: httpx.Client) -> None:
+    key = api.post(ACCOUNTS, json={"id": "6993", "name": "Gone"}).json()["ia::result"]["key"]
+    headers = {"Idempotency-Key": "delete-6993"}
+    assert api.delete(f"{ACCOUNTS}/{key}", headers=headers).status_code == 204
+    assert api.delete(f"{ACCOUNTS}/{key}", headers=headers).status_code == 204
+    assert api.delete(f"{ACCOUNTS}/{key}").status_code == 404  # without the key: really gone
+
+
 def test_writes_without_a_key_are_unaffected(api: httpx.Client) -> None:
     assert api.post(ACCOUNTS, json={"id": "6999", "name": "A"}).status_code == 201
     assert api.post(ACCOUNTS, json={"id": "6989", "name": "B"}).status_code == 201

@@ -12,7 +12,8 @@ Routes (reference §5):
     POST   services/core/query                   {object, fields, filters, orderBy, start, size}
     GET    services/core/session/id              an XML gateway session for the token
     GET    services/core/model?name=<object>     the object's fields
-Writes honour an ``Idempotency-Key`` header: a key used before answers 409 (rest_idempotency).
+Writes honour an ``Idempotency-Key`` header: a key used for another request answers 409, a
+retry of the same request its first answer (rest_idempotency).
 Success bodies are ``{"ia::result": ..., "ia::meta": ...}``; failures are ia::error bodies
 (rest_errors). Writes reach the same XML records the gateway reads (rest_objects).
 """
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import json
 import traceback
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -41,7 +43,7 @@ from intacct_reconcile.sandbox.rest_errors import (
     forbidden,
     method_not_allowed,
 )
-from intacct_reconcile.sandbox.rest_idempotency import IdempotencyKeys
+from intacct_reconcile.sandbox.rest_idempotency import IdempotencyKeys, request_digest
 from intacct_reconcile.sandbox.rest_objects import (
     CHECKING_ACCOUNT,
     CREDIT_CARD_ACCOUNT,
@@ -88,6 +90,19 @@ def idempotency_for(app: Any) -> IdempotencyKeys:
     if keys is None:
         keys = app.rest_idempotency = IdempotencyKeys()
     return keys
+
+
+def _idempotent(
+    app: Any,
+    environ: dict[str, Any],
+    method: str,
+    path: str,
+    raw: bytes,
+    write: Callable[[], Response],
+) -> Response:
+    """Run a write under the request's Idempotency-Key, if it has one (rest_idempotency)."""
+    key = environ.get("HTTP_IDEMPOTENCY_KEY")
+    return idempotency_for(app).run(key, request_digest(method, path, raw), write)
 
 
 def _respond(status: int, body: Any = None, extra: list[tuple[str, str]] | None = None) -> Response:
@@ -244,9 +259,16 @@ def _route(app: Any, method: str, path: str, raw: bytes, environ: dict[str, Any]
             if not isinstance(payload, dict):
                 # assumption: bulk (array) creates are not offered by the sandbox
                 raise bad_request("Send one object to create; bulk arrays are not supported here")
-            with idempotency_for(app).claim(environ.get("HTTP_IDEMPOTENCY_KEY")):
-                ref = resource.create(store, payload)
-            return _respond(201, {"ia::result": ref, "ia::meta": _one()})
+            return _idempotent(
+                app,
+                environ,
+                method,
+                path,
+                raw,
+                lambda: _respond(
+                    201, {"ia::result": resource.create(store, payload), "ia::meta": _one()}
+                ),
+            )
         raise method_not_allowed(method, path)
     key = parts[3]
     if method == "GET" and "," in key:
@@ -260,14 +282,24 @@ def _route(app: Any, method: str, path: str, raw: bytes, environ: dict[str, Any]
         payload = _json_payload(raw, method)
         if not isinstance(payload, dict):
             raise bad_request("A PATCH payload must be a JSON object")
-        with idempotency_for(app).claim(environ.get("HTTP_IDEMPOTENCY_KEY")):
-            ref = resource.update(store, key, payload)
-        return _respond(200, {"ia::result": ref, "ia::meta": _one()})
+        return _idempotent(
+            app,
+            environ,
+            method,
+            path,
+            raw,
+            lambda: _respond(
+                200, {"ia::result": resource.update(store, key, payload), "ia::meta": _one()}
+            ),
+        )
     if method == "DELETE":
         _allow(resource, "delete", method, path)
-        with idempotency_for(app).claim(environ.get("HTTP_IDEMPOTENCY_KEY")):
+
+        def delete() -> Response:
             resource.delete(store, key)
-        return _respond(204)
+            return _respond(204)
+
+        return _idempotent(app, environ, method, path, raw, delete)
     raise method_not_allowed(method, path)
 
 

@@ -1,17 +1,26 @@
-"""``Idempotency-Key`` on REST writes: a key already used answers 409 Conflict.
+"""``Idempotency-Key`` on REST writes.
 
-Sage's error-handling guide lists 409 for "idempotency/unique key" conflicts (reference §5);
-FYR sends the header on ``post(data, idempotent_key=...)``. A key is reserved while its
-request runs, so two concurrent requests with one key cannot both write.
+Sage's error-handling guide lists 409 Conflict for idempotency-key conflicts (reference §5);
+FYR sends the header on ``post(data, idempotent_key=...)``. A key names one request:
+
+- the same key with a different request (method, path or payload) answers 409 and writes
+  nothing — a second create with a new id under a used key is refused;
+- the same key with the same request is a retry: it answers what the first one answered and
+  writes nothing again;
+- a request that failed gives its key back, so the corrected request may use it;
+- while a request runs its key is taken: a concurrent one with the same key answers 409.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from intacct_reconcile.sandbox.rest_errors import RestError
+
+Response = tuple[str, list[tuple[str, str]], bytes]
 
 
 def key_reused(key: str) -> RestError:
@@ -26,29 +35,44 @@ def key_reused(key: str) -> RestError:
     )
 
 
+@dataclass
+class _Use:
+    request: str  # digest of method, path and payload
+    answer: Response | None = None  # None while the request runs
+
+
+def request_digest(method: str, path: str, payload: bytes) -> str:
+    return hashlib.sha256(b"\0".join((method.encode(), path.encode(), payload))).hexdigest()
+
+
 class IdempotencyKeys:
     """Keys of writes that succeeded (or are running); thread-safe."""
 
     def __init__(self) -> None:
         # assumption: keys are remembered for the life of the serving process (the real
         # retention window is not documented)
-        self._used: set[str] = set()
+        self._uses: dict[str, _Use] = {}
         self._lock = threading.Lock()
 
-    @contextmanager
-    def claim(self, key: str | None) -> Iterator[None]:
-        """Run one write under `key`; raises 409 if the key was used. A write that fails
-        gives its key back, so the client may retry it with the same key."""
+    def run(self, key: str | None, request: str, write: Callable[[], Response]) -> Response:
+        """`write()` under `key` (see the module docstring); without a key, just `write()`."""
         if not key:
-            yield
-            return
+            return write()
         with self._lock:
-            if key in self._used:
+            use = self._uses.get(key)
+            if use is not None:
+                # assumption: a retry of the same request is answered, not refused (the guide
+                # names only the conflict)
+                if use.request == request and use.answer is not None:
+                    return use.answer
                 raise key_reused(key)
-            self._used.add(key)
+            use = self._uses[key] = _Use(request)
         try:
-            yield
+            answer = write()
         except BaseException:
             with self._lock:
-                self._used.discard(key)
+                del self._uses[key]
             raise
+        with self._lock:
+            use.answer = answer
+        return answer
