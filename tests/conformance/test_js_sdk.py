@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from intacct_reconcile.sandbox import company
+from intacct_reconcile.sandbox import company, objects
 from intacct_reconcile.sandbox.app import SandboxApp
 
 JS = Path(__file__).parent / "js"
@@ -52,7 +52,9 @@ def test_sessionprovider_gets_a_session_on_the_sandbox(steps: dict[str, dict[str
 def test_readbyquery_reads_every_account(steps: dict[str, dict[str, Any]], app: SandboxApp) -> None:
     read = steps["read_accounts"]
     assert read["ok"], read
-    assert "1000" in read["numbers"] and read["count"] == read["total"] == len(read["numbers"])
+    stored = sorted(r["ACCOUNTNO"] for r in objects.query(app.store, "GLACCOUNT")[1])
+    assert sorted(read["numbers"]) == stored  # the driver's own account is created after this
+    assert read["count"] == read["total"] == len(stored)
 
 
 def test_account_create_then_legacy_delete(
@@ -72,6 +74,15 @@ def test_delete_of_a_missing_account_fails_with_its_error(
     assert not missing["ok"]
     (error,) = missing["errors"]
     assert error.startswith("BL01001973 Cannot find gl account with key '6980' to delete.")
+
+
+def test_department_create_then_legacy_delete(
+    steps: dict[str, dict[str, Any]], app: SandboxApp
+) -> None:
+    done = steps["department_create_then_delete"]
+    assert done["ok"], done
+    assert (done["status"], done["function"]) == ("success", "delete_department")
+    assert app.store.get_by_key("DEPARTMENT", "D-JS") is None
 
 
 def test_wrong_sender_password_is_a_control_failure(steps: dict[str, dict[str, Any]]) -> None:

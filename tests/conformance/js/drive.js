@@ -111,6 +111,17 @@ async function main() {
     return {};
   });
 
+  await step("department_create_then_delete", async () => {
+    const create = new IA.Functions.Company.DepartmentCreate();
+    create.departmentId = "D-JS";
+    create.departmentName = "JavaScript SDK";
+    await client.execute(create);
+    const remove = new IA.Functions.Company.DepartmentDelete();
+    remove.departmentId = "D-JS";
+    const result = (await client.execute(remove)).getResult();
+    return { status: result.status, function: result.functionName };
+  });
+
   await step("wrong_sender_password", async () => {
     await IA.SessionProvider.factory(loginConfig({ senderPassword: "wrong" }));
     return {};
