@@ -37,7 +37,6 @@ from intacct_reconcile.ordering import (
     object_refs,
     ordered_changes,
 )
-from intacct_reconcile.subscription_notes import unsubscribed_permission_notes
 from intacct_reconcile.types import (
     Change,
     FieldChange,
@@ -76,7 +75,8 @@ def plan(desired: State, live: State, options: PlanOptions | None = None) -> Pla
         )
         unmanaged += result.unmanaged
         notes += result.notes
-    notes += unsubscribed_permission_notes(desired, live)
+        if kind.hooks.plan_notes is not None:
+            notes += kind.hooks.plan_notes(kind, desired, live)
     # removals run last, kinds in reverse dependency order
     changes = (*forward, *(c for group in reversed(removal_groups) for c in group))
     return Plan(

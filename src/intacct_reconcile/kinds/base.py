@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from intacct_reconcile.kinds.io import KindReader, KindWriter
     from intacct_reconcile.manifest.objects import Declared
-    from intacct_reconcile.types import Change, Ref
+    from intacct_reconcile.types import Change, Ref, State
 
 Api = Literal["xml", "rest", "manual"]
 Shape = Literal["mapping", "list", "singleton"]
@@ -97,6 +97,9 @@ class Hooks:
     lockout: Callable[[Kind, Change, RunAs, Mapping[str, Kind]], Iterable[str]] | None = None
     # safety gate, over all of the plan's changes of this kind: (ref, full message)
     plan_lockout: Callable[[Kind, Sequence[Change], RunAs], Iterable[tuple[Ref, str]]] | None = None
+    # plan notes about this kind's desired objects given the whole desired and live state
+    # (roles: permissions in applications the company does not subscribe to)
+    plan_notes: Callable[[Kind, State, State], Iterable[str]] | None = None
     # the sandbox command line(s) that do a pending manual step the way an admin would in
     # the UI (demo): (kind, key, declared values) -> [argv]
     sandbox_ui: Callable[[Kind, str, Mapping[str, Any]], list[list[str]]] | None = None

@@ -267,7 +267,7 @@ def _write_assignments(store: Store, catalog: Catalog, role: str, items: list[An
         seen.add(perm.key)
         # assumption: a permission of an application the company does not subscribe to is
         # accepted (the reference documents no refusal; the UI lists only subscribed
-        # applications). The plan warns about such grants (subscription_notes).
+        # applications). The plan notes such grants (kinds/roles.py).
         rights = _ui_rights(catalog, perm, item.get("accessRights"), f"{target}/accessRights")
         fields = {
             "ROLENAME": role,
