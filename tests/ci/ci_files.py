@@ -40,7 +40,7 @@ GitHubLoader.add_implicit_resolver(
 
 
 def load(path: Path) -> Any:
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=GitHubLoader)  # noqa: S506
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=GitHubLoader)
 
 
 def workflow_steps(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -58,8 +58,19 @@ def workflow_steps(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 
 
 def step(doc: dict[str, Any], job: str | None, step_id: str) -> dict[str, Any]:
+    """The step with id `step_id` of `job` (None: of a composite action)."""
     steps = doc["jobs"][job]["steps"] if job else doc["runs"]["steps"]
     return next(s for s in steps if s.get("id") == step_id)
+
+
+def step_named(doc: dict[str, Any], job: str | None, start: str) -> dict[str, Any]:
+    """The step whose name starts with `start`, or which uses the action `start`."""
+    steps = doc["jobs"][job]["steps"] if job else doc["runs"]["steps"]
+    return next(
+        s
+        for s in steps
+        if s.get("name", "").startswith(start) or s.get("uses", "").startswith(start)
+    )
 
 
 # --- the CLI as the files call it ---------------------------------------------------------------
@@ -91,7 +102,10 @@ def invocations(where: str, script: str) -> list[Invocation]:
 
 def all_invocations(doc: dict[str, Any]) -> list[Invocation]:
     return [
-        call for where, s in workflow_steps(doc) if "run" in s for call in invocations(where, s["run"])
+        call
+        for where, s in workflow_steps(doc)
+        if "run" in s
+        for call in invocations(where, s["run"])
     ]
 
 
