@@ -4,6 +4,7 @@ and their shell steps run the way a GitHub runner runs them.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -13,6 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
@@ -23,6 +25,24 @@ SCHEMAS = REPO / "tests" / "fixtures" / "schemastore"
 # the console script the CI files call, from the environment running the tests
 CLI = Path(sys.executable).parent / "intacct-reconcile"
 BOOL = "tag:yaml.org,2002:bool"
+
+# a small manifests repository: one API-managed object, one manual step, a sandbox target
+CONFIG = """\
+default_target: sandbox
+targets:
+  sandbox: {sandbox: true}
+"""
+ACCOUNTS = """\
+version: 1
+gl_accounts:
+  "2110": {title: Spend Center GL Account, type: balance_sheet,
+           normal_balance: credit, closing_type: non_closing}
+"""
+SENDERS = """\
+version: 1
+sender_ids:
+  expensify: {description: Expensify}
+"""
 
 
 class GitHubLoader(yaml.SafeLoader):
@@ -163,3 +183,23 @@ def run_script(
         line.split("=", 1) for line in output_file.read_text().splitlines() if "=" in line
     )
     return StepRun(result.returncode, result.stdout, result.stderr, outputs)
+
+
+# --- fixtures ------------------------------------------------------------------------------------
+
+
+def repo_with_manifests(tmp_path: Path) -> Path:
+    """A checkout of a manifests repository: intacct/ with a sandbox target."""
+    checkout = tmp_path / "checkout"
+    manifests = checkout / "intacct"
+    manifests.mkdir(parents=True)
+    (manifests / "intacct-reconcile.yaml").write_text(CONFIG)
+    (manifests / "accounts.yaml").write_text(ACCOUNTS)
+    (manifests / "access.yaml").write_text(SENDERS)
+    return checkout
+
+
+def schema_errors(doc: Any, schema_file: str) -> list[str]:
+    schema = json.loads((SCHEMAS / schema_file).read_text(encoding="utf-8"))
+    validator = jsonschema.Draft7Validator(schema)
+    return [f"{list(e.absolute_path)}: {e.message[:200]}" for e in validator.iter_errors(doc)]

@@ -9,17 +9,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.ci.ci_files import (
+
+from .ci_files import (
+    ACCOUNTS,
     ACTION,
     WORKFLOW,
     StepRun,
     load,
+    repo_with_manifests,
     run_script,
+    schema_errors,
     step,
     step_named,
     workflow_steps,
 )
-from tests.ci.test_workflow_example import ACCOUNTS, repo_with_manifests, schema_errors
 
 COMPOSITE_SHELL = "bash --noprofile --norc -eo pipefail {0}"  # what `shell: bash` runs
 

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.ci.ci_files import CLI, HOOKS, REPO, load
-from tests.ci.test_workflow_example import ACCOUNTS, repo_with_manifests
+
+from .ci_files import ACCOUNTS, CLI, HOOKS, REPO, load, repo_with_manifests
 
 
 @pytest.fixture(scope="module")

@@ -17,40 +17,26 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
-from tests.ci.ci_files import (
+
+from intacct_reconcile.workflow import FORMATS
+
+from .ci_files import (
+    ACCOUNTS,
     ACTION,
-    SCHEMAS,
     WORKFLOW,
     StepRun,
     all_invocations,
     cli_flags,
     help_text,
     load,
+    repo_with_manifests,
     run_script,
+    schema_errors,
     step,
     step_named,
 )
 
-from intacct_reconcile.workflow import FORMATS
-
-CONFIG = """\
-default_target: sandbox
-targets:
-  sandbox: {sandbox: true}
-"""
-ACCOUNTS = """\
-version: 1
-gl_accounts:
-  "2110": {title: Spend Center GL Account, type: balance_sheet,
-           normal_balance: credit, closing_type: non_closing}
-"""
-SENDERS = """\
-version: 1
-sender_ids:
-  expensify: {description: Expensify}
-"""
 HEAD_SHA = "1" * 40
 MERGE_SHA = "2" * 40
 
@@ -58,17 +44,6 @@ MERGE_SHA = "2" * 40
 @pytest.fixture(scope="module")
 def workflow() -> dict[str, Any]:
     return load(WORKFLOW)
-
-
-def repo_with_manifests(tmp_path: Path) -> Path:
-    """A checkout of a manifests repository: intacct/ with a sandbox target."""
-    checkout = tmp_path / "checkout"
-    manifests = checkout / "intacct"
-    manifests.mkdir(parents=True)
-    (manifests / "intacct-reconcile.yaml").write_text(CONFIG)
-    (manifests / "accounts.yaml").write_text(ACCOUNTS)
-    (manifests / "access.yaml").write_text(SENDERS)
-    return checkout
 
 
 def job_env(workflow: dict[str, Any], **overrides: str) -> dict[str, str]:
@@ -89,12 +64,6 @@ def run_step(
 
 
 # --- lint ---------------------------------------------------------------------------------------
-
-
-def schema_errors(doc: Any, schema_file: str) -> list[str]:
-    schema = json.loads((SCHEMAS / schema_file).read_text(encoding="utf-8"))
-    validator = jsonschema.Draft7Validator(schema)
-    return [f"{list(e.absolute_path)}: {e.message[:200]}" for e in validator.iter_errors(doc)]
 
 
 def test_workflow_is_valid_for_github(workflow: dict[str, Any]) -> None:
