@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -113,6 +114,15 @@ def test_exit_codes_agree_with_the_cli(workflow: dict[str, Any]) -> None:
     )
     manual = env["EXIT_MANUAL_ONLY"]
     assert manual not in documented or "manual" in documented[manual], documented
+    # where the CLI names the manual-only status (`plan --help`), it is the workflow's
+    plan_help = " ".join(help_text("plan").split())
+    named = {
+        code
+        for clause in re.split(r"[;,.]", plan_help + " " + epilog)
+        if "manual" in clause
+        for code in re.findall(r"\b\d+\b", clause)
+    }
+    assert named <= {manual}, named
 
 
 def test_install_is_from_the_git_repository_at_a_pinned_ref(workflow: dict[str, Any]) -> None:
