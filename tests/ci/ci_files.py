@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -203,3 +204,53 @@ def schema_errors(doc: Any, schema_file: str) -> list[str]:
     schema = json.loads((SCHEMAS / schema_file).read_text(encoding="utf-8"))
     validator = jsonschema.Draft7Validator(schema)
     return [f"{list(e.absolute_path)}: {e.message[:200]}" for e in validator.iter_errors(doc)]
+
+
+# --- running a github-script step -----------------------------------------------------------------
+
+HEAD_SHA = "1" * 40  # the PR's head commit
+MERGE_SHA = "2" * 40  # the merge of head and base that a pull_request run checks out
+
+NODE_HARNESS = """
+const calls = [];
+const existing = JSON.parse(process.env.EXISTING_COMMENTS);
+const github = {
+  paginate: async (fn, args) => existing,
+  rest: { issues: {
+    listComments: 'listComments',
+    updateComment: async (args) => calls.push(['update', args]),
+    createComment: async (args) => calls.push(['create', args]),
+  } },
+};
+const context = {
+  repo: { owner: 'acme', repo: 'intacct-config' }, issue: { number: 7 },
+  payload: { pull_request: { head: { sha: process.env.HEAD_SHA } } },
+  sha: process.env.MERGE_SHA, serverUrl: 'https://github.com', runId: 42,
+};
+(async () => {
+SCRIPT
+})().then(() => console.log(JSON.stringify(calls)));
+"""
+
+
+def run_github_script(
+    script: str, cwd: Path, env: dict[str, str], existing: list[dict[str, Any]]
+) -> list[Any]:
+    """Run an actions/github-script body under node, as in a pull_request run, with a stand-in
+    GitHub client holding `existing` comments; returns the calls it made ([verb, args])."""
+    harness = cwd / "harness.js"
+    harness.write_text(NODE_HARNESS.replace("SCRIPT", script))
+    full_env = {
+        **os.environ,
+        **env,
+        "EXISTING_COMMENTS": json.dumps(existing),
+        "HEAD_SHA": HEAD_SHA,
+        "MERGE_SHA": MERGE_SHA,
+    }
+    node = shutil.which("node")
+    assert node, "node runs the github-script step in this test (it is on the runner image)"
+    result = subprocess.run(
+        [node, str(harness)], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)

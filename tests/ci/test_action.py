@@ -13,10 +13,12 @@ import pytest
 from .ci_files import (
     ACCOUNTS,
     ACTION,
+    HEAD_SHA,
     WORKFLOW,
     StepRun,
     load,
     repo_with_manifests,
+    run_github_script,
     run_script,
     schema_errors,
     step,
@@ -189,3 +191,27 @@ def test_outputs_name_steps_that_exist(action: dict[str, Any]) -> None:
     for name, output in action["outputs"].items():
         for step_id in re.findall(r"steps\.([a-z-]+)\.outputs", output["value"]):
             assert step_id in ids, (name, step_id)
+
+
+def test_plan_comment_shows_the_error_with_the_commit(
+    action: dict[str, Any], tmp_path: Path
+) -> None:
+    checkout = repo_with_manifests(tmp_path)
+    (checkout / "intacct" / "accounts.yaml").write_text(ACCOUNTS.replace("credit", "sideways"))
+    run = run_action_step(
+        action, "plan", checkout, tmp_path, MANIFESTS="intacct", TARGET="", PLAN_FILE="plan.json"
+    )
+    comment = step_named(action, None, "actions/github-script")
+    env = {
+        "PLAN_EXIT": run.outputs["exit-code"],
+        "PLAN_FILE": run.outputs["plan-file"],
+        "PLAN_MARKDOWN": run.outputs["plan-markdown"],
+        "PLAN_ERRORS": run.outputs["errors"],
+        "TARGET": "",
+    }
+    old = {"id": 5, "body": "<!-- intacct-reconcile-plan -->\nan older plan"}
+    calls = run_github_script(comment["with"]["script"], checkout, env, [old])
+    assert [(verb, args["comment_id"]) for verb, args in calls] == [("update", 5)]
+    body = calls[0][1]["body"]
+    assert "failed (exit 1)" in body and "sideways" in body and HEAD_SHA in body
+    assert "an older plan" not in body

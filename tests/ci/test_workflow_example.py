@@ -25,6 +25,8 @@ from intacct_reconcile.workflow import FORMATS
 from .ci_files import (
     ACCOUNTS,
     ACTION,
+    HEAD_SHA,
+    MERGE_SHA,
     WORKFLOW,
     StepRun,
     all_invocations,
@@ -32,14 +34,12 @@ from .ci_files import (
     help_text,
     load,
     repo_with_manifests,
+    run_github_script,
     run_script,
     schema_errors,
     step,
     step_named,
 )
-
-HEAD_SHA = "1" * 40
-MERGE_SHA = "2" * 40
 
 
 @pytest.fixture(scope="module")
@@ -190,48 +190,11 @@ def comment_script(workflow: dict[str, Any]) -> str:
     return step_named(workflow, "plan", "actions/github-script")["with"]["script"]
 
 
-NODE_HARNESS = """
-const calls = [];
-const existing = JSON.parse(process.env.EXISTING_COMMENTS);
-const github = {
-  paginate: async (fn, args) => existing,
-  rest: { issues: {
-    listComments: 'listComments',
-    updateComment: async (args) => calls.push(['update', args]),
-    createComment: async (args) => calls.push(['create', args]),
-  } },
-};
-const context = {
-  repo: { owner: 'acme', repo: 'intacct-config' }, issue: { number: 7 },
-  payload: { pull_request: { head: { sha: process.env.HEAD_SHA } } },
-  sha: process.env.MERGE_SHA, serverUrl: 'https://github.com', runId: 42,
-};
-(async () => {
-SCRIPT
-})().then(() => console.log(JSON.stringify(calls)));
-"""
-
-
 def run_comment_script(
     workflow: dict[str, Any], checkout: Path, plan_exit: str, existing: list[dict[str, Any]]
 ) -> list[Any]:
-    harness = checkout / "harness.js"
-    harness.write_text(NODE_HARNESS.replace("SCRIPT", comment_script(workflow)))
-    env = {
-        **os.environ,
-        **job_env(workflow),
-        "PLAN_EXIT": plan_exit,
-        "EXISTING_COMMENTS": json.dumps(existing),
-        "HEAD_SHA": HEAD_SHA,
-        "MERGE_SHA": MERGE_SHA,
-    }
-    node = shutil.which("node")
-    assert node, "node runs the github-script step in this test (it is on the runner image)"
-    result = subprocess.run(
-        [node, str(harness)], cwd=checkout, env=env, capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    env = {**job_env(workflow), "PLAN_EXIT": plan_exit}
+    return run_github_script(comment_script(workflow), checkout, env, existing)
 
 
 def test_comment_shows_the_error_and_replaces_the_old_plan(
