@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import typer
-
 from typer.testing import CliRunner
 
 from intacct_reconcile import errors

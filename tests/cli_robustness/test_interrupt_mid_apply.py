@@ -42,8 +42,7 @@ def served(tmp_path: Path) -> Iterator[tuple[object, Path]]:
         url,
     ):
         (project / "intacct-reconcile.yaml").write_text(
-            "default_target: local\n"
-            f'targets:\n  local: {{endpoint: "{url}", company_id: DEMO}}\n',
+            f'default_target: local\ntargets:\n  local: {{endpoint: "{url}", company_id: DEMO}}\n',
             encoding="utf-8",
         )
         yield app, project
@@ -122,3 +121,5 @@ def test_second_ctrl_c_stops_at_once_and_names_the_changes_in_flight(
     never = {ref for ref, status in statuses.items() if status == "not_attempted"}
     assert not never & _in_sandbox(app)
     assert "1000 sent without answer" in err
+    assert "? interrupted: create gl_accounts/60000" in out
+    assert "Intacct's answer never came" in out

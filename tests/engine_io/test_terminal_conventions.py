@@ -22,9 +22,7 @@ ESCAPE = "\x1b["
 
 def _plan(project: Path, *flags: str, env: dict[str, str]) -> str:
     base = {"NO_COLOR": None, "FORCE_COLOR": None, "TERM": "xterm-256color"}
-    result = CliRunner().invoke(
-        app, [*flags, "plan", str(project), "--quiet"], env={**base, **env}
-    )
+    result = CliRunner().invoke(app, [*flags, "plan", str(project), "--quiet"], env={**base, **env})
     assert result.exit_code == 0, result.stderr
     return result.stdout
 
