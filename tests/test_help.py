@@ -82,6 +82,6 @@ def test_readme_exit_codes_match_the_cli_epilog() -> None:
     table = README.read_text(encoding="utf-8").split("### Exit codes", 1)[1].split("###")[0]
     documented = {int(code) for code in re.findall(r"^\| (\d+) \|", table, re.M)}
     epilog = help_of()
-    assert documented == {0, 1, 2, 3, 4, 5, 130, 143}
+    assert documented == {0, 1, 2, 3, 4, 5, 6, 130, 143}
     for code in documented - {0}:
         assert f" {code} " in epilog, code
