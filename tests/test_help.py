@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import pytest
+import typer
 from typer.testing import CliRunner
 
 from intacct_reconcile import errors
@@ -40,3 +43,45 @@ def test_config_defaults_are_described_per_command():
 def test_allow_irreversible_does_not_claim_to_need_force():
     text = help_of("apply")
     assert "--allow-irreversible" in text and "(with --force)" not in text
+
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def _readme_usage() -> dict[str, str]:
+    """The README's CLI reference block, one entry per command (continuation lines joined)."""
+    block = README.read_text(encoding="utf-8").split("## CLI reference", 1)[1].split("```")[1]
+    usage: dict[str, str] = {}
+    command = ""
+    for line in block.splitlines():
+        if line.startswith("intacct-reconcile "):
+            words = line.split()
+            command = " ".join(words[1:3] if words[1] == "sandbox" else words[1:2])
+            usage[command] = line
+        elif command:
+            usage[command] += " " + line
+    return usage
+
+
+@pytest.mark.parametrize(
+    "command", ["plan", "apply", "show", "export", "attest", "validate", "sandbox serve"]
+)
+def test_readme_usage_lists_every_option_of_the_command(command: str) -> None:
+    click_command = typer.main.get_command(app)
+    for word in command.split():
+        click_command = click_command.commands[word]  # type: ignore[attr-defined]
+    options = {
+        o for p in click_command.params for o in getattr(p, "opts", ()) if o.startswith("--")
+    }
+    written = _readme_usage()[command]
+    missing = sorted(o for o in options if o not in written)
+    assert missing == [], f"README's `{command}` usage lacks {missing}"
+
+
+def test_readme_exit_codes_match_the_cli_epilog() -> None:
+    table = README.read_text(encoding="utf-8").split("### Exit codes", 1)[1].split("###")[0]
+    documented = {int(code) for code in re.findall(r"^\| (\d+) \|", table, re.M)}
+    epilog = help_of()
+    assert documented == {0, 1, 2, 3, 4, 5, 6, 130, 143}
+    for code in documented - {0}:
+        assert f" {code} " in epilog, code

@@ -14,6 +14,11 @@
   attestation closed them).
 - After the writes, touched objects are read again; one that does not hold what the plan
   wrote is a failed change whose error shows the difference.
+- Stopping (`should_stop`, set by the first Ctrl-C or SIGTERM): the request in flight gets its
+  answer, nothing more is sent (batched groups go to the writer one request's worth at a
+  time); the rest is `not_attempted` and the report is `interrupted`. A KeyboardInterrupt (a
+  second Ctrl-C) raises `ApplyInterrupted` carrying the report so far: the changes whose
+  request was in flight are `interrupted` (answer unknown).
 """
 
 from __future__ import annotations
@@ -24,16 +29,33 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from intacct_reconcile.client.gateway import FUNCTIONS_PER_REQUEST, RECORDS_PER_FUNCTION
 from intacct_reconcile.errors import ReconcileError
 from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.kinds.base import Kind
-from intacct_reconcile.kinds.io import WriteContext, entity_of
+from intacct_reconcile.kinds.io import STOPPED, WriteContext, entity_of, never
 from intacct_reconcile.live import read_live
 from intacct_reconcile.planner import diff_fields
 from intacct_reconcile.types import ApplyReport, Change, ChangeResult, Plan, Ref, State
 
 log = logging.getLogger("intacct_reconcile.applier")
 Step = Callable[[str], None]
+# a batched group goes to its writer one XML request's worth at a time, so that a stop request
+# is honoured between requests
+RECORDS_PER_REQUEST = RECORDS_PER_FUNCTION * FUNCTIONS_PER_REQUEST
+IN_FLIGHT = (
+    "in flight when the apply was stopped at once; Intacct's answer never came — run `plan` "
+    "to see whether it is in place"
+)
+
+
+class ApplyInterrupted(KeyboardInterrupt):
+    """Stopped at once (a second Ctrl-C): `report` says what is known about every change."""
+
+    def __init__(self, report: ApplyReport, exit_code: int = 130) -> None:
+        super().__init__()
+        self.report = report
+        self.exit_code = exit_code
 
 
 @dataclass
@@ -43,6 +65,8 @@ class _Run:
     kinds: Mapping[str, Kind]
     results: dict[int, ChangeResult]
     step: Step
+    should_stop: Callable[[], bool] = never
+    in_flight: frozenset[int] = frozenset()  # plan indexes whose request is being sent
 
     def key(self, *parts: str) -> str:
         text = "\0".join((self.plan_checksum, *parts))
@@ -58,16 +82,49 @@ def apply(
     registry: Mapping[str, Kind] | None = None,
     verify: bool = True,
     already_done: frozenset[Ref] = frozenset(),
+    should_stop: Callable[[], bool] | None = None,
 ) -> ApplyReport:
     """Execute `plan` against the clients' company; never raises for a failed change.
 
     `already_done`: changes found in place before the run (an interrupted earlier run of the
     same saved plan applied them); they are reported as skipped, not written again.
+    `should_stop`: asked before every request; once true, nothing more is sent.
     """
-    run = _Run(plan_checksum, clients, registry or REGISTRY, {}, progress or (lambda _m: None))
+    run = _Run(
+        plan_checksum,
+        clients,
+        registry or REGISTRY,
+        {},
+        progress or (lambda _m: None),
+        should_stop or never,
+    )
     changes: Sequence[Change] = plan.changes
+    try:
+        _run_groups(run, changes, already_done)
+        stopped = run.should_stop()
+        if verify and not stopped:
+            _verify(run, changes)
+    except KeyboardInterrupt as exc:
+        for index in run.in_flight:
+            run.results.setdefault(index, ChangeResult(changes[index], "interrupted", IN_FLIGHT))
+        report = _report(run, plan, interrupted=True)
+        raise ApplyInterrupted(report, int(getattr(exc, "exit_code", 130))) from None
+    return _report(run, plan, interrupted=stopped)
+
+
+def _report(run: _Run, plan: Plan, *, interrupted: bool) -> ApplyReport:
+    ordered = tuple(
+        run.results.get(i) or ChangeResult(c, "not_attempted", STOPPED)
+        for i, c in enumerate(plan.changes)
+    )
+    return ApplyReport(results=ordered, target=plan.target, interrupted=interrupted)
+
+
+def _run_groups(run: _Run, changes: Sequence[Change], already_done: frozenset[Ref]) -> None:
     blocked: dict[Ref, str] = {}  # ref -> why its dependants cannot run
     for group in _groups(changes, run.kinds):
+        if run.should_stop():
+            return  # the rest is reported not attempted
         runnable = []
         for index, change in group:
             if change.action == "manual":
@@ -86,13 +143,11 @@ def apply(
         if runnable:
             _execute(run, runnable)
         for index, change in runnable:
-            result = run.results[index]
+            result = run.results.get(index)
+            if result is None:
+                return  # stopped inside the group: the rest is not attempted
             if result.status != "applied":
                 blocked[change.ref] = f"{change.ref} failed"
-    if verify:
-        _verify(run, changes)
-    ordered = tuple(run.results[i] for i in range(len(changes)))
-    return ApplyReport(results=ordered, target=plan.target)
 
 
 # --- grouping --------------------------------------------------------------------------------
@@ -147,13 +202,19 @@ def _group_key(change: Change) -> tuple[str, str, str]:
 
 def _execute(run: _Run, items: list[tuple[int, Change]]) -> None:
     kind = run.kinds[items[0][1].ref.kind]
-    changes = [change for _, change in items]
-    try:
-        results = kind.writer.write(kind, run.clients, changes, WriteContext(run.key, run.step))
-    except ReconcileError as exc:  # a whole group refused (e.g. the session could not open)
-        results = [ChangeResult(change, "failed", str(exc)) for change in changes]
-    for (index, _), result in zip(items, results, strict=True):
-        run.results[index] = result
+    context = WriteContext(run.key, run.step, run.should_stop)
+    for start in range(0, len(items), RECORDS_PER_REQUEST):
+        if run.should_stop():
+            return  # the rest of the group is reported not attempted
+        chunk = items[start : start + RECORDS_PER_REQUEST]
+        run.in_flight = frozenset(index for index, _ in chunk)
+        changes = [change for _, change in chunk]
+        try:
+            results = kind.writer.write(kind, run.clients, changes, context)
+        except ReconcileError as exc:  # a whole group refused (e.g. the session could not open)
+            results = [ChangeResult(change, "failed", str(exc)) for change in changes]
+        for (index, _), result in zip(chunk, results, strict=True):
+            run.results[index] = result
 
 
 # --- verification ----------------------------------------------------------------------------

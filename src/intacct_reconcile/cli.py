@@ -3,7 +3,7 @@
 Exit codes: 0 success / no changes · 1 error · 2 changes present (--detailed-exitcode) ·
 3 refused by the safety gate (plan --detailed-exitcode: apply would refuse) · 4 apply
 partially failed · 5 stale plan · 6 only manual steps waiting for a person
-(--detailed-exitcode) · 130 interrupted.
+(--detailed-exitcode) · 130 interrupted (Ctrl-C) · 143 terminated (SIGTERM).
 Results go to stdout, progress and errors to stderr. No traceback for errors a user causes.
 """
 
@@ -20,7 +20,7 @@ try:  # Ctrl-C while the modules load (a second or so) must not print a tracebac
     import typer
     from typer.core import TyperGroup
 
-    from intacct_reconcile import __version__
+    from intacct_reconcile import __version__, interrupts, terminal
     from intacct_reconcile.errors import ConfigError, ReconcileError
 except KeyboardInterrupt:  # pragma: no cover - timing dependent; tested through a subprocess
     sys.stderr.write("interrupted\n")
@@ -59,10 +59,10 @@ app = typer.Typer(
         "2 changes present (plan --detailed-exitcode); 3 refused by the safety gate (plan "
         "--detailed-exitcode: apply would refuse); 4 apply partly failed; 5 stale plan "
         "(Intacct changed since the plan was saved); 6 only manual steps waiting for a person "
-        "(plan --detailed-exitcode); 130 interrupted."
+        "(plan --detailed-exitcode); 130 interrupted (Ctrl-C); 143 terminated (SIGTERM)."
     ),
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 
@@ -81,9 +81,9 @@ def boundary(fn: Callable[..., Any]) -> Callable[..., Any]:
         except ReconcileError as exc:
             _err(f"error: {exc}")
             raise typer.Exit(exc.exit_code) from None
-        except KeyboardInterrupt:
-            _err("interrupted")
-            raise typer.Exit(130) from None
+        except KeyboardInterrupt as exc:
+            _err(f"interrupted: {exc}" if str(exc) else "interrupted")
+            raise typer.Exit(interrupts.exit_code(exc)) from None
 
     return wrapper
 
@@ -99,8 +99,13 @@ def _root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
+    no_color: Annotated[
+        bool,
+        typer.Option("--no-color", help="No colour in any output (also: NO_COLOR=1 or TERM=dumb)."),
+    ] = False,
 ) -> None:
     """Configuration-as-code for Sage Intacct."""
+    terminal.set_no_color(no_color)
 
 
 @app.command()
@@ -170,10 +175,11 @@ except KeyboardInterrupt:  # pragma: no cover - timing dependent
 
 
 def main() -> None:
+    interrupts.handle_sigterm()  # SIGTERM like Ctrl-C: the same clean-up, exit 143
     try:
         app()
     except SystemExit as exc:
         sys.exit(exc.code)
-    except KeyboardInterrupt:  # between typer's own handler and ours: still no traceback
+    except KeyboardInterrupt as exc:  # between typer's own handler and ours: no traceback
         _err("interrupted")
-        sys.exit(130)
+        sys.exit(interrupts.exit_code(exc))

@@ -1,4 +1,4 @@
-"""The engine verbs on the command line: plan, apply, attest, export (DESIGN §6).
+"""The engine verbs on the command line: plan, apply, show, attest, export (DESIGN §6).
 
 Each command parses its options and calls the matching plain function in `workflow`; the
 `boundary` wrapper from cli.py turns ReconcileErrors into a message and their exit code.
@@ -60,6 +60,15 @@ ConcurrencyOpt = Annotated[
     typer.Option("--concurrency", min=1, help="Parallel API requests (default: the target's)."),
 ]
 KindOpt = Annotated[list[str] | None, typer.Option("--kind", help="Only this kind (repeatable).")]
+OnlyOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--only",
+        metavar="KIND/KEY",
+        help="Emergency: only this object's change (repeatable). Refused when it needs an "
+        "object this plan also creates or changes; the plan is marked partial.",
+    ),
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")]
 
 
@@ -85,13 +94,16 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
             ),
         ] = False,
         kind: KindOpt = None,
+        only: OnlyOpt = None,
         concurrency: ConcurrencyOpt = None,
         quiet: QuietOpt = False,
         sandbox: SandboxOpt = False,
     ) -> None:
         """Show how live state differs from the manifests (no writes)."""
         from intacct_reconcile import workflow
+        from intacct_reconcile.terminal import default_ui
 
+        ui = default_ui()
         result = workflow.plan(
             path,
             config=config,
@@ -99,11 +111,13 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
             out=out,
             fmt=fmt,
             only_kinds=tuple(kind or ()),
+            only=tuple(only or ()),
             concurrency=concurrency,
             quiet=quiet,
             sandbox=sandbox,
+            ui=ui,
         )
-        typer.echo(result.output, nl=not result.output.endswith("\n"))
+        ui.out(result.output)
         if detailed_exitcode and result.detailed_exit_code:
             raise typer.Exit(result.detailed_exit_code)
 
@@ -138,6 +152,7 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
         ] = False,
         fmt: FormatOpt = "text",
         kind: KindOpt = None,
+        only: OnlyOpt = None,
         concurrency: ConcurrencyOpt = None,
         by: Annotated[
             str | None, typer.Option("--by", help="Who applies (audit log; default $USER).")
@@ -147,7 +162,9 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
     ) -> None:
         """Make live state match the manifests (or apply exactly a reviewed plan file)."""
         from intacct_reconcile import workflow
+        from intacct_reconcile.terminal import default_ui
 
+        ui = default_ui()
         result = workflow.apply(
             path,
             config=config,
@@ -157,14 +174,31 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
             allow_irreversible=allow_irreversible,
             fmt=fmt,
             only_kinds=tuple(kind or ()),
+            only=tuple(only or ()),
             concurrency=concurrency,
             by=by,
             quiet=quiet,
             sandbox=sandbox,
+            ui=ui,
         )
-        typer.echo(result.output, nl=not result.output.endswith("\n"))
+        ui.out(result.output)
         if result.exit_code:
             raise typer.Exit(result.exit_code)
+
+    @app.command()
+    @boundary
+    def show(
+        planfile: Annotated[
+            Path, typer.Argument(metavar="PLANFILE", help="A plan file saved by `plan --out`.")
+        ],
+        fmt: FormatOpt = "text",
+    ) -> None:
+        """Render a saved plan (no config, credentials or network needed)."""
+        from intacct_reconcile import workflow
+        from intacct_reconcile.terminal import default_ui
+
+        ui = default_ui()
+        ui.out(workflow.show(planfile, fmt=fmt, ui=ui))
 
     @app.command()
     @boundary

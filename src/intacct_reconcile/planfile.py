@@ -198,6 +198,7 @@ def plan_to_data(plan: Plan) -> dict[str, Any]:
         "fingerprints": dict(plan.fingerprints),
         "manifest_digest": plan.manifest_digest,
         "notes": list(plan.notes),
+        "only": [str(r) for r in plan.only],
     }
 
 
@@ -211,6 +212,7 @@ def plan_from_data(data: Mapping[str, Any]) -> Plan:
         fingerprints={str(k): str(v) for k, v in data["fingerprints"].items()},
         manifest_digest=str(data["manifest_digest"]),
         notes=tuple(str(n) for n in data["notes"]),
+        only=tuple(parse_ref(r) for r in data.get("only", ())),
     )
 
 

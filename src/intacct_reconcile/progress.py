@@ -10,9 +10,13 @@ Results never go here: stdout stays clean for plans and reports.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 ProgressCallback = Callable[[Any], None]
 
@@ -30,15 +34,25 @@ def _field(event: Any, *names: str) -> Any:
 class Progress:
     """Context manager and client progress callback."""
 
-    def __init__(self, stream: TextIO | None = None, *, enabled: bool = True) -> None:
+    def __init__(
+        self, stream: TextIO | None = None, *, enabled: bool = True, console: Console | None = None
+    ) -> None:
         self.stream = stream or sys.stderr
         self.enabled = enabled
+        self._console = console
         self._tty = enabled and bool(getattr(self.stream, "isatty", lambda: False)())
+        # a dumb terminal cannot move the cursor: plain lines there too
+        if self._tty and console is not None and console.is_dumb_terminal:
+            self._tty = False
         self._bar: Any = None
         self._tasks: dict[str, Any] = {}
         self._last_plain: dict[str, int] = {}
 
     def __enter__(self) -> Progress:
+        self._start()
+        return self
+
+    def _start(self) -> None:
         if self._tty:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
@@ -49,11 +63,11 @@ class Progress:
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
-                console=Console(file=self.stream),
+                console=self._console or Console(file=self.stream),
                 transient=True,
             )
+            self._tasks = {}
             self._bar.start()
-        return self
 
     def __exit__(
         self,
@@ -61,9 +75,23 @@ class Progress:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._stop()
+
+    def _stop(self) -> None:
         if self._bar is not None:
-            self._bar.stop()
+            self._bar.stop()  # transient: the bar is erased, lines printed above it stay
             self._bar = None
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """No live display inside: nothing redraws the terminal while a question waits."""
+        live = self._bar is not None
+        self._stop()
+        try:
+            yield
+        finally:
+            if live:
+                self._start()
 
     def step(self, message: str) -> None:
         """A one-off line (e.g. "reading live state")."""

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 
 Action = Literal["create", "update", "delete", "deactivate", "manual"]
 Ensure = Literal["present", "absent"]
-ResultStatus = Literal["applied", "failed", "not_attempted", "manual", "skipped"]
+# interrupted: sent when the apply was stopped at once; Intacct's answer never came
+ResultStatus = Literal["applied", "failed", "not_attempted", "interrupted", "manual", "skipped"]
 
 
 @dataclass(frozen=True, order=True, slots=True)  # one per manifest key and value: kept small
@@ -255,6 +256,12 @@ class Plan:
     # the safety gate's verdict, added by `plan` (never read back from a plan file: apply
     # decides again from live state)
     gate: GateVerdict | None = None
+    # `--only KIND/KEY`: a partial plan holding only these objects' changes (empty: whole plan)
+    only: tuple[Ref, ...] = ()
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.only)
 
     def summary(self) -> dict[str, int]:
         """Counts per action; `manual` counts open steps, `attested` the closed ones;
@@ -300,9 +307,12 @@ class ApplyReport:
 
     results: tuple[ChangeResult, ...] = ()
     target: str = ""
+    interrupted: bool = False  # stopped by Ctrl-C / SIGTERM before the end of the plan
 
     def counts(self) -> dict[str, int]:
-        counts = dict.fromkeys(("applied", "failed", "not_attempted", "manual", "skipped"), 0)
+        counts = dict.fromkeys(
+            ("applied", "failed", "not_attempted", "interrupted", "manual", "skipped"), 0
+        )
         for result in self.results:
             counts[result.status] += 1
         return counts
@@ -311,4 +321,4 @@ class ApplyReport:
     def ok(self) -> bool:
         """True when nothing failed and nothing was left unattempted."""
         counts = self.counts()
-        return counts["failed"] == 0 and counts["not_attempted"] == 0
+        return counts["failed"] == 0 and counts["not_attempted"] == 0 and not self.interrupted

@@ -12,24 +12,24 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import typer
 import yaml
 
 from intacct_reconcile import __version__, attestations, audit, digests, planfile, planner, safety
 from intacct_reconcile.connect import open_clients
 from intacct_reconcile.errors import ConfigError, ReconcileError, StalePlanError
+from intacct_reconcile.interrupts import stop_on_signal
 from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.progress import Progress
 from intacct_reconcile.render import RENDERERS
 from intacct_reconcile.settings import Config, Target, load_config, resolve_target
-from intacct_reconcile.types import ApplyReport, Plan, PlanOptions, Ref, State
+from intacct_reconcile.terminal import Ui, default_ui
+from intacct_reconcile.types import ApplyReport, ChangeResult, Plan, PlanOptions, Ref, State
 
 FORMATS = ("text", "markdown", "json")
 
@@ -99,23 +99,15 @@ def _check_format(fmt: str) -> None:
         raise ConfigError(f"unknown --format {fmt!r} — use one of: {', '.join(FORMATS)}")
 
 
-def _render(thing: Plan | ApplyReport, fmt: str) -> str:
-    renderer = RENDERERS[fmt]
-    color = fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    try:
-        return renderer(thing, color=color)  # type: ignore[call-arg]
-    except TypeError:
-        return renderer(thing)
+def _render(thing: Plan | ApplyReport, fmt: str, color: bool = False) -> str:
+    """`color`: the Ui's verdict for the stream the text goes to (text format only)."""
+    return RENDERERS[fmt](thing, color=color and fmt == "text")
 
 
 def _load_desired(path: Path, target: Target) -> Any:
     from intacct_reconcile.manifest.api import load_desired
 
     return load_desired(path, vars=dict(target.vars), env=os.environ)
-
-
-def _progress(quiet: bool) -> Progress:
-    return Progress(enabled=not quiet)
 
 
 def _read_live(clients: Any, kinds: Sequence[str], manifests: Any, progress: Progress) -> State:
@@ -151,12 +143,88 @@ def _kinds_used(desired: State, only_kinds: Sequence[str]) -> list[str]:
 
 
 def _make_plan(
-    ctx: Context, clients: Any, manifests: Any, only_kinds: Sequence[str], progress: Progress
+    ctx: Context,
+    clients: Any,
+    manifests: Any,
+    only_kinds: Sequence[str],
+    progress: Progress,
+    only: Sequence[Ref] = (),
 ) -> Plan:
     options = _plan_options(ctx, manifests, only_kinds)  # a mistyped --kind: before any read
     kinds = _kinds_used(manifests.desired, only_kinds)
     live = _read_live(clients, kinds, manifests, progress)
-    return planner.plan(manifests.desired, live, options)
+    full = planner.plan(manifests.desired, live, options)
+    return partial_plan(full, only, manifests.desired) if only else full
+
+
+# --- --only KIND/KEY -------------------------------------------------------------------------
+
+
+def parse_only(texts: Sequence[str], only_kinds: Sequence[str] = ()) -> tuple[Ref, ...]:
+    """`--only KIND/KEY` values as refs (keys normalised like the kind's identity)."""
+    refs = []
+    for text in texts:
+        kind_key, sep, key = text.partition("/")
+        if not sep or not kind_key or not key:
+            raise ConfigError(f"--only {text!r} is not KIND/KEY — e.g. --only gl_accounts/2110")
+        if kind_key not in REGISTRY:
+            raise ConfigError(
+                f"--only {text!r}: unknown kind {kind_key!r} — known kinds: {', '.join(REGISTRY)}"
+            )
+        if only_kinds and kind_key not in only_kinds:
+            raise ConfigError(
+                f"--only {text!r} is outside the --kind filter ({', '.join(only_kinds)}) — "
+                "drop --kind or add its kind"
+            )
+        refs.append(Ref(kind_key, REGISTRY[kind_key].normalize_key(key)))
+    return tuple(dict.fromkeys(refs))
+
+
+def partial_plan(full: Plan, only: Sequence[Ref], desired: State) -> Plan:
+    """The full plan cut down to the `--only` objects, refused when that would leave out a
+    dependency: an object they refer to that this plan also creates or changes."""
+    wanted = set(only)
+    planned = {c.ref for c in full.changes}
+    unknown = [r for r in only if r not in planned and desired.get(r.kind, r.key) is None]
+    if unknown:
+        raise ConfigError(
+            f"--only {', '.join(map(str, unknown))}: not declared in the manifests and not in "
+            "the plan — check the KIND/KEY spelling"
+        )
+    changing = {c.ref: c for c in full.pending}
+    missing = sorted(
+        {
+            (str(c.ref), str(dep), changing[dep].action)
+            for c in full.changes
+            if c.ref in wanted
+            for dep in c.depends_on
+            if dep in changing and dep not in wanted
+        }
+    )
+    if missing:
+        needs = "; ".join(
+            f"{ref} needs {dep} ({action} in this plan)" for ref, dep, action in missing
+        )
+        adds = " ".join(f"--only {dep}" for dep in sorted({dep for _, dep, _ in missing}))
+        raise ConfigError(
+            f"--only leaves out a dependency: {needs} — add {adds}, or plan without --only"
+        )
+    kept = tuple(c for c in full.changes if c.ref in wanted)
+    kept_refs = {str(c.ref) for c in kept}
+    notes = [
+        f"partial plan (--only): {len(kept)} of {len(full.changes)} change(s); other "
+        "objects were compared but are left out",
+        *full.notes,
+    ]
+    return dataclasses.replace(
+        full,
+        changes=kept,
+        unmanaged=(),  # a partial plan speaks only of the objects named
+        access_changes=tuple(a for a in full.access_changes if a.user in wanted),
+        fingerprints={k: v for k, v in full.fingerprints.items() if k in kept_refs},
+        notes=tuple(notes),
+        only=tuple(only),
+    )
 
 
 def target_identity(target: Target) -> dict[str, str]:
@@ -180,11 +248,15 @@ def plan(
     out: Path | None = None,
     fmt: str = "text",
     only_kinds: Sequence[str] = (),
+    only: Sequence[str] = (),
     concurrency: int | None = None,
     quiet: bool = False,
     sandbox: bool = False,
+    ui: Ui | None = None,
 ) -> PlanOutcome:
+    ui = ui or default_ui()
     _check_format(fmt)
+    only_refs = parse_only(only, only_kinds)
     if out is not None and (out.is_dir() or not out.parent.is_dir()):
         # before reading Intacct: a long plan must not be lost to a typo in --out
         raise ConfigError(
@@ -193,8 +265,11 @@ def plan(
         )
     ctx = _context(path, config, target, concurrency, sandbox=sandbox)
     manifests = _load_desired(path, ctx.target)
-    with _progress(quiet) as progress, open_clients(ctx.target, progress=progress) as clients:
-        the_plan = _make_plan(ctx, clients, manifests, only_kinds, progress)
+    with (
+        ui.progress(quiet=quiet) as progress,
+        open_clients(ctx.target, progress=progress) as clients,
+    ):
+        the_plan = _make_plan(ctx, clients, manifests, only_kinds, progress, only_refs)
         # the verdict apply would reach, so the review shows it (apply decides again)
         gate = safety.verdict(the_plan, _safety_options(ctx, False, False, clients, the_plan))
         the_plan = dataclasses.replace(the_plan, gate=gate)
@@ -207,8 +282,23 @@ def plan(
             origin=_origin(ctx),
         )
         if not quiet:
-            typer.echo(f"saved plan to {out}", err=True)
-    return PlanOutcome(the_plan, _render(the_plan, fmt), the_plan.has_changes)
+            ui.note(f"saved plan to {out}")
+    return PlanOutcome(the_plan, _render(the_plan, fmt, ui.color), the_plan.has_changes)
+
+
+# --- show ------------------------------------------------------------------------------------
+
+
+def show(path: Path, *, fmt: str = "text", ui: Ui | None = None) -> str:
+    """A saved plan rendered again: no config, no credentials, no network."""
+    ui = ui or default_ui()
+    _check_format(fmt)
+    if path.is_dir():
+        raise ConfigError(
+            f"{path}: is a directory — `show` takes a plan file saved by `plan --out FILE`"
+        )
+    saved = planfile.load_saved(path)
+    return _render(saved.plan, fmt, ui.color)
 
 
 # --- apply -----------------------------------------------------------------------------------
@@ -234,23 +324,25 @@ def apply(
     allow_irreversible: bool = False,
     fmt: str = "text",
     only_kinds: Sequence[str] = (),
+    only: Sequence[str] = (),
     concurrency: int | None = None,
     by: str | None = None,
     quiet: bool = False,
-    confirm: Any = None,
-    stdin_is_tty: bool | None = None,
     sandbox: bool = False,
+    ui: Ui | None = None,
 ) -> ApplyOutcome:
     from intacct_reconcile import applier
 
+    ui = ui or default_ui()
     _check_format(fmt)
-    interactive = sys.stdin.isatty() if stdin_is_tty is None else stdin_is_tty
     from_file = is_plan_file(path)
-    if from_file and only_kinds:
+    if from_file and (only_kinds or only):
+        flag = "--kind" if only_kinds else "--only"
         raise ConfigError(
-            f"{path}: --kind filters manifests; a saved plan is applied exactly as reviewed — "
-            "make a new plan with `plan --kind ... --out FILE` instead"
+            f"{path}: {flag} filters manifests; a saved plan is applied exactly as reviewed — "
+            f"make a new plan with `plan {flag} ... --out FILE` instead"
         )
+    only_refs = parse_only(only, only_kinds)
     if from_file:
         saved = planfile.load_saved(path)
         ctx = _saved_plan_context(path, saved, config, target, concurrency, sandbox)
@@ -258,64 +350,90 @@ def apply(
         auto_approve = True  # a saved plan was reviewed: applying it is the approval
     else:
         ctx = _context(path, config, target, concurrency, sandbox=sandbox)
-    with _progress(quiet) as progress, open_clients(ctx.target, progress=progress) as clients:
+    with (
+        ui.progress(quiet=quiet) as progress,
+        open_clients(ctx.target, progress=progress) as clients,
+    ):
         if from_file:
             the_plan = saved.plan
             checksum = saved.checksum
             already_done = _refuse_stale(clients, the_plan, progress)
         else:
             manifests = _load_desired(path, ctx.target)
-            the_plan = _make_plan(ctx, clients, manifests, only_kinds, progress)
+            the_plan = _make_plan(ctx, clients, manifests, only_kinds, progress, only_refs)
             checksum = _run_checksum(the_plan)
             already_done = frozenset()
         if not the_plan.has_changes:
-            return ApplyOutcome(None, _render(the_plan, fmt), 0)
+            return ApplyOutcome(None, _render(the_plan, fmt, ui.color), 0)
         allowed = safety.enforce(
             the_plan, _safety_options(ctx, force, allow_irreversible, clients, the_plan)
         )
         for violation in allowed:
             how = ", ".join(a.describe() for a in violation.allowed_by) or violation.override
             progress.step(f"safety gate: [{violation.rule}] {violation.message} — allowed by {how}")
-        if not auto_approve and not interactive:
-            raise ConfigError(
-                "apply needs confirmation but stdin is not a terminal — review the plan, then "
-                "run again with --auto-approve (e.g. in CI: `apply plan.json --auto-approve`)"
-            )
-        if not auto_approve:
-            # the plan goes to stderr with the question: stdout carries only the report
-            typer.echo(_render(the_plan, "text"), err=True)
-            ask = confirm or (lambda: typer.confirm("Apply these changes?", err=True))
-            if not ask():
-                return ApplyOutcome(None, "apply cancelled: nothing was changed", 1)
+        if not auto_approve and not _confirmed(ui, the_plan, progress):
+            return ApplyOutcome(None, "apply cancelled: nothing was changed", 1)
         pending = [c for c in the_plan.changes if c.pending and c.action != "manual"]
         progress.step(f"applying {len(pending)} change(s) to {ctx.target.name}")
+        with stop_on_signal(progress.step) as stop:
+            try:
+                report = applier.apply(
+                    the_plan,
+                    clients,
+                    plan_checksum=checksum,
+                    progress=progress.step,
+                    already_done=already_done,
+                    should_stop=stop,
+                )
+            except applier.ApplyInterrupted as exc:
+                report, interrupted_code = exc.report, exc.exit_code
+            except KeyboardInterrupt:
+                # interrupted outside the applier's own bookkeeping: nobody knows what landed
+                _audit(ctx, by, checksum, [_unknown(c) for c in pending])
+                raise
+            else:
+                interrupted_code = stop.exit_code
+    _audit(ctx, by, checksum, list(report.results))
+    if report.interrupted:
+        counts = report.counts()
+        ui.note(
+            f"interrupted: {counts['applied']} applied, {counts['failed']} failed, "
+            f"{counts['not_attempted']} not attempted"
+            + (f", {counts['interrupted']} sent without answer" if counts["interrupted"] else "")
+            + f" — each change is listed in the report and in {audit.audit_path(ctx.base_dir)}"
+        )
+        return ApplyOutcome(report, _render(report, fmt, ui.color), interrupted_code)
+    exit_code = 0 if report.counts()["failed"] == 0 and report.counts()["not_attempted"] == 0 else 4
+    return ApplyOutcome(report, _render(report, fmt, ui.color), exit_code)
+
+
+CONFIRM_QUESTION = "Apply these changes?"
+
+
+def _confirmed(ui: Ui, the_plan: Plan, progress: Progress) -> bool:
+    """Show the plan and ask, with no live display running: nothing may redraw the terminal
+    between the question and the answer."""
+    if not ui.interactive:
+        raise ConfigError(
+            "apply needs confirmation but stdin is not a terminal — review the plan, then "
+            "run again with --auto-approve (e.g. in CI: `apply plan.json --auto-approve`)"
+        )
+    with progress.paused():
+        # the plan goes to stderr with the question: stdout carries only the report
+        ui.note(_render(the_plan, "text", ui.color_stderr))
         try:
-            report = applier.apply(
-                the_plan,
-                clients,
-                plan_checksum=checksum,
-                progress=progress.step,
-                already_done=already_done,
-            )
-        except KeyboardInterrupt:
-            # Ctrl-C mid-apply: some changes may be in Intacct already, so the audit log
-            # still records this apply, with an outcome nobody knows yet
-            audit.record(
-                ctx.base_dir,
-                by=audit.current_user(by),
-                target=ctx.target.name,
-                plan_checksum=checksum,
-                results=[
-                    {
-                        "ref": str(c.ref),
-                        "action": c.action,
-                        "status": "interrupted",
-                        "error": "apply interrupted: run `plan` to see what is in place",
-                    }
-                    for c in pending
-                ],
-            )
-            raise
+            return ui.confirm(CONFIRM_QUESTION)
+        except KeyboardInterrupt as exc:
+            raise type(exc)("nothing was changed") from None
+
+
+def _unknown(change: Any) -> ChangeResult:
+    return ChangeResult(
+        change, "interrupted", "apply interrupted: run `plan` to see what is in place"
+    )
+
+
+def _audit(ctx: Context, by: str | None, checksum: str, results: list[ChangeResult]) -> None:
     audit.record(
         ctx.base_dir,
         by=audit.current_user(by),
@@ -328,11 +446,9 @@ def apply(
                 "status": r.status,
                 "error": r.error,
             }
-            for r in report.results
+            for r in results
         ],
     )
-    exit_code = 0 if report.counts()["failed"] == 0 and report.counts()["not_attempted"] == 0 else 4
-    return ApplyOutcome(report, _render(report, fmt), exit_code)
 
 
 def _origin(ctx: Context) -> dict[str, str | None]:
@@ -567,7 +683,10 @@ def export(
         )
     ctx = _context(None, config, target, concurrency, sandbox=sandbox)
     _check_export_dir(out)  # before any read: a long export must not fail at the last step
-    with _progress(quiet) as progress, open_clients(ctx.target, progress=progress) as clients:
+    with (
+        default_ui().progress(quiet=quiet) as progress,
+        open_clients(ctx.target, progress=progress) as clients,
+    ):
         live = read_live(clients, list(kinds))
     try:
         out.mkdir(parents=True, exist_ok=True)

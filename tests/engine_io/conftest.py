@@ -16,6 +16,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from intacct_reconcile.cli import app
+from intacct_reconcile.progress import Progress
 from intacct_reconcile.sandbox import objects
 from intacct_reconcile.sandbox.store import Store
 
@@ -72,3 +73,29 @@ def actions(plan: dict[str, Any]) -> dict[str, str]:
 
 def record(store: Store, obj: str, key: str) -> dict[str, Any] | None:
     return objects.get_by_key(store, obj, key)
+
+
+class AnsweringUi:
+    """A Ui whose confirmation is a function: the prompt logic without a terminal."""
+
+    color = False
+    color_stderr = False
+    interactive = True
+
+    def __init__(self, answer: Callable[[], bool]) -> None:
+        self.answer = answer
+        self.notes: list[str] = []
+        self.questions: list[str] = []
+
+    def out(self, text: str) -> None:
+        self.notes.append(text)
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+
+    def progress(self, *, quiet: bool) -> Progress:
+        return Progress(enabled=False)
+
+    def confirm(self, question: str) -> bool:
+        self.questions.append(question)
+        return self.answer()

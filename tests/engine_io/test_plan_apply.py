@@ -7,7 +7,7 @@ from pathlib import Path
 
 from intacct_reconcile.sandbox import objects
 
-from .conftest import STATE_DIR, Invoke, actions, plan_json, record
+from .conftest import STATE_DIR, AnsweringUi, Invoke, actions, plan_json, record
 
 
 def converge(cli: Invoke, project: Path) -> None:
@@ -250,8 +250,7 @@ def test_object_created_by_hand_during_confirmation_fails_honestly(project: Path
     outcome = workflow.apply(
         project,
         quiet=True,
-        stdin_is_tty=True,
-        confirm=someone_creates_the_role_meanwhile,
+        ui=AnsweringUi(someone_creates_the_role_meanwhile),
         by="tester",
     )
     assert outcome.exit_code == 4

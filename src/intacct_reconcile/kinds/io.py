@@ -35,6 +35,13 @@ log = logging.getLogger("intacct_reconcile.live")
 Records = Mapping[str, Sequence[Mapping[str, Any]]]
 
 
+def never() -> bool:
+    return False
+
+
+STOPPED = "not sent: the apply was stopped (Ctrl-C or SIGTERM) before this change"
+
+
 @dataclass(frozen=True)
 class WriteContext:
     """What a writer needs from the run besides the clients."""
@@ -42,6 +49,9 @@ class WriteContext:
     # idempotency key from the plan checksum and the given parts (stable across re-runs)
     key: Callable[..., str]
     step: Callable[[str], None]  # progress line for the operator
+    # true once the operator asked to stop: a writer sending several requests checks it
+    # before each one and reports the changes it did not send as not_attempted (STOPPED)
+    should_stop: Callable[[], bool] = never
 
 
 class KindReader:

@@ -17,6 +17,7 @@ from typing import Any
 from intacct_reconcile.errors import ReconcileError
 from intacct_reconcile.kinds.base import Kind
 from intacct_reconcile.kinds.io import (
+    STOPPED,
     KindReader,
     KindWriter,
     Records,
@@ -59,13 +60,15 @@ class RestWriter(KindWriter):
         self, kind: Kind, clients: Any, changes: Sequence[Change], context: WriteContext
     ) -> list[ChangeResult]:
         workers = max(1, min(len(changes), concurrency(clients)))
+
+        def write(change: Change) -> ChangeResult:
+            if context.should_stop():  # stopping: the requests not sent yet stay unsent
+                return ChangeResult(change, "not_attempted", STOPPED)
+            return guarded(change, lambda: self.write_one(kind, clients, change, context))
+
         with ThreadPoolExecutor(workers, thread_name_prefix="intacct-apply") as pool:
-            return list(
-                pool.map(
-                    lambda c: guarded(c, lambda: self.write_one(kind, clients, c, context)),
-                    changes,
-                )
-            )
+            # an interrupt closes the map, which cancels the writes still queued
+            return list(pool.map(write, changes))
 
     def write_one(self, kind: Kind, clients: Any, change: Change, context: WriteContext) -> None:
         rest = clients.rest

@@ -32,6 +32,8 @@ def plan_data(plan: Plan) -> dict[str, Any]:
         "notes": list(plan.notes),
         "manifest_digest": plan.manifest_digest,
         "safety": gate_data(plan.gate),
+        "partial": plan.partial,
+        "only": [{"kind": r.kind, "key": r.key} for r in plan.only],
     }
 
 
@@ -86,6 +88,7 @@ def report_data(report: ApplyReport) -> dict[str, Any]:
         "format_version": FORMAT_VERSION,
         "target": report.target,
         "summary": {**report.counts(), "ok": report.ok},
+        "interrupted": report.interrupted,
         "results": [
             {
                 "action": r.change.action,

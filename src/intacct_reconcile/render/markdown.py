@@ -20,6 +20,7 @@ from intacct_reconcile.render.values import (
     gate_changes,
     gate_headline,
     grouped,
+    partial_line,
     report_line,
     summary_line,
     value,
@@ -90,6 +91,8 @@ def render_plan(plan: Plan, *, limit: int = GITHUB_LIMIT) -> str:
         f"## intacct-reconcile plan: `{plan.target or '(unnamed)'}`\n\n"
         f"**{summary_line(plan)}**\n\n{_summary_table(plan)}"
     )
+    if plan.partial:
+        preamble = preamble.replace("\n\n", f"\n\n> **{partial_line(plan)}**\n\n", 1)
     if not plan.has_changes:
         preamble += "\nNo changes: live state matches the manifests.\n"
     preamble += _gate_block(plan)
@@ -262,6 +265,8 @@ def render_report(report: ApplyReport, *, limit: int = GITHUB_LIMIT) -> str:
         f"## intacct-reconcile apply: `{report.target or '(unnamed)'}`\n\n"
         f"**{report_line(report.counts())}**\n"
     )
+    if report.interrupted:
+        preamble += "\n**Interrupted: stopped before the end of the plan.**\n"
     header = "\n| Result | Change | Object | Error |\n|---|---|---|---|\n"
     rows = [
         f"| {RESULT_SYMBOLS[r.status]} {r.status.replace('_', ' ')} | {r.change.action} | "

@@ -1,10 +1,14 @@
-"""Plain text for the terminal. ANSI colour only when asked (`color=True`: the CLI passes
-whether stdout is a TTY), so piped output and golden files stay plain."""
+"""Plain text for the terminal. Colour only when asked (`color=True`: the CLI passes the
+verdict of its rich console, which honours NO_COLOR, FORCE_COLOR, TERM=dumb and --no-color),
+so piped output and golden files stay plain. The escape codes come from rich's styles."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from itertools import groupby
+
+from rich.color import ColorSystem
+from rich.style import Style
 
 from intacct_reconcile.render.values import (
     ATTESTED_SYMBOL,
@@ -15,24 +19,29 @@ from intacct_reconcile.render.values import (
     gate_changes,
     gate_headline,
     grouped,
+    partial_line,
     report_line,
     summary_line,
     where,
 )
 from intacct_reconcile.types import ApplyReport, Change, Plan
 
-COLORS = {
-    "create": "32",
-    "update": "33",
-    "delete": "31",
-    "deactivate": "31",
-    "manual": "36",
-    "attested": "2",
-    "applied": "32",
-    "failed": "31",
-    "not_attempted": "2",
-    "skipped": "2",
-    "heading": "1",
+STYLES = {
+    name: Style.parse(spec)
+    for name, spec in {
+        "create": "green",
+        "update": "yellow",
+        "delete": "red",
+        "deactivate": "red",
+        "manual": "cyan",
+        "attested": "dim",
+        "applied": "green",
+        "failed": "red",
+        "not_attempted": "dim",
+        "interrupted": "yellow",
+        "skipped": "dim",
+        "heading": "bold",
+    }.items()
 }
 
 
@@ -43,11 +52,14 @@ def render(obj: Plan | ApplyReport, *, color: bool = False) -> str:
 
 
 def _paint(text: str, style: str, color: bool) -> str:
-    return f"\033[{COLORS[style]}m{text}\033[0m" if color else text
+    # the 8 standard colours: every colour terminal shows them, whatever its palette
+    return STYLES[style].render(text, color_system=ColorSystem.STANDARD) if color else text
 
 
 def render_plan(plan: Plan, *, color: bool = False) -> str:
     lines = [f"Plan for target {plan.target or '(unnamed)'}", summary_line(plan)]
+    if plan.partial:
+        lines.insert(1, _paint(partial_line(plan), "heading", color))
     attested = plan.summary()["attested"]
     if attested:
         lines.append(f"{attested} manual step{'s' if attested != 1 else ''} already attested")
@@ -141,7 +153,10 @@ def _section(title: str, lines: list[str], color: bool) -> list[str]:
 
 
 def render_report(report: ApplyReport, *, color: bool = False) -> str:
-    lines = [f"Apply to target {report.target or '(unnamed)'}", report_line(report.counts()), ""]
+    title = f"Apply to target {report.target or '(unnamed)'}"
+    if report.interrupted:
+        title += _paint(" — INTERRUPTED: stopped before the end of the plan", "failed", color)
+    lines = [title, report_line(report.counts()), ""]
     for result in report.results:
         change = result.change
         if result.status == "manual":

@@ -13,6 +13,7 @@ RESULT_SYMBOLS = {
     "applied": "✓",
     "failed": "✗",
     "not_attempted": "·",
+    "interrupted": "?",
     "manual": "!",
     "skipped": "·",
 }
@@ -34,10 +35,18 @@ def summary_line(plan: Plan) -> str:
     return line
 
 
+def partial_line(plan: Plan) -> str:
+    """Said first in a partial plan (`--only`): what it holds and that the rest is left out."""
+    named = ", ".join(str(r) for r in plan.only)
+    return f"PARTIAL PLAN (--only {named}): every other change is left out"
+
+
 def report_line(counts: dict[str, int]) -> str:
+    # "interrupted" only when there are some: sent, answer unknown (a second Ctrl-C)
+    unknown = f", {counts['interrupted']} interrupted" if counts.get("interrupted") else ""
     return (
         f"{counts['applied']} applied, {counts['failed']} failed, "
-        f"{counts['not_attempted']} not attempted, {counts['manual']} manual"
+        f"{counts['not_attempted']} not attempted{unknown}, {counts['manual']} manual"
     )
 
 
