@@ -166,6 +166,11 @@ def test_new_violations_block_apply_when_the_config_says_so(tmp_path: Path, cli:
         config.read_text(encoding="utf-8") + "sod: {block_new_violations: true}\n",
         encoding="utf-8",
     )
+    # the plan shows the verdict apply would reach, and says what lets it through
+    gate = plan_json(cli, folder)["safety"]
+    assert gate["verdict"] == "refused"
+    sod_finding = next(f for f in gate["findings"] if f["rule"] == "sod")
+    assert any("sod_mitigations" in way for way in sod_finding["to_allow"])
     refused = cli("apply", folder, "--auto-approve", "--by", "e2e", "--quiet")
     assert refused.exit_code == 3, refused.output
     assert "[sod] xmlgateway_expensify would violate SoD rule web_services_admin_full" in (
@@ -243,6 +248,7 @@ def test_user_based_permissions_are_read_per_user_and_reviewed(tmp_path: Path, c
         "  ub_int: {first_name: U, last_name: B, email: ub@x.example, status: inactive}\n",
         encoding="utf-8",
     )
+    (folder / "intacct-reconcile.yaml").write_text("targets: {sandbox: {sandbox: true}}\n")
     assert cli("plan", folder, "--quiet").exit_code == 0  # creates the sandbox company
     store = Store.open(str(folder / ".intacct-reconcile" / "sandbox.db"))
     try:
