@@ -207,7 +207,14 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
             str,
             typer.Argument(metavar="KIND/KEY", help="The manual step, e.g. sender_ids/expensify."),
         ],
-        by: Annotated[str, typer.Option("--by", help="Who performed the step in the UI.")],
+        by: Annotated[
+            str | None,
+            typer.Option(
+                "--by",
+                help="Who performed the step in the UI (default: the CI user, e.g. "
+                "GITHUB_ACTOR or GITLAB_USER_LOGIN, else `git config user.email`).",
+            ),
+        ] = None,
         path: Annotated[
             Path | None,
             typer.Option(

@@ -16,6 +16,7 @@ values never hold credentials (manifests cannot carry them as literals).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Mapping
@@ -28,11 +29,13 @@ from intacct_reconcile.digests import ABSENT, canonical_json, fingerprint
 from intacct_reconcile.errors import PlanFileError
 from intacct_reconcile.types import (
     AccessChange,
+    AccessScope,
     Attestation,
     Change,
     FieldChange,
     Plan,
     Ref,
+    SodFinding,
     Span,
     State,
 )
@@ -199,7 +202,26 @@ def plan_to_data(plan: Plan) -> dict[str, Any]:
         "manifest_digest": plan.manifest_digest,
         "notes": list(plan.notes),
         "only": [str(r) for r in plan.only],
+        **review_to_data(plan),
     }
+
+
+def review_to_data(plan: Plan) -> dict[str, Any]:
+    """The access review's scope and the SoD findings, when the plan has them."""
+    out: dict[str, Any] = {}
+    if plan.access_scope is not None:
+        scope = plan.access_scope
+        out["access_review"] = {
+            "users_read": scope.users_read,
+            "unreadable": scope.unreadable,
+            "reasons": list(scope.reasons),
+        }
+    if plan.sod_pack:
+        out["sod"] = {
+            "pack": plan.sod_pack,
+            "findings": [dataclasses.asdict(f) for f in plan.sod_findings],
+        }
+    return out
 
 
 def plan_from_data(data: Mapping[str, Any]) -> Plan:
@@ -213,7 +235,20 @@ def plan_from_data(data: Mapping[str, Any]) -> Plan:
         manifest_digest=str(data["manifest_digest"]),
         notes=tuple(str(n) for n in data["notes"]),
         only=tuple(parse_ref(r) for r in data.get("only", ())),
+        access_scope=_scope_from_data(data.get("access_review")),
+        sod_findings=tuple(_finding_from_data(f) for f in data.get("sod", {}).get("findings", ())),
+        sod_pack=str(data.get("sod", {}).get("pack", "")),
     )
+
+
+def _scope_from_data(data: Mapping[str, Any] | None) -> AccessScope | None:
+    if data is None:
+        return None
+    return AccessScope(int(data["users_read"]), int(data["unreadable"]), tuple(data["reasons"]))
+
+
+def _finding_from_data(data: Mapping[str, Any]) -> SodFinding:
+    return SodFinding(**{**data, "holds": tuple(data.get("holds", ()))})
 
 
 def change_to_data(change: Change) -> dict[str, Any]:
@@ -302,7 +337,8 @@ def access_from_data(data: Mapping[str, Any]) -> AccessChange:
 def _attestation_data(record: Attestation | None) -> dict[str, str] | None:
     if record is None:
         return None
-    return {"by": record.by, "at": record.at, "digest": record.digest, "note": record.note}
+    data = {"by": record.by, "at": record.at, "digest": record.digest, "note": record.note}
+    return {**data, "expires": record.expires} if record.expires else data
 
 
 def parse_ref(text: str) -> Ref:

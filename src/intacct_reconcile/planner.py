@@ -28,7 +28,7 @@ from intacct_reconcile.access import (
     is_permission_set,
     permission_items,
 )
-from intacct_reconcile.attestations import value_digest
+from intacct_reconcile.attestations import expired, value_digest
 from intacct_reconcile.digests import fingerprint, state_digest
 from intacct_reconcile.kinds.base import Field, Kind
 from intacct_reconcile.ordering import (
@@ -274,13 +274,20 @@ def _attestation(kind: Kind, declared: Resource, options: PlanOptions) -> tuple[
             None,
             f"close with `intacct-reconcile attest {declared.ref} --by NAME` once done",
         )
-    if record.digest == value_digest(declared):
-        return record, None, ""
-    return (
-        None,
-        record,
-        (f"re-opened: the declared value changed since {record.by} attested it at {record.at}"),
-    )
+    if record.digest != value_digest(declared):
+        return (
+            None,
+            record,
+            f"re-opened: the declared value changed since {record.by} attested it at {record.at}",
+        )
+    if expired(record, options.now):
+        return (
+            None,
+            record,
+            f"re-opened: attestation expired on {record.expires[:10]} ({record.by} attested it "
+            f"at {record.at}) — check the setting in the UI, then attest again",
+        )
+    return record, None, ""
 
 
 def _ui_steps(

@@ -18,6 +18,9 @@ Rules (DESIGN §11):
   irreversible       a change that cannot be undone (deleting GL accounts). A sequence's
                      next number is never lowered: the planner treats it as a floor.
                      Override: --allow-irreversible (--force does not).
+  sod                new segregation-of-duties violations, only when the config sets
+                     `sod: {block_new_violations: true}` (the plan carries the findings, sod/).
+                     Fix: remove a duty or declare a mitigation. Override: --force.
 
 Besides the flags, a change named in the reviewed config (`safety.allow`, safety_policy.py)
 lets through every violation that concerns only allowed changes. `verdict()` is what `plan`
@@ -108,7 +111,19 @@ def check(plan: Plan, options: SafetyOptions | None = None) -> list[Violation]:
         *_thresholds(plan, options),
         *(_by_name(v, plan, options) for v in _lockouts(plan, options)),
         *(_by_name(v, plan, options) for v in _irreversible(plan)),
+        *_segregation_of_duties(plan),
     ]
+
+
+SOD_REMEDY = "remove one of the duties, or declare a mitigation in `sod_mitigations:`"
+
+
+def _segregation_of_duties(plan: Plan) -> Iterator[Violation]:
+    """New SoD violations, when the config's `sod.block_new_violations` asks (sod/)."""
+    from intacct_reconcile.sod import gate_messages  # late: sod reads plans, not the gate
+
+    for message in gate_messages(plan):
+        yield Violation("sod", message, FORCE, remedies=(SOD_REMEDY,))
 
 
 def blocking(violations: list[Violation], options: SafetyOptions) -> list[Violation]:

@@ -20,11 +20,13 @@ import httpx
 import jsonschema
 import yaml
 
+from intacct_reconcile.attestations import CONFIG_SCHEMA as ATTESTATIONS_SCHEMA
 from intacct_reconcile.credentials import ENV, SANDBOX_XML
 from intacct_reconcile.errors import ConfigError, did_you_mean
 from intacct_reconcile.manifest.loader import expanded_size
 from intacct_reconcile.safety_policy import SCHEMA as SAFETY_SCHEMA
 from intacct_reconcile.safety_policy import Policy, policy_from_data
+from intacct_reconcile.sod import CONFIG_SCHEMA as SOD_SCHEMA
 
 CONFIG_NAME = "intacct-reconcile.yaml"
 DEFAULT_ENDPOINT = "https://api.intacct.com"
@@ -69,6 +71,9 @@ class Config:
     safety: Policy = field(default_factory=Policy)
     base_dir: Path = field(default_factory=Path.cwd)
     searched: tuple[Path, ...] = ()  # where a config was looked for, when none was found
+    # `attestations:` (valid_for policy, attestations.py) and `sod:` (rule pack, sod.py)
+    attestations: Mapping[str, Any] = field(default_factory=dict)
+    sod: Mapping[str, Any] = field(default_factory=dict)
 
 
 _TARGET_SCHEMA: dict[str, Any] = {
@@ -102,6 +107,8 @@ CONFIG_SCHEMA: dict[str, Any] = {
         },
         "ownership": {"$ref": "#/$defs/ownership"},
         "safety": {"$ref": "#/$defs/safety"},
+        "attestations": ATTESTATIONS_SCHEMA,
+        "sod": SOD_SCHEMA,
     },
     "$defs": {
         "target": _TARGET_SCHEMA,
@@ -178,7 +185,16 @@ def load_config(path: Path | None, manifest_path: Path | None = None) -> Config:
             f"{_where(path, node, ['default_target'])}: default_target {default!r} "
             f"is not among the targets{did_you_mean(default, targets)}"
         )
-    return Config(path, default, targets, ownership, safety, base)
+    return Config(
+        path,
+        default,
+        targets,
+        ownership,
+        safety,
+        base,
+        attestations=dict(data.get("attestations") or {}),
+        sod=dict(data.get("sod") or {}),
+    )
 
 
 def _safety(

@@ -102,13 +102,16 @@ class Attestation:
     """A human's record that a manual (UI-only) step was done.
 
     `digest` is `attestations.value_digest()` of the declared object when it was attested: a
-    later change to the declared value no longer matches, which re-opens the step.
+    later change to the declared value no longer matches, which re-opens the step. `expires`
+    (ISO 8601, "" = never) comes from the `valid_for` policy in the config: once past, the step
+    re-opens too.
     """
 
     by: str
     at: str  # ISO 8601 timestamp
     digest: str
     note: str = ""
+    expires: str = ""
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,7 @@ class PlanOptions:
     attestations: Mapping[Ref, Attestation] = field(default_factory=dict)
     only_kinds: tuple[str, ...] = ()
     manifest_digest: str = ""
+    now: str = ""  # ISO 8601 moment attestations expire against ("" = no expiry check)
 
 
 @dataclass(frozen=True)
@@ -200,6 +204,43 @@ class AccessChange:
         return tuple(r for r in self.before if r not in self.after)
 
 
+@dataclass(frozen=True)
+class AccessScope:
+    """What the access review covered: every live user was read (`users_read`), except
+    `unreadable` ones (linked to roles but not returned, or a read the API refused: `reasons`).
+    """
+
+    users_read: int = 0
+    unreadable: int = 0
+    reasons: tuple[str, ...] = ()
+
+
+SodStatus = Literal["new", "live", "resolved"]
+
+
+@dataclass(frozen=True)
+class SodFinding:
+    """One user holding every duty of a segregation-of-duties rule.
+
+    `status`: `new` (only after the plan), `live` (before and after), `resolved` (before only).
+    `holds` says what grants each duty, e.g. "pay vendors: accounts_payable.pay_bills run".
+    A finding with a current `mitigation` is not a violation; `expired` names a lapsed one.
+    """
+
+    rule: str
+    title: str
+    user: str  # login id
+    status: SodStatus
+    holds: tuple[str, ...] = ()
+    mitigation: str = ""  # "owner, until YYYY-MM-DD: reason" of a current mitigation
+    expired: str = ""  # the same for a mitigation that has lapsed
+    blocks: bool = False  # a new, unmitigated violation the config says must block apply
+
+    @property
+    def violation(self) -> bool:
+        return not self.mitigation and self.status != "resolved"
+
+
 SUMMARY_KEYS = ("create", "update", "delete", "deactivate", "manual", "attested")
 
 
@@ -256,6 +297,11 @@ class Plan:
     # the safety gate's verdict, added by `plan` (never read back from a plan file: apply
     # decides again from live state)
     gate: GateVerdict | None = None
+    # the complete access review (every live user) and segregation-of-duties findings: set by
+    # the workflow after planning, from live users read apart from the planned kinds
+    access_scope: AccessScope | None = None
+    sod_findings: tuple[SodFinding, ...] = ()
+    sod_pack: str = ""  # the rule pack evaluated ("" when none was)
     # `--only KIND/KEY`: a partial plan holding only these objects' changes (empty: whole plan)
     only: tuple[Ref, ...] = ()
 

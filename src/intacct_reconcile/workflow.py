@@ -132,9 +132,14 @@ def _plan_options(ctx: Context, manifests: Any, only_kinds: Sequence[str]) -> Pl
     return PlanOptions(
         target=ctx.target.name,
         ownership=dict(ctx.target.ownership),  # type: ignore[arg-type]
-        attestations=attestations.load(ctx.base_dir, ctx.target.name),
+        attestations=attestations.load(
+            ctx.base_dir,
+            ctx.target.name,
+            attestations.Validity.from_config(ctx.config.attestations),
+        ),
         only_kinds=tuple(only_kinds),
         manifest_digest=str(getattr(manifests, "digest", "") or ""),
+        now=datetime.now(UTC).isoformat(timespec="seconds"),
     )
 
 
@@ -154,6 +159,7 @@ def _make_plan(
     kinds = _kinds_used(manifests.desired, only_kinds)
     live = _read_live(clients, kinds, manifests, progress)
     full = planner.plan(manifests.desired, live, options)
+    full = _review_access(ctx, clients, manifests, kinds, live, full, progress)
     return partial_plan(full, only, manifests.desired) if only else full
 
 
@@ -224,6 +230,43 @@ def partial_plan(full: Plan, only: Sequence[Ref], desired: State) -> Plan:
         fingerprints={k: v for k, v in full.fingerprints.items() if k in kept_refs},
         notes=tuple(notes),
         only=tuple(only),
+    )
+
+
+def _review_access(
+    ctx: Context,
+    clients: Any,
+    manifests: Any,
+    kinds: Sequence[str],
+    live: State,
+    the_plan: Plan,
+    progress: Progress,
+) -> Plan:
+    """Access review of every live user, and segregation of duties, when the plan touches
+    roles or users (or the config enables SoD): one extra read of users and roles."""
+    from intacct_reconcile import access_review, sod
+
+    touches = access_review.affects_access(REGISTRY, kinds)
+    run_sod = sod.enabled(ctx.config.sod, touches)
+    role_kind = access_review.role_kind(REGISTRY)
+    if not (touches or run_sod) or role_kind is None:
+        return the_plan
+    progress.step("reading users and roles for the access review")
+    access = access_review.read_live_access(clients, role_kind)
+    the_plan, snaps = access_review.review(REGISTRY, the_plan, manifests.desired, live, access)
+    if not run_sod:
+        return the_plan
+    mitigations = getattr(manifests, "mitigations", ())
+    today = datetime.now(UTC).date()
+    return sod.evaluate_plan(
+        the_plan,
+        snaps,
+        ctx.config.sod,
+        ctx.base_dir,
+        mitigations,
+        today,
+        complete=access.complete,
+        reasons=access.scope.reasons,
     )
 
 
@@ -631,9 +674,10 @@ def attest(
     path: Path | None = None,
     config: Path | None = None,
     target: str | None = None,
-    by: str,
+    by: str | None = None,
     note: str = "",
     sandbox: bool = False,
+    env: Mapping[str, str] | None = None,
 ) -> str:
     # manifests live next to their config (DESIGN §7); without either, the working directory
     path = path or (config.parent if config else Path("."))
@@ -642,6 +686,9 @@ def attest(
     manifests = _load_desired(path, ctx.target)
     manual = {k for k, kind in REGISTRY.items() if kind.api == "manual"}
     key = REGISTRY[ref.kind].normalize_key(ref.key) if ref.kind in REGISTRY else ref.key
+    by_source = ""
+    if by is None:  # who runs this: the CI's triggering user, else the git identity
+        by, by_source = attestations.identity(os.environ if env is None else env, ctx.base_dir)
     record = attestations.attest(
         ctx.base_dir,
         ref=Ref(ref.kind, key),
@@ -650,6 +697,7 @@ def attest(
         note=note,
         desired=manifests.desired,
         manual_kinds=manual,
+        by_source=by_source,
     )
     where = attestations.attestation_path(ctx.base_dir, ctx.target.name)
     return f"attested {ref.kind}/{key} for target {ctx.target.name} by {record.by} ({where})"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 from intacct_reconcile.kinds import REGISTRY
@@ -65,5 +66,13 @@ def summary(manifests: Manifests, target: str = "") -> str:
             f"{len(manual)} manual step{'s' if len(manual) != 1 else ''} (UI-only; `plan` "
             "shows where to click, `attest` records who did it): "
             + ", ".join(str(r.ref) for r in manual)
+        )
+    if manifests.mitigations:
+        today = datetime.now(UTC).date()
+        lapsed = sum(not m.current(today) for m in manifests.mitigations)
+        count = len(manifests.mitigations)
+        lines.append(
+            f"{count} SoD mitigation{'s' if count != 1 else ''} (sod_mitigations)"
+            + (f", {lapsed} expired: a violation again" if lapsed else "")
         )
     return "\n".join(lines)

@@ -12,6 +12,7 @@ from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.manifest.gcpause import gc_paused
 from intacct_reconcile.manifest.objects import Declared, DeferredRef
 from intacct_reconcile.manifest.validate import Validated, validate
+from intacct_reconcile.sod.mitigations import Mitigation
 from intacct_reconcile.types import Resource, State
 
 
@@ -24,6 +25,7 @@ class Manifests:
     files: tuple[str, ...]
     digest: str  # sha256 over the files' names and contents: stable across runs
     root: Path
+    mitigations: tuple[Mitigation, ...] = ()  # `sod_mitigations:` (segregation of duties)
 
 
 def to_resource(obj: Declared) -> Resource:
@@ -73,4 +75,5 @@ def load_desired(
         files=validated.files,
         digest=validated.digest,
         root=root,
+        mitigations=validated.mitigations,
     )

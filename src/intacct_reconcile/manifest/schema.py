@@ -14,6 +14,7 @@ from typing import Any
 from intacct_reconcile import catalog
 from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.kinds.base import Field, Kind
+from intacct_reconcile.sod import mitigations
 
 SCHEMA_ID = "https://github.com/intacct-reconcile/intacct-reconcile/schemas/manifest.schema.json"
 SCHEMA_FILE = Path(__file__).resolve().parents[3] / "schemas" / "manifest.schema.json"
@@ -146,6 +147,7 @@ def manifest_schema() -> dict[str, Any]:
         "properties": {
             "version": {"const": 1, "description": "Manifest format version."},
             **{key: kind_schema(kind) for key, kind in REGISTRY.items()},
+            mitigations.SECTION: mitigations.SCHEMA,
         },
         # x-* keys hold YAML anchors to merge (`<<: *defaults`) and are otherwise ignored
         "patternProperties": {"^x-": {"description": "Free-form: anchors for `<<` merges."}},
@@ -176,6 +178,7 @@ def sections_schema() -> dict[str, Any]:
         if "propertyNames" in full["properties"][key]:
             section["propertyNames"] = full["properties"][key]["propertyNames"]
         props[key] = section
+    props[mitigations.SECTION] = mitigations.SCHEMA  # small: checked whole, located errors
     return {**{k: v for k, v in full.items() if k != "$defs"}, "properties": props}
 
 

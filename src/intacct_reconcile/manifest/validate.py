@@ -29,6 +29,7 @@ from intacct_reconcile.manifest.messages import translate
 from intacct_reconcile.manifest.objects import Declared, DeferredRef
 from intacct_reconcile.manifest.refs import check_cycles, check_refs
 from intacct_reconcile.manifest.schema import object_validation_schema, sections_schema
+from intacct_reconcile.sod import mitigations
 from intacct_reconcile.types import Span
 
 
@@ -38,6 +39,7 @@ class Validated:
     deferred: tuple[DeferredRef, ...]
     files: tuple[str, ...]  # as shown in messages
     digest: str  # sha256 over every file's name and bytes
+    mitigations: tuple[mitigations.Mitigation, ...] = ()  # `sod_mitigations:` of every file
 
 
 @functools.cache
@@ -59,6 +61,7 @@ class _Run:
         self.problems: list[Problem] = []
         self.objects: dict[str, dict[str, Declared]] = {}
         self.valid_shapes: set[tuple[Any, ...]] = set()
+        self.mitigations: list[mitigations.Mitigation] = []
 
     def document(self, doc: Document) -> None:
         if not doc.root.is_map:
@@ -78,6 +81,10 @@ class _Run:
             kind = REGISTRY.get(kind_key)
             if kind is not None:
                 self.section(kind, section, c, doc)
+            elif kind_key == mitigations.SECTION:
+                found, problems = mitigations.parse(section, c.span)
+                self.mitigations += found
+                self.problems.extend(problems)
 
     def check_object(self, kind: Kind, obj: Any, c: Coerced, path: tuple[Any, ...]) -> bool:
         """Schema-check one object; True when it has no problem."""
@@ -374,4 +381,5 @@ def _validate(
         deferred=tuple(sorted(deferred, key=lambda d: (d.span or Span("", 0, 0), str(d.target)))),
         files=tuple(display_name(f, path) for f in files),
         digest=_digest(contents),
+        mitigations=tuple(run.mitigations),
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from intacct_reconcile.planfile import access_to_data, field_to_data
+from intacct_reconcile.planfile import access_to_data, field_to_data, review_to_data
 from intacct_reconcile.render.values import where
 from intacct_reconcile.types import ApplyReport, Change, GateVerdict, Plan
 
@@ -34,6 +34,7 @@ def plan_data(plan: Plan) -> dict[str, Any]:
         "safety": gate_data(plan.gate),
         "partial": plan.partial,
         "only": [{"kind": r.kind, "key": r.key} for r in plan.only],
+        **review_to_data(plan),
     }
 
 
@@ -75,7 +76,12 @@ def change_data(change: Change) -> dict[str, Any]:
         "manual_steps": list(change.manual_steps),
         "pending": change.pending,
         "waiting": change.waiting,
-        "attested": {"by": attested.by, "at": attested.at, "note": attested.note}
+        "attested": {
+            "by": attested.by,
+            "at": attested.at,
+            "note": attested.note,
+            **({"expires": attested.expires} if attested.expires else {}),
+        }
         if attested
         else None,
         "irreversible": list(change.irreversible),

@@ -9,13 +9,18 @@ each cut section says how many entries it left out.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 
+from intacct_reconcile.render import auditor
 from intacct_reconcile.render.values import (
     RESULT_SYMBOLS,
     SYMBOLS,
     access_delta,
+    access_name,
+    access_rights,
     change_brief,
     gate_changes,
     gate_headline,
@@ -100,6 +105,7 @@ def render_plan(plan: Plan, *, limit: int = GITHUB_LIMIT) -> str:
         *_kind_sections(plan),
         *_manual_section(plan),
         *_access_section(plan),
+        *_sod_section(plan),
         *_unmanaged_section(plan),
         *_notes_section(plan),
     ]
@@ -215,7 +221,8 @@ def _checklist_item(change: Change) -> str:
     if change.attested:
         a = change.attested
         note = f": {cell(a.note)}" if a.note else ""
-        who = f"attested by {cell(a.by)} at {a.at}{note}"
+        until = f" (valid until {a.expires[:10]})" if a.expires else ""
+        who = f"attested by {cell(a.by)} at {a.at}{until}{note}"
         return f"- [x] **{code(str(change.ref))}**{source} — {who}\n"
     steps = "".join(f"  {n}. {cell(step)}\n" for n, step in enumerate(change.manual_steps, 1))
     note = f"  _{cell(change.note)}_\n" if change.note else ""
@@ -223,20 +230,43 @@ def _checklist_item(change: Change) -> str:
 
 
 def _access_section(plan: Plan) -> list[Section]:
-    if not plan.access_changes:
+    scope = auditor.scope_line(plan)
+    if not plan.access_changes and not scope:
         return []
     users = len({a.user for a in plan.access_changes})
     header = (
         "\n### Effective access changes\n\n"
-        f"<details><summary>{users} user(s), {len(plan.access_changes)} permission change(s)"
-        "</summary>\n\n| User | Permission | Before | After | Change |\n|---|---|---|---|---|\n"
+        + (f"{cell(scope)}\n\n" if scope else "")
+        + f"{users} user(s), {len(plan.access_changes)} permission change(s)\n\n"
     )
-    rows = [
-        f"| {code(str(a.user))} | {a.module}.{a.permission} | {', '.join(a.before) or 'none'} | "
-        f"{', '.join(a.after) or 'none'} | {access_delta(a)} |\n"
-        for a in plan.access_changes
+    # one collapsible block per user: a reviewer opens the people they know
+    items = [
+        f"<details><summary><code>{html.escape(str(user))}</code>: {len(changes)} change(s)"
+        "</summary>\n\n"
+        "| Permission | Before | After | Change |\n|---|---|---|---|\n"
+        + "".join(
+            f"| {access_name(a)} | {access_rights(a, a.before)} | "
+            f"{access_rights(a, a.after)} | {access_delta(a)} |\n"
+            for a in changes
+        )
+        + "\n</details>\n"
+        for user, changes in (
+            (u, list(g)) for u, g in groupby(plan.access_changes, lambda a: a.user)
+        )
     ]
-    return [Section(header, rows, "\n</details>\n", what="access changes")]
+    return [Section(header, items, what="users' access changes")]
+
+
+def _sod_section(plan: Plan) -> list[Section]:
+    if not plan.sod_pack:
+        return []
+    header = f"\n### {cell(auditor.sod_title(plan))}\n\n**{cell(auditor.sod_summary(plan))}**\n\n"
+    items = [
+        f"- **{cell(auditor.sod_label(f))}** {code(f.rule)} — {code(f.user)}: {cell(f.title)}\n"
+        + "".join(f"  - {cell(line)}\n" for line in auditor.sod_details(f))
+        for f in auditor.sod_sorted(plan)
+    ]
+    return [Section(header, items, what="SoD findings")]
 
 
 def _unmanaged_section(plan: Plan) -> list[Section]:

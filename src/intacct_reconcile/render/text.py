@@ -10,6 +10,7 @@ from itertools import groupby
 from rich.color import ColorSystem
 from rich.style import Style
 
+from intacct_reconcile.render import auditor
 from intacct_reconcile.render.values import (
     ATTESTED_SYMBOL,
     RESULT_SYMBOLS,
@@ -71,6 +72,7 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
         for change in plan.changes:
             lines += _change_lines(change, color)
     lines += _access_lines(plan, color)
+    lines += _sod_lines(plan, color)
     lines += _unmanaged_lines(plan, color)
     lines += _section("Notes", [f"  - {n}" for n in plan.notes], color)
     return "\n".join(lines) + "\n"
@@ -91,7 +93,8 @@ def _change_lines(change: Change, color: bool) -> Iterator[str]:
             yield f"    {field_brief(fc)}"
     if change.attested:
         a = change.attested
-        yield f"    attested by {a.by} at {a.at}" + (f": {a.note}" if a.note else "")
+        until = f" (valid until {a.expires[:10]})" if a.expires else ""
+        yield f"    attested by {a.by} at {a.at}{until}" + (f": {a.note}" if a.note else "")
     elif change.manual_steps:
         yield from (f"    {n}. {step}" for n, step in enumerate(change.manual_steps, 1))
     for reason in change.irreversible:
@@ -126,10 +129,28 @@ def _gate_lines(plan: Plan, color: bool) -> list[str]:
 
 def _access_lines(plan: Plan, color: bool) -> list[str]:
     lines = []
+    scope = auditor.scope_line(plan)
+    if scope:
+        lines.append(f"  {scope}")
     for user, items in groupby(plan.access_changes, key=lambda a: a.user):
         lines.append(f"  {user}")
         lines += [f"    {access_brief(a)}" for a in items]
+    if not plan.access_changes and scope:
+        lines.append("  no user's effective access changes")
     return _section("Effective access changes (per user)", lines, color)
+
+
+def _sod_lines(plan: Plan, color: bool) -> list[str]:
+    if not plan.sod_pack:
+        return []
+    lines = [f"  {auditor.sod_summary(plan)}"]
+    for finding in auditor.sod_sorted(plan):
+        label = auditor.sod_label(finding)
+        style = "delete" if finding.violation else "attested"
+        head = f"  {label}: {finding.rule} — {finding.user} ({finding.title})"
+        lines.append(_paint(head, style, color))
+        lines += [f"      {line}" for line in auditor.sod_details(finding)]
+    return _section(auditor.sod_title(plan), lines, color)
 
 
 # a large company has thousands of undeclared objects: a terminal shows a sample per kind

@@ -107,9 +107,34 @@ def access_delta(access: AccessChange) -> str:
 
 
 def access_brief(access: AccessChange) -> str:
+    if (access.module, access.permission) == ADMIN_PRIVILEGES:
+        return f"admin privileges: {admin_level(access.before)} → {admin_level(access.after)}"
     before = ", ".join(access.before) or "none"
     after = ", ".join(access.after) or "none"
     return f"{access.module}.{access.permission}: {before} → {after} ({access_delta(access)})"
+
+
+def access_name(access: AccessChange) -> str:
+    """module.permission, or "admin privileges" for the user's admin level."""
+    if (access.module, access.permission) == ADMIN_PRIVILEGES:
+        return "admin privileges"
+    return f"{access.module}.{access.permission}"
+
+
+def access_rights(access: AccessChange, rights: tuple[str, ...]) -> str:
+    """One side of an access change as shown in tables: rights, or the admin level."""
+    if (access.module, access.permission) == ADMIN_PRIVILEGES:
+        return admin_level(rights)
+    return ", ".join(rights) or "none"
+
+
+def admin_level(rights: tuple[str, ...]) -> str:
+    """Admin privileges as Intacct names them: the level held, else Off."""
+    return rights[0].capitalize() if rights else "Off"
+
+
+# the access review's pseudo permission for a user's admin level (access_review.py)
+ADMIN_PRIVILEGES = ("admin", "privileges")
 
 
 GATE_CHANGES_SHOWN = 10  # a bulk delete names thousands of changes: show a sample

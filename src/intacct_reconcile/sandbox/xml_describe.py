@@ -113,16 +113,22 @@ def get_dimensions(ctx: Context, element: etree._Element) -> Outcome:
 
 
 def effective_permissions(ctx: Context, login: str) -> dict[str, dict[str, list[str]]]:
-    """application -> policy -> rights, merged over every role the user has."""
+    """application -> policy -> rights, merged over every role the user has and the rights
+    granted to the user directly (user-based permissions, USERRIGHTS)."""
     merged: dict[str, dict[str, list[str]]] = {}
     order = right_order()
-    for link in objects.find(ctx.store, "USERROLES", {"USERID": login}):
-        for row in objects.find(ctx.store, "ROLEPOLICYASSIGNMENT", {"ROLENAME": link["ROLENAME"]}):
-            rights = merged.setdefault(row["APPLICATIONNAME"], {}).setdefault(row["POLICYNAME"], [])
-            for right in row["RIGHTS"].split("|"):
-                if right and right not in rights:
-                    rights.append(right)
-            rights.sort(key=lambda r: order.get(r, 999))
+    rows = [
+        row
+        for link in objects.find(ctx.store, "USERROLES", {"USERID": login})
+        for row in objects.find(ctx.store, "ROLEPOLICYASSIGNMENT", {"ROLENAME": link["ROLENAME"]})
+    ]
+    rows += objects.find(ctx.store, "USERRIGHTS", {"LOGINID": login})
+    for row in rows:
+        rights = merged.setdefault(row["APPLICATIONNAME"], {}).setdefault(row["POLICYNAME"], [])
+        for right in row["RIGHTS"].split("|"):
+            if right and right not in rights:
+                rights.append(right)
+        rights.sort(key=lambda r: order.get(r, 999))
     return merged
 
 

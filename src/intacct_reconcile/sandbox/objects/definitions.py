@@ -316,7 +316,7 @@ USERINFO = ObjectDef(
     check=checks.user,
     # assumption: deleting a user removes its role links (and ROLES removes its links and
     # permission assignments) instead of refusing the delete
-    cascade=(("USERROLES", "USERID"),),
+    cascade=(("USERROLES", "USERID"), ("USERRIGHTS", "LOGINID")),
     filter_values={"USERTYPE": USERTYPE_CODES, "STATUS": STATUS_CODES},
 )
 
@@ -370,6 +370,25 @@ USERROLES = ObjectDef(
     # assumption: delete is allowed (the reference says it is undocumented) so a role can be
     # taken away from a user by RECORDNO.
     xml_verbs=frozenset({"create", "delete"}),
+)
+
+# User-based permissions (companies without roles grant rights per user). Reference §3.2:
+# USERRIGHTS is L R with RECORDNO and USERINFO.LOGINID. assumption: its other fields mirror
+# ROLEPOLICYASSIGNMENT (application, policy, pipe-delimited UI rights); only the UI writes them.
+USERRIGHTS = ObjectDef(
+    name="USERRIGHTS",
+    label="User Rights",
+    key=("LOGINID", "APPLICATIONNAME", "POLICYNAME"),
+    fields=(
+        Field("LOGINID", required=True, ref="USERINFO"),
+        Field("APPLICATIONNAME", required=True),
+        Field("MODULE", readonly=True),
+        Field("POLICYNAME", required=True),
+        Field("RIGHTS", required=True),
+    ),
+    xml_verbs=READ_ONLY,
+    aliases={"USERINFO.LOGINID": "LOGINID"},
+    check=checks.role_policy,
 )
 
 # ROLEUSERS is computed in Intacct (incl. group membership). assumption: without user groups it
@@ -541,6 +560,7 @@ OBJECTS: dict[str, ObjectDef] = {
         ROLEPOLICYASSIGNMENT,
         USERROLES,
         ROLEUSERS,
+        USERRIGHTS,
         GLJOURNAL,
         CREDITCARD,
         CHECKINGACCOUNT,
