@@ -38,9 +38,19 @@ ENGINE_FILES = sorted(
 def kind_names(source: str) -> list[str]:
     """`line: what` for every kind key literal and every `<x>.key ==` comparison."""
     keys = set(REGISTRY)
+    tree = ast.parse(source)
+    # keys of JSON Schema nodes ({"type": "array", "items": ...}) are schema keywords, not
+    # kind keys (the `items` kind shares its name with one)
+    schema_words = {
+        id(key)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Dict)
+        and any(isinstance(k, ast.Constant) and k.value == "type" for k in node.keys)
+        for key in node.keys
+    }
     found = []
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Constant) and node.value in keys:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and node.value in keys and id(node) not in schema_words:
             found.append(f"{node.lineno}: string {node.value!r}")
         elif isinstance(node, ast.Compare):
             sides = [node.left, *node.comparators]

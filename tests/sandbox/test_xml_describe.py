@@ -51,7 +51,14 @@ def test_get_dimensions(gw: Gateway) -> None:
     data = gw.ok(E.getDimensions()).find("data/dimensions")
     names = [d.findtext("objectName") for d in data.findall("dimension")]
     assert {"DEPARTMENT", "LOCATION", "EMPLOYEE", "VENDOR"} <= set(names)
-    assert {d.findtext("userDefinedDimension") for d in data.findall("dimension")} == {"false"}
+    assert {"CLASS", "PROJECT", "CUSTOMER", "ITEM"} <= set(names)
+    user_defined = {
+        d.findtext("objectName")
+        for d in data.findall("dimension")
+        if d.findtext("userDefinedDimension") == "true"
+    }
+    # the starter company's one UDD; the standard dimensions are not user-defined
+    assert user_defined == {"LINE_OF_BUSINESS"}
 
 
 def _policies(result) -> dict[tuple[str, str], str]:  # type: ignore[no-untyped-def]

@@ -5,10 +5,14 @@ from __future__ import annotations
 import graphlib
 
 from intacct_reconcile.kinds import (
+    ap_terms,
+    ar_terms,
     checking_accounts,
+    classes,
     contacts,
     credit_card_accounts,
     custom_packages,
+    customers,
     departments,
     document_sequences,
     employees,
@@ -16,12 +20,15 @@ from intacct_reconcile.kinds import (
     expense_types,
     gl_accounts,
     ip_allowlist,
+    items,
     journals,
     locations,
     module_subscriptions,
+    projects,
     roles,
     sender_ids,
     te_settings,
+    user_defined_dimensions,
     vendors,
     web_services_users,
 )
@@ -48,7 +55,14 @@ REGISTRY: dict[str, Kind] = {
         locations,
         departments,
         vendors,
+        classes,
+        projects,
+        ap_terms,
+        ar_terms,
+        customers,
+        items,
         custom_packages,
+        user_defined_dimensions,
     )
 }
 

@@ -1,8 +1,11 @@
 """The sandbox company: default credentials, starter data and UI-only settings.
 
     seed_starter_company(store)          once per store: entities, locations, departments, chart
-                                         of accounts, vendors, admin user + Administrator role,
-                                         subscriptions (incl. Web Services), authorized sender
+                                         of accounts, vendors, classes, customers, an item, a
+                                         project, AP/AR terms, values of the user-defined
+                                         dimension LINE_OF_BUSINESS, admin user +
+                                         Administrator role, subscriptions (incl. Web
+                                         Services), authorized sender
 UI-only settings (the real product has no API for them; `sandbox ui` and tests call these):
     authorize_sender / deauthorize_sender / authorized_senders / sender_authorized
     add_ip_filter / remove_ip_filter / ip_filters / ip_allowed
@@ -294,6 +297,14 @@ VENDORS = [
     ("V200", "Northwind Travel"),
     ("V300", "Contoso Card Services"),
 ]
+# payment terms: (name, description, due days); AP and AR alike, dates from the document date
+TERMS = [("Net 30", "Due in 30 days", "30"), ("Due on receipt", "Due on receipt", "0")]
+CLASSES = [("RETAIL", "Retail"), ("WHOLESALE", "Wholesale")]
+CUSTOMERS = [("C100", "Fabrikam Stores"), ("C200", "Tailspin Toys")]
+ITEMS = [("SRV-CONSULT", "Consulting hour", "Non-Inventory (Sales only)")]
+PROJECTS = [("P-1000", "Internal systems", "Internal Non-billable")]
+# values of the starter company's user-defined dimension (objects.definitions LINE_OF_BUSINESS)
+LINES_OF_BUSINESS = [("LOB-SW", "Software"), ("LOB-SVC", "Services")]
 
 
 def seed_starter_company(store: Store) -> bool:
@@ -304,6 +315,7 @@ def seed_starter_company(store: Store) -> bool:
         _seed_settings(store)
         _seed_structure(store)
         _seed_accounts(store)
+        _seed_dimensions(store)
         _seed_admin(store)
         store.set_setting("seeded", True)
     return True
@@ -371,6 +383,35 @@ def _seed_structure(store: Store) -> None:
         },
         via="seed",
     )
+
+
+def _seed_dimensions(store: Store) -> None:
+    """Classes, customers, items, a project, payment terms and UDD values."""
+    for name, description, days in TERMS:
+        for obj, document in (("APTERM", "bill"), ("ARTERM", "invoice")):
+            record = {
+                "NAME": name,
+                "DESCRIPTION": description,
+                "DUE": {"DAYS": days, "FROM": f"from {document} date"},
+            }
+            objects.create(store, obj, record, via="seed")
+    for class_id, name in CLASSES:
+        objects.create(store, "CLASS", {"CLASSID": class_id, "NAME": name}, via="seed")
+    for customer_id, name in CUSTOMERS:
+        objects.create(
+            store,
+            "CUSTOMER",
+            {"CUSTOMERID": customer_id, "NAME": name, "TERMNAME": "Net 30"},
+            via="seed",
+        )
+    for item_id, name, item_type in ITEMS:
+        record = {"ITEMID": item_id, "NAME": name, "ITEMTYPE": item_type}
+        objects.create(store, "ITEM", record, via="seed")
+    for project_id, name, category in PROJECTS:
+        record = {"PROJECTID": project_id, "NAME": name, "PROJECTCATEGORY": category}
+        objects.create(store, "PROJECT", record, via="seed")
+    for value_id, name in LINES_OF_BUSINESS:
+        objects.create(store, "LINE_OF_BUSINESS", {"id": value_id, "name": name}, via="seed")
 
 
 def _seed_accounts(store: Store) -> None:

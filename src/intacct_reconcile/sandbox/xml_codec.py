@@ -134,7 +134,9 @@ def _plan(defn: ObjectDef, fields: tuple[str, ...]) -> list[tuple[str, str, str,
             plan.append((tail, stored, head, ""))
         else:
             field = defn.field(stored)
-            plan.append((upper, stored, "", field.item if field else ""))
+            # a field defined in lowercase (a UDD's `id`) comes back spelled as defined
+            tag = field.name if field is not None and field.name.upper() == upper else upper
+            plan.append((tag, stored, "", field.item if field else ""))
     return plan
 
 

@@ -107,7 +107,7 @@ def get_dimensions(ctx: Context, element: etree._Element) -> Outcome:
             sub(item, "objectName", defn.name)
             sub(item, "objectLabel", defn.label)
             sub(item, "termLabel", defn.label)
-            sub(item, "userDefinedDimension", "false")
+            sub(item, "userDefinedDimension", "true" if defn.user_defined else "false")
             sub(item, "enabledInGL", "true")
     return Outcome(data=data)
 

@@ -545,6 +545,164 @@ CONTACT_OBJECT = ObjectDef(
     unmodelled=_unmodelled("TAXABLE", "MAILADDRESS.ADDRESS1"),
 )
 
+# -- dimensions (reference §3.10) and payment terms ------------------------------------------
+
+CLASS = ObjectDef(
+    name="CLASS",
+    label="Class",
+    key=("CLASSID",),
+    fields=(
+        Field("CLASSID", required=True),
+        # assumption: NAME is required like a department's TITLE (reference lists the field)
+        Field("NAME", required=True),
+        Field("DESCRIPTION"),
+        Field("PARENTID", ref="CLASS"),
+        STATUS,
+        ENTITY,
+    ),
+    dimension=True,
+    filter_values={"STATUS": STATUS_CODES},
+)
+
+PROJECT = ObjectDef(
+    name="PROJECT",
+    label="Project",
+    key=("PROJECTID",),
+    fields=(
+        # reference §3.10 (D-proj): PROJECTID required unless project sequencing is on
+        # (assumption: the sandbox company has no sequencing), PROJECTCATEGORY required
+        Field("PROJECTID", required=True),
+        # assumption: NAME is required (a project is listed by name everywhere in the UI)
+        Field("NAME", required=True),
+        # assumption: the category is free text; Intacct's own values (Contract, Capitalized,
+        # Internal Billable, Internal Non-billable) are not listed in the reference
+        Field("PROJECTCATEGORY", required=True),
+        Field("PARENTID", ref="PROJECT"),
+        Field("PROJECTTYPE"),
+        Field("PROJECTSTATUS"),
+        # assumption: active/inactive STATUS like the other dimensions
+        STATUS,
+        ENTITY,
+    ),
+    dimension=True,
+    filter_values={"STATUS": STATUS_CODES},
+)
+
+# assumption: APTERM / ARTERM are not in the reference; fields follow Intacct's published term
+# examples: NAME (the key), DESCRIPTION, STATUS, DUE/DAYS + DUE/FROM, DISCOUNT/DAYS, FROM, AMOUNT,
+# UNIT. The FROM wording is the UI's, with the document (bill / invoice) named.
+
+
+def _term(name: str, label: str, document: str) -> ObjectDef:
+    when = tuple(
+        text.format(doc=document)
+        for text in (
+            "from {doc} date",
+            "of the month of {doc} date",
+            "of next month from {doc} date",
+            "after end of month of {doc} date",
+        )
+    )
+    return ObjectDef(
+        name=name,
+        label=label,
+        key=("NAME",),
+        fields=(
+            Field("NAME", required=True),
+            Field("DESCRIPTION"),
+            STATUS,
+            Field(
+                "DUE",
+                type="group",
+                children=(Field("DAYS", type="integer"), Field("FROM", enum=when)),
+            ),
+            Field(
+                "DISCOUNT",
+                type="group",
+                children=(
+                    Field("DAYS", type="integer"),
+                    Field("FROM", enum=when),
+                    Field("AMOUNT"),
+                    Field("UNIT", enum=("Percentage", "Amount")),
+                ),
+            ),
+        ),
+        filter_values={"STATUS": STATUS_CODES},
+    )
+
+
+APTERM = _term("APTERM", "AP Term", "bill")
+ARTERM = _term("ARTERM", "AR Term", "invoice")
+
+CUSTOMER = ObjectDef(
+    name="CUSTOMER",
+    label="Customer",
+    key=("CUSTOMERID",),
+    fields=(
+        Field("CUSTOMERID", required=True),
+        Field("NAME", required=True),
+        # assumption: the display contact is described inline as on VENDOR
+        Field("DISPLAYCONTACT", type="group", children=(Field("CONTACTNAME"), *CONTACT[1:])),
+        # assumption: TERMNAME names an AR term (checked like any reference)
+        Field("TERMNAME", ref="ARTERM"),
+        Field("CREDITLIMIT"),
+        STATUS,
+        ENTITY,
+    ),
+    dimension=True,
+    filter_values={"STATUS": STATUS_CODES},
+)
+
+# assumption: ITEM is not described in the reference beyond its REQUIREITEM dimension flag;
+# ITEMID, NAME, ITEMTYPE (the UI's type names) and STATUS as on the other dimensions
+ITEM = ObjectDef(
+    name="ITEM",
+    label="Item",
+    key=("ITEMID",),
+    fields=(
+        Field("ITEMID", required=True),
+        Field("NAME", required=True),
+        Field(
+            "ITEMTYPE",
+            enum=(
+                "Inventory",
+                "Non-Inventory",
+                "Non-Inventory (Purchase only)",
+                "Non-Inventory (Sales only)",
+                "Kit",
+                "Stockable Kit",
+            ),
+            default="Inventory",
+        ),
+        STATUS,
+        ENTITY,
+    ),
+    dimension=True,
+    filter_values={"STATUS": STATUS_CODES},
+)
+
+
+def user_defined_dimension(name: str, label: str) -> ObjectDef:
+    """A UDD: a platform object with lowercase `id` and `name` (reference §3.10, FY).
+
+    Query and write names are matched case-insensitively (ID -> id) and returned as defined.
+    """
+    return ObjectDef(
+        name=name,
+        label=label,
+        key=("id",),
+        fields=(Field("id", required=True), Field("name", required=True)),
+        aliases={"ID": "id", "NAME": "name"},
+        dimension=True,
+        user_defined=True,
+    )
+
+
+# assumption: the starter company has one user-defined dimension, installed long ago by a
+# platform application; a UDD defined by a later installApp is recorded as a package but not
+# served as an object.
+LINE_OF_BUSINESS = user_defined_dimension("LINE_OF_BUSINESS", "Line of Business")
+
 OBJECTS: dict[str, ObjectDef] = {
     o.name: o
     for o in (
@@ -567,5 +725,12 @@ OBJECTS: dict[str, ObjectDef] = {
         SEQUENCE,
         PTAPPLICATION,
         CONTACT_OBJECT,
+        CLASS,
+        PROJECT,
+        APTERM,
+        ARTERM,
+        CUSTOMER,
+        ITEM,
+        LINE_OF_BUSINESS,
     )
 }

@@ -57,7 +57,7 @@ _BINARY = {
     "like": "LIKE",
     "notlike": "NOT LIKE",
 }
-_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 OPERATORS = frozenset({*_BINARY, "between", "in", "notin", "isnull", "isnotnull"})
 NUMERIC_TYPES = frozenset({"integer"})
 

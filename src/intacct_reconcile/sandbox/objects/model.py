@@ -51,6 +51,7 @@ class ObjectDef:
     # Fields the real object has that the sandbox does not keep: selectable (clients' default
     # field lists name them), always empty, never writable; a filter on one matches nothing.
     unmodelled: frozenset[str] = frozenset()
+    user_defined: bool = False  # a user-defined dimension (getDimensions userDefinedDimension)
 
     def field(self, name: str) -> Field | None:
         return _field_index(self).get(name)
