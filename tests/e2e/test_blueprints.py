@@ -434,6 +434,11 @@ def expect_sage_dmo(company: Company, folder: Path, least_privilege: bool) -> No
     package = company.get("PTAPPLICATION", "Sage DMO Smart Events")
     assert package["DIGEST"] == sha256_of(folder / "sdmo-smart-events.xml")
     assert sandbox_company.sender_authorized(company.store, "XT_mfg")
+    # payment terms DMO synchronises from Intacct ("Net 30" is the starter company's own)
+    assert company.get("APTERM", "Net 60")["DUE"] == {"DAYS": "60", "FROM": "from bill date"}
+    assert company.get("APTERM", "Net 30")["DUE"]["DAYS"] == "30"
+    discount = company.get("ARTERM", "2/10 Net 30")["DISCOUNT"]
+    assert (discount["DAYS"], discount["AMOUNT"], discount["UNIT"]) == ("10", "2", "Percentage")
 
 
 def expect_leanix(company: Company, folder: Path, least_privilege: bool) -> None:
