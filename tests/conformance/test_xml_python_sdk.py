@@ -73,6 +73,10 @@ def test_getapisession_answers_the_sandbox_as_endpoint(base_url: str) -> None:
         ("contacts", "CONTACT"),
         ("location_entities", "LOCATIONENTITY"),
         ("accounts", "GLACCOUNT"),
+        ("classes", "CLASS"),
+        ("projects", "PROJECT"),
+        ("customers", "CUSTOMER"),
+        ("items", "ITEM"),
     ],
 )
 def test_get_all_with_the_sdks_default_fields(
@@ -80,6 +84,17 @@ def test_get_all_with_the_sdks_default_fields(
 ) -> None:
     records: list[dict[str, Any]] = getattr(sdk, attribute).get_all()
     assert len(records) == objects.query(app.store, obj)[0]
+
+
+def test_user_defined_dimension_values_with_the_sdks_fields(sdk: SageIntacctSDK) -> None:
+    dimensions = sdk.dimensions.get_all()
+    udd = [d["objectName"] for d in dimensions if d["userDefinedDimension"] == "true"]
+    assert udd == ["LINE_OF_BUSINESS"]
+    values = sdk.dimension_values.get_all("LINE_OF_BUSINESS")
+    assert sorted((v["id"], v["name"]) for v in values) == [
+        ("LOB-SVC", "Services"),
+        ("LOB-SW", "Software"),
+    ]
 
 
 def test_employee_contact_comes_back(sdk: SageIntacctSDK) -> None:

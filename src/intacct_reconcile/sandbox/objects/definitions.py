@@ -562,6 +562,9 @@ CLASS = ObjectDef(
     ),
     dimension=True,
     filter_values={"STATUS": STATUS_CODES},
+    unmodelled=_unmodelled(
+        "PARENTKEY", "CREATEDBY", "MODIFIEDBY", "MEGAENTITYKEY", "MEGAENTITYNAME", "RECORD_URL"
+    ),
 )
 
 PROJECT = ObjectDef(
@@ -569,8 +572,9 @@ PROJECT = ObjectDef(
     label="Project",
     key=("PROJECTID",),
     fields=(
-        # reference §3.10 (D-proj): PROJECTID required unless project sequencing is on
-        # (assumption: the sandbox company has no sequencing), PROJECTCATEGORY required
+        # reference §3.10 (D-proj): PROJECTID required unless project sequencing is on,
+        # PROJECTCATEGORY required.
+        # assumption: the sandbox company does not number projects, so PROJECTID is required
         Field("PROJECTID", required=True),
         # assumption: NAME is required (a project is listed by name everywhere in the UI)
         Field("NAME", required=True),
@@ -586,6 +590,20 @@ PROJECT = ObjectDef(
     ),
     dimension=True,
     filter_values={"STATUS": STATUS_CODES},
+    unmodelled=_unmodelled(
+        "DESCRIPTION",
+        "CURRENCY",
+        "PARENTKEY",
+        "PARENTNAME",
+        "CUSTOMERKEY",
+        "CUSTOMERID",
+        "CUSTOMERNAME",
+        "DEPARTMENTNAME",
+        "LOCATIONID",
+        "LOCATIONNAME",
+        "BUDGETID",
+        "MEGAENTITYNAME",
+    ),
 )
 
 # assumption: APTERM / ARTERM are not in the reference; fields follow Intacct's published term
@@ -651,6 +669,21 @@ CUSTOMER = ObjectDef(
     ),
     dimension=True,
     filter_values={"STATUS": STATUS_CODES},
+    unmodelled=_unmodelled(
+        "ENTITY",
+        "PARENTKEY",
+        "PARENTID",
+        "PARENTNAME",
+        "CUSTREPNAME",
+        "TOTALDUE",
+        "GLGRPKEY",
+        "GLGROUP",
+        "ONETIME",
+        "ONHOLD",
+        "CREATEDBY",
+        "MODIFIEDBY",
+        "OBJECTRESTRICTION",
+    ),
 )
 
 # assumption: ITEM is not described in the reference beyond its REQUIREITEM dimension flag;
@@ -679,6 +712,7 @@ ITEM = ObjectDef(
     ),
     dimension=True,
     filter_values={"STATUS": STATUS_CODES},
+    unmodelled=_unmodelled("MRR", "EXTENDED_DESCRIPTION", "PRODUCTLINEID", "GLGROUP"),
 )
 
 
@@ -691,8 +725,15 @@ def user_defined_dimension(name: str, label: str) -> ObjectDef:
         name=name,
         label=label,
         key=("id",),
-        fields=(Field("id", required=True), Field("name", required=True)),
-        aliases={"ID": "id", "NAME": "name"},
+        fields=(
+            Field("id", required=True),
+            Field("name", required=True),
+            # assumption: the platform's audit fields answer empty (clients such as
+            # sageintacctsdk select them by default)
+            Field("createdBy", readonly=True),
+            Field("updatedBy", readonly=True),
+        ),
+        aliases={"ID": "id", "NAME": "name", "CREATEDBY": "createdBy", "UPDATEDBY": "updatedBy"},
         dimension=True,
         user_defined=True,
     )
