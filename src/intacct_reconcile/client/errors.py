@@ -10,7 +10,8 @@
         ├── ValidationError                 the request was understood and rejected (business rule)
         ├── TransientError                  5xx, dropped connection, off-line: worth retrying
         │   └── RateLimitedError            HTTP 429 / GW-0010: too many concurrent requests
-        └── ProtocolError                   the answer is not a well-formed, expected response
+        ├── ProtocolError                   the answer is not a well-formed, expected response
+        └── DeadlineError                   no complete answer before its deadline (or the run's)
 
 Every message passes through `redact` before it reaches an exception, so passwords, session
 ids, tokens and client secrets never show up in messages, reprs or logs.
@@ -175,6 +176,11 @@ class RateLimitedError(TransientError):
 
 class ProtocolError(IntacctError):
     """The response is not a well-formed, expected answer (or is hostile)."""
+
+
+class DeadlineError(IntacctError):
+    """A request ran past its own deadline or the run's: the server is stalled or trickling.
+    Not retried: a server that gave nothing complete for that long is not about to."""
 
 
 def _redact_detail(detail: ErrorDetail) -> ErrorDetail:
