@@ -99,7 +99,8 @@ def send(
         except deadline.DeadlineReached as reached:
             raise _deadline_error(http, method, url, reached.limit) from None
         except httpx.HTTPError as exc:
-            if timeouts.cut_short or timeouts.left() <= 0:
+            cut = isinstance(exc, httpx.TimeoutException) and timeouts.cut_short
+            if cut or timeouts.left() <= 0:
                 # a socket wait cut to the deadline, or a connection the watchdog hung up on
                 raise _deadline_error(http, method, url, timeouts.limit) from None
             raise _transport_error(http, method, url, exc) from None
