@@ -205,13 +205,14 @@ def test_plan_against_a_stalled_endpoint_fails_cleanly_at_the_deadline(
     assert events.count("connected") == 1
 
 
-def test_a_dropped_connection_within_the_deadline_stays_a_retryable_failure() -> None:
-    def drop(request: httpx.Request) -> httpx.Response:
-        raise httpx.RemoteProtocolError("server disconnected", request=request)
+def _drop(conn: socket.socket, stop: threading.Event) -> None:
+    conn.recv(65536)  # then hang up without a word
 
-    # no configured socket timeouts at all: every wait is the deadline's, yet this is no timeout
-    http = httpx.Client(
-        base_url="https://api.test", timeout=None, transport=httpx.MockTransport(drop)
-    )
-    with deadline.limits(request=30), pytest.raises(TransientError, match="connection failed"):
-        send(http, Limiter(1), "POST", "/x")
+
+def test_a_dropped_connection_within_the_deadline_stays_a_retryable_failure() -> None:
+    with hostile_server(_drop) as (url, events):
+        # no configured socket timeouts: every wait is the deadline's, yet this is no timeout
+        http = httpx.Client(base_url=url, timeout=None)
+        with deadline.limits(request=30), pytest.raises(TransientError, match="connection failed"):
+            send(http, Limiter(1), "POST", "/x", content=b"")
+        http.close()
