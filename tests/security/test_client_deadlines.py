@@ -210,7 +210,7 @@ def _drop(conn: socket.socket, stop: threading.Event) -> None:
 
 
 def test_a_dropped_connection_within_the_deadline_stays_a_retryable_failure() -> None:
-    with hostile_server(_drop) as (url, events):
+    with hostile_server(_drop) as (url, _events):
         # no configured socket timeouts: every wait is the deadline's, yet this is no timeout
         http = httpx.Client(base_url=url, timeout=None)
         with deadline.limits(request=30), pytest.raises(TransientError, match="connection failed"):
