@@ -1,4 +1,4 @@
-"""`make bench`: run every benchmarks/bench_*.py and print its figures.
+"""`make bench`: run every benchmarks/bench_*.py and the config fuzz; print their figures.
 
 Each benchmark module has a `main() -> None` that prints its own figures. Timings are
 reported, never asserted: targets are compared and printed as met / missed.
@@ -17,7 +17,8 @@ HERE = Path(__file__).resolve().parent
 def main(argv: list[str]) -> int:
     wanted = set(argv)
     failures = 0
-    for path in sorted(HERE.glob("bench_*.py")):
+    # the timing benchmarks, then the config fuzz as a step of its own
+    for path in [*sorted(HERE.glob("bench_*.py")), HERE / "fuzz_config.py"]:
         name = path.stem.removeprefix("bench_")
         if wanted and name not in wanted:
             continue

@@ -83,9 +83,11 @@ def test_wrong_type_is_located(tmp_path):
 
 
 def test_yaml_syntax_error_and_duplicate_keys(tmp_path):
-    with pytest.raises(ConfigError, match=r"intacct-reconcile.yaml:3:1: invalid YAML"):
+    with pytest.raises(ConfigError, match=r"intacct-reconcile.yaml:3:1: YAML syntax error"):
         load_config(write(tmp_path, "targets:\n  prod: {company_id: [\n"))
-    with pytest.raises(ConfigError, match=r":3:3: duplicate key 'prod' \(first on line 2\)"):
+    with pytest.raises(
+        ConfigError, match=r":3:3: duplicate key 'prod' \(first defined at line 2, column 3\)"
+    ):
         load_config(write(tmp_path, "targets:\n  prod: {}\n  prod: {}\n"))
 
 

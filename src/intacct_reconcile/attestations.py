@@ -31,9 +31,10 @@ from typing import Any
 
 import yaml
 
+from intacct_reconcile import yamlfile
 from intacct_reconcile.digests import canonical_json
 from intacct_reconcile.errors import ConfigError, ReconcileError
-from intacct_reconcile.manifest.loader import expanded_size
+from intacct_reconcile.manifest.loader import Node
 from intacct_reconcile.types import Attestation, Ref, Resource, State
 
 ATTESTATION_DIR = Path(".intacct-reconcile") / "attestations"
@@ -182,13 +183,16 @@ def load(base_dir: Path, target: str, validity: Validity | None = None) -> dict[
     path = attestation_path(base_dir, target)
     if not path.exists():
         return {}
-    data = _read(path)
+    node, data = _read_located(path)
     validity = validity or Validity()
     out: dict[Ref, Attestation] = {}
     for name, entry in data.items():
         kind, sep, key = str(name).partition("/")
         if not sep or not isinstance(entry, Mapping):
-            raise ConfigError(f"{path}: entry {name!r} must be KIND/KEY: {{by, at, digest}}")
+            raise ConfigError(
+                f"{yamlfile.where(node, [name], str(path), key=True)}: entry {name!r} must be "
+                "KIND/KEY: {by, at, digest} — fix or remove the entry"
+            )
         ref = Ref(kind, key)
         record = Attestation(
             by=str(entry.get("by", "")),
@@ -201,32 +205,19 @@ def load(base_dir: Path, target: str, validity: Validity | None = None) -> dict[
 
 
 def _read(path: Path) -> dict[str, Any]:
+    return _read_located(path)[1]
+
+
+def _read_located(path: Path) -> tuple[Node | None, dict[str, Any]]:
     """The attestation file as a mapping; a broken file is a located error, never a crash
     (it is edited by hand and merged in git, so conflict markers do happen)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        if expanded_size(node, _MAX_NODES) > _MAX_NODES:
-            raise ConfigError(
-                f"{path}:1:1: attestation file expands to too many values (aliases nested "
-                "too deep) — remove the aliases"
-            )
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise ConfigError(
-            f"{where}: attestation file is not valid YAML — fix or remove the entry"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the attestation file ({exc})") from None
-    except RecursionError:
-        raise ConfigError(f"{path}:1:1: attestation file is nested too deeply") from None
-    if not isinstance(data, Mapping):
-        raise ConfigError(
-            f"{path}: attestation file must be a mapping of KIND/KEY entries — fix or remove it"
-        )
-    return dict(data)
+    return yamlfile.load_mapping(
+        path,
+        yamlfile.read_text(path, "attestation"),
+        what="attestation",
+        max_nodes=_MAX_NODES,
+        shape_hint="write KIND/KEY entries ({by, at, digest}), or remove the file",
+    )
 
 
 def parse_ref(text: str) -> Ref:

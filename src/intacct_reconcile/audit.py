@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from intacct_reconcile.client.errors import redact
+
 AUDIT_FILE = Path(".intacct-reconcile") / "audit.log"
 
 
@@ -56,11 +58,24 @@ def record(
     }
     path = audit_path(base_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
+    # errors come redacted from the client; this catches what reached them by another way
+    entry = _redacted(entry)
     line = json.dumps(entry, sort_keys=True, ensure_ascii=False, default=str)
     # one write call per entry in append mode: concurrent applies never interleave a line
     with path.open("a", encoding="utf-8") as fh:
         fh.write(line + "\n")
     return entry
+
+
+def _redacted(value: Any) -> Any:
+    """`value` with every string redacted (values, not the JSON text: an escape stays whole)."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, Mapping):
+        return {k: _redacted(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redacted(v) for v in value]
+    return redact(str(value)) if value is not None and not isinstance(value, int | float) else value
 
 
 def read(base_dir: Path) -> list[dict[str, Any]]:

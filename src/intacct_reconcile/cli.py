@@ -21,6 +21,7 @@ try:  # Ctrl-C while the modules load (a second or so) must not print a tracebac
     from typer.core import TyperGroup
 
     from intacct_reconcile import __version__, interrupts, terminal
+    from intacct_reconcile.client.errors import redact
     from intacct_reconcile.errors import ConfigError, ReconcileError
 except KeyboardInterrupt:  # pragma: no cover - timing dependent; tested through a subprocess
     sys.stderr.write("interrupted\n")
@@ -79,7 +80,7 @@ def boundary(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except ReconcileError as exc:
-            _err(f"error: {exc}")
+            _err(f"error: {redact(str(exc))}")
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt as exc:
             _err(f"interrupted: {exc}" if str(exc) else "interrupted")

@@ -70,6 +70,29 @@ OnlyOpt = Annotated[
     ),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")]
+TimeoutOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--timeout",
+        min=0.001,
+        help="Give up after SECONDS for the whole command (default: no limit).",
+    ),
+]
+RequestTimeoutOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--request-timeout",
+        min=0.001,
+        help="Give up on one API request after SECONDS, however the server trickles its "
+        "answer (default: 120).",
+    ),
+]
+
+
+def _deadlines(timeout: float | None, request_timeout: float | None) -> Any:
+    from intacct_reconcile.client import deadline
+
+    return deadline.limits(request=request_timeout, run=timeout)
 
 
 def register(app: typer.Typer, boundary: Boundary) -> None:
@@ -98,25 +121,28 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
         concurrency: ConcurrencyOpt = None,
         quiet: QuietOpt = False,
         sandbox: SandboxOpt = False,
+        timeout: TimeoutOpt = None,
+        request_timeout: RequestTimeoutOpt = None,
     ) -> None:
         """Show how live state differs from the manifests (no writes)."""
         from intacct_reconcile import workflow
         from intacct_reconcile.terminal import default_ui
 
         ui = default_ui()
-        result = workflow.plan(
-            path,
-            config=config,
-            target=target,
-            out=out,
-            fmt=fmt,
-            only_kinds=tuple(kind or ()),
-            only=tuple(only or ()),
-            concurrency=concurrency,
-            quiet=quiet,
-            sandbox=sandbox,
-            ui=ui,
-        )
+        with _deadlines(timeout, request_timeout):
+            result = workflow.plan(
+                path,
+                config=config,
+                target=target,
+                out=out,
+                fmt=fmt,
+                only_kinds=tuple(kind or ()),
+                only=tuple(only or ()),
+                concurrency=concurrency,
+                quiet=quiet,
+                sandbox=sandbox,
+                ui=ui,
+            )
         ui.out(result.output)
         if detailed_exitcode and result.detailed_exit_code:
             raise typer.Exit(result.detailed_exit_code)
@@ -159,28 +185,31 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
         ] = None,
         quiet: QuietOpt = False,
         sandbox: SandboxOpt = False,
+        timeout: TimeoutOpt = None,
+        request_timeout: RequestTimeoutOpt = None,
     ) -> None:
         """Make live state match the manifests (or apply exactly a reviewed plan file)."""
         from intacct_reconcile import workflow
         from intacct_reconcile.terminal import default_ui
 
         ui = default_ui()
-        result = workflow.apply(
-            path,
-            config=config,
-            target=target,
-            auto_approve=auto_approve,
-            force=force,
-            allow_irreversible=allow_irreversible,
-            fmt=fmt,
-            only_kinds=tuple(kind or ()),
-            only=tuple(only or ()),
-            concurrency=concurrency,
-            by=by,
-            quiet=quiet,
-            sandbox=sandbox,
-            ui=ui,
-        )
+        with _deadlines(timeout, request_timeout):
+            result = workflow.apply(
+                path,
+                config=config,
+                target=target,
+                auto_approve=auto_approve,
+                force=force,
+                allow_irreversible=allow_irreversible,
+                fmt=fmt,
+                only_kinds=tuple(kind or ()),
+                only=tuple(only or ()),
+                concurrency=concurrency,
+                by=by,
+                quiet=quiet,
+                sandbox=sandbox,
+                ui=ui,
+            )
         ui.out(result.output)
         if result.exit_code:
             raise typer.Exit(result.exit_code)
@@ -253,12 +282,14 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
         concurrency: ConcurrencyOpt = None,
         quiet: QuietOpt = False,
         sandbox: SandboxOpt = False,
+        timeout: TimeoutOpt = None,
+        request_timeout: RequestTimeoutOpt = None,
     ) -> None:
         """Write live objects as manifests, so that a first plan is empty."""
         from intacct_reconcile import workflow
 
-        typer.echo(
-            workflow.export(
+        with _deadlines(timeout, request_timeout):
+            written = workflow.export(
                 kinds=tuple(kind),
                 out=out,
                 config=config,
@@ -267,4 +298,4 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
                 quiet=quiet,
                 sandbox=sandbox,
             )
-        )
+        typer.echo(written)

@@ -28,6 +28,9 @@ SANDBOX_XML = {
     "user_password": "sandbox",
 }
 SANDBOX_REST = {"client_id": "sandbox-client", "client_secret": "sandbox"}
+# the embedded sandbox's documented sign-in: not secret, and redacting it (case-insensitive,
+# as secrets are) would blank the word "sandbox" out of every message
+_PUBLIC_VALUES = frozenset(SANDBOX_XML.values()) | frozenset(SANDBOX_REST.values())
 ENV = {
     "sender_id": "INTACCT_SENDER_ID",
     "sender_password": "INTACCT_SENDER_PASSWORD",
@@ -47,7 +50,8 @@ class Secret:
 
     def __init__(self, value: str):
         self._value = value
-        register_secret(value)
+        if value not in _PUBLIC_VALUES:
+            register_secret(value)
 
     def reveal(self) -> str:
         return self._value
@@ -95,7 +99,16 @@ def _ini_profile(ini_path: Path, profile: str | None) -> Mapping[str, str]:
     try:
         parser.read(ini_path, encoding="utf-8")
     except configparser.Error as exc:
-        raise ConfigError(f"{ini_path}: unreadable credentials file: {exc.message}") from None
+        raise ConfigError(_ini_problem(ini_path, exc)) from None
+    except UnicodeDecodeError as exc:
+        line = exc.object.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(
+            f"{ini_path}:{line}:1: the credentials file is not UTF-8 text — save it as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            f"{ini_path}: cannot read the credentials file ({exc.strerror}) — check its permissions"
+        ) from None
     name = profile or "default"
     if not parser.has_section(name):
         if profile:
@@ -104,6 +117,25 @@ def _ini_profile(ini_path: Path, profile: str | None) -> Mapping[str, str]:
             )
         return {}
     return dict(parser.items(name))
+
+
+def _ini_problem(ini_path: Path, exc: configparser.Error) -> str:
+    """A located message for a broken credentials file. configparser's own messages quote
+    the offending line, which may hold a password: they are never shown."""
+    line = getattr(exc, "lineno", None)
+    errors = getattr(exc, "errors", None)
+    if line is None and errors:
+        line = errors[0][0]
+    where = f"{ini_path}:{line}:1" if line else str(ini_path)
+    if isinstance(exc, configparser.MissingSectionHeaderError):
+        return f"{where}: a setting before any [profile] header — start with [default]"
+    if isinstance(exc, configparser.DuplicateSectionError):
+        return f"{where}: profile [{exc.section}] appears twice — keep one"
+    if isinstance(exc, configparser.DuplicateOptionError):
+        return f"{where}: {exc.option!r} is set twice in [{exc.section}] — keep one"
+    if isinstance(exc, configparser.ParsingError):
+        return f"{where}: not a `name = value` line (not shown: it may hold a secret) — fix it"
+    return f"{where}: unreadable credentials file ({type(exc).__name__}) — fix its syntax"
 
 
 def load_credentials(

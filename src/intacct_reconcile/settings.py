@@ -18,12 +18,12 @@ from typing import Any
 
 import httpx
 import jsonschema
-import yaml
 
+from intacct_reconcile import yamlfile
 from intacct_reconcile.attestations import CONFIG_SCHEMA as ATTESTATIONS_SCHEMA
 from intacct_reconcile.credentials import ENV, SANDBOX_XML
 from intacct_reconcile.errors import ConfigError, did_you_mean
-from intacct_reconcile.manifest.loader import expanded_size
+from intacct_reconcile.manifest.loader import Node
 from intacct_reconcile.safety_policy import SCHEMA as SAFETY_SCHEMA
 from intacct_reconcile.safety_policy import Policy, policy_from_data
 from intacct_reconcile.sod import CONFIG_SCHEMA as SOD_SCHEMA
@@ -198,7 +198,7 @@ def load_config(path: Path | None, manifest_path: Path | None = None) -> Config:
 
 
 def _safety(
-    path: Path, node: yaml.Node | None, data: Mapping[str, Any], at: list[Any], base: Policy | None
+    path: Path, node: Node | None, data: Mapping[str, Any], at: list[Any], base: Policy | None
 ) -> Policy:
     """The `safety:` section at YAML path `at` (kind names checked, located)."""
     from intacct_reconcile.kinds import REGISTRY
@@ -214,56 +214,22 @@ def _safety(
 
 
 def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the config file: {exc}") from None
+    return yamlfile.read_text(path, "config")
 
 
-def _parse_yaml(path: Path, text: str) -> tuple[yaml.Node | None, dict[str, Any]]:
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        if expanded_size(node, MAX_CONFIG_NODES) > MAX_CONFIG_NODES:
-            # a "billion laughs" file: the schema check would walk every aliased copy
-            raise ConfigError(
-                f"{path}:1:1: the config expands to more than {MAX_CONFIG_NODES:,} values "
-                "(aliases nested too deep) — write the targets out without nested aliases"
-            )
-        _reject_duplicate_keys(path, node)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise ConfigError(f"{where}: invalid YAML: {exc.problem} — fix the syntax") from None
-    except RecursionError:
-        raise ConfigError(f"{path}:1:1: the config is nested too deeply — flatten it") from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ConfigError(
-            f"{path}:1:1: the config must be a mapping (default_target, targets, ...)"
-        )
-    return node, data
+def _parse_yaml(path: Path, text: str) -> tuple[Node | None, dict[str, Any]]:
+    """The config as plain data, read like a manifest: every problem located, duplicate and
+    non-scalar keys, tags, control characters, deep nesting and alias bombs refused."""
+    return yamlfile.load_mapping(
+        path,
+        text,
+        what="config",
+        max_nodes=MAX_CONFIG_NODES,
+        shape_hint="start with `targets:` (and optionally `default_target:`) at the left margin",
+    )
 
 
-def _reject_duplicate_keys(path: Path, node: yaml.Node | None) -> None:
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[str, yaml.Node] = {}
-        for key, value in node.value:
-            if key.value in seen:
-                first = seen[key.value].start_mark.line + 1
-                raise ConfigError(
-                    f"{_mark(path, key)}: duplicate key {key.value!r} (first on line "
-                    f"{first}) — keep one"
-                )
-            seen[key.value] = key
-            _reject_duplicate_keys(path, value)
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            _reject_duplicate_keys(path, item)
-
-
-def _check_schema(path: Path, node: yaml.Node | None, data: dict[str, Any]) -> None:
+def _check_schema(path: Path, node: Node | None, data: dict[str, Any]) -> None:
     validator = jsonschema.Draft202012Validator(CONFIG_SCHEMA)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     if not errors:
@@ -281,7 +247,11 @@ def _check_schema(path: Path, node: yaml.Node | None, data: dict[str, Any]) -> N
                 on_key = True
                 message = f"unknown key {extra[0]!r}{did_you_mean(extra[0], known)}"
         dotted = ".".join(map(str, location)) or "(top level)"
-        lines.append(f"{_where(path, node, location, key=on_key)}: {dotted}: {message}")
+        # a value as jsonschema quotes it may be huge (a long string, a big mapping): cut
+        if len(message) > 200:
+            message = message[:200] + "…"
+        fix = "" if " — " in message else ' — see "Targets and credentials" in the README'
+        lines.append(f"{_where(path, node, location, key=on_key)}: {dotted}: {message}{fix}")
     raise ConfigError("\n".join(lines))
 
 
@@ -294,7 +264,7 @@ KIND_KEYED: tuple[tuple[str, ...], ...] = (
 )
 
 
-def _check_kind_keys(path: Path, node: yaml.Node | None, data: dict[str, Any]) -> None:
+def _check_kind_keys(path: Path, node: Node | None, data: dict[str, Any]) -> None:
     """Every key that names a kind names a registered one (a typo is never a silent no-op)."""
     from intacct_reconcile.kinds import REGISTRY  # late: the registry imports every kind
 
@@ -329,25 +299,9 @@ def _sections(
         yield from _sections(data[key], rest, [*location, key])
 
 
-def _where(path: Path, node: yaml.Node | None, location: list[Any], *, key: bool = False) -> str:
+def _where(path: Path, node: Node | None, location: list[Any], *, key: bool = False) -> str:
     """file:line:col of the YAML node at `location` (of its key, with key=True)."""
-    current = node
-    for n, step in enumerate(location):
-        last = n == len(location) - 1
-        if isinstance(current, yaml.MappingNode):
-            match = next(((k, v) for k, v in current.value if k.value == str(step)), None)
-            if match is None:
-                break
-            current = match[0] if (last and key) else match[1]
-        elif isinstance(current, yaml.SequenceNode) and isinstance(step, int):
-            current = current.value[step]
-        else:
-            break
-    return _mark(path, current) if current is not None else f"{path}:1:1"
-
-
-def _mark(path: Path, node: yaml.Node) -> str:
-    return f"{path}:{node.start_mark.line + 1}:{node.start_mark.column + 1}"
+    return yamlfile.where(node, location, str(path), key=key)
 
 
 def _target(

@@ -32,7 +32,7 @@ def test_billion_laughs_config_is_refused_quickly(cli: Invoke, project: Path) ->
     started = time.monotonic()
     result = cli("validate", project)
     assert time.monotonic() - started < 10
-    assert_user_error(result, "intacct-reconcile.yaml:1:1", "aliases nested too deep")
+    assert_user_error(result, "intacct-reconcile.yaml:", "aliases nested too deep")
 
 
 def test_config_anchors_within_reason_still_work(cli: Invoke, project: Path) -> None:

@@ -32,3 +32,19 @@ def test_broken_manifest_gives_the_expected_message(
         assert problem.span is not None and problem.span.line >= 1
         assert problem.span.file.startswith(case.name)
         assert problem.hint, "every problem says how to fix it"
+
+
+def test_each_missing_required_field_is_reported_once(tmp_path: Path) -> None:
+    # web_services_users and expense_types require fields through several schema rules
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(
+        "version: 1\nweb_services_users:\n  svc_bot: {}\nexpense_types:\n  Meals: {}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ManifestError) as caught:
+        validate(manifest, vars={}, env={})
+    messages = [p.message for p in caught.value.problems]
+    missing = [m for m in messages if "missing required field" in m]
+    assert len(missing) == len(set(missing)), messages
+    assert "web_services_users/svc_bot: missing required field 'first_name'" in missing
+    assert "expense_types/Meals: missing required field 'gl_account'" in missing

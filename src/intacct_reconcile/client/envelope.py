@@ -28,6 +28,10 @@ from intacct_reconcile.credentials import Secret
 DTD_VERSION = "3.0"
 QUERY_PAGE_SIZE = 2000  # the largest page `query` serves
 READ_BY_QUERY_PAGE_SIZE = 1000  # the largest page `readByQuery` serves
+# No configuration object of a company comes near ten million records: a larger count in an
+# answer is broken or hostile, and planning pages for it would exhaust memory.
+MAX_RECORDS = 10_000_000
+MAX_SESSION_ID_CHARS = 4096
 
 
 @dataclass(frozen=True)
@@ -260,12 +264,22 @@ class Result:
         return self.status == "success"
 
     def int_attr(self, name: str, default: int = 0) -> int:
+        """A count from the answer: a whole number from 0 to MAX_RECORDS, or `default`."""
+        raw = self.attrs.get(name)
+        if raw is None:
+            return default
         try:
-            return int(self.attrs.get(name, default))
-        except ValueError:
+            value = int(raw)
+        except ValueError:  # also digits past Python's int-conversion limit
             raise ProtocolError(
-                f"{self.function}: data attribute {name}={self.attrs[name]!r} is not a number"
+                f"{self.function}: data attribute {name}={raw[:40]!r} is not a number"
             ) from None
+        if not 0 <= value <= MAX_RECORDS:
+            raise ProtocolError(
+                f"{self.function}: data attribute {name}={raw[:40]!r} is out of range "
+                f"(0 to {MAX_RECORDS:,}); refusing the answer"
+            )
+        return value
 
     @property
     def total_count(self) -> int:
@@ -367,4 +381,8 @@ def session_from(result: Result) -> tuple[str, str, str]:
     api = result.data.find("api") if result.data is not None else None
     if api is None or not xml.text(api, "sessionid"):
         raise SessionExpiredError("getAPISession returned no session id")
-    return xml.text(api, "sessionid"), xml.text(api, "endpoint"), xml.text(api, "locationid")
+    session_id = xml.text(api, "sessionid")
+    # it travels back in every request body: printable and of a sane length, or refused
+    if len(session_id) > MAX_SESSION_ID_CHARS or not session_id.isprintable():
+        raise ProtocolError("getAPISession returned a malformed session id")
+    return session_id, xml.text(api, "endpoint"), xml.text(api, "locationid")

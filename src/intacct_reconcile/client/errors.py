@@ -10,7 +10,8 @@
         ├── ValidationError                 the request was understood and rejected (business rule)
         ├── TransientError                  5xx, dropped connection, off-line: worth retrying
         │   └── RateLimitedError            HTTP 429 / GW-0010: too many concurrent requests
-        └── ProtocolError                   the answer is not a well-formed, expected response
+        ├── ProtocolError                   the answer is not a well-formed, expected response
+        └── DeadlineError                   no complete answer before its deadline (or the run's)
 
 Every message passes through `redact` before it reaches an exception, so passwords, session
 ids, tokens and client secrets never show up in messages, reprs or logs.
@@ -18,8 +19,13 @@ ids, tokens and client secrets never show up in messages, reprs or logs.
 
 from __future__ import annotations
 
+import base64
+import html
+import json
+import logging
 import re
 import threading
+import urllib.parse
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -29,6 +35,14 @@ _SECRETS: set[str] = set()
 _SECRETS_LOCK = threading.Lock()
 # Shorter values would blank out ordinary words in messages; real secrets are longer.
 _MIN_SECRET_LEN = 6
+# A run of this many characters of a secret (or of one of its encodings) is redacted: a
+# truncated value ("abcdefghijkl…") gives away most of it.
+_MIN_FRAGMENT = 8
+# every _MIN_FRAGMENT-character window of every form of every secret -> (form, offset):
+# text forms by their lower-case windows (case variants), base64 forms as they are
+_WINDOWS_ANY_CASE: dict[str, list[tuple[str, int]]] = {}
+_WINDOWS_EXACT: dict[str, list[tuple[str, int]]] = {}
+_SHORT: list[re.Pattern[str]] = []  # secrets shorter than a window: whole, any case
 _SECRET_PATTERNS = (
     re.compile(r"(<(password|sessionid|client_secret)>)[^<]*(</\2>)", re.I),
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
@@ -51,21 +65,124 @@ _LEVEL_MESSAGES = {
 
 
 def register_secret(value: str) -> None:
-    """Remember a secret value so that `redact` removes it from any text."""
-    if value and len(value) >= _MIN_SECRET_LEN:
-        with _SECRETS_LOCK:
-            _SECRETS.add(value)
+    """Remember a secret value so that `redact` removes it, and its usual encodings, from
+    any text."""
+    if not value or len(value) < _MIN_SECRET_LEN:
+        return
+    with _SECRETS_LOCK:
+        if value in _SECRETS:
+            return
+        _SECRETS.add(value)
+        if len(value) < _MIN_FRAGMENT:
+            _SHORT.append(re.compile(re.escape(value), re.IGNORECASE))
+        textual, encoded = _forms(value)
+        for forms, windows, fold in (
+            (textual, _WINDOWS_ANY_CASE, True),
+            (encoded, _WINDOWS_EXACT, False),
+        ):
+            for form in forms:
+                form = form.lower() if fold else form
+                for start in range(len(form) - _MIN_FRAGMENT + 1):
+                    windows.setdefault(form[start : start + _MIN_FRAGMENT], []).append(
+                        (form, start)
+                    )
 
 
 def redact(text: str) -> str:
-    """Text with every known secret and every secret-looking field replaced by ***."""
+    """Text with every known secret and every secret-looking field replaced by ***.
+
+    A secret is also found upper-, lower- or mixed-case, URL-encoded, hex-encoded, as
+    base64 or base64url (alone or inside a longer encoded text such as `user:secret` in a
+    Basic Authorization header), HTML- or JSON-escaped, and as any run of 8 or more of its
+    characters (a prefix or suffix left by truncation)."""
     for pattern in _SECRET_PATTERNS:
         text = pattern.sub(_mask, text)
     with _SECRETS_LOCK:
-        secrets = sorted(_SECRETS, key=len, reverse=True)
-    for secret in secrets:
-        text = text.replace(secret, "***")
+        short = list(_SHORT)
+        spans = _secret_spans(text) if _SECRETS else []
+    for start, end in reversed(spans):
+        text = text[:start] + "***" + text[end:]
+    for pattern in short:
+        text = pattern.sub("***", text)
     return text
+
+
+def _secret_spans(text: str) -> list[tuple[int, int]]:
+    """Where runs of _MIN_FRAGMENT or more characters of a secret's forms are, left to right
+    (a run is found at its first window, so only its right end needs extending)."""
+    lower = text.lower()
+    if len(lower) != len(text):  # a few characters lower-case to two ("İ"): keep those
+        lower = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    spans: list[tuple[int, int]] = []
+    i, last = 0, len(text) - _MIN_FRAGMENT
+    while i <= last:
+        end = i
+        for source, windows in ((lower, _WINDOWS_ANY_CASE), (text, _WINDOWS_EXACT)):
+            for form, offset in windows.get(source[i : i + _MIN_FRAGMENT], ()):
+                stop, at = i + _MIN_FRAGMENT, offset + _MIN_FRAGMENT
+                while stop < len(text) and at < len(form) and source[stop] == form[at]:
+                    stop, at = stop + 1, at + 1
+                end = max(end, stop)
+        if end > i:
+            spans.append((i, end))
+            i = end
+        else:
+            i += 1
+    return spans
+
+
+def _forms(secret: str) -> tuple[set[str], set[str]]:
+    """(text forms, base64 forms) in which `secret` may show up."""
+    raw = secret.encode("utf-8", errors="surrogatepass")
+    textual = {
+        secret,
+        urllib.parse.quote(secret, safe=""),
+        urllib.parse.quote(secret),
+        urllib.parse.quote_plus(secret),
+        html.escape(secret),
+        json.dumps(secret)[1:-1],
+        raw.hex(),
+    }
+    # base64 of any text holding the secret contains, whatever the secret's offset modulo 3,
+    # the encoding of its bytes from that alignment on (whole 3-byte groups)
+    encoded: set[str] = set()
+    for skip in range(3):
+        body = raw[skip:]
+        body = body[: len(body) - len(body) % 3]
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            encoded.add(encode(body).decode("ascii"))
+            encoded.add(encode(raw).decode("ascii"))
+    return textual, {e for e in encoded if len(e) >= _MIN_FRAGMENT}
+
+
+class RedactingFilter(logging.Filter):
+    """Log records leave with their message already formatted and redacted."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string: let logging report it as usual
+            return True
+        record.msg, record.args = redact(message), ()
+        return True
+
+
+# the loggers that see requests: ours, and httpx/httpcore at DEBUG (a filter on a logger
+# applies to the records it creates, not to its children's: each is named)
+REDACTED_LOGGERS = (
+    "intacct_reconcile",
+    "intacct_reconcile.client",
+    "intacct_reconcile.live",
+    "intacct_reconcile.applier",
+    "httpx",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+)
+_FILTER = RedactingFilter()
+for _name in REDACTED_LOGGERS:
+    logging.getLogger(_name).addFilter(_FILTER)
 
 
 def _mask(match: re.Match[str]) -> str:
@@ -175,6 +292,11 @@ class RateLimitedError(TransientError):
 
 class ProtocolError(IntacctError):
     """The response is not a well-formed, expected answer (or is hostile)."""
+
+
+class DeadlineError(IntacctError):
+    """A request ran past its own deadline or the run's: the server is stalled or trickling.
+    Not retried: a server that gave nothing complete for that long is not about to."""
 
 
 def _redact_detail(detail: ErrorDetail) -> ErrorDetail:

@@ -36,6 +36,8 @@ HEADERS = {"Content-Type": "application/xml", "Accept": "application/xml, text/x
 RECORDS_PER_FUNCTION = 100
 FUNCTIONS_PER_REQUEST = 10
 PAGES_PER_REQUEST = 4  # at most this many offset pages packed into one read request
+# the most pages one read may take: every record a valid answer can count, in full pages
+MAX_PAGES = envelope.MAX_RECORDS // envelope.READ_BY_QUERY_PAGE_SIZE
 log = logging.getLogger("intacct_reconcile.client")
 
 
@@ -231,7 +233,11 @@ class Gateway:
         if not endpoint:
             return ""
         base = self._shared.http.base_url
-        url = httpx.URL(endpoint)
+        try:
+            url = httpx.URL(endpoint)
+        except httpx.InvalidURL:
+            log.warning("ignoring a malformed session endpoint; staying on %s", base.host)
+            return ""
         same_origin = (url.scheme, url.host, url.port) == (base.scheme, base.host, base.port)
         trusted = url.scheme == "https" and (url.host or "").endswith(".intacct.com")
         if same_origin or trusted or not base.host:
@@ -297,13 +303,24 @@ class Gateway:
 
     @staticmethod
     def _offsets(spec: ReadSpec, first: Result) -> list[int]:
+        """Offsets of the remaining pages, from counts the answer gives (checked first)."""
         step = first.int_attr("count", -1)
         step = len(first.records) if step < 0 else step
         total = first.total_count
+        if step > envelope.QUERY_PAGE_SIZE:
+            raise ProtocolError(
+                f"query on {spec.object}: a page of {step} records, more than the "
+                f"{envelope.QUERY_PAGE_SIZE} asked for; refusing the answer"
+            )
         if first.num_remaining <= 0 or total <= step:
             return []
         if step == 0:
             raise ProtocolError(f"query on {spec.object}: empty first page of {total} records")
+        if math.ceil(total / step) > MAX_PAGES:
+            raise ProtocolError(
+                f"query on {spec.object}: {total} records in pages of {step} would take more "
+                f"than {MAX_PAGES:,} requests; refusing the answer"
+            )
         return list(range(step, total, step))
 
     def _start_pages(
@@ -327,6 +344,11 @@ class Gateway:
             ]
             for (i, off), result in zip(pack, self.call(functions), strict=True):
                 pages[(i, off)] = result.raise_for_status().records
+                if len(pages[(i, off)]) > envelope.QUERY_PAGE_SIZE:
+                    raise ProtocolError(
+                        f"query on {queries[i].object}: a page of {len(pages[(i, off)])} "
+                        f"records, more than the {envelope.QUERY_PAGE_SIZE} asked for"
+                    )
                 tally.add(queries[i].object, len(pages[(i, off)]))
 
         return [self._shared.pool.submit(fetch, pack) for pack in packs]
@@ -335,10 +357,24 @@ class Gateway:
         function = Function("read-0", envelope.read_by_query(spec.object, spec.fields, spec.filter))
         result = self.call([function])[0].raise_for_status()
         records = result.records
+        pages = 1
+        # driven by what arrives: every page must bring records, and the pages are bounded
         while result.num_remaining > 0 and result.result_id:
+            if pages >= MAX_PAGES or len(records) >= envelope.MAX_RECORDS:
+                raise ProtocolError(
+                    f"readByQuery on {spec.object}: still {result.num_remaining} records "
+                    f"remaining after {pages:,} pages; refusing to read on"
+                )
             more = Function("read-more", envelope.read_more(result.result_id))
             result = self.call([more])[0].raise_for_status()
-            records += result.records
+            page = result.records
+            if not page and result.num_remaining > 0:
+                raise ProtocolError(
+                    f"readMore on {spec.object}: an empty page with {result.num_remaining} "
+                    "records said to remain; refusing the answer"
+                )
+            records += page
+            pages += 1
             self._report("read", spec.object, len(records), len(records) + result.num_remaining)
         return records
 
@@ -465,6 +501,7 @@ class Gateway:
         for n, index in enumerate(batch):
             record = returned[n] if n < len(returned) else {}
             recordno = record.get("RECORDNO") or None
+            recordno = recordno if isinstance(recordno, str) else None  # nested: not a key
             other = [str(v) for k, v in record.items() if k != "RECORDNO" and isinstance(v, str)]
             out[index] = WriteResult(
                 True, recordno=recordno, key=other[0] if other else None, replayed=replayed

@@ -37,6 +37,9 @@ from intacct_reconcile.credentials import RestCredentials, Secret
 
 API_PREFIX = "/ia/api/v1"
 PAGE_SIZE = 2000
+MAX_RECORDS = 10_000_000  # a larger totalCount is a broken or hostile answer (envelope.py)
+MAX_PAGES = MAX_RECORDS // PAGE_SIZE + 1
+MAX_TOKEN_CHARS = 8192
 JSON_TYPES = ("application/json",)
 log = logging.getLogger("intacct_reconcile.client")
 
@@ -116,7 +119,11 @@ class RestClient:
             headers={"Accept": "application/json"},
         )
         data = _json(reply)
-        if reply.status != 200 or not isinstance(data, dict) or not data.get("access_token"):
+        token = data.get("access_token") if isinstance(data, dict) else None
+        if reply.status == 200 and token and not _token_shaped(token):
+            # it goes back in every Authorization header: text of a sane length, or refused
+            raise ProtocolError("OAuth2 token answer carries a malformed access_token")
+        if reply.status != 200 or not isinstance(data, dict) or not token:
             reason = (
                 data.get("error_description") or data.get("error")
                 if isinstance(data, dict)
@@ -129,7 +136,7 @@ class RestClient:
                 hint="check INTACCT_CLIENT_ID/INTACCT_CLIENT_SECRET and that the user "
                 f"{self._creds.username!r} exists and may use the API",
             )
-        return Secret(str(data["access_token"]))
+        return Secret(str(token))
 
     # --- requests ----------------------------------------------------------------------
 
@@ -193,7 +200,7 @@ class RestClient:
         """services/core/query, every page (size 2000, start is 1-based)."""
         records: list[dict[str, Any]] = []
         start = 1
-        while True:
+        for _ in range(MAX_PAGES):
             body: dict[str, Any] = {
                 "object": object,
                 "fields": list(fields),
@@ -209,12 +216,13 @@ class RestClient:
             if not page or len(records) >= total:
                 return records
             start += len(page)
+        raise _too_many_pages("POST services/core/query")
 
     def list(self, path: str) -> list[dict[str, Any]]:
         """GET objects/<path>, every page."""
         records: list[dict[str, Any]] = []
         start = 1
-        while True:
+        for _ in range(MAX_PAGES):
             page, meta = self._request_with_meta(
                 "GET", f"objects/{path}", params={"start": start, "size": PAGE_SIZE}
             )
@@ -223,6 +231,7 @@ class RestClient:
             if not page or len(records) >= total:
                 return records
             start += len(page)
+        raise _too_many_pages(f"GET objects/{path}")
 
     def _request_with_meta(
         self, method: str, path: str, **kw: Any
@@ -230,6 +239,13 @@ class RestClient:
         result, meta = self._call(method, path, **kw)
         if not isinstance(result, list):
             raise ProtocolError(f"{method} {path}: expected a list in ia::result")
+        if len(result) > PAGE_SIZE:
+            raise ProtocolError(
+                f"{method} {path}: a page of {len(result)} objects, more than the "
+                f"{PAGE_SIZE} asked for; refusing the answer"
+            )
+        if not all(isinstance(item, dict) for item in result):
+            raise ProtocolError(f"{method} {path}: ia::result holds something not an object")
         return result, meta
 
     def _headers(self, token: Secret) -> dict[str, str]:
@@ -293,9 +309,10 @@ class RestClient:
         if ident is None:
             raise conflict
         found = self.query(path, ["key", "id"], [{"$eq": {"id": ident}}])
-        if not found:
+        key = found[0].get("key") if found else None
+        if not isinstance(key, str | int) or isinstance(key, bool):
             raise conflict
-        existing = self.get(path, str(found[0]["key"]))
+        existing = self.get(path, str(key))
         if not _contains(existing, body):
             raise conflict
         log.info("POST objects/%s: 409 on retry, existing object matches; counted as created", path)
@@ -338,10 +355,34 @@ def _json(reply: Reply) -> Any:
 
 def _total(meta: Mapping[str, Any], default: int, where: str) -> int:
     value = meta.get("totalCount", default)
+    if isinstance(value, bool) or not isinstance(value, int | str | None):
+        raise ProtocolError(f"{where}: ia::meta totalCount is not a number")
     try:
-        return int(value or 0)
-    except (TypeError, ValueError):
-        raise ProtocolError(f"{where}: ia::meta totalCount {value!r} is not a number") from None
+        total = int(value or 0)
+    except ValueError:  # also digits past Python's int-conversion limit
+        raise ProtocolError(f"{where}: ia::meta totalCount {value!r:.40} is not a number") from None
+    if not 0 <= total <= MAX_RECORDS:
+        raise ProtocolError(
+            f"{where}: ia::meta totalCount {str(total)[:40]} is out of range "
+            f"(0 to {MAX_RECORDS:,}); refusing the answer"
+        )
+    return total
+
+
+def _too_many_pages(where: str) -> ProtocolError:
+    return ProtocolError(
+        f"{where}: still more pages after {MAX_PAGES:,} requests; refusing to read on"
+    )
+
+
+def _token_shaped(token: Any) -> bool:
+    return (
+        isinstance(token, str)
+        and len(token) <= MAX_TOKEN_CHARS
+        and token.isascii()
+        and token.isprintable()
+        and " " not in token
+    )
 
 
 def _error(status: int, data: Any, where: str) -> IntacctError:

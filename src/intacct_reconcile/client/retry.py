@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from intacct_reconcile.client import deadline
 from intacct_reconcile.client.errors import IntacctError, SessionExpiredError, TransientError
 
 T = TypeVar("T")
@@ -70,6 +71,9 @@ class RetryPolicy:
         wait = self.delay(attempt, exc)
         if attempt >= self.attempts or self.clock() - started + wait > self.total_time:
             raise exc
+        run_left = deadline.run_remaining()
+        if run_left is not None and wait >= run_left:
+            raise exc  # the run's --timeout would pass while waiting: fail now, not later
         log.info(
             "%s: attempt %d failed (%s); retrying in %.2fs", what, attempt, type(exc).__name__, wait
         )

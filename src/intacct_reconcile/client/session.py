@@ -8,16 +8,21 @@ the same rules for which HTTP failures are worth retrying.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 import threading
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from intacct_reconcile.client import deadline
 from intacct_reconcile.client.errors import (
+    DeadlineError,
     IntacctError,
     ProtocolError,
     RateLimitedError,
@@ -77,27 +82,30 @@ def send(
     kwargs["headers"] = {**(kwargs.get("headers") or {}), "Accept-Encoding": ACCEPT_ENCODING}
     started = time.perf_counter()
     with limiter:
+        # every socket operation gets only the time left before the request's deadline, and a
+        # watchdog hangs up at the deadline on a server trickling its headers
+        timeouts = deadline.RequestTimeouts(http.timeout.as_dict(), deadline.start_request())
+        watchdog = threading.Timer(timeouts.left(), _hang_up, (http, timeouts))
+        watchdog.daemon = True
         try:
+            timeouts.check()  # the run's time may be up while this request waited for a slot
+            watchdog.start()
             # never follow a redirect, whatever the client was built with: the next hop would
             # receive the same body (passwords, session id) or Authorization header
-            with http.stream(method, url, follow_redirects=False, **kwargs) as response:
-                body = _read_limited(response, max_bytes)
-        except httpx.TimeoutException as exc:
-            raise TransientError(
-                f"{method} {_where(http, url)}: timed out ({type(exc).__name__}) — "
-                "check the target's endpoint and the network"
-            ) from None
-        except httpx.TransportError as exc:
-            raise TransientError(
-                f"{method} {_where(http, url)}: connection failed ({type(exc).__name__}) — "
-                "check the target's endpoint and the network"
-            ) from None
+            with http.stream(
+                method, url, follow_redirects=False, extensions={"timeout": timeouts}, **kwargs
+            ) as response:
+                body = _read_limited(response, max_bytes, timeouts.check)
+        except deadline.DeadlineReached as reached:
+            raise _deadline_error(http, method, url, reached.limit) from None
         except httpx.HTTPError as exc:
-            # a body that cannot be decoded (bad gzip, unknown encoding...): the answer is
-            # broken, not the connection, so retrying would not help
-            raise ProtocolError(
-                f"{method} {_path(url)}: unreadable response ({type(exc).__name__})"
-            ) from None
+            cut = isinstance(exc, httpx.TimeoutException) and timeouts.cut_short
+            if cut or timeouts.left() <= 0:
+                # a socket wait cut to the deadline, or a connection the watchdog hung up on
+                raise _deadline_error(http, method, url, timeouts.limit) from None
+            raise _transport_error(http, method, url, exc) from None
+        finally:
+            watchdog.cancel()
     log.debug(
         "%s %s -> %d in %.3fs",
         method,
@@ -118,7 +126,9 @@ ACCEPT_ENCODING = "gzip, deflate"
 _WBITS = {"gzip": zlib.MAX_WBITS | 16, "x-gzip": zlib.MAX_WBITS | 16, "deflate": zlib.MAX_WBITS}
 
 
-def _read_limited(response: httpx.Response, max_bytes: int) -> bytes:
+def _read_limited(
+    response: httpx.Response, max_bytes: int, check_deadline: Callable[[], None] = lambda: None
+) -> bytes:
     """The decoded body, refused as soon as it passes `max_bytes`: compressed bodies are
     inflated here with a bound on each step, so a small gzip bomb never expands in memory."""
     declared = response.headers.get("content-length")
@@ -137,6 +147,7 @@ def _read_limited(response: httpx.Response, max_bytes: int) -> bytes:
     chunks: list[bytes] = []
     size = 0
     for raw in response.iter_raw():
+        check_deadline()  # a body trickled fast enough never waits on a socket timeout
         # at most one byte past the limit: enough to know the body is too large
         chunk = inflate.decompress(raw, max_bytes - size + 1) if inflate else raw
         size += len(chunk)
@@ -238,6 +249,51 @@ def _where_to(reply: Reply) -> str:
         return "(an invalid Location)"
     # scheme, host and path only: a query string could carry a token
     return f"{target.scheme}://{target.host}{target.path}" if target.host else target.path
+
+
+def _transport_error(http: httpx.Client, method: str, url: str, exc: Exception) -> IntacctError:
+    if isinstance(exc, httpx.TimeoutException):
+        return TransientError(
+            f"{method} {_where(http, url)}: timed out ({type(exc).__name__}) — "
+            "check the target's endpoint and the network"
+        )
+    if isinstance(exc, httpx.TransportError):
+        return TransientError(
+            f"{method} {_where(http, url)}: connection failed ({type(exc).__name__}) — "
+            "check the target's endpoint and the network"
+        )
+    # a body that cannot be decoded (bad gzip, unknown encoding...): the answer is broken,
+    # not the connection, so retrying would not help
+    return ProtocolError(f"{method} {_path(url)}: unreadable response ({type(exc).__name__})")
+
+
+def _hang_up(http: httpx.Client, timeouts: deadline.RequestTimeouts) -> None:
+    """Shut the socket of the request that `timeouts` belongs to (its deadline has come).
+
+    httpcore reads the response headers with one timeout for every read, so a server
+    trickling its headers is only stopped by closing the connection under it. httpcore
+    does not say which pooled connection serves a request: its pool's request list does.
+    """
+    pool = getattr(getattr(http, "_transport", None), "_pool", None)
+    for pool_request in list(getattr(pool, "_requests", ())):
+        request = getattr(pool_request, "request", None)
+        if request is None or request.extensions.get("timeout") is not timeouts:
+            continue
+        connection = getattr(getattr(pool_request, "connection", None), "_connection", None)
+        stream = getattr(connection, "_network_stream", None)
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)  # the blocked read returns at once
+
+
+def _deadline_error(
+    http: httpx.Client, method: str, url: str, limit: deadline.Limit
+) -> IntacctError:
+    return DeadlineError(
+        f"{method} {_where(http, url)}: {limit.describe()} — the server is stalled or too "
+        "slow; check the target's endpoint, or allow more time"
+    )
 
 
 def _where(http: httpx.Client, url: str) -> str:

@@ -96,11 +96,15 @@ class _Run:
         if signature is not None and signature in self.valid_shapes:
             return True
         clean = True
+        # several schema rules can require the same field (the kind's own `required` and
+        # conditional ones): each missing field is reported once
+        found: dict[Problem, None] = {}
         for error in _validator(kind.key, absent).iter_errors(obj):
             if _in_permissions(kind, tuple(error.absolute_path)):
                 continue  # the catalogue explains permission problems better (meaning())
             clean = False
-            self.problems.extend(translate(error, c, prefix=path))
+            found.update(dict.fromkeys(translate(error, c, prefix=path)))
+        self.problems.extend(found)
         if clean and signature is not None:
             self.valid_shapes.add(signature)
         return clean
