@@ -1,0 +1,69 @@
+"""Adopting a company: every blueprint applied to a fresh sandbox exports to manifests that
+validate and plan as "in sync" (`plan --detailed-exitcode` exits 0), without the originals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from e2e.conftest import ALL_BLUEPRINTS, Invoke, copy_blueprint
+from e2e.test_blueprints import db_of, perform_ui_steps
+
+
+def adopting_config(db: Path) -> str:
+    """A config for the export folder: the same sandbox company, as a new repository would."""
+    return yaml.safe_dump(
+        {"default_target": "sandbox", "targets": {"sandbox": {"sandbox": True, "db": str(db)}}}
+    )
+
+
+def export_and_replan(cli: Invoke, db: Path, out: Path, *extra: str) -> str:
+    """export -> validate -> plan --detailed-exitcode; returns the export's summary."""
+    out.mkdir()
+    (out / "intacct-reconcile.yaml").write_text(adopting_config(db), encoding="utf-8")
+    config = out / "intacct-reconcile.yaml"
+    exported = cli("export", "--out", out, "--config", config, "--force", "--quiet", *extra)
+    assert exported.exit_code == 0, exported.output
+    valid = cli("validate", out)
+    assert valid.exit_code == 0, valid.output
+    planned = cli("plan", out, "--detailed-exitcode", "--quiet")
+    assert planned.exit_code == 0, planned.output
+    return exported.stdout
+
+
+@pytest.mark.parametrize("name", ALL_BLUEPRINTS)
+def test_blueprint_company_exports_to_manifests_that_plan_empty(
+    name: str, tmp_path: Path, cli: Invoke
+):
+    folder = copy_blueprint(name, tmp_path)
+    applied = cli("apply", folder, "--auto-approve", "--by", "e2e", "--quiet")
+    assert applied.exit_code == 0, applied.output
+    perform_ui_steps(cli, folder)
+    out = tmp_path / "adopted"
+    summary = export_and_replan(cli, db_of(folder), out)
+    assert "templates to fill in from the UI" in summary
+    for path in sorted(p for p in out.glob("*.yaml") if p.name != "intacct-reconcile.yaml"):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        assert lines[0] == "# yaml-language-server: $schema=manifest.schema.json", path
+        assert lines[1].startswith("# Exported from company "), path
+    assert (out / "manifest.schema.json").is_file()
+    # packages: recorded by what is installed, no package file needed to plan
+    packages = yaml.safe_load((out / "custom_packages.yaml").read_text(encoding="utf-8"))
+    for package in packages["custom_packages"].values():
+        assert set(package) == {"digest"} and package["digest"].startswith("sha256:")
+
+
+def test_single_file_export_plans_empty(tmp_path: Path, cli: Invoke):
+    folder = copy_blueprint("sage-dmo", tmp_path)
+    assert cli("apply", folder, "--auto-approve", "--quiet").exit_code == 0
+    out = tmp_path / "adopted"
+    export_and_replan(cli, db_of(folder), out, "--single-file")
+    assert sorted(p.name for p in out.iterdir()) == [
+        "intacct-reconcile.yaml",
+        "intacct.yaml",
+        "manifest.schema.json",
+    ]
+    document = yaml.safe_load((out / "intacct.yaml").read_text(encoding="utf-8"))
+    assert {"roles", "web_services_users", "custom_packages", "gl_accounts"} <= set(document)
