@@ -157,6 +157,9 @@ def _secret_comment(kind: Kind) -> str:
 
 
 def _plain(value: Any) -> Any:
+    """Plain YAML types; `${` in live text is written `$${`, a literal, not a variable."""
+    if isinstance(value, str):
+        return value.replace("${", "$${") if "${" in value else value
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
