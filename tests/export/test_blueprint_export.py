@@ -70,3 +70,68 @@ def test_single_file_export_plans_empty(tmp_path: Path, cli: Invoke):
     ]
     document = yaml.safe_load((out / "intacct.yaml").read_text(encoding="utf-8"))
     assert {"roles", "web_services_users", "custom_packages", "gl_accounts"} <= set(document)
+
+
+def test_unmanaged_writes_only_what_the_manifests_do_not_declare(tmp_path: Path, cli: Invoke):
+    folder = copy_blueprint("expensify", tmp_path)
+    assert cli("apply", folder, "--auto-approve", "--quiet").exit_code == 0
+    config = folder / "intacct-reconcile.yaml"
+    db = str(db_of(folder))
+    edited = cli(
+        "sandbox", "ui", "edit-record", "GLACCOUNT", "6200", "TITLE=Travel (hand)", "--db", db
+    )
+    assert edited.exit_code == 0, edited.output
+    out = tmp_path / "more"
+    result = cli("export", "--out", out, "--config", config, "--unmanaged", folder, "--quiet")
+    assert result.exit_code == 0, result.output
+    # xmlgateway_expensify is declared: nothing new, so no file
+    assert not (out / "web_services_users.yaml").exists()
+    roles = yaml.safe_load((out / "roles.yaml").read_text(encoding="utf-8"))["roles"]
+    assert set(roles) == {"Administrator"}  # Expensify is declared by the blueprint
+    accounts = yaml.safe_load((out / "gl_accounts.yaml").read_text(encoding="utf-8"))
+    assert accounts["gl_accounts"]["6200"]["title"] == "Travel (hand)"  # not declared there
+    # the blueprint declares sender IDs: no template for them; it declares no IP filters
+    assert not (out / "sender_ids.yaml").exists()
+    assert (out / "ip_allowlist.yaml").exists()
+    # adopted kind by kind: the team's files plus these plan together without conflicts
+    for path in out.glob("*.yaml"):
+        (folder / f"adopted-{path.name}").write_bytes(path.read_bytes())
+    assert cli("validate", folder).exit_code == 0
+
+
+def test_counts_name_the_objects_written(tmp_path: Path, cli: Invoke):
+    folder = copy_blueprint("expensify", tmp_path)
+    assert cli("apply", folder, "--auto-approve", "--quiet").exit_code == 0
+    config = folder / "intacct-reconcile.yaml"
+    result = cli(
+        "export",
+        "--kind",
+        "web_services_users",
+        "--kind",
+        "credit_card_accounts",
+        "--out",
+        tmp_path / "o",
+        "--config",
+        config,
+        "--quiet",
+    )
+    assert result.exit_code == 0, result.output
+    # USERINFO holds the UI admin too: only the web services user is exported and counted
+    assert "web_services_users: 1 object\n" in result.stdout + "\n"
+    assert "exported 1 object of 1 kind" in result.stdout
+    assert not (tmp_path / "o" / "credit_card_accounts.yaml").exists()  # none live: no file
+
+
+def test_a_folder_with_files_is_refused_without_force(tmp_path: Path, cli: Invoke):
+    folder = copy_blueprint("leanix", tmp_path)
+    config = folder / "intacct-reconcile.yaml"
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "roles.yaml").write_text("version: 1\n")
+    refused = cli("export", "--out", out, "--config", config, "--quiet")
+    assert refused.exit_code == 1
+    assert "--force" in refused.stderr and "roles.yaml" in refused.stderr
+    assert (out / "roles.yaml").read_text() == "version: 1\n"
+    forced = cli("export", "--out", out, "--config", config, "--quiet", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert "Administrator" in (out / "roles.yaml").read_text()
