@@ -81,14 +81,10 @@ def text(rng: random.Random, *, long: bool = False, key: bool = False) -> str:
     hold no `$`: identities are never substituted, so they need no escape)."""
     pieces = [p for p in PIECES if "$" not in p] if key else PIECES
     if long:
-        # whole pieces only: a `${` cut before its `}` is refused by the loader (known gap:
-        # an escaped `$${` needs its closing brace too)
         out = ""
-        while True:
-            piece = rng.choice(pieces)
-            if len(out) + len(piece) + 1 > LONG:
-                return out.strip()
-            out += piece + " "
+        while len(out) < LONG:
+            out += rng.choice(pieces) + " "
+        return out[:LONG].strip()  # may cut a `${...}` short: a lone `${` must round-trip too
     return " ".join(rng.choice(pieces) for _ in range(rng.randint(1, 4))).strip()
 
 
