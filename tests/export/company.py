@@ -269,6 +269,7 @@ def generate(seed: int, size: int = 12) -> Company:
                 "bank_name": optional(rng, lambda: text(rng)),
                 "account_number": optional(rng, lambda: str(rng.randint(0, 10**10)).zfill(12)),
                 "routing_number": optional(rng, lambda: str(rng.randint(0, 10**8)).zfill(9)),
+                "entity": entity(),
             }
         )
         for b in _ids(rng, "BANK", size // 3 + 1, 3)
@@ -286,6 +287,7 @@ def generate(seed: int, size: int = 12) -> Company:
                 ),
                 "offset_gl_account": optional(rng, lambda: rng.choice(accounts)),
                 "default_location": optional(rng, lambda: rng.choice(LOCATIONS)),
+                "entity": entity(),
             }
         )
         for c in _ids(rng, "CC", size // 3 + 1, 3)

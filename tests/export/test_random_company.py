@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
+
 from e2e.conftest import Invoke
 from export import company as generator
 from export.test_blueprint_export import export_and_replan
@@ -32,4 +34,28 @@ def test_random_company_round_trips_through_export(tmp_path: Path, cli: Invoke):
     company = build(cli, tmp_path / "team", SEED, size=14)
     assert company.object_count >= 150
     db = tmp_path / "team" / ".intacct-reconcile" / "sandbox.db"
-    export_and_replan(cli, db, tmp_path / "adopted")
+    out = tmp_path / "adopted"
+    export_and_replan(cli, db, out)
+
+    def exported(kind: str) -> dict:
+        return yaml.safe_load((out / f"{kind}.yaml").read_text(encoding="utf-8"))[kind]
+
+    # objects made in an entity are exported in it, XML and REST kinds alike
+    placed = 0
+    for kind in (
+        "gl_accounts",
+        "journals",
+        "employees",
+        "checking_accounts",
+        "credit_card_accounts",
+    ):
+        live = exported(kind)
+        for key, values in company.manifests[kind].items():
+            assert live[key].get("entity") == values.get("entity"), (kind, key)
+            placed += "entity" in values
+    assert placed >= 10
+    # hand edits made in the UI are what is exported, not what the team once applied
+    for command in company.ui_commands:
+        if command[:2] == ("edit-record", "GLACCOUNT"):
+            title = command[3].removeprefix("TITLE=")
+            assert exported("gl_accounts")[command[2]]["title"] == title.replace("${", "$${")
