@@ -133,7 +133,30 @@ def manifest_values(kind: Kind, values: Mapping[str, Any]) -> dict[str, Any]:
             continue
         if f.default is not None and value == f.default:
             continue
-        out[f.name] = _env_reference(kind, f) if f.secret else _plain(value)
+        if f.secret:
+            out[f.name] = _env_reference(kind, f)
+        elif f.type == "permissions":
+            out[f.name] = _plain(permission_shorthand(value))
+        else:
+            out[f.name] = _plain(value)
+    return out
+
+
+def permission_shorthand(perms: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """A module holding exactly what `all` or `read_only` grants is written as that word, as
+    people write roles; other modules keep their per-permission rights."""
+    from intacct_reconcile import catalog
+
+    cat = catalog.load()
+    out: dict[str, Any] = {}
+    for module_id, held in perms.items():
+        as_held = {p: tuple(sorted(r)) for p, r in held.items()}
+        if module_id in cat.modules and as_held == catalog.expand(module_id, "all", cat):
+            out[module_id] = "all"
+        elif module_id in cat.modules and as_held == catalog.expand(module_id, "read_only", cat):
+            out[module_id] = "read_only"
+        else:
+            out[module_id] = held
     return out
 
 
