@@ -41,7 +41,9 @@ AttestConfigOpt = Annotated[
 ExportConfigOpt = Annotated[
     Path | None,
     typer.Option(
-        "--config", help="intacct-reconcile.yaml (default: the one in the current directory)."
+        "--config",
+        help="intacct-reconcile.yaml (default: next to --unmanaged PATH, else in the current "
+        "directory).",
     ),
 ]
 SandboxOpt = Annotated[
@@ -261,7 +263,8 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
             Path | None,
             typer.Option(
                 "--unmanaged",
-                help="Only live objects the manifests at this path do not declare yet.",
+                help="Only live objects the manifests at this path do not declare yet; "
+                "existing files are never replaced (new ones get free names).",
             ),
         ] = None,
         force: Annotated[

@@ -310,11 +310,13 @@ def export(
     chosen = choose_kinds(kinds)
     if unmanaged is not None and not unmanaged.exists():
         raise ConfigError(f"{unmanaged}: no such manifest directory or file — check --unmanaged")
-    ctx = _context(None, config, target, concurrency)
+    # with --unmanaged the config is found next to those manifests, as `plan` finds it
+    ctx = _context(unmanaged, config, target, concurrency)
     declared = _load_desired(unmanaged, ctx.target).desired if unmanaged is not None else None
     # before any read: a long export must not fail at the last step
     interactive = sys.stdin.isatty() if stdin_is_tty is None else stdin_is_tty
-    check_folder(out, force=force, interactive=interactive, confirm=confirm or _ask)
+    if declared is None:  # with --unmanaged no file is overwritten: new files get free names
+        check_folder(out, force=force, interactive=interactive, confirm=confirm or _ask)
     to_read = [k for k in chosen if readable(REGISTRY[k])]
     live = State({})
     if to_read:  # templates alone need no connection
@@ -333,7 +335,10 @@ def export(
             parts.append(part)
         # else: no live object (or nothing new with --unmanaged): no file, and the team's own
         # file for the kind stays as it is
-    return _write(out, parts, _target_text(ctx.target), single_file=single_file)
+    written = _write(
+        out, parts, _target_text(ctx.target), single_file=single_file, keep=declared is not None
+    )
+    return summary(out, written)
 
 
 def _ask(question: str) -> bool:
@@ -349,7 +354,10 @@ def _target_text(tgt: Any) -> str:
     return f"{where} (target {tgt.name})"
 
 
-def _write(out: Path, parts: Sequence[KindExport], target_text: str, *, single_file: bool) -> str:
+def _write(
+    out: Path, parts: Sequence[KindExport], target_text: str, *, single_file: bool, keep: bool
+) -> list[tuple[Path, Sequence[KindExport]]]:
+    """Write the files; `keep`: never replace an existing file (a free name is chosen)."""
     from intacct_reconcile.manifest.schema import schema_text
 
     head = header(target_text, datetime.now(UTC))
@@ -359,36 +367,50 @@ def _write(out: Path, parts: Sequence[KindExport], target_text: str, *, single_f
         raise ConfigError(
             f"{out}: cannot create the --out directory ({exc.strerror}) — choose a writable path"
         ) from None
+    if single_file:
+        planned = [(SINGLE_FILE_NAME, parts)] if parts else []
+    else:
+        planned = [(f"{p.kind}.yaml", [p]) for p in parts]
+    files = [(_free_name(out, name) if keep else out / name, ps) for name, ps in planned]
     try:
-        files: list[tuple[Path, Sequence[KindExport]]]
-        if single_file:
-            files = [(out / SINGLE_FILE_NAME, parts)] if parts else []
-        else:
-            files = [(out / f"{p.kind}.yaml", [p]) for p in parts]
         for path, file_parts in files:
             path.write_text(render(file_parts, head), encoding="utf-8")
-        if files:  # the modeline's schema, for editors (completion, checks as you type)
-            (out / SCHEMA_FILE_NAME).write_text(schema_text(), encoding="utf-8")
+        schema = out / SCHEMA_FILE_NAME
+        if files and not (keep and schema.exists()):
+            # the modeline's schema, for editors (completion, checks as you type)
+            schema.write_text(schema_text(), encoding="utf-8")
     except OSError as exc:
         raise ConfigError(
             f"{out}: cannot write the export there ({exc.strerror}) — choose a writable directory"
         ) from None
-    return summary(out, parts, single_file=single_file)
+    return files
 
 
-def summary(out: Path, parts: Sequence[KindExport], *, single_file: bool) -> str:
+def _free_name(out: Path, name: str) -> Path:
+    """roles.yaml, else roles-2.yaml, roles-3.yaml...: the first that does not exist."""
+    path = out / name
+    stem, suffix = path.stem, path.suffix
+    n = 1
+    while path.exists():
+        n += 1
+        path = out / f"{stem}-{n}{suffix}"
+    return path
+
+
+def summary(out: Path, files: Sequence[tuple[Path, Sequence[KindExport]]]) -> str:
+    parts = [p for _, ps in files for p in ps]
     if not parts:
         return f"nothing to export into {out}: the manifests declare every live object"
+    where = {p.kind: path.name for path, ps in files for p in ps}
     exported = [p for p in parts if p.section is not None]
     templates = [p.kind for p in parts if p.section is None]
     total = sum(p.count for p in exported)
-    where = out / SINGLE_FILE_NAME if single_file else out
-    lines = [f"exported {_count(total, 'object')} of {_count(len(exported), 'kind')} to {where}"]
-    lines += [f"  {p.kind}: {_count(p.count, 'object')}" for p in exported]
+    lines = [f"exported {_count(total, 'object')} of {_count(len(exported), 'kind')} to {out}"]
+    lines += [f"  {p.kind}: {_count(p.count, 'object')} ({where[p.kind]})" for p in exported]
     if templates:
         lines.append(
-            f"templates to fill in from the UI (not readable through the API): "
-            f"{', '.join(templates)}"
+            "templates to fill in from the UI (not readable through the API): "
+            + ", ".join(f"{k} ({where[k]})" for k in templates)
         )
     return "\n".join(lines)
 

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from e2e.conftest import ALL_BLUEPRINTS, Invoke, copy_blueprint
-from e2e.test_blueprints import db_of, perform_ui_steps
+from e2e.test_blueprints import converge, db_of, perform_ui_steps
 
 
 def adopting_config(db: Path) -> str:
@@ -74,29 +74,38 @@ def test_single_file_export_plans_empty(tmp_path: Path, cli: Invoke):
 
 def test_unmanaged_writes_only_what_the_manifests_do_not_declare(tmp_path: Path, cli: Invoke):
     folder = copy_blueprint("expensify", tmp_path)
-    assert cli("apply", folder, "--auto-approve", "--quiet").exit_code == 0
-    config = folder / "intacct-reconcile.yaml"
+    converge(cli, folder)  # applied, UI steps done, attested: the team's plan is empty
     db = str(db_of(folder))
-    edited = cli(
-        "sandbox", "ui", "edit-record", "GLACCOUNT", "6200", "TITLE=Travel (hand)", "--db", db
-    )
+    edited = cli("sandbox", "ui", "edit-record", "GLACCOUNT", "6200", "TITLE=Travel", "--db", db)
     assert edited.exit_code == 0, edited.output
-    out = tmp_path / "more"
-    result = cli("export", "--out", out, "--config", config, "--unmanaged", folder, "--quiet")
+    team_files = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+
+    # adopt into the team's own folder: no prompt, no --force, no file replaced
+    result = cli("export", "--out", folder, "--unmanaged", folder, "--quiet")
     assert result.exit_code == 0, result.output
-    # xmlgateway_expensify is declared: nothing new, so no file
-    assert not (out / "web_services_users.yaml").exists()
-    roles = yaml.safe_load((out / "roles.yaml").read_text(encoding="utf-8"))["roles"]
-    assert set(roles) == {"Administrator"}  # Expensify is declared by the blueprint
-    accounts = yaml.safe_load((out / "gl_accounts.yaml").read_text(encoding="utf-8"))
-    assert accounts["gl_accounts"]["6200"]["title"] == "Travel (hand)"  # not declared there
-    # the blueprint declares sender IDs: no template for them; it declares no IP filters
-    assert not (out / "sender_ids.yaml").exists()
-    assert (out / "ip_allowlist.yaml").exists()
-    # adopted kind by kind: the team's files plus these plan together without conflicts
-    for path in out.glob("*.yaml"):
-        (folder / f"adopted-{path.name}").write_bytes(path.read_bytes())
+    for name, content in team_files.items():
+        assert (folder / name).read_bytes() == content, f"{name} was overwritten"
+    new = {p.name for p in folder.iterdir() if p.is_file()} - set(team_files)
+    # roles.yaml is not the team's: written as is; gl accounts were all undeclared
+    assert "roles.yaml" in new and "gl_accounts.yaml" in new
+    assert "web_services_users.yaml" not in new  # its one user is declared: nothing new
+    assert "sender_ids.yaml" not in new  # declared by the blueprint: no template
+    assert "ip_allowlist.yaml" in new  # not declared: a template to fill in
+    roles = yaml.safe_load((folder / "roles.yaml").read_text(encoding="utf-8"))["roles"]
+    assert set(roles) == {"Administrator"}  # Expensify is the team's already
+    accounts = yaml.safe_load((folder / "gl_accounts.yaml").read_text(encoding="utf-8"))
+    assert accounts["gl_accounts"]["6200"]["title"] == "Travel"
+
+    # the team's files plus the adopted ones: valid, and still nothing to do
     assert cli("validate", folder).exit_code == 0
+    planned = cli("plan", folder, "--detailed-exitcode", "--quiet")
+    assert planned.exit_code == 0, planned.output
+
+    # a second run finds nothing new to write
+    again = cli("export", "--out", folder, "--unmanaged", folder, "--quiet")
+    assert again.exit_code == 0, again.output
+    assert "nothing to export" in again.stdout or "0 objects" in again.stdout
+    assert not (folder / "roles-2.yaml").exists()
 
 
 def test_counts_name_the_objects_written(tmp_path: Path, cli: Invoke):
@@ -117,7 +126,7 @@ def test_counts_name_the_objects_written(tmp_path: Path, cli: Invoke):
     )
     assert result.exit_code == 0, result.output
     # USERINFO holds the UI admin too: only the web services user is exported and counted
-    assert "web_services_users: 1 object\n" in result.stdout + "\n"
+    assert "web_services_users: 1 object (web_services_users.yaml)\n" in result.stdout + "\n"
     assert "exported 1 object of 1 kind" in result.stdout
     assert not (tmp_path / "o" / "credit_card_accounts.yaml").exists()  # none live: no file
 
