@@ -42,8 +42,8 @@ ExportConfigOpt = Annotated[
     Path | None,
     typer.Option(
         "--config",
-        help="intacct-reconcile.yaml (default: next to --unmanaged PATH, else in the current "
-        "directory).",
+        help="intacct-reconcile.yaml (default: next to the --unmanaged manifests, else in the "
+        "current directory).",
     ),
 ]
 SandboxOpt = Annotated[
