@@ -31,8 +31,8 @@ def build(cli: Invoke, folder: Path, seed: int, size: int) -> generator.Company:
 
 
 def test_random_company_round_trips_through_export(tmp_path: Path, cli: Invoke):
-    company = build(cli, tmp_path / "team", SEED, size=14)
-    assert company.object_count >= 150
+    company = build(cli, tmp_path / "team", SEED, size=20)
+    assert company.object_count >= 250
     db = tmp_path / "team" / ".intacct-reconcile" / "sandbox.db"
     out = tmp_path / "adopted"
     export_and_replan(cli, db, out)
