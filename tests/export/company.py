@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from intacct_reconcile.kinds.gl_accounts import DIMENSIONS
 from intacct_reconcile.kinds.module_subscriptions import MODULE_NAMES
 
 ENTITIES = ("E100", "E200")  # the sandbox starter company's entities
@@ -54,6 +55,10 @@ PIECES = (
     "tab\there",
     "–dash—",
     "emoji 🚀",
+    "two\nlines",
+    "non\u00a0breaking",
+    "double  space",
+    "back\\slash",
 )
 LOOKS_LIKE_SCALARS = ("0010", "007", "1.50", "true", "no", "2024-01-01", "1e5", "0x1F", "~")
 TE_PREFS = {  # preference -> values an admin can pick in the UI
@@ -134,12 +139,18 @@ def generate(seed: int, size: int = 12) -> Company:
                 "disallow_direct_posting": optional(rng, lambda: rng.random() < 0.5),
                 "taxable": optional(rng, lambda: rng.random() < 0.5),
                 "category": optional(rng, lambda: text(rng)),
+                "required_dimensions": optional(
+                    rng, lambda: rng.sample(sorted(DIMENSIONS), k=rng.randint(0, 3))
+                ),
                 "status": optional(rng, lambda: rng.choice(("active", "inactive"))),
                 "entity": entity(),
             }
         )
         for a in accounts
     }
+    for a in rng.sample(accounts, k=max(1, len(accounts) // 6)):  # closing accounts
+        into = rng.choice([b for b in accounts if b != a])
+        m["gl_accounts"][a].update(closing_type="closing", close_into=into)
     # journal symbols are upper case in Intacct
     m["journals"] = {
         j.upper(): _clean({"title": text(rng), "entity": entity()}) for j in _ids(rng, "J", size, 3)
@@ -201,6 +212,7 @@ def generate(seed: int, size: int = 12) -> Company:
                 ),
                 "department": optional(rng, lambda: rng.choice(departments)),
                 "location": optional(rng, lambda: rng.choice((*LOCATIONS, *locations))),
+                "supervisor": rng.choice(employees[:i]) if i and rng.random() < 0.5 else None,
                 "entity": entity(),
             }
         )
@@ -314,7 +326,14 @@ def _ui_edits(rng: random.Random, company: Company) -> list[tuple[str, ...]]:
     for account in rng.sample(sorted(m["gl_accounts"]), k=3):
         commands.append(("edit-record", "GLACCOUNT", account, f"TITLE={text(rng)}"))
     for vendor in rng.sample(sorted(m["vendors"]), k=2):
-        commands.append(("edit-record", "VENDOR", vendor, f"NAME={text(rng, long=True)}"))
+        # typed in the UI with stray spaces around it
+        commands.append(("edit-record", "VENDOR", vendor, f"NAME=  {text(rng, long=True)} "))
+    for account in rng.sample(sorted(m["gl_accounts"]), k=2):
+        commands.append(("edit-record", "GLACCOUNT", account, "TAXABLE=true", "STATUS=inactive"))
+    for vendor in rng.sample(sorted(m["vendors"]), k=2):  # an optional field emptied by hand
+        commands.append(("edit-record", "VENDOR", vendor, "TAXID="))
+    for user in rng.sample(sorted(m["web_services_users"]), k=2):
+        commands.append(("edit-record", "USERINFO", user, "ADMIN=Full", "DESCRIPTION=Edited ✎"))
     return commands
 
 
