@@ -110,21 +110,27 @@ def kind_export(kind_key: str, live: State, declared: State | None = None) -> Ki
         for key, r in sorted(live.of(kind_key).items())
         if key not in skip and holds_constants(kind, r)
     ]
-    comment = _outside_comment(resources)
-    if kind.shape == "singleton":
-        values = manifest_values(kind, resources[0].values) if resources else {}
-        if not values:
-            return KindExport(kind_key, None, 0, template(kind, "Intacct reported no value"))
-        return KindExport(kind_key, values, 1, comment + _secret_comment(kind))
+    comment = _outside_comment(resources) + _secret_comment(kind)
     if kind.shape == "list":
         return KindExport(kind_key, [r.key for r in resources], len(resources), comment)
-    section = {r.key: manifest_values(kind, r.values) for r in resources}
-    return KindExport(kind_key, section, len(section), comment + _secret_comment(kind))
+    unknown: list[str] = []
+    section = {r.key: manifest_values(kind, r.values, unknown=unknown) for r in resources}
+    comment += _unknown_comment(kind, resources, unknown)
+    if kind.shape == "singleton":
+        values = next(iter(section.values()), {})
+        if not values:
+            return KindExport(kind_key, None, 0, template(kind, "Intacct reported no value"))
+        return KindExport(kind_key, values, 1, comment)
+    return KindExport(kind_key, section, len(section), comment)
 
 
-def manifest_values(kind: Kind, values: Mapping[str, Any]) -> dict[str, Any]:
+def manifest_values(
+    kind: Kind, values: Mapping[str, Any], *, unknown: list[str] | None = None
+) -> dict[str, Any]:
     """Normalised live values -> what a person would write: in field order, without values
-    equal to the field's default, without empty ones, secrets as environment references."""
+    equal to the field's default, without empty ones, secrets as environment references.
+    An enum value no manifest can declare (a newer Intacct choice) is left out and named in
+    `unknown` ("field: value"), so the export still validates."""
     computed = set(kind.extra.get("computed_fields", ()))
     out: dict[str, Any] = {}
     for f in kind.fields:
@@ -132,6 +138,10 @@ def manifest_values(kind: Kind, values: Mapping[str, Any]) -> dict[str, Any]:
         if f.name in computed or f.write_only or _empty(value):
             continue
         if f.default is not None and value == f.default:
+            continue
+        if f.type == "enum" and f.enum and value not in f.enum:
+            if unknown is not None:
+                unknown.append(f"{f.name}: {value!r}")
             continue
         if f.secret:
             out[f.name] = _env_reference(kind, f)
@@ -158,6 +168,22 @@ def permission_shorthand(perms: Mapping[str, Mapping[str, Any]]) -> dict[str, An
         else:
             out[module_id] = held
     return out
+
+
+def _unknown_comment(kind: Kind, resources: Sequence[Resource], unknown: list[str]) -> str:
+    """Name the live enum values left out, per object, so nobody thinks they were exported."""
+    if not unknown:
+        return ""
+    lines = [
+        "# Not exported: values Intacct holds that the manifest format has no name for (they",
+        "# are left as they are by apply):",
+    ]
+    for resource in resources:
+        for f in kind.fields:
+            value = resource.values.get(f.name)
+            if f.type == "enum" and f.enum and value is not None and value not in f.enum:
+                lines.append(f"#   {resource.key}: {f.name} = {value!r}")
+    return "\n".join(lines) + "\n"
 
 
 def _empty(value: Any) -> bool:

@@ -84,3 +84,21 @@ def test_declared_objects_are_left_out_with_unmanaged():
     assert part.section == {"b": {"first_name": "B"}} and part.count == 1
     everything = export.kind_export(users.key, live)
     assert set(everything.section) == {"a", "b"}  # the UI user is not a web services user
+
+
+def test_an_enum_value_no_manifest_can_name_is_left_out_and_named():
+    gl = REGISTRY["gl_accounts"]
+    live = State(
+        {
+            gl.key: {
+                "1000": Resource(gl.key, "1000", {"title": "Cash", "type": "balance_sheet"}),
+                "1001": Resource(gl.key, "1001", {"title": "New", "type": "Statistical"}),
+            }
+        }
+    )
+    part = export.kind_export(gl.key, live)
+    assert part.section == {
+        "1000": {"title": "Cash", "type": "balance_sheet"},
+        "1001": {"title": "New"},
+    }
+    assert "#   1001: type = 'Statistical'" in part.comment
