@@ -12,6 +12,7 @@ All YAML text is produced by `dump_yaml`: one place to swap in a faster emitter.
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -155,19 +156,31 @@ def manifest_values(
 def permission_shorthand(perms: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     """A module holding exactly what `all` or `read_only` grants is written as that word, as
     people write roles; other modules keep their per-permission rights."""
-    from intacct_reconcile import catalog
-
-    cat = catalog.load()
     out: dict[str, Any] = {}
     for module_id, held in perms.items():
         as_held = {p: tuple(sorted(r)) for p, r in held.items()}
-        if module_id in cat.modules and as_held == catalog.expand(module_id, "all", cat):
-            out[module_id] = "all"
-        elif module_id in cat.modules and as_held == catalog.expand(module_id, "read_only", cat):
-            out[module_id] = "read_only"
-        else:
-            out[module_id] = held
+        out[module_id] = _module_shortcuts(module_id).get(_frozen(as_held), held)
     return out
+
+
+def _frozen(perms: Mapping[str, tuple[str, ...]]) -> frozenset[tuple[str, tuple[str, ...]]]:
+    return frozenset(perms.items())
+
+
+@functools.cache
+def _module_shortcuts(module_id: str) -> dict[frozenset[Any], str]:
+    """What `all` and `read_only` expand to in a module (computed once per module)."""
+    from intacct_reconcile import catalog
+
+    cat = catalog.load()
+    if module_id not in cat.modules:
+        return {}
+    shortcuts: dict[frozenset[Any], str] = {}
+    for word in ("read_only", "all"):  # a module where both are the same is written `all`
+        expansion = catalog.expand(module_id, word, cat)
+        if expansion:
+            shortcuts[_frozen(expansion)] = word
+    return shortcuts
 
 
 def _unknown_comment(kind: Kind, resources: Sequence[Resource], unknown: list[str]) -> str:
