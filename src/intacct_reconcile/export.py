@@ -288,6 +288,14 @@ def _represent_dict(dumper: yaml.SafeDumper, data: dict[str, Any]) -> yaml.Node:
     return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=not data)
 
 
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+    # multi-line text as a literal block (`|`), as people write it; the emitter falls back to
+    # quoting where a block cannot hold the text exactly
+    style = "|" if "\n" in data else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_ManifestDumper.add_representer(str, _represent_str)
 _ManifestDumper.add_representer(list, _represent_list)
 _ManifestDumper.add_representer(dict, _represent_dict)
 
