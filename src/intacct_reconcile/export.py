@@ -55,13 +55,6 @@ def choose_kinds(kinds: Sequence[str]) -> list[str]:
     return [k for k in REGISTRY if k in wanted]
 
 
-def readable(kind: Kind) -> bool:
-    """Can the API read this kind's live objects? (UI-only kinds mostly cannot.)"""
-    from intacct_reconcile.live import READABLE_MANUAL
-
-    return kind.api != "manual" or kind.key in READABLE_MANUAL
-
-
 # --- the folder ------------------------------------------------------------------------------
 
 
@@ -346,19 +339,20 @@ def export(
     single_file: bool = False,
     unmanaged: Path | None = None,
     force: bool = False,
+    sandbox: bool = False,
     confirm: Callable[[str], bool] | None = None,
     stdin_is_tty: bool | None = None,
 ) -> str:
     """Write live objects as manifests into `out`; returns the summary line(s)."""
-    from intacct_reconcile.live import read_live
-    from intacct_reconcile.settings import open_clients
+    from intacct_reconcile.connect import open_clients
+    from intacct_reconcile.live import read_live, readable
     from intacct_reconcile.workflow import _context, _load_desired, _progress
 
     chosen = choose_kinds(kinds)
     if unmanaged is not None and not unmanaged.exists():
         raise ConfigError(f"{unmanaged}: no such manifest directory or file — check --unmanaged")
     # with --unmanaged the config is found next to those manifests, as `plan` finds it
-    ctx = _context(unmanaged, config, target, concurrency)
+    ctx = _context(unmanaged, config, target, concurrency, sandbox=sandbox)
     declared = _load_desired(unmanaged, ctx.target).desired if unmanaged is not None else None
     # before any read: a long export must not fail at the last step
     interactive = sys.stdin.isatty() if stdin_is_tty is None else stdin_is_tty
