@@ -31,7 +31,6 @@ from intacct_reconcile.types import Resource, State
 
 SCHEMA_FILE_NAME = "manifest.schema.json"
 SINGLE_FILE_NAME = "intacct.yaml"
-SINGLETON_KEY = "te_settings"
 
 
 @dataclass(frozen=True)
