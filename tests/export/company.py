@@ -148,9 +148,10 @@ def generate(seed: int, size: int = 12) -> Company:
         )
         for a in accounts
     }
-    for a in rng.sample(accounts, k=max(1, len(accounts) // 6)):  # closing accounts
-        into = rng.choice([b for b in accounts if b != a])
-        m["gl_accounts"][a].update(closing_type="closing", close_into=into)
+    closing = rng.sample(accounts, k=max(1, len(accounts) // 6))
+    open_accounts = [b for b in accounts if b not in closing]  # closed into: never a cycle
+    for a in closing:
+        m["gl_accounts"][a].update(closing_type="closing", close_into=rng.choice(open_accounts))
     # journal symbols are upper case in Intacct
     m["journals"] = {
         j.upper(): _clean({"title": text(rng), "entity": entity()}) for j in _ids(rng, "J", size, 3)
