@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import functools
 import re
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -28,6 +27,9 @@ from intacct_reconcile.errors import ConfigError
 from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.kinds.base import Field, Kind
 from intacct_reconcile.types import Resource, State
+
+if TYPE_CHECKING:
+    from intacct_reconcile.terminal import Ui
 
 SCHEMA_FILE_NAME = "manifest.schema.json"
 SINGLE_FILE_NAME = "intacct.yaml"
@@ -339,13 +341,13 @@ def export(
     unmanaged: Path | None = None,
     force: bool = False,
     sandbox: bool = False,
-    confirm: Callable[[str], bool] | None = None,
-    stdin_is_tty: bool | None = None,
+    ui: Ui | None = None,
 ) -> str:
     """Write live objects as manifests into `out`; returns the summary line(s)."""
     from intacct_reconcile.connect import open_clients
     from intacct_reconcile.live import read_live, readable
-    from intacct_reconcile.workflow import _context, _load_desired, _progress
+    from intacct_reconcile.terminal import default_ui
+    from intacct_reconcile.workflow import _context, _load_desired
 
     chosen = choose_kinds(kinds)
     if unmanaged is not None and not unmanaged.exists():
@@ -354,13 +356,16 @@ def export(
     ctx = _context(unmanaged, config, target, concurrency, sandbox=sandbox)
     declared = _load_desired(unmanaged, ctx.target).desired if unmanaged is not None else None
     # before any read: a long export must not fail at the last step
-    interactive = sys.stdin.isatty() if stdin_is_tty is None else stdin_is_tty
+    ui = ui or default_ui()
     if declared is None:  # with --unmanaged no file is overwritten: new files get free names
-        check_folder(out, force=force, interactive=interactive, confirm=confirm or _ask)
+        check_folder(out, force=force, interactive=ui.interactive, confirm=ui.confirm)
     to_read = [k for k in chosen if readable(REGISTRY[k])]
     live = State({})
     if to_read:  # templates alone need no connection
-        with _progress(quiet) as progress, open_clients(ctx.target, progress=progress) as clients:
+        with (
+            ui.progress(quiet=quiet) as progress,
+            open_clients(ctx.target, progress=progress) as clients,
+        ):
             progress.step(f"reading {len(to_read)} kind(s) from {ctx.target.name}")
             live = read_live(clients, to_read)
     parts = []
@@ -379,12 +384,6 @@ def export(
         out, parts, _target_text(ctx.target), single_file=single_file, keep=declared is not None
     )
     return summary(out, written)
-
-
-def _ask(question: str) -> bool:
-    import typer
-
-    return bool(typer.confirm(question, err=True))
 
 
 def _target_text(tgt: Any) -> str:
