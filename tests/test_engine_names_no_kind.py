@@ -26,6 +26,7 @@ ENGINE_FILES = sorted(
                 "safety.py",
                 "planner.py",
                 "workflow.py",
+                "export.py",
                 "demo.py",
             )
         ),

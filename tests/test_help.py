@@ -38,6 +38,7 @@ def test_config_defaults_are_described_per_command():
         assert "current directory" in help_of(verb), verb
     assert "default: beside --path" in help_of("attest")
     assert "current directory" in help_of("export") and "PATH" not in help_of("export")
+    assert "next to the --unmanaged manifests" in help_of("export")
 
 
 def test_allow_irreversible_does_not_claim_to_need_force():

@@ -41,7 +41,9 @@ AttestConfigOpt = Annotated[
 ExportConfigOpt = Annotated[
     Path | None,
     typer.Option(
-        "--config", help="intacct-reconcile.yaml (default: the one in the current directory)."
+        "--config",
+        help="intacct-reconcile.yaml (default: next to the --unmanaged manifests, else in the "
+        "current directory).",
     ),
 ]
 SandboxOpt = Annotated[
@@ -275,8 +277,28 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
     @app.command()
     @boundary
     def export(
-        kind: Annotated[list[str], typer.Option("--kind", help="Kind to export (repeatable).")],
         out: Annotated[Path, typer.Option("--out", help="Directory to write manifests into.")],
+        kind: Annotated[
+            list[str] | None,
+            typer.Option("--kind", help="Kind to export (repeatable; default: every kind)."),
+        ] = None,
+        single_file: Annotated[
+            bool,
+            typer.Option(
+                "--single-file", help="One manifest file (OUT/intacct.yaml), not one per kind."
+            ),
+        ] = False,
+        unmanaged: Annotated[
+            Path | None,
+            typer.Option(
+                "--unmanaged",
+                help="Only live objects the manifests at this path do not declare yet; "
+                "existing files are never replaced (new ones get free names).",
+            ),
+        ] = None,
+        force: Annotated[
+            bool, typer.Option("--force", help="Overwrite exported files in a non-empty --out.")
+        ] = False,
         target: TargetOpt = None,
         config: ExportConfigOpt = None,
         concurrency: ConcurrencyOpt = None,
@@ -285,17 +307,24 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
         timeout: TimeoutOpt = None,
         request_timeout: RequestTimeoutOpt = None,
     ) -> None:
-        """Write live objects as manifests, so that a first plan is empty."""
+        """Write live objects as manifests, so that a first plan is empty.
+
+        UI-only kinds no API can read (sender IDs, IP filters) are written as commented
+        templates with the UI path to copy their values from.
+        """
         from intacct_reconcile import workflow
 
         with _deadlines(timeout, request_timeout):
             written = workflow.export(
-                kinds=tuple(kind),
+                kinds=tuple(kind or ()),
                 out=out,
                 config=config,
                 target=target,
                 concurrency=concurrency,
                 quiet=quiet,
                 sandbox=sandbox,
+                single_file=single_file,
+                unmanaged=unmanaged,
+                force=force,
             )
         typer.echo(written)

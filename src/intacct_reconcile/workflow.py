@@ -4,7 +4,7 @@ plan:   config + target (vars) -> desired state -> clients -> live state -> plan
 apply:  the same plan (or a saved plan file, checksum-checked and refused when stale) ->
         safety gate -> confirmation -> applier -> audit log -> rendered report
 attest: record a manual step in `.intacct-reconcile/attestations/<target>.yaml`
-export: live state -> manifest YAML, so that a first plan is empty
+export: live state -> manifest YAML, so that a first plan is empty (module `export`)
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from intacct_reconcile import __version__, attestations, audit, digests, planfile, planner, safety
 from intacct_reconcile.connect import open_clients
@@ -706,113 +704,8 @@ def attest(
 # --- export ----------------------------------------------------------------------------------
 
 
-def export(
-    *,
-    kinds: Sequence[str],
-    out: Path,
-    config: Path | None = None,
-    target: str | None = None,
-    concurrency: int | None = None,
-    quiet: bool = False,
-    sandbox: bool = False,
-) -> str:
-    from intacct_reconcile.live import read_live
+def export(**options: Any) -> str:
+    """live -> manifests (see `intacct_reconcile.export`)."""
+    from intacct_reconcile import export as exporter
 
-    unknown = sorted(set(kinds) - set(REGISTRY))
-    if unknown:
-        raise ConfigError(f"unknown --kind {', '.join(unknown)} — known: {', '.join(REGISTRY)}")
-    from intacct_reconcile.live import readable
-
-    unreadable = sorted(k for k in kinds if not readable(REGISTRY[k]))
-    if unreadable:
-        raise ConfigError(
-            f"cannot export {', '.join(unreadable)}: Intacct offers no API that reads them "
-            "(UI-only settings) — declare them by hand from Company > Setup > Configuration"
-        )
-    ctx = _context(None, config, target, concurrency, sandbox=sandbox)
-    _check_export_dir(out)  # before any read: a long export must not fail at the last step
-    with (
-        default_ui().progress(quiet=quiet) as progress,
-        open_clients(ctx.target, progress=progress) as clients,
-    ):
-        live = read_live(clients, list(kinds))
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(
-            f"{out}: cannot create the --out directory ({exc.strerror}) — choose a writable path"
-        ) from None
-    written = []
-    for kind_key in kinds:
-        document = {"version": 1, kind_key: export_values(kind_key, live)}
-        target_file = out / f"{kind_key}.yaml"
-        target_file.write_text(
-            "# Exported from Intacct by `intacct-reconcile export`.\n"
-            + _outside_comment(kind_key, live)
-            + yaml.safe_dump(document, sort_keys=False, allow_unicode=True),
-            encoding="utf-8",
-        )
-        written.append(f"{target_file} ({len(live.of(kind_key))} objects)")
-    return "wrote " + ", ".join(written)
-
-
-def _check_export_dir(out: Path) -> None:
-    """--out must be a new or empty directory: exported files next to existing manifests
-    would overwrite them, or declare the same objects twice."""
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"{out}: --out is a file, not a directory — name a new directory")
-    if out.is_dir():
-        entries = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
-        if entries:
-            shown = ", ".join(entries[:5]) + (", ..." if len(entries) > 5 else "")
-            raise ConfigError(
-                f"{out}: --out is not empty ({shown}) — export writes a fresh manifest "
-                "folder: name a new or empty directory, then merge by hand"
-            )
-
-
-def _outside_comment(kind_key: str, live: State) -> str:
-    """YAML comment lines naming what live objects hold that no manifest can declare (e.g. a
-    role's permissions outside the catalogue): not exported, left as they are by apply."""
-    lines = []
-    for key, resource in sorted(live.of(kind_key).items()):
-        outside = resource.meta.get("outside_permissions") or ()
-        if outside:
-            lines.append(f"#   {key}:")
-            lines += [f"#     - {item}" for item in outside]
-    if not lines:
-        return ""
-    head = (
-        "# Not exported: permissions outside the permission catalogue or rights no API can "
-        "grant.\n# They are not managed: plan and apply leave them as they are.\n"
-    )
-    return head + "\n".join(lines) + "\n"
-
-
-def export_values(kind_key: str, live: State) -> Any:
-    """Live objects of a kind in manifest form (plain YAML types)."""
-    from intacct_reconcile.live import holds_constants
-
-    kind = REGISTRY[kind_key]
-    # only the kind's own objects: web_services_users exports login-disabled users, not the
-    # people who sign in to the UI
-    objects = {
-        key: _plain(dict(r.values))
-        for key, r in sorted(live.of(kind_key).items())
-        if holds_constants(kind, r)
-    }
-    if kind.shape == "list":
-        return sorted(objects)
-    if kind.shape == "singleton":
-        return next(iter(objects.values()), {})
-    return {
-        key: {k: v for k, v in values.items() if v is not None} for key, values in objects.items()
-    }
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [_plain(v) for v in value]
-    return value
+    return exporter.export(**options)

@@ -324,16 +324,20 @@ def test_kind_filter_plans_only_those_kinds(cli: Invoke, project: Path):
     assert unknown.exit_code == 1 and "gl_acounts" in unknown.stderr
 
 
-def test_export_refuses_settings_no_api_can_read(cli: Invoke, project: Path, tmp_path: Path):
-    result = cli(
-        "export",
-        "--kind",
-        "sender_ids",
-        "--out",
-        tmp_path / "x",
-        "--config",
-        project / "intacct-reconcile.yaml",
-    )
-    assert result.exit_code == 1
-    assert "sender_ids" in result.stderr and "no API" in result.stderr
-    assert not (tmp_path / "x").exists()
+def test_export_writes_templates_for_settings_no_api_can_read(
+    cli: Invoke, project: Path, tmp_path: Path
+):
+    out = tmp_path / "x"
+    config = project / "intacct-reconcile.yaml"
+    result = cli("export", "--kind", "sender_ids", "--out", out, "--config", config, "-q")
+    assert result.exit_code == 0, result.stderr
+    assert "templates to fill in from the UI" in result.stdout and "sender_ids" in result.stdout
+    text = (out / "sender_ids.yaml").read_text()
+    # every line after `version: 1` is a comment holding the exact UI path to the values
+    assert text.splitlines()[2] == "version: 1"
+    assert all(line.startswith("#") for line in text.splitlines()[3:])
+    assert "Scroll to 'Web Services authorizations' and click Add" in text
+    assert "# sender_ids:\n#   <sender_id>:" in text
+    assert not (project / STATE_DIR).exists()  # nothing to read: Intacct is not contacted
+    valid = cli("validate", out)
+    assert valid.exit_code == 0, valid.stdout + valid.stderr

@@ -57,3 +57,16 @@ def test_double_dollar_escapes_a_literal_token(tmp_path: Path) -> None:
     path = _write(tmp_path, "vendors:\n  V1: {name: 'Pay $${var.x} and ${var.y}'}\n")
     m = load_desired(path, vars={"y": "you"}, env={})
     assert m.desired.get("vendors", "V1").values["name"] == "Pay ${var.x} and you"
+
+
+def test_double_dollar_escapes_a_lone_open_token_and_a_lone_open_is_refused(
+    tmp_path: Path,
+) -> None:
+    # a live name cut short ("Save ${var.fo") is exported as "Save $${var.fo" and reads back
+    path = _write(tmp_path, "vendors:\n  V1: {name: 'Save $${var.fo'}\n")
+    m = load_desired(path, vars={}, env={})
+    assert m.desired.get("vendors", "V1").values["name"] == "Save ${var.fo"
+    path = _write(tmp_path, "vendors:\n  V1: {name: '${var.y} then ${oops'}\n")
+    with pytest.raises(ManifestError) as caught:
+        load_desired(path, vars={"y": "you"}, env={})
+    assert "unterminated" in str(caught.value)

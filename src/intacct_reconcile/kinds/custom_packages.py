@@ -1,7 +1,9 @@
 """Custom (platform) packages installed with XML installApp.
 
 The manifest names a package file relative to the manifest that declares it; the desired
-value is the file's sha256 digest, so a new package file re-opens the install.
+value is the file's sha256 digest, so a new package file re-opens the install. An exported
+manifest records the installed digest instead (`digest:`): in sync without the original file,
+which is needed only to install or change the package. A declared file wins over a digest.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ if TYPE_CHECKING:
 
 # installed packages are read from this object (`installApp` is the write function)
 READ_OBJECT = "PTAPPLICATION"
+# an installed package's digest as the manifest declares it (checked by manifest/packages.py)
+DIGEST_PATTERN = r"^sha256:[0-9a-f]{64}$"
 
 
 def _to_api(
@@ -52,7 +56,10 @@ def _install(kind: Kind, clients: Any, change: Change, context: WriteContext) ->
     payload = kind.to_api(change.desired or {}, create=True)
     appxml = payload.get("appxml")
     if not appxml:
-        raise ReconcileError(f"{change.ref}: no package file to install")
+        raise ReconcileError(
+            f"{change.ref}: declared by digest only — add `file:` with the package XML to "
+            "install it"
+        )
     context.step(f"install {change.ref}")
     result = gateway_for(clients, change).install_app(
         appxml, idempotency_key=context.key("install", str(change.ref))
@@ -85,13 +92,17 @@ KIND = Kind(
         Field(
             "file",
             "FILE",
-            required=True,
             write_only=True,
-            description="Package XML file, relative to this manifest.",
+            description="Package XML file, relative to this manifest (needed to install).",
         ),
-        # set by the manifest loader from the file; live: the digest the install recorded.
+        # set by the manifest loader from the file, else declared (as export writes it); live:
+        # the digest the install recorded.
         # assumption: the live reader reports the installed package's digest as DIGEST
-        Field("digest", "DIGEST", description="sha256 of the package file (computed)."),
+        Field(
+            "digest",
+            "DIGEST",
+            description="sha256 of the installed package (sha256:<hex>); `file` wins if both.",
+        ),
     ),
     depends_on=("module_subscriptions",),
     delete="none",  # no uninstall function in the XML API (reference §3.12)
@@ -102,5 +113,4 @@ KIND = Kind(
         "If the package defines user-defined dimensions: Platform Services > Applications > "
         "Requests for authorization > approve {key}",
     ),
-    extra={"computed_fields": ("digest",)},
 )

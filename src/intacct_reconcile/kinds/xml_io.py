@@ -36,8 +36,8 @@ def select_fields(kind: Kind, *, skip: Sequence[str] = ()) -> list[str]:
     """
     names = ["RECORDNO"]
     for f in (kind.identity, *kind.fields):
-        if not f.api or f.write_only or f.placement:
-            # placement (entity) is fixed at create and never diffed: not read
+        if not f.api or f.write_only:
+            # placement (MEGAENTITYID) is read though never diffed: export writes it back
             continue
         if f.api in skip:
             continue

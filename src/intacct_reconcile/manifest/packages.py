@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 from lxml import etree
 
 from intacct_reconcile.errors import Problem
+from intacct_reconcile.kinds.custom_packages import DIGEST_PATTERN
 from intacct_reconcile.manifest.objects import Declared
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
@@ -17,10 +19,13 @@ def digest_bytes(data: bytes) -> str:
 
 
 def resolve_package(obj: Declared) -> list[Problem]:
-    """Set `file` to the absolute path and `digest` from the file's bytes, or say what's wrong."""
+    """Set `file` to the absolute path and `digest` from the file's bytes (a declared file wins
+    over a declared digest), check a digest declared alone, or say what's wrong."""
     raw = obj.values.get("file")
-    if not isinstance(raw, str) or obj.ensure == "absent":
+    if obj.ensure == "absent":
         return []
+    if not isinstance(raw, str):
+        return _declared_digest(obj)
     span = obj.field_spans.get("file", obj.span)
     path = (obj.manifest.parent / raw).resolve()
     if not path.is_file():
@@ -54,4 +59,27 @@ def resolve_package(obj: Declared) -> list[Problem]:
         ]
     obj.values["file"] = str(path)
     obj.values["digest"] = digest_bytes(data)
+    return []
+
+
+def _declared_digest(obj: Declared) -> list[Problem]:
+    """Without a file, the installed digest (as `export` writes it) is the desired state."""
+    digest = obj.values.get("digest")
+    if digest is None:
+        return [
+            Problem(
+                obj.span,
+                f"{obj.ref}: declares neither `file` nor `digest`",
+                "add `file: <package XML, relative to this manifest>` (or the installed "
+                "`digest:` as `export` writes it)",
+            )
+        ]
+    if not re.fullmatch(DIGEST_PATTERN, str(digest)):
+        return [
+            Problem(
+                obj.field_spans.get("digest", obj.span),
+                f"{obj.ref}: digest {digest!r} is not sha256:<64 hex digits>",
+                "copy it from an export, or declare `file:` instead",
+            )
+        ]
     return []

@@ -7,8 +7,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-# `$${` is a literal `${` (the escape is consumed, never substituted)
-TOKEN = re.compile(r"\$(\$?)\{([^}]*)\}")
+# `$${` is a literal `${` (the escape is consumed, never substituted), closed or not: an
+# exported description holding a lone `${` round-trips as `$${`
+TOKEN = re.compile(r"\$(\$)\{|\$\{([^}]*)\}")
 NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 VAR = re.compile(rf"^var\.({NAME})$")
 ENV = re.compile(rf"^env:({NAME})$")
@@ -33,7 +34,7 @@ def substitute(
 
     def replace(match: re.Match[str]) -> str:
         if match.group(1):
-            return "${" + match.group(2) + "}"
+            return "${"
         body = match.group(2).strip()
         if m := VAR.match(body):
             if m.group(1) in vars:
@@ -66,7 +67,7 @@ def substitute(
         )
         return ""
 
-    if "${" in text and not TOKEN.search(text):
+    if "${" in TOKEN.sub("", text):
         return text, [SubstitutionError("unterminated '${'", "close it with '}'")]
     return TOKEN.sub(replace, text), errors
 

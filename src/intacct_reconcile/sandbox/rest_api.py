@@ -259,6 +259,7 @@ def _route(app: Any, method: str, path: str, raw: bytes, environ: dict[str, Any]
             if not isinstance(payload, dict):
                 # assumption: bulk (array) creates are not offered by the sandbox
                 raise bad_request("Send one object to create; bulk arrays are not supported here")
+            entity = environ.get("HTTP_X_IA_API_PARAM_ENTITY", "").strip()
             return _idempotent(
                 app,
                 environ,
@@ -266,7 +267,11 @@ def _route(app: Any, method: str, path: str, raw: bytes, environ: dict[str, Any]
                 path,
                 raw,
                 lambda: _respond(
-                    201, {"ia::result": resource.create(store, payload), "ia::meta": _one()}
+                    201,
+                    {
+                        "ia::result": resource.create(store, payload, entity=entity),
+                        "ia::meta": _one(),
+                    },
                 ),
             )
         raise method_not_allowed(method, path)

@@ -307,7 +307,8 @@ class Resource:
             raise bad_request("Payload contains errors", problems)
         return record
 
-    def create(self, store: Store, payload: Mapping[str, Any]) -> Record:
+    def create(self, store: Store, payload: Mapping[str, Any], *, entity: str = "") -> Record:
+        """`entity`: the request's X-IA-API-Param-Entity, kept as the record's MEGAENTITYID."""
         record = self.payload_to_xml(store, payload)
         if not record.get(self.id_xml):
             raise bad_request(
@@ -315,7 +316,7 @@ class Resource:
                 [Detail("id is required", "/id", message_id="IA.REQUIRED_FIELD_MISSING")],
             )
         try:
-            recordno, _ = objects.create(store, self.xml, record, via="rest")
+            recordno, _ = objects.create(store, self.xml, record, via="rest", entity=entity)
         except SandboxError as exc:
             raise from_sandbox_error(exc, self.rest_names()) from None
         return self.ref(objects.get(store, self.xml, recordno) or {"RECORDNO": recordno})
@@ -420,6 +421,8 @@ CREDIT_CARD_ACCOUNT = Resource(
             ref="LOCATION",
             href="company-config/location",
         ),
+        # assumption: objects created in an entity answer it as a reference, like other refs
+        Prop("entity", "MEGAENTITYID", "ref", ref="LOCATIONENTITY", href="company-config/entity"),
         Prop("status", "STATUS", "enum", STATUS),
     ),
 )
@@ -462,6 +465,8 @@ CHECKING_ACCOUNT = Resource(
             "department", "DEPARTMENTID", "ref", ref="DEPARTMENT", href="company-config/department"
         ),
         Prop("location", "LOCATIONID", "ref", ref="LOCATION", href="company-config/location"),
+        # assumption: objects created in an entity answer it as a reference, like other refs
+        Prop("entity", "MEGAENTITYID", "ref", ref="LOCATIONENTITY", href="company-config/entity"),
         Prop("status", "STATUS", "enum", STATUS),
     ),
 )

@@ -91,7 +91,8 @@ class RoleResource(Resource):
                 owned[name] = value
         return plain, owned
 
-    def create(self, store: Store, payload: Mapping[str, Any]) -> Record:
+    def create(self, store: Store, payload: Mapping[str, Any], *, entity: str = "") -> Record:
+        # roles are company-wide here: the request's entity is not recorded
         plain, owned = self._split(payload)
         with store.transaction():
             ref = super().create(store, plain)

@@ -1,0 +1,458 @@
+"""export: live state -> manifest YAML, so that the first plan of an adopted company is empty.
+
+    choose kinds (all by default) -> check the --out folder -> read live -> manifest values per
+    kind (no defaults, no empty values, secrets as ${env:...}) -> YAML documents -> files
+
+Kinds no API can read (sender IDs, IP filters) are written as commented templates holding the
+UI path to copy the values from. With `unmanaged`, only live objects that the manifests at that
+path do not declare yet are written, so a company is adopted kind by kind.
+
+All YAML text is produced by `dump_yaml`: one place to swap in a faster emitter.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from intacct_reconcile import __version__
+from intacct_reconcile.errors import ConfigError
+from intacct_reconcile.kinds import REGISTRY
+from intacct_reconcile.kinds.base import Field, Kind
+from intacct_reconcile.types import Resource, State
+
+if TYPE_CHECKING:
+    from intacct_reconcile.terminal import Ui
+
+SCHEMA_FILE_NAME = "manifest.schema.json"
+SINGLE_FILE_NAME = "intacct.yaml"
+
+
+@dataclass(frozen=True)
+class KindExport:
+    """One kind's part of an export: its manifest section, or a template to fill in."""
+
+    kind: str
+    section: Any  # manifest value (mapping, list or singleton mapping); None for a template
+    count: int
+    comment: str = ""  # YAML comment lines written above the section
+
+
+def choose_kinds(kinds: Sequence[str]) -> list[str]:
+    """The kinds asked for (registry order), or every kind the product manages."""
+    unknown = sorted(set(kinds) - set(REGISTRY))
+    if unknown:
+        raise ConfigError(
+            f"unknown --kind {', '.join(unknown)} — known kinds: {', '.join(REGISTRY)}"
+        )
+    wanted = set(kinds) or set(REGISTRY)
+    return [k for k in REGISTRY if k in wanted]
+
+
+# --- the folder ------------------------------------------------------------------------------
+
+
+def existing_files(out: Path) -> list[str]:
+    """Files in --out that an export could overwrite or duplicate (hidden ones excepted)."""
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"{out}: --out is a file, not a directory — name a directory")
+    if not out.is_dir():
+        return []
+    return sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+
+
+def check_folder(
+    out: Path, *, force: bool, interactive: bool, confirm: Callable[[str], bool]
+) -> None:
+    """A folder with files is written into only with --force, or when the user says yes at a
+    terminal: exported files replace manifests of the same name."""
+    entries = existing_files(out)
+    if not entries or force:
+        return
+    shown = ", ".join(entries[:5]) + (", ..." if len(entries) > 5 else "")
+    question = f"{out} is not empty ({shown}); overwrite the exported files there?"
+    if interactive:
+        if confirm(question):
+            return
+        raise ConfigError("export cancelled: nothing was written")
+    raise ConfigError(
+        f"{out}: --out is not empty ({shown}) — name a new or empty directory, pass --force "
+        "to overwrite the exported files there, or use --unmanaged PATH to write only what "
+        "the manifests there do not declare yet"
+    )
+
+
+# --- values ----------------------------------------------------------------------------------
+
+
+def kind_export(kind_key: str, live: State, declared: State | None = None) -> KindExport:
+    """A readable kind's live objects in manifest form; `declared` ones are left out."""
+    from intacct_reconcile.live import holds_constants
+
+    kind = REGISTRY[kind_key]
+    skip = set(declared.of(kind_key)) if declared is not None else set()
+    # only the kind's own objects: web_services_users exports login-disabled users, not the
+    # people who sign in to the UI
+    resources = [
+        r
+        for key, r in sorted(live.of(kind_key).items())
+        if key not in skip and holds_constants(kind, r)
+    ]
+    comment = _outside_comment(resources) + _secret_comment(kind)
+    if kind.shape == "list":
+        return KindExport(kind_key, [r.key for r in resources], len(resources), comment)
+    unknown: list[str] = []
+    section = {r.key: manifest_values(kind, r.values, unknown=unknown) for r in resources}
+    comment += _unknown_comment(kind, resources, unknown)
+    if kind.shape == "singleton":
+        values = next(iter(section.values()), {})
+        if not values:
+            return KindExport(kind_key, None, 0, template(kind, "Intacct reported no value"))
+        return KindExport(kind_key, values, 1, comment)
+    return KindExport(kind_key, section, len(section), comment)
+
+
+def manifest_values(
+    kind: Kind, values: Mapping[str, Any], *, unknown: list[str] | None = None
+) -> dict[str, Any]:
+    """Normalised live values -> what a person would write: in field order, without values
+    equal to the field's default, without empty ones, secrets as environment references.
+    An enum value no manifest can declare (a newer Intacct choice) is left out and named in
+    `unknown` ("field: value"), so the export still validates."""
+    computed = set(kind.extra.get("computed_fields", ()))
+    out: dict[str, Any] = {}
+    for f in kind.fields:
+        value = values.get(f.name)
+        if f.name in computed or f.write_only or _empty(value):
+            continue
+        if f.default is not None and value == f.default:
+            continue
+        if f.type == "enum" and f.enum and value not in f.enum:
+            if unknown is not None:
+                unknown.append(f"{f.name}: {value!r}")
+            continue
+        if f.secret:
+            out[f.name] = _env_reference(kind, f)
+        elif f.type == "permissions":
+            out[f.name] = _plain(permission_shorthand(value))
+        else:
+            out[f.name] = _plain(value)
+    return out
+
+
+def permission_shorthand(perms: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """A module holding exactly what `all` or `read_only` grants is written as that word, as
+    people write roles; other modules keep their per-permission rights."""
+    out: dict[str, Any] = {}
+    for module_id, held in perms.items():
+        as_held = {p: tuple(sorted(r)) for p, r in held.items()}
+        out[module_id] = _module_shortcuts(module_id).get(_frozen(as_held), held)
+    return out
+
+
+def _frozen(perms: Mapping[str, tuple[str, ...]]) -> frozenset[tuple[str, tuple[str, ...]]]:
+    return frozenset(perms.items())
+
+
+@functools.cache
+def _module_shortcuts(module_id: str) -> dict[frozenset[Any], str]:
+    """What `all` and `read_only` expand to in a module (computed once per module)."""
+    from intacct_reconcile import catalog
+
+    cat = catalog.load()
+    if module_id not in cat.modules:
+        return {}
+    shortcuts: dict[frozenset[Any], str] = {}
+    for word in ("read_only", "all"):  # a module where both are the same is written `all`
+        expansion = catalog.expand(module_id, word, cat)
+        if expansion:
+            shortcuts[_frozen(expansion)] = word
+    return shortcuts
+
+
+def _unknown_comment(kind: Kind, resources: Sequence[Resource], unknown: list[str]) -> str:
+    """Name the live enum values left out, per object, so nobody thinks they were exported."""
+    if not unknown:
+        return ""
+    lines = [
+        "# Not exported: values Intacct holds that the manifest format has no name for (they",
+        "# are left as they are by apply):",
+    ]
+    for resource in resources:
+        for f in kind.fields:
+            value = resource.values.get(f.name)
+            if f.type == "enum" and f.enum and value is not None and value not in f.enum:
+                lines.append(f"#   {resource.key}: {f.name} = {value!r}")
+    return "\n".join(lines) + "\n"
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str | tuple | list | dict) and len(value) == 0)
+
+
+def _env_reference(kind: Kind, f: Field) -> str:
+    return "${env:" + f"INTACCT_{kind.key}_{f.name}".upper() + "}"
+
+
+def _secret_comment(kind: Kind) -> str:
+    secrets = [f for f in kind.fields if f.secret]
+    if not secrets:
+        return ""
+    names = ", ".join(f"{f.name} (${{env:...}})" for f in secrets)
+    return (
+        f"# Secrets are never exported: {names} read from the environment — set those "
+        "variables before `plan`.\n"
+    )
+
+
+def _plain(value: Any) -> Any:
+    """Plain YAML types; `${` in live text is written `$${`, a literal, not a variable."""
+    if isinstance(value, str):
+        return value.replace("${", "$${") if "${" in value else value
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _outside_comment(resources: Sequence[Resource]) -> str:
+    """YAML comment lines naming what live objects hold that no manifest can declare (e.g. a
+    role's permissions outside the catalogue): not exported, left as they are by apply."""
+    lines = []
+    for resource in resources:
+        outside = resource.meta.get("outside_permissions") or ()
+        if outside:
+            lines.append(f"#   {resource.key}:")
+            lines += [f"#     - {item}" for item in outside]
+    if not lines:
+        return ""
+    head = (
+        "# Not exported: permissions outside the permission catalogue or rights no API can "
+        "grant.\n# They are not managed: plan and apply leave them as they are.\n"
+    )
+    return head + "\n".join(lines) + "\n"
+
+
+def template(kind: Kind, why: str = "no Intacct API reads them") -> str:
+    """Commented manifest lines for a kind whose live values cannot be exported."""
+    placeholder = f"<{kind.identity.name}>"
+    steps = [re.sub(r"\{(\w+)\}", r"<\1>", s.replace("{key}", placeholder)) for s in kind.ui_steps]
+    lines = [
+        f"# {kind.key}: {kind.title} — {why}, so they were not exported.",
+        "# Copy them from the Intacct UI, then uncomment and fill in the lines below:",
+        *(f"#   {n}. {step}" for n, step in enumerate(steps, 1)),
+        "#",
+    ]
+    fields = [f.name for f in kind.fields if f.default is None][:3]
+    if kind.shape == "list":
+        lines += [f"# {kind.key}:", f"#   - {placeholder}"]
+    elif kind.shape == "singleton":
+        lines += [f"# {kind.key}:", *(f"#   {name}: <{name}>" for name in fields)]
+    else:
+        lines += [f"# {kind.key}:", f"#   {placeholder}:"]
+        lines += [f"#     {name}: <{name}>" for name in fields]
+    return "\n".join(lines) + "\n"
+
+
+# --- YAML ------------------------------------------------------------------------------------
+
+
+class _ManifestDumper(yaml.SafeDumper):
+    """Block style with lists indented under their key; short scalar lists inline."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def _represent_list(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.Node:
+    scalars = all(isinstance(v, str | int | bool) and not isinstance(v, dict) for v in data)
+    inline = scalars and sum(len(str(v)) + 2 for v in data) <= 60
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=inline)
+
+
+def _represent_dict(dumper: yaml.SafeDumper, data: dict[str, Any]) -> yaml.Node:
+    return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=not data)
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+    # multi-line text as a literal block (`|`), as people write it; the emitter falls back to
+    # quoting where a block cannot hold the text exactly
+    style = "|" if "\n" in data else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_ManifestDumper.add_representer(str, _represent_str)
+_ManifestDumper.add_representer(list, _represent_list)
+_ManifestDumper.add_representer(dict, _represent_dict)
+
+
+def dump_yaml(document: Mapping[str, Any]) -> str:
+    """The one place manifest YAML is written: strings that look like numbers, booleans or
+    dates are quoted (identifiers stay strings), unicode is kept, lines are not wrapped."""
+    return yaml.dump(
+        dict(document),
+        Dumper=_ManifestDumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=1_000_000,
+        default_flow_style=False,
+    )
+
+
+def header(target_text: str, when: datetime) -> str:
+    return (
+        f"# yaml-language-server: $schema={SCHEMA_FILE_NAME}\n"
+        f"# Exported from {target_text} by intacct-reconcile {__version__} "
+        f"at {when.strftime('%Y-%m-%d %H:%M:%S')} UTC.\n"
+    )
+
+
+def render(parts: Sequence[KindExport], head: str) -> str:
+    """One manifest file holding `parts` (templates as comments after the sections)."""
+    text = [head, "version: 1\n"]
+    for part in parts:
+        if part.comment:
+            text.append(part.comment)
+        if part.section is not None:
+            text.append(dump_yaml({part.kind: part.section}))
+    return "".join(text)
+
+
+# --- the verb --------------------------------------------------------------------------------
+
+
+def export(
+    *,
+    kinds: Sequence[str] = (),
+    out: Path,
+    config: Path | None = None,
+    target: str | None = None,
+    concurrency: int | None = None,
+    quiet: bool = False,
+    single_file: bool = False,
+    unmanaged: Path | None = None,
+    force: bool = False,
+    sandbox: bool = False,
+    ui: Ui | None = None,
+) -> str:
+    """Write live objects as manifests into `out`; returns the summary line(s)."""
+    from intacct_reconcile.connect import open_clients
+    from intacct_reconcile.live import read_live, readable
+    from intacct_reconcile.terminal import default_ui
+    from intacct_reconcile.workflow import _context, _load_desired
+
+    chosen = choose_kinds(kinds)
+    if unmanaged is not None and not unmanaged.exists():
+        raise ConfigError(f"{unmanaged}: no such manifest directory or file — check --unmanaged")
+    # with --unmanaged the config is found next to those manifests, as `plan` finds it
+    ctx = _context(unmanaged, config, target, concurrency, sandbox=sandbox)
+    declared = _load_desired(unmanaged, ctx.target).desired if unmanaged is not None else None
+    # before any read: a long export must not fail at the last step
+    ui = ui or default_ui()
+    if declared is None:  # with --unmanaged no file is overwritten: new files get free names
+        check_folder(out, force=force, interactive=ui.interactive, confirm=ui.confirm)
+    to_read = [k for k in chosen if readable(REGISTRY[k])]
+    live = State({})
+    if to_read:  # templates alone need no connection
+        with (
+            ui.progress(quiet=quiet) as progress,
+            open_clients(ctx.target, progress=progress) as clients,
+        ):
+            progress.step(f"reading {len(to_read)} kind(s) from {ctx.target.name}")
+            live = read_live(clients, to_read)
+    parts = []
+    for key in chosen:
+        kind = REGISTRY[key]
+        if not readable(kind):
+            if declared is None or not declared.of(key):
+                parts.append(KindExport(key, None, 0, template(kind)))
+            continue
+        part = kind_export(key, live, declared)
+        if part.count or part.section is None:
+            parts.append(part)
+        # else: no live object (or nothing new with --unmanaged): no file, and the team's own
+        # file for the kind stays as it is
+    written = _write(
+        out, parts, _target_text(ctx.target), single_file=single_file, keep=declared is not None
+    )
+    return summary(out, written)
+
+
+def _target_text(tgt: Any) -> str:
+    where = f"company {tgt.company_id}" if tgt.company_id else "the sandbox company"
+    if tgt.entity_id:
+        where += f", entity {tgt.entity_id}"
+    return f"{where} (target {tgt.name})"
+
+
+def _write(
+    out: Path, parts: Sequence[KindExport], target_text: str, *, single_file: bool, keep: bool
+) -> list[tuple[Path, Sequence[KindExport]]]:
+    """Write the files; `keep`: never replace an existing file (a free name is chosen)."""
+    from intacct_reconcile.manifest.schema import schema_text
+
+    head = header(target_text, datetime.now(UTC))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"{out}: cannot create the --out directory ({exc.strerror}) — choose a writable path"
+        ) from None
+    if single_file:
+        planned = [(SINGLE_FILE_NAME, parts)] if parts else []
+    else:
+        planned = [(f"{p.kind}.yaml", [p]) for p in parts]
+    files = [(_free_name(out, name) if keep else out / name, ps) for name, ps in planned]
+    try:
+        for path, file_parts in files:
+            path.write_text(render(file_parts, head), encoding="utf-8")
+        schema = out / SCHEMA_FILE_NAME
+        if files and not (keep and schema.exists()):
+            # the modeline's schema, for editors (completion, checks as you type)
+            schema.write_text(schema_text(), encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            f"{out}: cannot write the export there ({exc.strerror}) — choose a writable directory"
+        ) from None
+    return files
+
+
+def _free_name(out: Path, name: str) -> Path:
+    """roles.yaml, else roles-2.yaml, roles-3.yaml...: the first that does not exist."""
+    path = out / name
+    stem, suffix = path.stem, path.suffix
+    n = 1
+    while path.exists():
+        n += 1
+        path = out / f"{stem}-{n}{suffix}"
+    return path
+
+
+def summary(out: Path, files: Sequence[tuple[Path, Sequence[KindExport]]]) -> str:
+    parts = [p for _, ps in files for p in ps]
+    if not parts:
+        return f"nothing to export into {out}: the manifests declare every live object"
+    where = {p.kind: path.name for path, ps in files for p in ps}
+    exported = [p for p in parts if p.section is not None]
+    templates = [p.kind for p in parts if p.section is None]
+    total = sum(p.count for p in exported)
+    lines = [f"exported {_count(total, 'object')} of {_count(len(exported), 'kind')} to {out}"]
+    lines += [f"  {p.kind}: {_count(p.count, 'object')} ({where[p.kind]})" for p in exported]
+    if templates:
+        lines.append(
+            "templates to fill in from the UI (not readable through the API): "
+            + ", ".join(f"{k} ({where[k]})" for k in templates)
+        )
+    return "\n".join(lines)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
