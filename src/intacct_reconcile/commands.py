@@ -13,6 +13,8 @@ from typing import Annotated, Any
 
 import typer
 
+from intacct_reconcile import fleet_commands
+
 Boundary = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 # one search order for every verb (README "Targets and credentials")
@@ -55,6 +57,15 @@ SandboxOpt = Annotated[
 ]
 TargetOpt = Annotated[
     str | None, typer.Option("--target", help="Target name from intacct-reconcile.yaml.")
+]
+# plan/apply: several targets at once (fleet_commands.py; README "Many companies")
+TargetsOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--target",
+        help="Target name from intacct-reconcile.yaml; repeatable, or a group name, a glob "
+        "('client-*') or 'all' to run many targets at once.",
+    ),
 ]
 FormatOpt = Annotated[str, typer.Option("--format", help="Output format: text, markdown or json.")]
 ConcurrencyOpt = Annotated[
@@ -99,12 +110,13 @@ def _deadlines(timeout: float | None, request_timeout: float | None) -> Any:
 
 def register(app: typer.Typer, boundary: Boundary) -> None:
     """Attach the engine commands to the CLI app."""
+    fleet_commands.register(app, boundary)
 
     @app.command()
     @boundary
     def plan(
         path: Annotated[Path, typer.Argument(help="Manifest directory or file.")],
-        target: TargetOpt = None,
+        target: TargetsOpt = None,
         config: ConfigOpt = None,
         out: Annotated[
             Path | None, typer.Option("--out", help="Save the plan (JSON) for `apply PLANFILE`.")
@@ -125,17 +137,39 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
         sandbox: SandboxOpt = False,
         timeout: TimeoutOpt = None,
         request_timeout: RequestTimeoutOpt = None,
+        out_dir: fleet_commands.OutDirOpt = None,
+        parallel_targets: fleet_commands.ParallelOpt = fleet_commands.DEFAULT_PARALLEL,
+        shard: fleet_commands.ShardOpt = None,
     ) -> None:
         """Show how live state differs from the manifests (no writes)."""
         from intacct_reconcile import workflow
         from intacct_reconcile.terminal import default_ui
 
+        if fleet_commands.is_fleet(path, config, target, out_dir, shard):
+            fleet_commands.refuse_sandbox(sandbox)
+            fleet_commands.refuse_only(only)
+            with _deadlines(timeout, request_timeout):
+                fleet_commands.plan(
+                    path,
+                    targets=target or [],
+                    config=config,
+                    out=out,
+                    out_dir=out_dir,
+                    fmt=fmt,
+                    detailed_exitcode=detailed_exitcode,
+                    only_kinds=tuple(kind or ()),
+                    concurrency=concurrency,
+                    quiet=quiet,
+                    parallel=parallel_targets,
+                    shard=shard,
+                )
+            return
         ui = default_ui()
         with _deadlines(timeout, request_timeout):
             result = workflow.plan(
                 path,
                 config=config,
-                target=target,
+                target=fleet_commands.single(target),
                 out=out,
                 fmt=fmt,
                 only_kinds=tuple(kind or ()),
@@ -154,9 +188,12 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
     def apply(
         path: Annotated[
             Path,
-            typer.Argument(help="Manifest directory/file, or a plan file saved by `plan --out`."),
+            typer.Argument(
+                help="Manifest directory/file, a plan file saved by `plan --out`, or a folder "
+                "of plans saved by `plan --out-dir`."
+            ),
         ],
-        target: TargetOpt = None,
+        target: TargetsOpt = None,
         config: ApplyConfigOpt = None,
         auto_approve: Annotated[
             bool,
@@ -189,17 +226,39 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
         sandbox: SandboxOpt = False,
         timeout: TimeoutOpt = None,
         request_timeout: RequestTimeoutOpt = None,
+        parallel_targets: fleet_commands.ParallelOpt = fleet_commands.DEFAULT_PARALLEL,
+        shard: fleet_commands.ShardOpt = None,
     ) -> None:
         """Make live state match the manifests (or apply exactly a reviewed plan file)."""
         from intacct_reconcile import workflow
         from intacct_reconcile.terminal import default_ui
 
+        if fleet_commands.is_fleet(path, config, target, None, shard, applying=True):
+            fleet_commands.refuse_sandbox(sandbox)
+            fleet_commands.refuse_only(only)
+            with _deadlines(timeout, request_timeout):
+                fleet_commands.apply(
+                    path,
+                    targets=target or [],
+                    config=config,
+                    auto_approve=auto_approve,
+                    force=force,
+                    allow_irreversible=allow_irreversible,
+                    fmt=fmt,
+                    only_kinds=tuple(kind or ()),
+                    concurrency=concurrency,
+                    by=by,
+                    quiet=quiet,
+                    parallel=parallel_targets,
+                    shard=shard,
+                )
+            return
         ui = default_ui()
         with _deadlines(timeout, request_timeout):
             result = workflow.apply(
                 path,
                 config=config,
-                target=target,
+                target=fleet_commands.single(target),
                 auto_approve=auto_approve,
                 force=force,
                 allow_irreversible=allow_irreversible,

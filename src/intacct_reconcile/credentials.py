@@ -144,22 +144,36 @@ def load_credentials(
     ini_path: Path | None = None,
     profile: str | None = None,
 ) -> tuple[XmlCredentials, RestCredentials | None]:
-    """Environment first, then the ini profile; local sandboxes fall back to their defaults.
+    """Each value from the first of (README "Targets and credentials"): the target's own
+    variables (INTACCT_<TARGET>_USER_PASSWORD), the target's `profile:` in the credentials
+    file, the shared variables (INTACCT_USER_PASSWORD), the INTACCT_PROFILE (else [default])
+    profile; local sandboxes fall back to their defaults. The target's own sources win, so a
+    fleet can share a sender in the environment and keep one login per company.
 
     The embedded sandbox (`sandbox: true`) always uses its own defaults: real credentials
     from the shell must never be sent to it, nor make it fail.
     """
+    from intacct_reconcile.targets import env_prefix
+
     if target.sandbox:
         env, ini_path, profile = {}, Path("/nonexistent/credentials.ini"), None
     ini_path = ini_path or Path.home() / ".intacct" / "credentials.ini"
+    own_profile = None if target.sandbox else getattr(target, "profile", None)
+    own_ini = _ini_profile(ini_path, own_profile) if own_profile else {}
     profile = profile or env.get("INTACCT_PROFILE") or None
     ini = _ini_profile(ini_path, profile)
     defaults: dict[str, str] = {**SANDBOX_XML, **SANDBOX_REST} if target.is_local else {}
     if target.company_id:
         # a served sandbox's default company must not contradict the company the target names
         defaults.pop("company_id", None)
+    own = env_prefix(target.name)
     values = {
-        name: env.get(var) or ini.get(name) or defaults.get(name) for name, var in ENV.items()
+        name: env.get(own + var.removeprefix("INTACCT_"))
+        or own_ini.get(name)
+        or env.get(var)
+        or ini.get(name)
+        or defaults.get(name)
+        for name, var in ENV.items()
     }
     company = _company(target, values.get("company_id"))
     values["company_id"] = company
@@ -176,8 +190,9 @@ def load_credentials(
         )
         raise ConfigError(
             f"target {target.name!r}: missing credentials — set "
-            f"{', '.join(ENV[n] for n in missing)} in the environment{company_hint}, or "
-            f"{', '.join(missing)} in a [{profile or 'default'}] profile of {ini_path}"
+            f"{', '.join(ENV[n] for n in missing)} (or {own}{ENV[missing[0]][8:]}, ...) in "
+            f"the environment{company_hint}, or {', '.join(missing)} in a "
+            f"[{own_profile or profile or 'default'}] profile of {ini_path}"
         )
     entity = target.entity_id or values.get("entity_id") or None
     xml_creds = XmlCredentials(

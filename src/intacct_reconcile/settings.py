@@ -9,6 +9,7 @@ targets need no credentials at all. Opening clients for a target is connect.py's
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import os
 from collections.abc import Iterator, Mapping
@@ -27,6 +28,7 @@ from intacct_reconcile.manifest.loader import Node
 from intacct_reconcile.safety_policy import SCHEMA as SAFETY_SCHEMA
 from intacct_reconcile.safety_policy import Policy, policy_from_data
 from intacct_reconcile.sod import CONFIG_SCHEMA as SOD_SCHEMA
+from intacct_reconcile.targets import GROUP_SCHEMA, load_groups
 
 CONFIG_NAME = "intacct-reconcile.yaml"
 DEFAULT_ENDPOINT = "https://api.intacct.com"
@@ -47,6 +49,8 @@ class Target:
     ownership: Mapping[str, str] = field(default_factory=dict)
     safety: Policy = field(default_factory=Policy)
     concurrency: int = DEFAULT_CONCURRENCY
+    profile: str | None = None  # credentials.ini profile of this target (credentials.py)
+    defined_at: str = ""  # file:line:col of the target's definition (fleet messages)
 
     @property
     def is_local(self) -> bool:
@@ -74,6 +78,7 @@ class Config:
     # `attestations:` (valid_for policy, attestations.py) and `sod:` (rule pack, sod.py)
     attestations: Mapping[str, Any] = field(default_factory=dict)
     sod: Mapping[str, Any] = field(default_factory=dict)
+    groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # name -> targets
 
 
 _TARGET_SCHEMA: dict[str, Any] = {
@@ -92,6 +97,7 @@ _TARGET_SCHEMA: dict[str, Any] = {
         "ownership": {"$ref": "#/$defs/ownership"},
         "safety": {"$ref": "#/$defs/safety"},
         "concurrency": {"type": "integer", "minimum": 1, "maximum": 16},
+        "profile": {"type": "string", "minLength": 1},
     },
 }
 CONFIG_SCHEMA: dict[str, Any] = {
@@ -109,8 +115,10 @@ CONFIG_SCHEMA: dict[str, Any] = {
         "safety": {"$ref": "#/$defs/safety"},
         "attestations": ATTESTATIONS_SCHEMA,
         "sod": SOD_SCHEMA,
+        "groups": {"type": "object", "additionalProperties": {"$ref": "#/$defs/group"}},
     },
     "$defs": {
+        "group": GROUP_SCHEMA,
         "target": _TARGET_SCHEMA,
         "ownership": {"type": "object", "additionalProperties": {"enum": ["additive", "full"]}},
         "safety": SAFETY_SCHEMA,
@@ -179,6 +187,11 @@ def load_config(path: Path | None, manifest_path: Path | None = None) -> Config:
         )
         for name, spec in data.get("targets", {}).items()
     }
+    for name in data.get("targets", {}):
+        targets[name] = dataclasses.replace(
+            targets[name], defined_at=_where(path, node, ["targets", name], key=True)
+        )
+    groups = load_groups(path, node, data, targets, ownership, safety)
     default = data.get("default_target")
     if default is not None and default not in targets:
         raise ConfigError(
@@ -194,6 +207,7 @@ def load_config(path: Path | None, manifest_path: Path | None = None) -> Config:
         base,
         attestations=dict(data.get("attestations") or {}),
         sod=dict(data.get("sod") or {}),
+        groups=groups,
     )
 
 
@@ -229,8 +243,10 @@ def _parse_yaml(path: Path, text: str) -> tuple[Node | None, dict[str, Any]]:
     )
 
 
-def _check_schema(path: Path, node: Node | None, data: dict[str, Any]) -> None:
-    validator = jsonschema.Draft202012Validator(CONFIG_SCHEMA)
+def _check_schema(
+    path: Path, node: Node | None, data: Any, schema: dict[str, Any] | None = None
+) -> None:
+    validator = jsonschema.Draft202012Validator(schema or CONFIG_SCHEMA)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     if not errors:
         return
@@ -325,6 +341,7 @@ def _target(
         ownership={**ownership, **spec.get("ownership", {})},
         safety=safety,
         concurrency=int(spec.get("concurrency", DEFAULT_CONCURRENCY)),
+        profile=spec.get("profile") or None,
     )
 
 
@@ -365,11 +382,19 @@ def resolve_target(
     if chosen not in config.targets:
         if chosen == SANDBOX_TARGET:
             return embedded_sandbox(config.base_dir)
+        groups = f"; groups: {', '.join(sorted(config.groups))}" if config.groups else ""
         raise ConfigError(
-            f"unknown target {chosen!r}{did_you_mean(chosen, config.targets)} "
-            f"(targets in {config.path}: {', '.join(sorted(config.targets))})"
+            f"unknown target {chosen!r}{did_you_mean(chosen, [*config.targets, *config.groups])} "
+            f"(targets in {config.path}: {_names(config.targets)}{groups})"
         )
     return config.targets[chosen]
+
+
+def _names(names: Mapping[str, Any], limit: int = 12) -> str:
+    """Target names for a message; a fleet's hundreds are cut to a dozen and a count."""
+    ordered = sorted(names)
+    more = f", ... ({len(ordered) - limit} more)" if len(ordered) > limit else ""
+    return ", ".join(ordered[:limit]) + more
 
 
 SANDBOX_TARGET = "sandbox"

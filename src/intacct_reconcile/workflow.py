@@ -305,12 +305,30 @@ def plan(
             "exist) — pass --out a file path in an existing folder"
         )
     ctx = _context(path, config, target, concurrency, sandbox=sandbox)
+    return plan_in(
+        ctx, path, out=out, fmt=fmt, only_kinds=only_kinds, only=only_refs, quiet=quiet, ui=ui
+    )
+
+
+def plan_in(
+    ctx: Context,
+    path: Path,
+    *,
+    out: Path | None = None,
+    fmt: str = "text",
+    only_kinds: Sequence[str] = (),
+    only: Sequence[Ref] = (),
+    quiet: bool = False,
+    ui: Ui | None = None,
+) -> PlanOutcome:
+    """`plan` for a target already chosen (a fleet chooses many from one config)."""
+    ui = ui or default_ui()
     manifests = _load_desired(path, ctx.target)
     with (
         ui.progress(quiet=quiet) as progress,
         open_clients(ctx.target, progress=progress) as clients,
     ):
-        the_plan = _make_plan(ctx, clients, manifests, only_kinds, progress, only_refs)
+        the_plan = _make_plan(ctx, clients, manifests, only_kinds, progress, only)
         # the verdict apply would reach, so the review shows it (apply decides again)
         gate = safety.verdict(the_plan, _safety_options(ctx, False, False, clients, the_plan))
         the_plan = dataclasses.replace(the_plan, gate=gate)
@@ -372,8 +390,6 @@ def apply(
     sandbox: bool = False,
     ui: Ui | None = None,
 ) -> ApplyOutcome:
-    from intacct_reconcile import applier
-
     ui = ui or default_ui()
     _check_format(fmt)
     from_file = is_plan_file(path)
@@ -384,6 +400,7 @@ def apply(
             f"make a new plan with `plan {flag} ... --out FILE` instead"
         )
     only_refs = parse_only(only, only_kinds)
+    saved = None
     if from_file:
         saved = planfile.load_saved(path)
         ctx = _saved_plan_context(path, saved, config, target, concurrency, sandbox)
@@ -391,17 +408,53 @@ def apply(
         auto_approve = True  # a saved plan was reviewed: applying it is the approval
     else:
         ctx = _context(path, config, target, concurrency, sandbox=sandbox)
+    return apply_in(
+        ctx,
+        path,
+        saved,
+        auto_approve=auto_approve,
+        force=force,
+        allow_irreversible=allow_irreversible,
+        fmt=fmt,
+        only_kinds=only_kinds,
+        only=only_refs,
+        by=by,
+        quiet=quiet,
+        ui=ui,
+    )
+
+
+def apply_in(
+    ctx: Context,
+    path: Path,
+    saved: planfile.SavedPlan | None,
+    *,
+    auto_approve: bool = False,
+    force: bool = False,
+    allow_irreversible: bool = False,
+    fmt: str = "text",
+    only_kinds: Sequence[str] = (),
+    only: Sequence[Ref] = (),
+    by: str | None = None,
+    quiet: bool = False,
+    ui: Ui | None = None,
+) -> ApplyOutcome:
+    """`apply` for a target already chosen: the manifests at `path`, or the `saved` plan
+    (already checked to be this target's)."""
+    from intacct_reconcile import applier
+
+    ui = ui or default_ui()
     with (
         ui.progress(quiet=quiet) as progress,
         open_clients(ctx.target, progress=progress) as clients,
     ):
-        if from_file:
+        if saved is not None:
             the_plan = saved.plan
             checksum = saved.checksum
             already_done = _refuse_stale(clients, the_plan, progress)
         else:
             manifests = _load_desired(path, ctx.target)
-            the_plan = _make_plan(ctx, clients, manifests, only_kinds, progress, only_refs)
+            the_plan = _make_plan(ctx, clients, manifests, only_kinds, progress, only)
             checksum = _run_checksum(the_plan)
             already_done = frozenset()
         if not the_plan.has_changes:

@@ -33,6 +33,13 @@ def validate_path(
     path: Path, config: Path | None = None, target: str | None = None, sandbox: bool = False
 ) -> str:
     """Validate offline; the summary on success, ManifestError (all problems) otherwise."""
+    from intacct_reconcile import targets
+
+    every = targets.every_target_config(Path(path), config, target, sandbox)
+    if every is not None:
+        # several targets and none chosen: the manifests with each target's vars
+        manifests = targets.check_every_target(Path(path), every, os.environ)
+        return summary(manifests) + f"\nvars checked for all {len(every.targets)} targets"
     vars, target_name = target_vars(Path(path), config, target, sandbox)
     manifests = load_desired(path, vars=vars, env=os.environ)
     return summary(manifests, target_name)

@@ -23,6 +23,7 @@ from intacct_reconcile.errors import Problem
 from intacct_reconcile.types import Span
 
 CONFIG_FILE = "intacct-reconcile.yaml"
+TARGETS_SUFFIXES = (".targets.yaml", ".targets.yml")  # a config group's list of targets
 SUFFIXES = (".yaml", ".yml")
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -85,7 +86,8 @@ def manifest_files(path: Path) -> list[Path]:
     """A file, or every *.yaml / *.yml below a directory (recursively, sorted).
 
     Skipped: hidden files and directories (.intacct-reconcile/ holds state, not manifests),
-    the targets file intacct-reconcile.yaml, and subdirectories that have their own
+    the targets file intacct-reconcile.yaml, a group's targets files (*.targets.yaml), and
+    subdirectories that have their own
     intacct-reconcile.yaml (another project, e.g. one blueprint among several).
     """
     if path.is_file():
@@ -97,7 +99,12 @@ def manifest_files(path: Path) -> list[Path]:
             d for d in dirs if not d.startswith(".") and not (here / d / CONFIG_FILE).is_file()
         )
         for name in files:
-            if name.endswith(SUFFIXES) and name != CONFIG_FILE and not name.startswith("."):
+            if (
+                name.endswith(SUFFIXES)
+                and name != CONFIG_FILE
+                and not name.endswith(TARGETS_SUFFIXES)
+                and not name.startswith(".")
+            ):
                 found.append(here / name)
     return sorted(found, key=lambda p: p.relative_to(path).as_posix())
 

@@ -1,0 +1,372 @@
+"""plan and apply over many targets at once: concurrent, bounded, one roll-up.
+
+    results = fleet.plan(Path("intacct"), selectors=["client-*"], out_dir=Path("plans"),
+                         on_result=print_line)
+
+Each target runs as the single-target verb does (workflow.plan_in / apply_in), in a pool of
+`parallel` threads; each target's clients keep that company's own request limit. A target
+that fails (bad credentials, API errors, a stale plan) is one failed row: the others carry
+on. Only a small TargetResult per target is kept, and `on_result` sees each as it finishes,
+so output streams and memory does not grow with the plans.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from intacct_reconcile import planfile, targets, workflow
+from intacct_reconcile.client.errors import redact
+from intacct_reconcile.errors import ConfigError, ReconcileError
+from intacct_reconcile.settings import Config, Target, find_config, load_config
+
+DEFAULT_PARALLEL_TARGETS = 4
+PLAN_SUFFIX = ".plan.json"
+ROLLUP_NAME = "rollup.json"
+
+# Fleet exit status (README "Exit codes"): the worst of the targets' own codes, in this order,
+# worst first: an error (1) hides a stale plan (5), which hides a partial apply (4), then a
+# refusal (3), changes (2), manual steps waiting (6), success (0).
+SEVERITY = (130, 1, 5, 4, 3, 2, 6, 0)
+
+
+def worst(codes: Iterable[int]) -> int:
+    rank = {code: n for n, code in enumerate(SEVERITY)}
+    return min(codes, key=lambda c: rank.get(c, 1), default=0)
+
+
+@dataclass(frozen=True)
+class TargetResult:
+    """One target's row of the roll-up."""
+
+    target: str
+    company_id: str = ""
+    ok: bool = True
+    exit_code: int = 0  # the single-target verb's code (plan: its --detailed-exitcode)
+    creates: int = 0
+    updates: int = 0
+    deletes: int = 0  # deletes and deactivations
+    manual: int = 0  # open manual steps
+    gate: str = ""  # pass | allowed | refused ("" when no plan was made)
+    applied: int | None = None  # apply only
+    failed: int | None = None
+    skipped: int | None = None  # already in place (an earlier, interrupted run of the plan)
+    error: str = ""
+    plan_file: str = ""
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.creates or self.updates or self.deletes or self.manual)
+
+    def to_data(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> TargetResult:
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+OnResult = Callable[[TargetResult], None]
+
+
+# --- choosing ----------------------------------------------------------------------------------
+
+
+def choose(config: Config, selectors: Sequence[str], shard: str | None = None) -> list[Target]:
+    """The selected targets (all of them without selectors), then this shard's share."""
+    chosen = targets.select(config, selectors or [targets.ALL])
+    if shard:
+        k, n = targets.parse_shard(shard)
+        chosen = targets.shard(chosen, k, n)
+    return chosen
+
+
+def _load(path: Path | None, config: Path | None) -> Config:
+    if path is not None and not path.exists():
+        raise ConfigError(f"{path}: no such manifest directory or file — check the PATH argument")
+    return load_config(config, manifest_path=path)
+
+
+# --- plan --------------------------------------------------------------------------------------
+
+
+def plan(
+    path: Path,
+    *,
+    selectors: Sequence[str],
+    config: Path | None = None,
+    shard: str | None = None,
+    parallel: int = DEFAULT_PARALLEL_TARGETS,
+    out_dir: Path | None = None,
+    only_kinds: Sequence[str] = (),
+    concurrency: int | None = None,
+    on_result: OnResult | None = None,
+) -> list[TargetResult]:
+    """Plan every selected target; with `out_dir`, one plan file per target in it."""
+    cfg = _load(path, config)
+    chosen = choose(cfg, selectors, shard)
+    if out_dir is not None:
+        _prepare_out_dir(out_dir)
+    base = path if path.is_dir() else path.parent
+
+    def one(target: Target) -> TargetResult:
+        ctx = workflow.Context(cfg, _with_concurrency(target, concurrency), base)
+        out = out_dir / plan_file_name(target.name) if out_dir is not None else None
+        outcome = workflow.plan_in(
+            ctx, path, out=out, fmt="json", only_kinds=only_kinds, quiet=True
+        )
+        return _plan_row(target, outcome, out)
+
+    return _run(chosen, one, parallel, on_result)
+
+
+def _plan_row(target: Target, outcome: workflow.PlanOutcome, out: Path | None) -> TargetResult:
+    counts = outcome.plan.summary()
+    gate = outcome.plan.gate.status if outcome.plan.gate is not None else ""
+    return TargetResult(
+        target=target.name,
+        company_id=target.company_id or "",
+        exit_code=outcome.detailed_exit_code,
+        creates=counts["create"],
+        updates=counts["update"],
+        deletes=counts["delete"] + counts["deactivate"],
+        manual=counts["manual"],
+        gate=gate,
+        plan_file=str(out) if out is not None else "",
+    )
+
+
+def plan_file_name(target: str) -> str:
+    """`acme.plan.json`; characters a file name should not hold become `_`."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", target) + PLAN_SUFFIX
+
+
+def _prepare_out_dir(out_dir: Path) -> None:
+    """Before any request: a long fleet plan must not be lost to a bad --out-dir."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ConfigError(f"{out_dir}: --out-dir is a file — pass a folder")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"{out_dir}: cannot create the plan folder ({exc.strerror}) — pass a writable --out-dir"
+        ) from None
+    stale = sorted(out_dir.glob("*" + PLAN_SUFFIX))
+    if stale:
+        # an old plan left beside new ones would be applied by `apply DIR` too
+        raise ConfigError(
+            f"{out_dir}: already holds plan files ({stale[0].name}, ...) — pass an empty or "
+            "new --out-dir, so `apply DIR` applies only this run's plans"
+        )
+
+
+# --- apply -------------------------------------------------------------------------------------
+
+
+def apply(
+    path: Path,
+    *,
+    selectors: Sequence[str],
+    config: Path | None = None,
+    shard: str | None = None,
+    parallel: int = DEFAULT_PARALLEL_TARGETS,
+    auto_approve: bool = False,
+    force: bool = False,
+    allow_irreversible: bool = False,
+    only_kinds: Sequence[str] = (),
+    concurrency: int | None = None,
+    by: str | None = None,
+    on_result: OnResult | None = None,
+) -> list[TargetResult]:
+    """Plan and apply every selected target from the manifests (needs --auto-approve: a
+    fleet is not confirmed target by target; review `plan --out-dir` and `apply DIR`)."""
+    if not auto_approve:
+        raise ConfigError(
+            "apply over several targets needs --auto-approve, or review first: "
+            "`plan --target ... --out-dir plans/`, then `apply plans/`"
+        )
+    cfg = _load(path, config)
+    chosen = choose(cfg, selectors, shard)
+    base = path if path.is_dir() else path.parent
+
+    def one(target: Target) -> TargetResult:
+        ctx = workflow.Context(cfg, _with_concurrency(target, concurrency), base)
+        outcome = workflow.apply_in(
+            ctx,
+            path,
+            None,
+            auto_approve=True,
+            force=force,
+            allow_irreversible=allow_irreversible,
+            fmt="json",
+            only_kinds=only_kinds,
+            by=by,
+            quiet=True,
+        )
+        return _apply_row(target, outcome)
+
+    return _run(chosen, one, parallel, on_result)
+
+
+def is_plan_dir(path: Path) -> bool:
+    """A folder written by `plan --out-dir` (plan files and its roll-up; an empty shard's
+    folder holds the roll-up only)."""
+    return path.is_dir() and ((path / ROLLUP_NAME).is_file() or any(path.glob("*" + PLAN_SUFFIX)))
+
+
+def apply_dir(
+    plan_dir: Path,
+    *,
+    selectors: Sequence[str] = (),
+    config: Path | None = None,
+    shard: str | None = None,
+    parallel: int = DEFAULT_PARALLEL_TARGETS,
+    force: bool = False,
+    allow_irreversible: bool = False,
+    concurrency: int | None = None,
+    by: str | None = None,
+    on_result: OnResult | None = None,
+) -> list[TargetResult]:
+    """Apply each reviewed plan file in `plan_dir` (exactly as saved, stale ones refused)."""
+    files = sorted(plan_dir.glob("*" + PLAN_SUFFIX))
+    cfg = load_config(config or find_config(plan_dir) or _recorded_config(files))
+    if cfg.path is None:
+        raise ConfigError(
+            f"{plan_dir}: no intacct-reconcile.yaml beside the plans, in the current directory "
+            "or where they were made — pass --config (the one that defines their targets)"
+        )
+    by_target: dict[str, Path] = {}
+    for file in files:
+        name = _peek_target(file)
+        if name in by_target:
+            raise ConfigError(
+                f"{file}: a second plan for target {name!r} (the first is "
+                f"{by_target[name].name}) — keep one plan per target in {plan_dir}"
+            )
+        by_target[name] = file
+    wanted = {t.name for t in choose(cfg, selectors, shard)} if (selectors or shard) else None
+    if wanted is not None:
+        by_target = {n: f for n, f in by_target.items() if n in wanted}
+    unknown = sorted(set(by_target) - set(cfg.targets))
+    if unknown:
+        raise ConfigError(
+            f"{by_target[unknown[0]]}: plan for target {unknown[0]!r}, which {cfg.path} does "
+            "not define — pass the --config the plans were made with"
+        )
+
+    def one(target: Target) -> TargetResult:
+        file = by_target[target.name]
+        saved = planfile.load_saved(file)
+        tgt = _with_concurrency(target, concurrency)
+        workflow._same_target(file, saved.target, tgt)
+        ctx = workflow.Context(cfg, tgt, cfg.base_dir)
+        outcome = workflow.apply_in(
+            ctx,
+            file,
+            saved,
+            auto_approve=True,
+            force=force,
+            allow_irreversible=allow_irreversible,
+            fmt="json",
+            by=by,
+            quiet=True,
+        )
+        return dataclasses.replace(_apply_row(target, outcome), plan_file=str(file))
+
+    return _run([cfg.targets[n] for n in sorted(by_target)], one, parallel, on_result)
+
+
+def _recorded_config(files: Sequence[Path]) -> Path | None:
+    """The config the first plan was made with (as `apply PLANFILE` finds it)."""
+    for file in files[:1]:
+        recorded = planfile.load_saved(file).origin.get("config")
+        if recorded and Path(recorded).is_file():
+            return Path(recorded)
+    return None
+
+
+def _peek_target(file: Path) -> str:
+    return str(planfile.load_saved(file).target.get("name", ""))
+
+
+def _apply_row(target: Target, outcome: workflow.ApplyOutcome) -> TargetResult:
+    report = outcome.report
+    if report is None:  # nothing to change
+        return TargetResult(target.name, target.company_id or "", applied=0, failed=0, gate="pass")
+    counts = report.counts()
+    actions = [r.change.action for r in report.results]
+    return TargetResult(
+        target=target.name,
+        company_id=target.company_id or "",
+        ok=outcome.exit_code == 0,
+        exit_code=outcome.exit_code,
+        creates=actions.count("create"),
+        updates=actions.count("update"),
+        deletes=actions.count("delete") + actions.count("deactivate"),
+        manual=counts["manual"],
+        gate="pass",
+        applied=counts["applied"],
+        failed=counts["failed"] + counts["not_attempted"],
+        skipped=counts["skipped"],
+        error=next((redact(r.error) for r in report.results if r.error), ""),
+    )
+
+
+# --- running -----------------------------------------------------------------------------------
+
+
+def _with_concurrency(target: Target, concurrency: int | None) -> Target:
+    return dataclasses.replace(target, concurrency=concurrency) if concurrency else target
+
+
+def _run(
+    chosen: Sequence[Target],
+    one: Callable[[Target], TargetResult],
+    parallel: int,
+    on_result: OnResult | None,
+) -> list[TargetResult]:
+    """Run `one` for every target, `parallel` at a time; a failure is that target's row."""
+    if parallel < 1:
+        raise ConfigError("--parallel-targets must be at least 1")
+    results: list[TargetResult] = []
+    pool = ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="target")
+    try:
+        futures: dict[Future[TargetResult], Target] = {
+            pool.submit(_guarded, one, target): target for target in chosen
+        }
+        for future in as_completed(futures):
+            result = future.result()
+            results.append(result)
+            if on_result is not None:
+                on_result(result)
+    except KeyboardInterrupt:
+        # targets not started are dropped; the ones running finish their current request
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return sorted(results, key=lambda r: r.target)
+
+
+def _guarded(one: Callable[[Target], TargetResult], target: Target) -> TargetResult:
+    try:
+        return one(target)
+    except ReconcileError as exc:
+        return _failed(target, exc.exit_code, str(exc))
+    except Exception as exc:  # one company's surprise must not stop the others
+        return _failed(target, 1, f"unexpected error: {exc!r}")
+
+
+def _failed(target: Target, code: int, message: str) -> TargetResult:
+    return TargetResult(
+        target=target.name,
+        company_id=target.company_id or "",
+        ok=False,
+        exit_code=code,
+        error=redact(message),
+    )
