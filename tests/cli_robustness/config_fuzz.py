@@ -34,6 +34,7 @@ targets:
     company_id: ACME
     endpoint: https://api.intacct.com
     entity: E100
+    vars: {email: ap@example.com, limit: 9}  # validate checks every target's vars
     ownership: {gl_accounts: additive}
     safety: {max_update_percent: 50}
   staging:
