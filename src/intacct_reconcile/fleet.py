@@ -335,19 +335,32 @@ def _run(
     if parallel < 1:
         raise ConfigError("--parallel-targets must be at least 1")
     results: list[TargetResult] = []
+    reported: set[Future[TargetResult]] = set()
+
+    def report(future: Future[TargetResult]) -> None:
+        reported.add(future)
+        result = future.result()
+        results.append(result)
+        if on_result is not None:
+            on_result(result)
+
     pool = ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="target")
+    futures: list[Future[TargetResult]] = []
     try:
-        futures: dict[Future[TargetResult], Target] = {
-            pool.submit(_guarded, one, target): target for target in chosen
-        }
+        futures = [pool.submit(_guarded, one, target) for target in chosen]
         for future in as_completed(futures):
-            result = future.result()
-            results.append(result)
-            if on_result is not None:
-                on_result(result)
+            report(future)
     except KeyboardInterrupt:
-        # targets not started are dropped; the ones running finish their current request
-        pool.shutdown(wait=False, cancel_futures=True)
+        # Ctrl-C: targets not started never start. A thread cannot be stopped mid-request,
+        # so the targets already running finish, and their rows are still reported: the
+        # person learns what happened to every company that was touched. A second Ctrl-C
+        # stops waiting.
+        for future in futures:
+            future.cancel()
+        for future in futures:
+            if future not in reported and not future.cancelled():
+                report(future)
+        pool.shutdown(wait=False)
         raise
     pool.shutdown(wait=True)
     return sorted(results, key=lambda r: r.target)

@@ -238,3 +238,25 @@ def test_validate_reports_a_missing_var_per_target_with_its_location(tmp_path):
     ok = CliRunner().invoke(app, ["validate", str(tmp_path)])
     assert ok.exit_code == 0, ok.output
     assert "vars checked for all 3 targets" in ok.stdout
+
+
+def test_ctrl_c_starts_no_new_target_and_reports_every_started_one():
+    started: list[str] = []
+    lock = threading.Lock()
+
+    def one(target: Target) -> TargetResult:
+        with lock:
+            started.append(target.name)
+        return TargetResult(target.name)
+
+    streamed: list[str] = []
+
+    def on_result(result: TargetResult) -> None:
+        streamed.append(result.target)
+        if len(streamed) == 1:
+            raise KeyboardInterrupt  # Ctrl-C while the first row is printed
+
+    chosen = [Target(name=f"t{n}") for n in range(40)]
+    with pytest.raises(KeyboardInterrupt):
+        fleet._run(chosen, one, 2, on_result)
+    assert sorted(streamed) == sorted(started)  # no company touched without its row
