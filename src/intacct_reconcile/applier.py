@@ -19,6 +19,9 @@
   time); the rest is `not_attempted` and the report is `interrupted`. A KeyboardInterrupt (a
   second Ctrl-C) raises `ApplyInterrupted` carrying the report so far: the changes whose
   request was in flight are `interrupted` (answer unknown).
+- Journal (`journal`, the audit log's write-ahead journal): told of every writer call before
+  its request is sent and again when the answers are back, so a killed run leaves a record of
+  what was on its way.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from intacct_reconcile.client.gateway import FUNCTIONS_PER_REQUEST, RECORDS_PER_FUNCTION
 from intacct_reconcile.errors import ReconcileError
@@ -49,6 +52,25 @@ IN_FLIGHT = (
 )
 
 
+class WriteJournal(Protocol):
+    """Records writes as they happen (audit/journal.py): before sending, after the answers."""
+
+    def sending(self, changes: Sequence[Change]) -> None: ...
+
+    def answered(self, results: Sequence[ChangeResult]) -> None: ...
+
+
+class _NoJournal:
+    def sending(self, changes: Sequence[Change]) -> None:
+        pass
+
+    def answered(self, results: Sequence[ChangeResult]) -> None:
+        pass
+
+
+NO_JOURNAL: WriteJournal = _NoJournal()
+
+
 class ApplyInterrupted(KeyboardInterrupt):
     """Stopped at once (a second Ctrl-C): `report` says what is known about every change."""
 
@@ -67,6 +89,7 @@ class _Run:
     step: Step
     should_stop: Callable[[], bool] = never
     in_flight: frozenset[int] = frozenset()  # plan indexes whose request is being sent
+    journal: WriteJournal = NO_JOURNAL
 
     def key(self, *parts: str) -> str:
         text = "\0".join((self.plan_checksum, *parts))
@@ -83,12 +106,14 @@ def apply(
     verify: bool = True,
     already_done: frozenset[Ref] = frozenset(),
     should_stop: Callable[[], bool] | None = None,
+    journal: WriteJournal | None = None,
 ) -> ApplyReport:
     """Execute `plan` against the clients' company; never raises for a failed change.
 
     `already_done`: changes found in place before the run (an interrupted earlier run of the
     same saved plan applied them); they are reported as skipped, not written again.
     `should_stop`: asked before every request; once true, nothing more is sent.
+    `journal`: told of every write before it is sent and when its answers are back.
     """
     run = _Run(
         plan_checksum,
@@ -97,6 +122,7 @@ def apply(
         {},
         progress or (lambda _m: None),
         should_stop or never,
+        journal=journal or NO_JOURNAL,
     )
     changes: Sequence[Change] = plan.changes
     try:
@@ -207,12 +233,14 @@ def _execute(run: _Run, items: list[tuple[int, Change]]) -> None:
         if run.should_stop():
             return  # the rest of the group is reported not attempted
         chunk = items[start : start + RECORDS_PER_REQUEST]
-        run.in_flight = frozenset(index for index, _ in chunk)
         changes = [change for _, change in chunk]
+        run.journal.sending(changes)  # on disk before the request leaves: a kill leaves a trace
+        run.in_flight = frozenset(index for index, _ in chunk)
         try:
             results = kind.writer.write(kind, run.clients, changes, context)
         except ReconcileError as exc:  # a whole group refused (e.g. the session could not open)
             results = [ChangeResult(change, "failed", str(exc)) for change in changes]
+        run.journal.answered(results)
         for (index, _), result in zip(chunk, results, strict=True):
             run.results[index] = result
 

@@ -220,7 +220,12 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
         only: OnlyOpt = None,
         concurrency: ConcurrencyOpt = None,
         by: Annotated[
-            str | None, typer.Option("--by", help="Who applies (audit log; default $USER).")
+            str | None,
+            typer.Option(
+                "--by",
+                help="Who applies, recorded in the audit log next to the identity found "
+                "(CI actor, git user.email, $USER).",
+            ),
         ] = None,
         quiet: QuietOpt = False,
         sandbox: SandboxOpt = False,
@@ -387,3 +392,7 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
                 force=force,
             )
         typer.echo(written)
+
+    from intacct_reconcile.audit import commands as audit_commands
+
+    audit_commands.register(app, boundary)

@@ -304,6 +304,8 @@ class Plan:
     sod_pack: str = ""  # the rule pack evaluated ("" when none was)
     # `--only KIND/KEY`: a partial plan holding only these objects' changes (empty: whole plan)
     only: tuple[Ref, ...] = ()
+    # earlier applies of this target that never finished (audit log; never saved in a plan file)
+    unfinished_applies: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def partial(self) -> bool:
@@ -354,6 +356,8 @@ class ApplyReport:
     results: tuple[ChangeResult, ...] = ()
     target: str = ""
     interrupted: bool = False  # stopped by Ctrl-C / SIGTERM before the end of the plan
+    # earlier applies of this target that never finished (audit log), found before this one
+    unfinished_applies: tuple[Mapping[str, Any], ...] = ()
 
     def counts(self) -> dict[str, int]:
         counts = dict.fromkeys(

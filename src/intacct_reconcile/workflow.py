@@ -2,7 +2,7 @@
 
 plan:   config + target (vars) -> desired state -> clients -> live state -> planner -> render
 apply:  the same plan (or a saved plan file, checksum-checked and refused when stale) ->
-        safety gate -> confirmation -> applier -> audit log -> rendered report
+        safety gate -> confirmation -> applier (journaled in the audit log) -> rendered report
 attest: record a manual step in `.intacct-reconcile/attestations/<target>.yaml`
 export: live state -> manifest YAML, so that a first plan is empty (module `export`)
 """
@@ -324,6 +324,7 @@ def plan_in(
     """`plan` for a target already chosen (a fleet chooses many from one config)."""
     ui = ui or default_ui()
     manifests = _load_desired(path, ctx.target)
+    unfinished = _unfinished_applies(ctx, ui)
     with (
         ui.progress(quiet=quiet) as progress,
         open_clients(ctx.target, progress=progress) as clients,
@@ -331,7 +332,7 @@ def plan_in(
         the_plan = _make_plan(ctx, clients, manifests, only_kinds, progress, only)
         # the verdict apply would reach, so the review shows it (apply decides again)
         gate = safety.verdict(the_plan, _safety_options(ctx, False, False, clients, the_plan))
-        the_plan = dataclasses.replace(the_plan, gate=gate)
+        the_plan = dataclasses.replace(the_plan, gate=gate, unfinished_applies=unfinished)
     if out is not None:
         planfile.save(
             the_plan,
@@ -444,6 +445,7 @@ def apply_in(
     from intacct_reconcile import applier
 
     ui = ui or default_ui()
+    unfinished = _unfinished_applies(ctx, ui)
     with (
         ui.progress(quiet=quiet) as progress,
         open_clients(ctx.target, progress=progress) as clients,
@@ -458,6 +460,7 @@ def apply_in(
             checksum = _run_checksum(the_plan)
             already_done = frozenset()
         if not the_plan.has_changes:
+            the_plan = dataclasses.replace(the_plan, unfinished_applies=unfinished)
             return ApplyOutcome(None, _render(the_plan, fmt, ui.color), 0)
         allowed = safety.enforce(
             the_plan, _safety_options(ctx, force, allow_irreversible, clients, the_plan)
@@ -469,6 +472,8 @@ def apply_in(
             return ApplyOutcome(None, "apply cancelled: nothing was changed", 1)
         pending = [c for c in the_plan.changes if c.pending and c.action != "manual"]
         progress.step(f"applying {len(pending)} change(s) to {ctx.target.name}")
+        journal = _journal(ctx, by, checksum)
+        journal.begin(the_plan.changes)
         with stop_on_signal(progress.step) as stop:
             try:
                 report = applier.apply(
@@ -478,16 +483,19 @@ def apply_in(
                     progress=progress.step,
                     already_done=already_done,
                     should_stop=stop,
+                    journal=journal,
                 )
             except applier.ApplyInterrupted as exc:
                 report, interrupted_code = exc.report, exc.exit_code
             except KeyboardInterrupt:
                 # interrupted outside the applier's own bookkeeping: nobody knows what landed
-                _audit(ctx, by, checksum, [_unknown(c) for c in pending])
+                unknown = tuple(_unknown(c) for c in pending)
+                journal.finish(ApplyReport(unknown, ctx.target.name, interrupted=True))
                 raise
             else:
                 interrupted_code = stop.exit_code
-    _audit(ctx, by, checksum, list(report.results))
+    journal.finish(report)
+    report = dataclasses.replace(report, unfinished_applies=unfinished)
     if report.interrupted:
         counts = report.counts()
         ui.note(
@@ -527,22 +535,31 @@ def _unknown(change: Any) -> ChangeResult:
     )
 
 
-def _audit(ctx: Context, by: str | None, checksum: str, results: list[ChangeResult]) -> None:
-    audit.record(
-        ctx.base_dir,
-        by=audit.current_user(by),
+def _journal(ctx: Context, by: str | None, checksum: str) -> Any:
+    """The audit log's journal of this apply: who ran it, from which commit, to where."""
+    from intacct_reconcile.audit.journal import ApplyJournal, RunFacts
+
+    who, who_from = audit.who_ran(ctx.base_dir)
+    facts = RunFacts(
         target=ctx.target.name,
+        company_id=ctx.target.company_id or "",
+        entity=ctx.target.entity_id or "",
+        who=who,
+        who_from=who_from,
+        by=by,
+        git=audit.git_state(ctx.base_dir),
         plan_checksum=checksum,
-        results=[
-            {
-                "ref": str(r.change.ref),
-                "action": r.change.action,
-                "status": r.status,
-                "error": r.error,
-            }
-            for r in results
-        ],
+        tool_version=__version__,
     )
+    return ApplyJournal(audit.audit_path(ctx.base_dir), facts)
+
+
+def _unfinished_applies(ctx: Context, ui: Ui) -> tuple[dict[str, Any], ...]:
+    """Earlier applies of this target that never finished: said on stderr, returned for JSON."""
+    found = audit.unfinished(ctx.base_dir, ctx.target.name)
+    for line in audit.warnings(found, ctx.target.name):
+        ui.note(line)
+    return tuple(one.summary() for one in found)
 
 
 def _origin(ctx: Context) -> dict[str, str | None]:

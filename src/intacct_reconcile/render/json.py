@@ -35,6 +35,7 @@ def plan_data(plan: Plan) -> dict[str, Any]:
         "partial": plan.partial,
         "only": [{"kind": r.kind, "key": r.key} for r in plan.only],
         **review_to_data(plan),
+        "unfinished_applies": [dict(u) for u in plan.unfinished_applies],
     }
 
 
@@ -95,6 +96,7 @@ def report_data(report: ApplyReport) -> dict[str, Any]:
         "target": report.target,
         "summary": {**report.counts(), "ok": report.ok},
         "interrupted": report.interrupted,
+        "unfinished_applies": [dict(u) for u in report.unfinished_applies],
         "results": [
             {
                 "action": r.change.action,

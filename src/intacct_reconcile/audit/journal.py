@@ -1,0 +1,187 @@
+"""The write-ahead journal of one apply: intents before a request is sent, outcomes after.
+
+    begin    the apply: target, company, who ran it, git commit, plan checksum
+    intent   one per change, written (and fsync'd) before the request carrying it is sent
+    outcome  one per change once its answer is known (or it is known never to have been sent)
+    end      the apply finished (completed, or stopped by Ctrl-C / SIGTERM) with its counts
+
+Intents and outcomes are written one batch at a time (one append per request, not per
+change). A process killed mid-apply leaves intents without outcomes: exactly the changes that
+may or may not have landed (see history.py). Values are masked: secret fields and anything
+that looks like a secret reference (`${env:NAME}`) are written as `***`.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from intacct_reconcile.audit import log
+from intacct_reconcile.kinds import REGISTRY
+from intacct_reconcile.kinds.io import entity_of
+from intacct_reconcile.types import ApplyReport, Change, ChangeResult
+
+MASK = "***"
+# `${env:NAME}` and its kin (`${file:...}`, `${vault:...}`): a reference to a secret
+SECRET_REFERENCE = re.compile(r"\$\{\s*[A-Za-z_][\w.-]*\s*:[^}]*\}")
+# outcomes whose change may have reached Intacct (the others certainly did not)
+SENT = ("applied", "failed", "interrupted")
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """What every record of one apply says about the run."""
+
+    target: str
+    company_id: str
+    entity: str
+    who: str
+    who_from: str
+    by: str | None  # --by, when given (a claim, next to the detected identity)
+    git: Mapping[str, object] | None
+    plan_checksum: str
+    tool_version: str
+
+
+class ApplyJournal:
+    """Records one apply as it happens. The applier calls `sending` and `answered` around
+    every writer call; the apply verb calls `finish` with the report."""
+
+    def __init__(self, path: Path, facts: RunFacts, apply_id: str | None = None) -> None:
+        self.path = path
+        self.facts = facts
+        self.apply_id = apply_id or uuid.uuid4().hex
+        self._known: dict[tuple[str, str], str] = {}  # (ref, action) -> journaled status
+        self._sent: set[tuple[str, str]] = set()
+
+    def _base(self, kind: str) -> dict[str, Any]:
+        return {
+            "v": log.FORMAT,
+            "type": kind,
+            "apply": self.apply_id,
+            "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "target": self.facts.target,
+            "company_id": self.facts.company_id,
+        }
+
+    def begin(self, changes: Sequence[Change]) -> None:
+        facts = self.facts
+        record = {
+            **self._base("begin"),
+            "entity": facts.entity,
+            "who": facts.who,
+            "who_from": facts.who_from,
+            "by": facts.by,
+            "git": dict(facts.git) if facts.git else None,
+            "plan_checksum": facts.plan_checksum,
+            "tool_version": facts.tool_version,
+            "changes": len([c for c in changes if c.action != "manual"]),
+        }
+        log.append(self.path, [record])
+
+    def sending(self, changes: Sequence[Change]) -> None:
+        """Before the request carrying `changes` is sent: one intent each, on disk."""
+        log.append(self.path, [self._intent(c) for c in changes])
+        self._sent.update(_key(c) for c in changes)
+
+    def answered(self, results: Sequence[ChangeResult]) -> None:
+        """After the writer returned: one outcome each."""
+        log.append(self.path, [self._outcome(r) for r in results])
+
+    def finish(self, report: ApplyReport) -> None:
+        """Outcomes the writers did not give (never sent, manual, found failed on verification,
+        in flight at a second Ctrl-C), then the end record: one append."""
+        records = [
+            self._outcome(r, phase=self._phase(r))
+            for r in report.results
+            if self._known.get(_key(r.change)) != r.status
+        ]
+        counts = report.counts()
+        status = "interrupted" if report.interrupted else "completed"
+        records.append({**self._base("end"), "status": status, "counts": counts})
+        log.append(self.path, records)
+
+    def _phase(self, result: ChangeResult) -> str:
+        if _key(result.change) not in self._sent:
+            return "not sent"
+        if self._known.get(_key(result.change)) == "applied":
+            return "verification"  # written, then read back different
+        return "stopped"
+
+    def _intent(self, change: Change) -> dict[str, Any]:
+        facts = self.facts
+        return {
+            **self._base("intent"),
+            "entity": entity_of(change) or facts.entity,
+            "ref": str(change.ref),
+            "action": change.action,
+            "source": f"{change.source.file}:{change.source.line}" if change.source else None,
+            "git": dict(facts.git) if facts.git else None,
+            "who": facts.who,
+            "values": masked_values(change),
+        }
+
+    def _outcome(self, result: ChangeResult, phase: str = "") -> dict[str, Any]:
+        self._known[_key(result.change)] = result.status
+        record = {
+            **self._base("outcome"),
+            "ref": str(result.change.ref),
+            "action": result.change.action,
+            "status": result.status,
+            "error": _masked(result.error) if result.error else None,
+        }
+        if phase:
+            record["phase"] = phase
+        return record
+
+
+def _key(change: Change) -> tuple[str, str]:
+    return (str(change.ref), change.action)
+
+
+def masked_values(change: Change) -> list[dict[str, Any]]:
+    """Before -> after of every field the change writes, secrets as `***`."""
+    secret = set(change.secret_fields)
+    kind = REGISTRY.get(change.ref.kind)
+    if kind is not None:
+        secret |= {f.name for f in kind.fields if f.secret}
+    if change.fields:
+        pairs = [(f.name, f.before, f.after, f.added, f.removed) for f in change.fields]
+    else:  # e.g. a delete: nothing compared field by field, the object's last values
+        pairs = [(n, v, None, (), ()) for n, v in (change.desired or {}).items()]
+    values = []
+    for name, before, after, added, removed in pairs:
+        hidden = name in secret
+        item: dict[str, Any] = {
+            "field": name,
+            "before": _hide(before, hidden),
+            "after": _hide(after, hidden),
+        }
+        if added and not hidden:
+            item["added"] = [_masked(a) for a in added]
+        if removed and not hidden:
+            item["removed"] = [_masked(r) for r in removed]
+        values.append(item)
+    return values
+
+
+def _hide(value: Any, hidden: bool) -> Any:
+    if value is None:
+        return None
+    return MASK if hidden else _masked(value)
+
+
+def _masked(value: Any) -> Any:
+    """Any secret reference inside a value, at any depth, as `***`."""
+    if isinstance(value, str):
+        return MASK if SECRET_REFERENCE.search(value) else value
+    if isinstance(value, Mapping):
+        return {str(k): _masked(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_masked(v) for v in value]
+    return value
