@@ -8,7 +8,6 @@ changes were applied and which were never attempted, and the sandbox agrees.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -20,6 +19,7 @@ from pathlib import Path
 import pytest
 from tests.engine_io.served import served_sandbox
 
+from intacct_reconcile import audit
 from intacct_reconcile.sandbox import objects
 
 ACCOUNTS = 1900  # two write requests: 1,000 records (10 functions of 100), then 900
@@ -79,8 +79,7 @@ def _apply_and_signal(project: Path, *signals: signal.Signals) -> tuple[int, str
 
 
 def _audited(project: Path) -> dict[str, str]:
-    entry = json.loads((project / ".intacct-reconcile" / "audit.log").read_text().splitlines()[-1])
-    return {r["ref"]: r["status"] for r in entry["results"]}
+    return audit.applies(project)[-1].final()
 
 
 def _in_sandbox(app: object) -> set[str]:

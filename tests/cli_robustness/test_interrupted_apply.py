@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.cli_robustness.conftest import Invoke
 
-from intacct_reconcile import applier
+from intacct_reconcile import applier, audit
 
 
 def test_interrupted_apply_is_audited(
@@ -23,9 +22,7 @@ def test_interrupted_apply_is_audited(
     assert result.exit_code == 130
     assert "interrupted" in result.stderr
     assert "Traceback" not in result.stderr
-    lines = (project / ".intacct-reconcile" / "audit.log").read_text().splitlines()
-    entry = json.loads(lines[-1])
-    assert entry["who"] == "ops"
-    assert {(r["ref"], r["status"]) for r in entry["results"]} == {
-        ("gl_accounts/2110", "interrupted")
-    }
+    recorded = audit.applies(project)[-1]
+    assert recorded.begin["by"] == "ops" and recorded.end is not None
+    assert recorded.end["status"] == "interrupted"
+    assert recorded.final() == {"gl_accounts/2110": "interrupted"}

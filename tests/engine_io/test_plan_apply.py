@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from intacct_reconcile import audit
 from intacct_reconcile.sandbox import objects
 
 from .conftest import STATE_DIR, AnsweringUi, Invoke, actions, plan_json, record
@@ -46,12 +46,12 @@ def test_plan_shows_changes_then_apply_then_plan_is_empty(cli: Invoke, project: 
     last = cli("plan", project, "--detailed-exitcode", "--quiet")
     assert last.exit_code == 0, last.stdout
 
-    lines = (project / STATE_DIR / "audit.log").read_text().splitlines()
-    assert len(lines) == 1
-    entry = json.loads(lines[0])
-    assert entry["who"] == "tester" and entry["target"] == "sandbox"
-    assert entry["plan_checksum"].startswith("sha256:")
-    statuses = {r["ref"]: r["status"] for r in entry["results"]}
+    recorded = audit.applies(project)
+    assert len(recorded) == 1 and recorded[0].finished
+    begin = recorded[0].begin
+    assert begin["by"] == "tester" and begin["target"] == "sandbox"
+    assert begin["plan_checksum"].startswith("sha256:")
+    statuses = recorded[0].final()
     assert statuses["gl_accounts/2110"] == "applied"
     assert statuses["sender_ids/testsender"] == "manual"
 
@@ -63,7 +63,7 @@ def test_second_apply_changes_nothing(cli: Invoke, project: Path, company):
     assert again.exit_code == 0, again.stderr
     assert company().count("GLACCOUNT") == count
     # no changes: nothing applied, so nothing audited a second time
-    assert len((project / STATE_DIR / "audit.log").read_text().splitlines()) == 1
+    assert len(audit.applies(project)) == 1
 
 
 def test_change_made_by_hand_shows_in_the_plan(cli: Invoke, project: Path):
@@ -260,8 +260,7 @@ def test_object_created_by_hand_during_confirmation_fails_honestly(project: Path
     assert by_ref["web_services_users/xmlgateway_test"].status == "not_attempted"
     assert by_ref["gl_accounts/2110"].status == "applied"
     assert "not attempted" in outcome.output and "roles/Integration" in outcome.output
-    entry = json.loads((project / STATE_DIR / "audit.log").read_text().splitlines()[-1])
-    statuses = {r["ref"]: r["status"] for r in entry["results"]}
+    statuses = audit.applies(project)[-1].final()
     assert statuses["web_services_users/xmlgateway_test"] == "not_attempted"
 
 
