@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import io
-import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from intacct_reconcile import attestations, audit
+from intacct_reconcile import attestations
 from intacct_reconcile.client.progress import ProgressEvent
 from intacct_reconcile.errors import ConfigError
 from intacct_reconcile.progress import Progress
@@ -36,31 +34,6 @@ def test_quiet_progress_prints_nothing():
         progress.step("x")
         progress(ProgressEvent("read", "GLACCOUNT", 1, 1))
     assert stream.getvalue() == ""
-
-
-def test_audit_appends_one_json_line_per_apply(tmp_path: Path):
-    when = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
-    for n in range(2):
-        audit.record(
-            tmp_path,
-            by="alice",
-            target="prod",
-            plan_checksum=f"sha256:{n}",
-            results=[
-                {"ref": "gl_accounts/1", "action": "create", "status": "applied", "error": None}
-            ],
-            when=when,
-        )
-    entries = audit.read(tmp_path)
-    assert [e["plan_checksum"] for e in entries] == ["sha256:0", "sha256:1"]
-    assert entries[0]["when"] == "2026-11-22T03:00:00+00:00" and entries[0]["who"] == "alice"
-    lines = (tmp_path / ".intacct-reconcile" / "audit.log").read_text().splitlines()
-    assert all(json.loads(line) for line in lines)
-
-
-def test_current_user_prefers_by_then_user_env():
-    assert audit.current_user("bob", env={"USER": "carol"}) == "bob"
-    assert audit.current_user(None, env={"USER": "carol"}) == "carol"
 
 
 def declared(description: str) -> State:

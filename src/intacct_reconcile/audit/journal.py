@@ -7,12 +7,15 @@
 
 Intents and outcomes are written one batch at a time (one append per request, not per
 change). A process killed mid-apply leaves intents without outcomes: exactly the changes that
-may or may not have landed (see history.py). Values are masked: secret fields and anything
-that looks like a secret reference (`${env:NAME}`) are written as `***`.
+may or may not have landed (see history.py). Values are masked as `***`: secret fields, any
+text that looks like a secret reference (`${env:NAME}`), and any text holding a known secret
+(loaded credentials, and the value of every environment variable named like a secret —
+*_PASSWORD, *_SECRET, *_TOKEN...: what a manifest's `${env:NAME}` may have put in a value).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from collections.abc import Mapping, Sequence
@@ -22,8 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from intacct_reconcile.audit import log
+from intacct_reconcile.client.errors import redact, register_secret
 from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.kinds.io import entity_of
+from intacct_reconcile.manifest.coerce import SECRET_NAME
 from intacct_reconcile.types import ApplyReport, Change, ChangeResult
 
 MASK = "***"
@@ -52,7 +57,16 @@ class ApplyJournal:
     """Records one apply as it happens. The applier calls `sending` and `answered` around
     every writer call; the apply verb calls `finish` with the report."""
 
-    def __init__(self, path: Path, facts: RunFacts, apply_id: str | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        facts: RunFacts,
+        apply_id: str | None = None,
+        env: Mapping[str, str] = os.environ,
+    ) -> None:
+        for name, value in env.items():
+            if SECRET_NAME.search(name):
+                register_secret(value)  # `redact` then masks it wherever it turns up
         self.path = path
         self.facts = facts
         self.apply_id = apply_id or uuid.uuid4().hex
@@ -179,7 +193,8 @@ def _hide(value: Any, hidden: bool) -> Any:
 def _masked(value: Any) -> Any:
     """Any secret reference inside a value, at any depth, as `***`."""
     if isinstance(value, str):
-        return MASK if SECRET_REFERENCE.search(value) else value
+        # the whole value, not the secret inside it: no prefix or suffix of a secret survives
+        return MASK if SECRET_REFERENCE.search(value) or redact(value) != value else value
     if isinstance(value, Mapping):
         return {str(k): _masked(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):

@@ -8,25 +8,19 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
-# CI systems name the person who started the job; the first one set wins
-CI_ACTORS = (
-    "GITHUB_ACTOR",
-    "GITLAB_USER_LOGIN",
-    "BUILDKITE_BUILD_CREATOR_EMAIL",
-    "BUILDKITE_BUILD_CREATOR",
-)
 STATE_DIR = ".intacct-reconcile"
 GIT_TIMEOUT = 10  # seconds: a hung git must not hold up an apply
 
 
 def who_ran(folder: Path, env: Mapping[str, str] = os.environ) -> tuple[str, str]:
-    """(name, where it came from): the CI actor, else git user.email, else $USER."""
-    for variable in CI_ACTORS:
-        if env.get(variable):
-            return env[variable], variable
-    email = _git(folder, "config", "user.email")
-    if email:
-        return email, "git user.email"
+    """(name, where it came from): the CI actor or git user.email (the identity attestations
+    use), else $USER, else the login name."""
+    from intacct_reconcile.attestations import AttestationError, identity
+
+    try:
+        return identity(env, folder)
+    except AttestationError:
+        pass
     if env.get("USER"):
         return env["USER"], "USER"
     try:

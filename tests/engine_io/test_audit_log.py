@@ -1,0 +1,205 @@
+"""The audit log as a file: a real apply's records, the hash chain checked by `audit verify`
+after real edits, lines of the earlier format, masking, and who ran the apply."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from intacct_reconcile import audit
+from intacct_reconcile.audit.journal import masked_values
+from intacct_reconcile.types import Change, FieldChange, Ref
+
+from .conftest import STATE_DIR, Invoke
+
+
+def _applied(cli: Invoke, project: Path) -> Path:
+    result = cli("apply", project, "--auto-approve", "--quiet", "--by", "tester")
+    assert result.exit_code == 0, result.stderr
+    return project / STATE_DIR / "audit.log"
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def test_an_apply_records_intents_outcomes_and_its_provenance(cli: Invoke, project: Path):
+    log = _applied(cli, project)
+    records = [json.loads(line) for line in _lines(log)]
+    assert [r["type"] for r in records[:1]] == ["begin"] and records[-1]["type"] == "end"
+    begin = records[0]
+    assert begin["target"] == "sandbox" and begin["company_id"] == "DEMO"
+    assert begin["by"] == "tester" and begin["who"] and begin["who_from"]
+    assert begin["git"] is None  # the project folder is not in a git repository
+    intents = {r["ref"]: r for r in records if r["type"] == "intent"}
+    account = intents["gl_accounts/2110"]
+    assert account["source"].endswith("ledger.yaml:5")
+    assert account["action"] == "create" and account["company_id"] == "DEMO"
+    assert {"field": "normal_balance", "before": None, "after": "credit"} in account["values"]
+    outcomes = {r["ref"]: r["status"] for r in records if r["type"] == "outcome"}
+    assert outcomes["gl_accounts/2110"] == "applied"
+    assert set(intents) <= set(outcomes)  # every change sent has its answer
+    # intents precede their outcomes
+    order = [(r["type"], r.get("ref")) for r in records]
+    assert order.index(("intent", "gl_accounts/2110")) < order.index(
+        ("outcome", "gl_accounts/2110")
+    )
+
+
+def test_git_commit_and_dirty_flag_of_the_manifest_folder(cli: Invoke, project: Path):
+    import subprocess
+
+    def git(*args: str) -> str:
+        done = subprocess.run(
+            ["git", "-c", "user.email=ci@example.com", "-c", "user.name=CI", *args],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout.strip()
+
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-qm", "manifests")
+    head = git("rev-parse", "HEAD")
+    assert audit.git_state(project) == {"commit": head, "dirty": False}
+    (project / "ledger.yaml").write_text((project / "ledger.yaml").read_text() + "\n# edited\n")
+    assert audit.git_state(project) == {"commit": head, "dirty": True}
+    log = _applied(cli, project)
+    begin = json.loads(_lines(log)[0])
+    assert begin["git"] == {"commit": head, "dirty": True}
+    # the tool's own files (audit log, sandbox database) never make the folder dirty
+    git("checkout", "--", "ledger.yaml")
+    assert audit.git_state(project) == {"commit": head, "dirty": False}
+
+
+def test_verify_passes_on_an_untouched_log(cli: Invoke, project: Path):
+    log = _applied(cli, project)
+    result = cli("audit", "verify", "--path", project)
+    assert result.exit_code == 0, result.stderr
+    assert f"intact — {len(_lines(log))} chained record(s)" in result.stdout
+
+
+def _tampered(cli: Invoke, project: Path, lines: list[str], line: int) -> None:
+    (project / STATE_DIR / "audit.log").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = cli("audit", "verify", "--path", project)
+    assert result.exit_code == 1, result.stdout
+    assert f"audit.log:{line}:" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_verify_finds_an_edited_record(cli: Invoke, project: Path):
+    lines = _lines(_applied(cli, project))
+    n = next(i for i, line in enumerate(lines) if '"status":"applied"' in line)
+    lines[n] = lines[n].replace('"status":"applied"', '"status":"failed"')
+    _tampered(cli, project, lines, n + 1)
+
+
+def test_verify_finds_a_removed_record(cli: Invoke, project: Path):
+    lines = _lines(_applied(cli, project))
+    del lines[2]
+    _tampered(cli, project, lines, 3)
+
+
+def test_verify_finds_two_swapped_records(cli: Invoke, project: Path):
+    lines = _lines(_applied(cli, project))
+    lines[1], lines[2] = lines[2], lines[1]
+    _tampered(cli, project, lines, 2)
+
+
+def test_verify_finds_a_record_rewritten_with_a_fresh_hash(cli: Invoke, project: Path):
+    """Editing a record and recomputing its own hash still breaks the next link."""
+    from intacct_reconcile.audit.log import record_hash
+    from intacct_reconcile.digests import canonical_json
+
+    lines = _lines(_applied(cli, project))
+    record = json.loads(lines[0])
+    record["who"] = "someone-else"
+    record["hash"] = record_hash(record)
+    lines[0] = canonical_json(record)
+    _tampered(cli, project, lines, 2)
+
+
+def test_lines_of_the_earlier_format_are_kept_and_covered(cli: Invoke, project: Path):
+    legacy = {
+        "when": "2026-11-22T03:00:00+00:00",
+        "who": "alice",
+        "target": "sandbox",
+        "plan_checksum": "sha256:0",
+        "results": [{"ref": "gl_accounts/1", "action": "create", "status": "applied"}],
+    }
+    log = project / STATE_DIR / "audit.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text(json.dumps(legacy) + "\n", encoding="utf-8")
+    _applied(cli, project)
+    result = cli("audit", "verify", "--path", project)
+    assert result.exit_code == 0, result.stderr
+    assert "after 1 unchained line(s)" in result.stdout
+    recorded = audit.applies(project)
+    assert recorded[0].begin["who"] == "alice" and recorded[0].finished
+    assert recorded[0].final() == {"gl_accounts/1": "applied"}
+    shown = cli("audit", "show", "--path", project)
+    assert "earlier format" in shown.stdout and "create gl_accounts/2110" in shown.stdout
+    # the old line is covered by the first link from then on
+    lines = _lines(log)
+    lines[0] = lines[0].replace("alice", "mallory")
+    _tampered(cli, project, lines, 2)
+
+
+def test_show_prints_recent_applies(cli: Invoke, project: Path):
+    _applied(cli, project)
+    result = cli("audit", "show", "--path", project)
+    assert result.exit_code == 0, result.stderr
+    assert "sandbox (company DEMO)" in result.stdout and "--by tester" in result.stdout
+    assert "applied  create gl_accounts/2110" in result.stdout
+    assert "normal_balance: None -> 'credit'" in result.stdout
+
+
+def test_verify_without_a_log_says_where_it_looked(cli: Invoke, tmp_path: Path):
+    result = cli("audit", "verify", "--path", tmp_path)
+    assert result.exit_code == 1
+    assert "no audit log here" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_secret_fields_and_secret_references_are_masked():
+    change = Change(
+        action="update",
+        ref=Ref("gl_accounts", "2110"),
+        api="xml",
+        fields=(
+            FieldChange("title", "Old", "New"),
+            FieldChange("token", "old-token-value", "new-token-value"),
+            FieldChange("description", None, "${env:SOME_PASSWORD}"),
+            FieldChange("tags", ["a"], ["a", "${env:X}"], added=("${env:X}",)),
+        ),
+        secret_fields=("token",),
+    )
+    values = {v["field"]: v for v in masked_values(change)}
+    assert values["title"] == {"field": "title", "before": "Old", "after": "New"}
+    assert values["token"] == {"field": "token", "before": "***", "after": "***"}
+    assert values["description"]["after"] == "***"
+    assert values["tags"]["after"] == ["a", "***"] and values["tags"]["added"] == ["***"]
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"GITHUB_ACTOR": "octo", "USER": "me"}, ("octo", "GITHUB_ACTOR")),
+        ({"GITLAB_USER_LOGIN": "gl", "USER": "me"}, ("gl", "GITLAB_USER_LOGIN")),
+        ({"USER": "me"}, ("me", "USER")),
+    ],
+)
+def test_who_ran_prefers_the_ci_actor_then_git_then_user(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, env: dict[str, str], expected: tuple
+):
+    # no git identity: HOME without a .gitconfig, and no system config
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.delenv("GIT_CONFIG_GLOBAL", raising=False)
+    assert audit.who_ran(tmp_path, env) == expected
+    (tmp_path / ".gitconfig").write_text("[user]\n\temail = dev@example.com\n")
+    if expected[1] == "USER":
+        assert audit.who_ran(tmp_path, env) == ("dev@example.com", "git config user.email")
