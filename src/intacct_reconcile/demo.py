@@ -161,8 +161,9 @@ def main(argv: Sequence[str] = ()) -> int:
         _header(8, "apply repairs the drift; the audit log records every apply")
         run(["apply", ".", "--auto-approve", "--quiet", "--by", "demo"], folder)
         run(["plan", ".", "--quiet", "--detailed-exitcode"], folder)
-        audit = (folder / STATE_DIR / "audit.log").read_text().splitlines()
-        print(f"{len(audit)} applies recorded in {STATE_DIR}/audit.log")
+        from intacct_reconcile.audit import applies
+
+        print(f"{len(applies(folder))} applies recorded in {STATE_DIR}/audit.log")
     except DemoFailed as exc:
         print(f"\ndemo failed: {exc}", file=sys.stderr)
         return 1

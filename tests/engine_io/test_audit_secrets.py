@@ -55,7 +55,7 @@ def test_no_secret_in_the_audit_log_in_any_encoding(
     access = project / "access.yaml"
     access.write_text(
         access.read_text().replace(
-            "    admin: \"off\"\n", '    admin: "off"\n    user_name: ${env:XMLGW_USER_PASSWORD}\n'
+            '    admin: "off"\n', '    admin: "off"\n    user_name: ${env:XMLGW_USER_PASSWORD}\n'
         ),
         encoding="utf-8",
     )
