@@ -32,6 +32,7 @@ ENGINE_FILES = sorted(
         ),
         *(PACKAGE / "manifest").glob("*.py"),
         *(PACKAGE / "render").glob("*.py"),
+        *(PACKAGE / "audit").glob("*.py"),
     ]
 )
 

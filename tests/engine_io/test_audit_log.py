@@ -203,3 +203,64 @@ def test_who_ran_prefers_the_ci_actor_then_git_then_user(
     (tmp_path / ".gitconfig").write_text("[user]\n\temail = dev@example.com\n")
     if expected[1] == "USER":
         assert audit.who_ran(tmp_path, env) == ("dev@example.com", "git config user.email")
+
+
+def _journal(base: Path, target: str = "prod"):
+    from intacct_reconcile.audit.journal import ApplyJournal, RunFacts
+
+    facts = RunFacts(target, "ACME", "", "ci-bot", "GITHUB_ACTOR", None, None, "sha256:x", "0")
+    return ApplyJournal(audit.audit_path(base), facts, env={})
+
+
+def _create(key: str) -> Change:
+    return Change(
+        "create", Ref("gl_accounts", key), "xml", fields=(FieldChange("title", None, key),)
+    )
+
+
+def test_finish_records_what_the_answers_did_not_say(tmp_path: Path):
+    from intacct_reconcile.types import ApplyReport, ChangeResult
+
+    a, b, c = _create("1"), _create("2"), _create("3")
+    journal = _journal(tmp_path)
+    journal.begin([a, b, c])
+    journal.sending([a, b])
+    journal.answered([ChangeResult(a, "applied"), ChangeResult(b, "applied")])
+    journal.finish(
+        ApplyReport(
+            (
+                ChangeResult(a, "applied"),
+                ChangeResult(b, "failed", "gl_accounts/2 does not hold what was written"),
+                ChangeResult(c, "not_attempted", "depends on ..."),
+            ),
+            "prod",
+        )
+    )
+    records = [json.loads(line) for line in _lines(audit.audit_path(tmp_path))]
+    late = [(r["ref"], r["status"], r["phase"]) for r in records if r.get("phase")]
+    assert late == [
+        ("gl_accounts/2", "failed", "verification"),
+        ("gl_accounts/3", "not_attempted", "not sent"),
+    ]
+    assert records[-1]["type"] == "end" and records[-1]["counts"]["failed"] == 1
+    (one,) = audit.applies(tmp_path)
+    assert one.final() == {
+        "gl_accounts/1": "applied",
+        "gl_accounts/2": "failed",
+        "gl_accounts/3": "not_attempted",
+    }
+    assert audit.unfinished(tmp_path, "prod") == []
+
+
+def test_two_applies_writing_in_turn_keep_one_chain(tmp_path: Path):
+    first, second = _journal(tmp_path, "prod"), _journal(tmp_path, "test")
+    first.begin([_create("1")])
+    second.begin([_create("2")])
+    first.sending([_create("1")])
+    second.sending([_create("2")])
+    assert audit.verify(audit.audit_path(tmp_path)).records == 4
+    # both unfinished, each reported only for its own target
+    (prod,) = audit.unfinished(tmp_path, "prod")
+    assert prod.unanswered() == ["gl_accounts/1"]
+    (test,) = audit.unfinished(tmp_path, "test")
+    assert test.unanswered() == ["gl_accounts/2"]

@@ -8,6 +8,7 @@ fresh read of live state, so the question is settled.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,29 +65,42 @@ class Apply:
         }
 
 
-def applies(base_dir: Path) -> list[Apply]:
-    """Every apply in the log, oldest first."""
+def applies(base_dir: Path, only: frozenset[str] = frozenset()) -> list[Apply]:
+    """Every apply in the log, oldest first (`only`: just the applies with these ids)."""
+    path = log.audit_path(base_dir)
+    if not path.exists():
+        return []
+    marks = [f'"apply":"{apply_id}"'.encode() for apply_id in only]
     found: dict[str, Apply] = {}
-    for number, record in log.lines(log.audit_path(base_dir)):
-        if "type" not in record:  # format 1: one finished apply per line
-            legacy = Apply(f"line-{number}", _legacy_begin(record), line=number, end=record)
-            for r in record.get("results") or ():
-                legacy.outcomes[(str(r.get("ref")), str(r.get("action")))] = dict(r)
-            found[legacy.apply_id] = legacy
-            continue
-        apply_id = str(record.get("apply", ""))
-        current = found.get(apply_id)
-        if current is None:
-            current = found[apply_id] = Apply(apply_id, record, line=number)
-        key = (str(record.get("ref")), str(record.get("action")))
-        kind = record.get("type")
-        if kind == "intent":
-            current.intents[key] = record
-        elif kind == "outcome":
-            current.outcomes[key] = record
-        elif kind == "end":
-            current.end = record
+    with path.open("rb") as fh:
+        for number, raw in enumerate(fh, 1):
+            if marks and not any(mark in raw for mark in marks):
+                continue  # canonical JSON: another apply's record, not worth parsing
+            record = _parsed(raw)
+            if record is not None:
+                _add(found, number, record)
     return list(found.values())
+
+
+def _add(found: dict[str, Apply], number: int, record: dict[str, Any]) -> None:
+    if "type" not in record:  # format 1: one finished apply per line
+        legacy = Apply(f"line-{number}", _legacy_begin(record), line=number, end=record)
+        for r in record.get("results") or ():
+            legacy.outcomes[(str(r.get("ref")), str(r.get("action")))] = dict(r)
+        found[legacy.apply_id] = legacy
+        return
+    apply_id = str(record.get("apply", ""))
+    current = found.get(apply_id)
+    if current is None:
+        current = found[apply_id] = Apply(apply_id, record, line=number)
+    key = (str(record.get("ref")), str(record.get("action")))
+    kind = record.get("type")
+    if kind == "intent":
+        current.intents[key] = record
+    elif kind == "outcome":
+        current.outcomes[key] = record
+    elif kind == "end":
+        current.end = record
 
 
 def _legacy_begin(record: dict[str, Any]) -> dict[str, Any]:
@@ -100,16 +114,43 @@ def _legacy_begin(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def unfinished(base_dir: Path, target: str) -> list[Apply]:
-    """Applies of `target` that never finished and that no later finished apply settled."""
-    open_applies: list[Apply] = []
-    for one in applies(base_dir):
-        if one.target != target:
-            continue
-        if one.finished:
-            open_applies.clear()  # it read live state afresh: earlier doubts are settled
-        else:
-            open_applies.append(one)
-    return open_applies
+    """Applies of `target` that never finished and that no later finished apply settled.
+
+    Run before every plan and apply: a first pass parses only begin and end records (found by
+    their canonical text), the intents and outcomes of an open apply are read only when
+    there is one.
+    """
+    path = log.audit_path(base_dir)
+    if not path.exists():
+        return []
+    open_ids: dict[str, int] = {}  # apply id -> line of its begin record
+    with path.open("rb") as fh:
+        for number, raw in enumerate(fh, 1):
+            if b'"type":' not in raw:
+                record = _parsed(raw)  # format 1: one finished apply per line
+                if record is not None and record.get("target") == target:
+                    open_ids.clear()
+                continue
+            if b'"type":"begin"' not in raw and b'"type":"end"' not in raw:
+                continue
+            record = _parsed(raw)
+            if record is None or record.get("target") != target:
+                continue
+            if record.get("type") == "begin":
+                open_ids[str(record.get("apply"))] = number
+            else:  # it read live state afresh: earlier doubts are settled
+                open_ids.clear()
+    if not open_ids:
+        return []
+    return [a for a in applies(base_dir, frozenset(open_ids)) if not a.finished]
+
+
+def _parsed(raw: bytes) -> dict[str, Any] | None:
+    try:
+        record = json.loads(raw)
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) else None
 
 
 def warnings(found: list[Apply], target: str) -> Iterator[str]:

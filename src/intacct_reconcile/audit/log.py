@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,20 +102,6 @@ def _chain_end(fh: Any) -> tuple[str, bool]:
     fh.seek(0)
     before = fh.read() + (b"\n" if torn else b"")  # what will precede the first record
     return digest(before), torn
-
-
-def lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, record) of every readable line; a broken line is skipped (see verify)."""
-    if not path.exists():
-        return
-    with path.open("rb") as fh:
-        for number, raw in enumerate(fh, 1):
-            try:
-                record = json.loads(raw)
-            except ValueError:
-                continue
-            if isinstance(record, dict):
-                yield number, record
 
 
 # --- verification ----------------------------------------------------------------------------
