@@ -18,11 +18,13 @@ from tests.client.fakes import FakeGateway, Seen, error, response, result, xml_r
 from typer.testing import CliRunner
 
 from intacct_reconcile import audit
+from intacct_reconcile.audit.journal import ApplyJournal, RunFacts
 from intacct_reconcile.cli import app
 from intacct_reconcile.client.errors import IntacctError, ValidationError, redact
 from intacct_reconcile.client.gateway import Gateway
 from intacct_reconcile.client.retry import RetryPolicy
 from intacct_reconcile.credentials import Secret, XmlCredentials
+from intacct_reconcile.types import Change, ChangeResult, FieldChange, Ref
 
 SECRET = "Qx7-Vault-Pw-4471zeta"
 USER = "api_user"
@@ -95,24 +97,23 @@ def test_an_error_quoting_variants_of_a_secret_keeps_none(tmp_path: Path) -> Non
     for text in (str(written.error), repr(written.error), repr(written.error.errors)):
         assert _leaks(text) == [], text
     # and the audit log, written from those errors and from anything else
-    audit.record(
-        tmp_path,
-        by="tester",
-        target="prod",
-        plan_checksum="sha256:x",
-        results=[
-            {
-                "ref": "gl_accounts/1",
-                "action": "create",
-                "status": "failed",
-                "error": str(written.error),
-            },
-            {"ref": "gl_accounts/2", "action": "create", "status": "failed", "error": quoted},
-        ],
+    journal = ApplyJournal(
+        audit.audit_path(tmp_path),
+        RunFacts("prod", "ACME", "", "tester", "USER", None, None, "sha256:x", "0"),
+        env={},
+    )
+    first = Change(
+        "create", Ref("gl_accounts", "1"), "xml", fields=(FieldChange("title", None, quoted),)
+    )
+    second = Change("create", Ref("gl_accounts", "2"), "xml")
+    journal.begin([first, second])
+    journal.sending([first, second])
+    journal.answered(
+        [ChangeResult(first, "failed", str(written.error)), ChangeResult(second, "failed", quoted)]
     )
     logged = audit.audit_path(tmp_path).read_text(encoding="utf-8")
     assert _leaks(logged) == [], logged
-    assert json.loads(logged)["results"][1]["status"] == "failed"  # still one JSON entry
+    assert audit.applies(tmp_path)[0].final()["gl_accounts/2"] == "failed"
 
 
 def test_debug_logs_keep_no_variant(caplog: pytest.LogCaptureFixture) -> None:

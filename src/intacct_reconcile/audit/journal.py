@@ -147,7 +147,7 @@ class ApplyJournal:
             "ref": str(result.change.ref),
             "action": result.change.action,
             "status": result.status,
-            "error": _masked(result.error) if result.error else None,
+            "error": _error_text(result.error) if result.error else None,
         }
         if phase:
             record["phase"] = phase
@@ -182,6 +182,11 @@ def masked_values(change: Change) -> list[dict[str, Any]]:
             item["removed"] = [_masked(r) for r in removed]
         values.append(item)
     return values
+
+
+def _error_text(error: str) -> str:
+    """An error stays readable: only the secrets (and secret references) in it become ***."""
+    return SECRET_REFERENCE.sub(MASK, redact(error))
 
 
 def _hide(value: Any, hidden: bool) -> Any:
