@@ -7,6 +7,9 @@ Routes: POST /ia/xml/xmlgw.phtml -> xml_gateway.handle(app, environ); anything u
 /ia/api/v1/ -> sandbox.rest_api.handle(app, environ) (imported lazily). Both handlers return
 (status line, headers, body bytes). Other paths answer 404.
 
+Many companies: `app.store` is the database's default company (DEMO); `app.companies` finds
+every company it hosts by the company ID a login names (sandbox/companies.py).
+
 `app.clock` (seconds since the epoch) drives session expiry; tests may replace it.
 `app.pipeline` is the WSGI callable actually served: middleware (latency, concurrency limit,
 faults, request log) wraps it in make_app.
@@ -20,6 +23,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from intacct_reconcile.sandbox import realism
+from intacct_reconcile.sandbox.companies import Companies
 from intacct_reconcile.sandbox.company import seed_starter_company
 from intacct_reconcile.sandbox.options import SandboxOptions
 from intacct_reconcile.sandbox.store import Store
@@ -32,16 +36,21 @@ WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 class SandboxApp:
-    """One sandbox company behind the XML gateway and the REST API."""
+    """The sandbox companies of one database behind the XML gateway and the REST API."""
 
     def __init__(self, store: Store, options: SandboxOptions | None = None):
-        self.store = store
+        self.store = store  # the default company
+        self.companies = Companies(store)
         self.options = options or SandboxOptions()
         self.clock: Callable[[], float] = time.time
         self.pipeline: WSGIApp = self.dispatch
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         return self.pipeline(environ, start_response)
+
+    def company(self, companyid: str) -> Store | None:
+        """The top-level Store of the company a login names, or None if there is none."""
+        return self.companies.get(companyid)
 
     def dispatch(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         status, headers, body = self.route(environ)

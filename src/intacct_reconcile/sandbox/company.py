@@ -1,11 +1,12 @@
 """The sandbox company: default credentials, starter data and UI-only settings.
 
-    seed_starter_company(store)          once per store: entities, locations, departments, chart
+    seed_starter_company(store[, id])    once per store: entities, locations, departments, chart
                                          of accounts, vendors, classes, customers, an item, a
                                          project, AP/AR terms, values of the user-defined
                                          dimension LINE_OF_BUSINESS, admin user +
                                          Administrator role, subscriptions (incl. Web
                                          Services), authorized sender
+    seed_empty_company(store, id)        only the admin user, role, sender and subscriptions
 UI-only settings (the real product has no API for them; `sandbox ui` and tests call these):
     authorize_sender / deauthorize_sender / authorized_senders / sender_authorized
     add_ip_filter / remove_ip_filter / ip_filters / ip_allowed
@@ -307,12 +308,12 @@ PROJECTS = [("P-1000", "Internal systems", "Internal Non-billable")]
 LINES_OF_BUSINESS = [("LOB-SW", "Software"), ("LOB-SVC", "Services")]
 
 
-def seed_starter_company(store: Store) -> bool:
+def seed_starter_company(store: Store, companyid: str = COMPANY_ID) -> bool:
     """Create the starter company unless the store already holds one; True if it seeded."""
     if store.setting("seeded"):
         return False
     with store.transaction():
-        _seed_settings(store)
+        _seed_settings(store, companyid)
         _seed_structure(store)
         _seed_accounts(store)
         _seed_dimensions(store)
@@ -321,8 +322,20 @@ def seed_starter_company(store: Store) -> bool:
     return True
 
 
-def _seed_settings(store: Store) -> None:
-    store.set_setting("company_id", COMPANY_ID)
+def seed_empty_company(store: Store, companyid: str) -> bool:
+    """A company with only what signing in needs: the admin user and its role, the sandbox
+    sender authorized, the REST client, the starter subscriptions; no entities or records."""
+    if store.setting("seeded"):
+        return False
+    with store.transaction():
+        _seed_settings(store, companyid)
+        _seed_admin(store)
+        store.set_setting("seeded", True)
+    return True
+
+
+def _seed_settings(store: Store, companyid: str) -> None:
+    store.set_setting("company_id", companyid)
     set_sender_password(store, SENDER_ID, SENDER_PASSWORD)
     authorize_sender(store, SENDER_ID, "intacct-reconcile")
     set_rest_client(store, REST_CLIENT_ID, REST_CLIENT_SECRET)

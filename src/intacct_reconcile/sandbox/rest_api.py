@@ -12,6 +12,8 @@ Routes (reference §5):
     POST   services/core/query                   {object, fields, filters, orderBy, start, size}
     GET    services/core/session/id              an XML gateway session for the token
     GET    services/core/model?name=<object>     the object's fields
+The token's company (its ``username=USER@COMPANY``) picks which of the sandbox's companies a call
+reaches; ``X-IA-API-Param-Entity`` (or the token's ``|ENTITY``) scopes it to an entity.
 Writes honour an ``Idempotency-Key`` header: a key used for another request answers 409, a
 retry of the same request its first answer (rest_idempotency).
 Success bodies are ``{"ia::result": ..., "ia::meta": ...}``; failures are ia::error bodies
@@ -20,6 +22,7 @@ Success bodies are ``{"ia::result": ..., "ia::meta": ...}``; failures are ia::er
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import traceback
 from collections.abc import Callable
@@ -94,6 +97,7 @@ def idempotency_for(app: Any) -> IdempotencyKeys:
 
 def _idempotent(
     app: Any,
+    store: Any,
     environ: dict[str, Any],
     method: str,
     path: str,
@@ -102,6 +106,8 @@ def _idempotent(
 ) -> Response:
     """Run a write under the request's Idempotency-Key, if it has one (rest_idempotency)."""
     key = environ.get("HTTP_IDEMPOTENCY_KEY")
+    if key is not None:
+        key = f"{store.prefix}|{key}"  # each company has its own keys: no answer crosses over
     return idempotency_for(app).run(key, request_digest(method, path, raw), write)
 
 
@@ -155,12 +161,17 @@ def handle(app: Any, environ: dict[str, Any]) -> Response:
             return _token(app, environ, method, raw)
         # any valid token of this company may call every object here (no per-user rights)
         principal = tokens_for(app).principal(environ.get("HTTP_AUTHORIZATION"))
-        if not company.ip_allowed(app.store, environ.get("REMOTE_ADDR", "")):
+        home = app.company(principal.company_id)
+        if home is None:
+            raise RestError(401, "unauthorized", "The access token's company does not exist")
+        if not company.ip_allowed(home, environ.get("REMOTE_ADDR", "")):
             # assumption: IP address filters apply to REST calls as to XML logins
             raise forbidden("Requests from this IP address are not allowed for this company")
+        principal = _in_entity(home, principal, environ)
+        store = home.in_entity(principal.entity_id)
         if path.startswith("services/core/") and path != "services/core/query":
-            return _core_service(app, method, path, principal, environ)
-        return _route(app, method, path, raw, environ)
+            return _core_service(app, store, method, path, principal, environ)
+        return _route(app, store, method, path, raw, environ)
     except RestError as exc:
         # RFC 6750 §3: a 401 names the scheme the client should use
         extra = [("WWW-Authenticate", 'Bearer error="invalid_token"')] if exc.status == 401 else []
@@ -179,33 +190,54 @@ def _token(app: Any, environ: dict[str, Any], method: str, raw: bytes) -> Respon
         raise method_not_allowed(method, "oauth2/token")
     try:
         params = read_token_request(raw, environ.get("CONTENT_TYPE", ""))
-        answer = grant(
-            params,
-            tokens_for(app),
-            check_client=lambda cid, secret: company.check_rest_client(app.store, cid, secret),
-            user_exists=lambda login: _active_user(app, login),
-            company_id=company.company_id(app.store),
-            entity_exists=lambda entity: app.store.get_by_key("LOCATIONENTITY", entity) is not None,
-        )
+        answer = grant(params, tokens_for(app), company=lambda cid: _Checks.of(app, cid))
     except OAuthError as exc:
         return _respond(exc.status, exc.body(), [("Cache-Control", "no-store")])
     return _respond(200, answer, [("Cache-Control", "no-store")])
 
 
-def _active_user(app: Any, login: str) -> bool:
-    user = app.store.get_by_key("USERINFO", login)
-    return user is not None and user.get("STATUS", "active") == "active"
+class _Checks:
+    """A token request's checks against the company its username names (rest_auth.grant)."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    @classmethod
+    def of(cls, app: Any, companyid: str) -> _Checks | None:
+        store = app.company(companyid)
+        return cls(store) if store is not None else None
+
+    def check_client(self, client_id: str, client_secret: str) -> bool:
+        return company.check_rest_client(self.store, client_id, client_secret)
+
+    def user_exists(self, login: str) -> bool:
+        user = self.store.get_by_key("USERINFO", login)
+        return user is not None and user.get("STATUS", "active") == "active"
+
+    def entity_exists(self, entity: str) -> bool:
+        return self.store.get_by_key("LOCATIONENTITY", entity) is not None
+
+
+def _in_entity(home: Any, principal: Principal, environ: dict[str, Any]) -> Principal:
+    """The principal as this request's X-IA-API-Param-Entity header places it (reference §5)."""
+    header = environ.get("HTTP_X_IA_API_PARAM_ENTITY")
+    if header is None:
+        return principal
+    entity = header.strip()
+    if entity and home.get_by_key("LOCATIONENTITY", entity) is None:
+        # assumption: an unknown entity in the header is a 400 invalidRequest naming it
+        raise bad_request(f"Entity {entity!r} does not exist in this company")
+    return dataclasses.replace(principal, entity_id=entity)
 
 
 def _core_service(
-    app: Any, method: str, path: str, principal: Principal, environ: dict[str, Any]
+    app: Any, store: Any, method: str, path: str, principal: Principal, environ: dict[str, Any]
 ) -> Response:
     if path == "services/core/session/id":
         if method != "GET":
             raise method_not_allowed(method, path)
-        return _respond(
-            200, {"ia::result": session_id(app, principal, environ), "ia::meta": _one()}
-        )
+        body = session_id(app, store, principal, environ)
+        return _respond(200, {"ia::result": body, "ia::meta": _one()})
     if path == "services/core/model":
         if method != "GET":
             raise method_not_allowed(method, path)
@@ -225,12 +257,14 @@ def _core_service(
     )
 
 
-def _route(app: Any, method: str, path: str, raw: bytes, environ: dict[str, Any]) -> Response:
+def _route(
+    app: Any, store: Any, method: str, path: str, raw: bytes, environ: dict[str, Any]
+) -> Response:
     parts = path.split("/")
     if path == "services/core/query":
         if method != "POST":
             raise method_not_allowed(method, path)
-        return _query(app, _json_payload(raw, method))
+        return _query(store, _json_payload(raw, method))
     if parts[0] != "objects" or len(parts) not in (3, 4):
         raise RestError(
             404,
@@ -248,7 +282,6 @@ def _route(app: Any, method: str, path: str, raw: bytes, environ: dict[str, Any]
             "REST-1001",
             "IA.OBJECT_NOT_FOUND",
         )
-    store = app.store
     if len(parts) == 3:
         if method == "GET":
             _allow(resource, "list", method, path)
@@ -262,6 +295,7 @@ def _route(app: Any, method: str, path: str, raw: bytes, environ: dict[str, Any]
             entity = environ.get("HTTP_X_IA_API_PARAM_ENTITY", "").strip()
             return _idempotent(
                 app,
+                store,
                 environ,
                 method,
                 path,
@@ -289,6 +323,7 @@ def _route(app: Any, method: str, path: str, raw: bytes, environ: dict[str, Any]
             raise bad_request("A PATCH payload must be a JSON object")
         return _idempotent(
             app,
+            store,
             environ,
             method,
             path,
@@ -304,7 +339,7 @@ def _route(app: Any, method: str, path: str, raw: bytes, environ: dict[str, Any]
             resource.delete(store, key)
             return _respond(204)
 
-        return _idempotent(app, environ, method, path, raw, delete)
+        return _idempotent(app, store, environ, method, path, raw, delete)
     raise method_not_allowed(method, path)
 
 
@@ -368,7 +403,7 @@ def _list(resource: Any, store: Any, query_string: str) -> Response:
     return _respond(200, run_query(query, _records(resource, store, query), resource.fields()))
 
 
-def _query(app: Any, query: Any) -> Response:
+def _query(store: Any, query: Any) -> Response:
     if not isinstance(query, dict):
         raise bad_request("The query must be a JSON object")
     name = query.get("object")
@@ -384,5 +419,5 @@ def _query(app: Any, query: Any) -> Response:
                 )
             ],
         )
-    body = run_query(query, _records(resource, app.store, query), resource.fields())
+    body = run_query(query, _records(resource, store, query), resource.fields())
     return _respond(200, body)

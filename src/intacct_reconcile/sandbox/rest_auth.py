@@ -2,7 +2,8 @@
 
 The token request follows what the FYR SDK sends (reference §5): ``grant_type=
 client_credentials`` with ``client_id``, ``client_secret`` and ``username`` = ``USER@COMPANY``
-(optionally ``USER@COMPANY|ENTITY``), form-encoded or JSON. The answer carries
+(optionally ``USER@COMPANY|ENTITY``), form-encoded or JSON. The username's company picks which
+of the sandbox's companies checks the client and the user, and the token speaks for it. The answer carries
 ``access_token``, ``token_type``, ``expires_in`` and ``refresh_token``; FYR reads
 ``refresh_token`` unconditionally, and sends ``grant_type=refresh_token`` (with ``client_id``,
 ``client_secret``, ``refresh_token``) to renew. Tokens live in memory of the serving
@@ -17,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs
 
 from intacct_reconcile.sandbox.rest_errors import unauthorized
@@ -133,17 +134,22 @@ def read_token_request(body: bytes, content_type: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(text, keep_blank_values=True).items()}
 
 
+class CompanyChecks(Protocol):
+    """What a token request is checked against: the company its username names."""
+
+    def check_client(self, client_id: str, client_secret: str) -> bool: ...
+    def user_exists(self, login: str) -> bool: ...
+    def entity_exists(self, entity: str) -> bool: ...
+
+
 def grant(
     params: dict[str, Any],
     tokens: TokenStore,
     *,
-    check_client: Callable[[str, str], bool],
-    user_exists: Callable[[str], bool],
-    company_id: str,
-    entity_exists: Callable[[str], bool] = lambda entity: True,
+    company: Callable[[str], CompanyChecks | None],
 ) -> dict[str, Any]:
     """Check a client_credentials or refresh_token request and issue tokens; raises
-    OAuthError."""
+    OAuthError. `company(id)` is the company of that ID, or None when there is none."""
     grant_type = params.get("grant_type", "")
     if grant_type not in ("client_credentials", "refresh_token"):
         # assumption: authorization_code is not offered by the sandbox (no sign-in page)
@@ -152,24 +158,39 @@ def grant(
             "unsupported_grant_type",
             f"grant_type {grant_type!r} is not supported; use client_credentials or refresh_token",
         )
-    if not check_client(params.get("client_id", ""), params.get("client_secret", "")):
-        raise OAuthError(401, "invalid_client", "client authentication failed")
+    client_id, secret = params.get("client_id", ""), params.get("client_secret", "")
     if grant_type == "refresh_token":
         found = tokens.redeem_refresh(params.get("refresh_token", ""))
-        if found is None or not user_exists(found.user_id):
+        checks = company(found.company_id) if found is not None else None
+        if checks is not None and not checks.check_client(client_id, secret):
+            raise OAuthError(401, "invalid_client", "client authentication failed")
+        if found is None or checks is None or not checks.user_exists(found.user_id):
             raise OAuthError(400, "invalid_grant", "the refresh token is invalid or expired")
         return _answer(tokens, found.user_id, found.company_id, found.entity_id)
     username = params.get("username", "")
     user, at, rest = username.partition("@")
-    company, _, entity = rest.partition("|")
-    if not at or not user or not company:
+    company_id, _, entity = rest.partition("|")
+    # the username's company decides which company's client registry is asked; a missing or
+    # unknown company cannot vouch for the client either
+    checks = company(company_id) if company_id else None
+    if checks is None or not checks.check_client(client_id, secret):
+        if not at or not user or not company_id:
+            raise OAuthError(
+                400, "invalid_request", "username must be USER@COMPANY (e.g. admin@DEMO)"
+            )
+        if checks is None:
+            # assumption: an unknown company fails like a wrong user (invalid_grant), so the
+            # answer does not tell which companies exist
+            raise OAuthError(400, "invalid_grant", f"user {username!r} cannot sign in")
+        raise OAuthError(401, "invalid_client", "client authentication failed")
+    if not at or not user:
         raise OAuthError(400, "invalid_request", "username must be USER@COMPANY (e.g. admin@DEMO)")
-    if company.lower() != company_id.lower() or not user_exists(user):
+    if not checks.user_exists(user):
         raise OAuthError(400, "invalid_grant", f"user {username!r} cannot sign in")
-    if entity and not entity_exists(entity):
+    if entity and not checks.entity_exists(entity):
         # assumption: an unknown entity fails like a wrong sign-in, as it does in XML logins
         raise OAuthError(400, "invalid_grant", f"entity {entity!r} does not exist")
-    return _answer(tokens, user, company, entity)
+    return _answer(tokens, user, company_id, entity)
 
 
 def _answer(tokens: TokenStore, user: str, company: str, entity: str) -> dict[str, Any]:

@@ -18,12 +18,14 @@ from intacct_reconcile.sandbox.rest_auth import Principal
 from intacct_reconcile.sandbox.rest_errors import Detail, bad_request
 
 
-def session_id(app: Any, principal: Principal, environ: dict[str, Any]) -> dict[str, Any]:
-    """A new XML session for the token's user and entity."""
+def session_id(
+    app: Any, store: Any, principal: Principal, environ: dict[str, Any]
+) -> dict[str, Any]:
+    """A new XML session for the token's user, company and entity."""
     now = app.clock()
     expires = now + app.options.session_minutes * 60
     sessionid = secrets.token_urlsafe(24)
-    app.store.add_session(
+    store.add_session(
         sessionid, principal.user_id, principal.company_id, principal.entity_id, expires
     )
     endpoint = wsgiref.util.application_uri(environ).rstrip("/") + XML_PATH

@@ -18,11 +18,23 @@ single small company needs; latency and the concurrency limit are simulated outs
 Object rules (required fields, enums, references, read-only objects) live in `objects`, not here:
 the store only keeps what it is given. Company settings (authorized sender ids, IP filters,
 subscriptions, T&E prefs) are JSON values in table `settings`, changed through `company`.
+
+Many companies, one file: the company a database was created with (the default, DEMO) keeps the
+plain tables; every further company gets its own set (records, counters, settings, resultsets)
+under a table prefix (`c1_records`...), listed in table `companies` (see sandbox/companies.py).
+`store.company_view(prefix)` is another company's Store on the same connection and lock.
+Sessions and replay ids are one table each, keyed by company. Old single-company files open
+unchanged: they simply have no further companies.
+
+Entities: `store.in_entity("E100")` is a view that reads only the records of entity E100 and of
+the top level (MEGAENTITYID empty or absent); a top-level store (entity "") reads everything.
+Writes go to the company's table either way; `store.entity` tells creates where they belong.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -31,17 +43,29 @@ from typing import Any
 
 Record = dict[str, Any]
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS records (
+# one set per company; {p} is the company's table prefix ("" for the default company)
+_COMPANY_SCHEMA = """
+CREATE TABLE IF NOT EXISTS {p}records (
     obj TEXT NOT NULL,
     recordno INTEGER NOT NULL,
     key TEXT NOT NULL,
     data TEXT NOT NULL,
     PRIMARY KEY (obj, recordno)
 );
-CREATE UNIQUE INDEX IF NOT EXISTS records_key ON records (obj, key);
-CREATE TABLE IF NOT EXISTS counters (obj TEXT PRIMARY KEY, last INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS {p}records_key ON {p}records (obj, key);
+CREATE TABLE IF NOT EXISTS {p}counters (obj TEXT PRIMARY KEY, last INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS {p}settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS {p}resultsets (
+    resultid TEXT PRIMARY KEY,
+    obj TEXT NOT NULL,
+    fields TEXT NOT NULL,
+    recordnos TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    pagesize INTEGER NOT NULL
+);
+"""
+# shared by the companies of one database
+_SHARED_SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
     sessionid TEXT PRIMARY KEY,
     userid TEXT NOT NULL,
@@ -54,28 +78,90 @@ CREATE TABLE IF NOT EXISTS controlids (
     controlid TEXT NOT NULL,
     PRIMARY KEY (companyid, controlid)
 );
-CREATE TABLE IF NOT EXISTS resultsets (
-    resultid TEXT PRIMARY KEY,
-    obj TEXT NOT NULL,
-    fields TEXT NOT NULL,
-    recordnos TEXT NOT NULL,
-    position INTEGER NOT NULL,
-    pagesize INTEGER NOT NULL
+CREATE TABLE IF NOT EXISTS companies (
+    companyid TEXT PRIMARY KEY COLLATE NOCASE,
+    prefix TEXT NOT NULL UNIQUE
 );
 """
+_PREFIX = re.compile(r"^(c[0-9]+_)?$")
+
+
+class _Connection:
+    """What every view of one database shares: the connection, its lock, savepoint depth."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        self.lock = threading.RLock()
+        self.depth = 0
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 class Store:
-    """One sandbox company's state in SQLite; see the module docstring."""
+    """One sandbox company's state in SQLite (seen from one entity, or the top level); see the
+    module docstring."""
 
-    def __init__(self, connection: sqlite3.Connection):
-        self._db = connection
-        self._lock = threading.RLock()
-        self._depth = 0
+    def __init__(
+        self,
+        connection: sqlite3.Connection | _Connection,
+        *,
+        prefix: str = "",
+        entity: str = "",
+    ):
+        if not _PREFIX.match(prefix):
+            raise ValueError(f"not a company table prefix: {prefix!r}")
+        shared = connection if isinstance(connection, _Connection) else _Connection(connection)
+        self._shared = shared
+        self.prefix = prefix
+        self.entity = entity
+        self._records = f"{prefix}records"
+        self._counters = f"{prefix}counters"
+        self._settings = f"{prefix}settings"
+        self._resultsets = f"{prefix}resultsets"
+        if entity:
+            # assumption: an entity session sees its own records and the top level's, never a
+            # sibling entity's; the top level sees every entity's records (with or without the
+            # query option showprivate)
+            self.records_sql = (
+                f"(SELECT * FROM {self._records} WHERE "
+                f"COALESCE(json_extract(data, '$.MEGAENTITYID'), '') IN ('', {_sql_text(entity)}))"
+            )
+        else:
+            self.records_sql = self._records
+        if not isinstance(connection, _Connection):
+            with self._lock:
+                self._db.executescript(_SHARED_SCHEMA + _COMPANY_SCHEMA.format(p=prefix))
+                # query's like/notlike are case-sensitive unless the caseinsensitive option is set
+                self._db.execute("PRAGMA case_sensitive_like = ON")
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        return self._shared.db
+
+    @property
+    def _lock(self) -> threading.RLock:
+        return self._shared.lock
+
+    def company_view(self, prefix: str) -> Store:
+        """Another company of this database (its tables are created if missing)."""
         with self._lock:
-            self._db.executescript(_SCHEMA)
-            # query's like/notlike are case-sensitive unless the caseinsensitive option is set
-            self._db.execute("PRAGMA case_sensitive_like = ON")
+            if self._shared.depth:
+                # executescript would commit the open transaction first
+                raise RuntimeError("a company's tables cannot be created inside a transaction")
+            self._db.executescript(_COMPANY_SCHEMA.format(p=prefix))
+        return Store(self._shared, prefix=prefix)
+
+    def in_entity(self, entity: str) -> Store:
+        """This company as an entity's session sees it ("" = the top level: everything)."""
+        if entity == self.entity:
+            return self
+        return Store(self._shared, prefix=self.prefix, entity=entity)
+
+    def company_wide(self) -> Store:
+        """This company from the top level (duplicate-id and in-use checks span entities)."""
+        return self.in_entity("")
 
     @classmethod
     def open(cls, path: str = ":memory:") -> Store:
@@ -98,17 +184,17 @@ class Store:
     def transaction(self) -> Iterator[Store]:
         """All writes inside commit together or not at all; nested blocks are savepoints."""
         with self._lock:
-            name = f"sp{self._depth}"
+            name = f"sp{self._shared.depth}"
             self._db.execute(f"SAVEPOINT {name}")
-            self._depth += 1
+            self._shared.depth += 1
             try:
                 yield self
             except BaseException:
-                self._depth -= 1
+                self._shared.depth -= 1
                 self._db.execute(f"ROLLBACK TO {name}")
                 self._db.execute(f"RELEASE {name}")
                 raise
-            self._depth -= 1
+            self._shared.depth -= 1
             self._db.execute(f"RELEASE {name}")
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
@@ -121,7 +207,7 @@ class Store:
     def next_recordno(self, obj: str) -> int:
         with self._lock:
             row = self._db.execute(
-                "INSERT INTO counters (obj, last) VALUES (?, 1) "
+                f"INSERT INTO {self._counters} (obj, last) VALUES (?, 1) "
                 "ON CONFLICT (obj) DO UPDATE SET last = last + 1 RETURNING last",
                 (obj,),
             ).fetchone()
@@ -133,7 +219,7 @@ class Store:
             recordno = self.next_recordno(obj)
             body = {**data, "RECORDNO": str(recordno)}
             self._db.execute(
-                "INSERT INTO records (obj, recordno, key, data) VALUES (?, ?, ?, ?)",
+                f"INSERT INTO {self._records} (obj, recordno, key, data) VALUES (?, ?, ?, ?)",
                 (obj, recordno, key, json.dumps(body)),
             )
             return recordno
@@ -141,17 +227,19 @@ class Store:
     def insert_many(self, obj: str, rows: Iterable[tuple[str, Record]]) -> int:
         """Bulk insert (key, data) pairs in one transaction; returns how many were stored."""
         with self.transaction():
-            row = self._db.execute("SELECT last FROM counters WHERE obj = ?", (obj,)).fetchone()
+            row = self._db.execute(
+                f"SELECT last FROM {self._counters} WHERE obj = ?", (obj,)
+            ).fetchone()
             last = int(row[0]) if row else 0
             batch = []
             for key, data in rows:
                 last += 1
                 batch.append((obj, last, key, json.dumps({**data, "RECORDNO": str(last)})))
             self._db.executemany(
-                "INSERT INTO records (obj, recordno, key, data) VALUES (?, ?, ?, ?)", batch
+                f"INSERT INTO {self._records} (obj, recordno, key, data) VALUES (?, ?, ?, ?)", batch
             )
             self._db.execute(
-                "INSERT INTO counters (obj, last) VALUES (?, ?) "
+                f"INSERT INTO {self._counters} (obj, last) VALUES (?, ?) "
                 "ON CONFLICT (obj) DO UPDATE SET last = excluded.last",
                 (obj, last),
             )
@@ -161,25 +249,27 @@ class Store:
         with self._lock:
             body = {**data, "RECORDNO": str(recordno)}
             self._db.execute(
-                "UPDATE records SET key = ?, data = ? WHERE obj = ? AND recordno = ?",
+                f"UPDATE {self._records} SET key = ?, data = ? WHERE obj = ? AND recordno = ?",
                 (key, json.dumps(body), obj, recordno),
             )
 
     def remove(self, obj: str, recordno: int) -> bool:
         with self._lock:
             cursor = self._db.execute(
-                "DELETE FROM records WHERE obj = ? AND recordno = ?", (obj, recordno)
+                f"DELETE FROM {self._records} WHERE obj = ? AND recordno = ?", (obj, recordno)
             )
             return cursor.rowcount > 0
 
     def get(self, obj: str, recordno: int) -> Record | None:
         rows = self.execute(
-            "SELECT data FROM records WHERE obj = ? AND recordno = ?", (obj, recordno)
+            f"SELECT data FROM {self.records_sql} WHERE obj = ? AND recordno = ?", (obj, recordno)
         )
         return json.loads(rows[0][0]) if rows else None
 
     def get_by_key(self, obj: str, key: str) -> Record | None:
-        rows = self.execute("SELECT data FROM records WHERE obj = ? AND key = ?", (obj, key))
+        rows = self.execute(
+            f"SELECT data FROM {self.records_sql} WHERE obj = ? AND key = ?", (obj, key)
+        )
         return json.loads(rows[0][0]) if rows else None
 
     def get_many(self, obj: str, recordnos: Sequence[int]) -> list[Record]:
@@ -189,29 +279,33 @@ class Store:
             chunk = list(recordnos[start : start + 500])
             marks = ",".join("?" * len(chunk))
             for recordno, data in self.execute(
-                f"SELECT recordno, data FROM records WHERE obj = ? AND recordno IN ({marks})",
+                f"SELECT recordno, data FROM {self.records_sql} WHERE obj = ? "
+                f"AND recordno IN ({marks})",
                 (obj, *chunk),
             ):
                 found[recordno] = json.loads(data)
         return [found[n] for n in recordnos if n in found]
 
     def all(self, obj: str) -> list[Record]:
-        rows = self.execute("SELECT data FROM records WHERE obj = ? ORDER BY recordno", (obj,))
+        rows = self.execute(
+            f"SELECT data FROM {self.records_sql} WHERE obj = ? ORDER BY recordno", (obj,)
+        )
         return [json.loads(data) for (data,) in rows]
 
     def count(self, obj: str) -> int:
-        return int(self.execute("SELECT COUNT(*) FROM records WHERE obj = ?", (obj,))[0][0])
+        sql = f"SELECT COUNT(*) FROM {self.records_sql} WHERE obj = ?"
+        return int(self.execute(sql, (obj,))[0][0])
 
     # -- settings -----------------------------------------------------------------------
 
     def setting(self, name: str, default: Any = None) -> Any:
-        rows = self.execute("SELECT value FROM settings WHERE name = ?", (name,))
+        rows = self.execute(f"SELECT value FROM {self._settings} WHERE name = ?", (name,))
         return json.loads(rows[0][0]) if rows else default
 
     def set_setting(self, name: str, value: Any) -> None:
         with self._lock:
             self._db.execute(
-                "INSERT INTO settings (name, value) VALUES (?, ?) "
+                f"INSERT INTO {self._settings} (name, value) VALUES (?, ?) "
                 "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
                 (name, json.dumps(value)),
             )
@@ -267,14 +361,15 @@ class Store:
     ) -> None:
         with self._lock:
             self._db.execute(
-                "INSERT INTO resultsets VALUES (?, ?, ?, ?, 0, ?)",
+                f"INSERT INTO {self._resultsets} VALUES (?, ?, ?, ?, 0, ?)",
                 (resultid, obj, json.dumps(fields), json.dumps(recordnos), pagesize),
             )
 
     def resultset(self, resultid: str) -> tuple[str, list[str], list[int], int, int] | None:
         """(obj, fields, recordnos, position, pagesize) of a saved readByQuery result."""
         rows = self.execute(
-            "SELECT obj, fields, recordnos, position, pagesize FROM resultsets WHERE resultid = ?",
+            f"SELECT obj, fields, recordnos, position, pagesize FROM {self._resultsets} "
+            "WHERE resultid = ?",
             (resultid,),
         )
         if not rows:
@@ -285,9 +380,9 @@ class Store:
     def advance_resultset(self, resultid: str, position: int) -> None:
         with self._lock:
             self._db.execute(
-                "UPDATE resultsets SET position = ? WHERE resultid = ?", (position, resultid)
+                f"UPDATE {self._resultsets} SET position = ? WHERE resultid = ?", (position, resultid)
             )
 
     def drop_resultset(self, resultid: str) -> None:
         with self._lock:
-            self._db.execute("DELETE FROM resultsets WHERE resultid = ?", (resultid,))
+            self._db.execute(f"DELETE FROM {self._resultsets} WHERE resultid = ?", (resultid,))

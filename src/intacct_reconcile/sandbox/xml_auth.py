@@ -1,7 +1,7 @@
 """The <authentication> step: login or session, company-level checks, getAPISession.
 
 Order of checks (each failure is an authentication-level failure, reference §1.5/§1.6):
-company id -> sender authorized for the company -> Web Services subscription -> IP address
+company id (which of the database's companies; sandbox/companies.py) -> sender authorized for the company -> Web Services subscription -> IP address
 filters -> user credentials (login) or session validity -> entity (locationid).
 """
 
@@ -38,6 +38,12 @@ class Identity:
     sessionid: str
     timestamp: float
     timeout: float
+    company: Any = None  # the company's top-level Store (None only for a bare Identity)
+
+    @property
+    def store(self) -> Any:
+        """The company as this session's entity sees it (sandbox/store.py)."""
+        return self.company.in_entity(self.locationid)
 
 
 def _stamp(seconds: float) -> str:
@@ -77,10 +83,12 @@ def _sign_in_failed(userid: str, companyid: str) -> AuthFailure:
     )
 
 
-def _company_checks(app: Any, senderid: str, userid: str, companyid: str, ip: str) -> None:
-    store = app.store
-    if companyid.upper() != company.company_id(store).upper():
-        # assumption: company ids compare case-insensitively
+def _company_checks(app: Any, senderid: str, userid: str, companyid: str, ip: str) -> Any:
+    """The company's Store once the company accepts this sender, subscription and address."""
+    # assumption: company ids compare case-insensitively; an unknown company fails like any
+    # wrong sign-in (XL03000006 "Sign-in information is incorrect"), naming nothing
+    store = app.company(companyid)
+    if store is None:
         raise _sign_in_failed(userid, companyid)
     if not company.sender_authorized(store, senderid):
         raise AuthFailure(
@@ -126,6 +134,7 @@ def _company_checks(app: Any, senderid: str, userid: str, companyid: str, ip: st
                 )
             ],
         )
+    return store
 
 
 def _active_user(store: Any, userid: str) -> dict[str, Any] | None:
@@ -135,8 +144,8 @@ def _active_user(store: Any, userid: str) -> dict[str, Any] | None:
     return user
 
 
-def _entity(app: Any, identity_user: str, companyid: str, locationid: str) -> str:
-    if locationid and objects.get_by_key(app.store, "LOCATIONENTITY", locationid) is None:
+def _entity(store: Any, identity_user: str, companyid: str, locationid: str) -> str:
+    if locationid and objects.get_by_key(store, "LOCATIONENTITY", locationid) is None:
         # assumption: an unknown entity fails sign-in like a wrong credential
         raise AuthFailure(
             identity_user,
@@ -150,7 +159,7 @@ def _entity(app: Any, identity_user: str, companyid: str, locationid: str) -> st
                 )
             ],
         )
-    user = objects.get_by_key(app.store, "USERINFO", identity_user) or {}
+    user = objects.get_by_key(store, "USERINFO", identity_user) or {}
     allowed = user.get("USERLOCATIONS") or []
     if allowed and locationid not in allowed:
         # assumption: a user restricted to entities (USERLOCATIONS) signs in only to those
@@ -183,12 +192,12 @@ def authenticate(app: Any, auth: etree._Element | None, senderid: str, ip: str) 
     login = auth.find("login")
     userid, companyid = text(login, "userid"), text(login, "companyid")
     companyid = companyid.split("|")[0]  # console slide-in form consoleId|clientId|entityId
-    _company_checks(app, senderid, userid, companyid, ip)
-    user = _active_user(app.store, userid)
-    if user is None or not company.check_user_password(app.store, userid, text(login, "password")):
+    store = _company_checks(app, senderid, userid, companyid, ip)
+    user = _active_user(store, userid)
+    if user is None or not company.check_user_password(store, userid, text(login, "password")):
         raise _sign_in_failed(userid, companyid)
-    locationid = _entity(app, userid, companyid, text(login, "locationid"))
-    return Identity(userid, companyid, locationid, user, "", now, now + lifetime)
+    locationid = _entity(store, userid, companyid, text(login, "locationid"))
+    return Identity(userid, companyid, locationid, user, "", now, now + lifetime, store)
 
 
 def _by_session(
@@ -210,18 +219,20 @@ def _by_session(
             ],
         )
     userid, companyid, locationid, _ = found
-    _company_checks(app, senderid, userid, companyid, ip)
-    user = _active_user(app.store, userid)
+    store = _company_checks(app, senderid, userid, companyid, ip)
+    user = _active_user(store, userid)
     if user is None:
         raise _sign_in_failed(userid, companyid)
-    app.store.touch_session(sessionid, now + lifetime)  # any call resets the timeout
-    return Identity(userid, companyid, locationid, user, sessionid, now, now + lifetime)
+    store.touch_session(sessionid, now + lifetime)  # any call resets the timeout
+    return Identity(userid, companyid, locationid, user, sessionid, now, now + lifetime, store)
 
 
 def new_session(app: Any, identity: Identity, locationid: str | None) -> tuple[str, str]:
     """Issue a session for the identity (optionally for another entity): (sessionid, entity)."""
     entity = identity.locationid if locationid is None else locationid
-    entity = _entity(app, identity.userid, identity.companyid, entity)
+    entity = _entity(identity.company, identity.userid, identity.companyid, entity)
     sessionid = secrets.token_urlsafe(24)
-    app.store.add_session(sessionid, identity.userid, identity.companyid, entity, identity.timeout)
+    identity.company.add_session(
+        sessionid, identity.userid, identity.companyid, entity, identity.timeout
+    )
     return sessionid, entity

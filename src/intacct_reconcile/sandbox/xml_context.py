@@ -22,10 +22,12 @@ class Context:
     user: dict[str, Any]
     sessionid: str = ""
     endpoint: str = ""
+    # the signed-in company as the session's entity sees it (None: the default company)
+    scope: Store | None = None
 
     @property
     def store(self) -> Store:
-        return self.app.store
+        return self.scope if self.scope is not None else self.app.store
 
 
 @dataclass

@@ -178,6 +178,7 @@ def _control_problems(app: Any, request: etree._Element) -> list[Problem]:
     senderid, controlid = text(control, "senderid"), text(control, "controlid")
     if not senderid or not 1 <= len(controlid) <= 256:
         return _schema_error("control needs senderid and a controlid of 1 to 256 characters")
+    # sender credentials are the partner's, not a company's: kept with the default company
     if not company.check_sender(app.store, senderid, text(control, "password")):
         return [("XL03000006", "Incorrect Intacct XML Partner ID or password.", "", "")]
     policy = text(control, "policyid")
@@ -245,6 +246,7 @@ def _operation(
         identity.user,
         identity.sessionid,
         _endpoint(environ),
+        identity.store,
     )
     functions = [f for content in operation.findall("content") for f in content.findall("function")]
     runner = _Runner(ctx, identity, uniqueid, len(functions))

@@ -133,8 +133,8 @@ def _aggregates(
 
 
 def query(ctx: Context, element: etree._Element) -> Outcome:
-    # assumption: options showprivate and returnformat are accepted but change nothing (the
-    # sandbox does not hide other entities' records and always answers XML)
+    # assumption: options showprivate and returnformat are accepted but change nothing (a
+    # top-level session sees every entity's records anyway; the sandbox always answers XML)
     defn = _object(element)
     chosen = (
         [c for c in element.find("select") if isinstance(c.tag, str)]

@@ -123,12 +123,19 @@ def _validate(
 
 
 def create(
-    store: Store, obj: str, record: Mapping[str, Any], *, via: str = "xml", entity: str = ""
+    store: Store,
+    obj: str,
+    record: Mapping[str, Any],
+    *,
+    via: str = "xml",
+    entity: str | None = None,
 ) -> tuple[int, str]:
     """Add a record; returns (RECORDNO, key). via="xml" refuses objects read-only in XML.
 
-    `entity` is the session's entity (locationid), kept as MEGAENTITYID where the object has it.
+    `entity` is the session's entity (locationid; default: the entity the store is seen from),
+    kept as MEGAENTITYID where the object has it.
     """
+    entity = store.entity if entity is None else entity
     defn = definition(obj)
     _allowed(defn, "create", via)
     clean, problems = _normalise(defn, record)
@@ -140,7 +147,9 @@ def create(
     if problems:
         raise E.failed("create", defn.label, *problems)
     key = defn.key_of(clean)
-    if store.get_by_key(defn.name, key) is not None:
+    # assumption: ids are unique across the whole company: an id a sibling entity uses is a
+    # duplicate even though this entity cannot see that record
+    if store.company_wide().get_by_key(defn.name, key) is not None:
         raise _duplicate(defn, key)
     stamp = _now()
     clean.update(WHENCREATED=stamp, WHENMODIFIED=stamp)
@@ -236,7 +245,7 @@ def delete(store: Store, obj: str, recordno: int | str, *, via: str = "xml") -> 
             ]
         )
     key = defn.key_of(existing)
-    in_use = _referenced_by(store, defn, key)
+    in_use = _referenced_by(store.company_wide(), defn, key)
     if in_use:
         # assumption: a record referenced by another cannot be deleted (wording and number)
         raise E.SandboxError(
@@ -346,10 +355,10 @@ def page(
     defn = definition(obj)
     sql, params = compile_where(defn, where, case_insensitive) if where else ("1", [])
     total = store.execute(
-        f"SELECT COUNT(*) FROM records WHERE obj = ? AND {sql}", (defn.name, *params)
+        f"SELECT COUNT(*) FROM {store.records_sql} WHERE obj = ? AND {sql}", (defn.name, *params)
     )[0][0]
     rows = store.execute(
-        f"SELECT {select} FROM records WHERE obj = ? AND {sql} "
+        f"SELECT {select} FROM {store.records_sql} WHERE obj = ? AND {sql} "
         f"ORDER BY {_order_sql(defn, order, case_insensitive)} LIMIT ? OFFSET ?",
         (*select_params, defn.name, *params, -1 if limit is None else limit, offset),
     )
@@ -382,7 +391,8 @@ def aggregate(
         measures.append(f"{function.upper()}({column})")
     group = f" GROUP BY {', '.join(columns)} ORDER BY {', '.join(columns)}" if columns else ""
     rows = store.execute(
-        f"SELECT {', '.join([*columns, *measures])} FROM records WHERE obj = ? AND {sql}{group}",
+        f"SELECT {', '.join([*columns, *measures])} FROM {store.records_sql} "
+        f"WHERE obj = ? AND {sql}{group}",
         (defn.name, *params),
     )
     names = [*(n.upper() for n in group_by), *(f"{f.upper()}.{n.upper()}" for f, n in aggregates)]
@@ -404,7 +414,7 @@ def matching_recordnos(
     defn = definition(obj)
     sql, params = compile_where(defn, where, case_insensitive) if where else ("1", [])
     rows = store.execute(
-        f"SELECT recordno FROM records WHERE obj = ? AND {sql} "
+        f"SELECT recordno FROM {store.records_sql} WHERE obj = ? AND {sql} "
         f"ORDER BY {_order_sql(defn, order, case_insensitive)}",
         (defn.name, *params),
     )

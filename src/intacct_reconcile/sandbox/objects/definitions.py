@@ -14,7 +14,7 @@ from intacct_reconcile.sandbox.objects.model import Field, ObjectDef
 STATUS = Field("STATUS", enum=("active", "inactive"), default="active")
 READ_ONLY: frozenset[str] = frozenset()
 # assumption: records carry the entity they were created in (reference §3.5 lists MEGAENTITYID
-# as readable); reads are not filtered by entity.
+# as readable); an entity's session reads only its own and top-level records (store.py).
 ENTITY = Field("MEGAENTITYID", readonly=True, label="Owning entity")
 CONTACT_REF = Field("CONTACTNAME", ref="CONTACT")
 CONTACT = (

@@ -56,7 +56,7 @@ def values_by_recordno(
         chunk = list(recordnos[start : start + 500])
         marks = ",".join("?" * len(chunk))
         for recordno, values in store.execute(
-            f"SELECT recordno, {_select(keys)} FROM records "
+            f"SELECT recordno, {_select(keys)} FROM {store.records_sql} "
             f"WHERE obj = ? AND recordno IN ({marks})",
             (*_paths(keys), name, *chunk),
         ):
