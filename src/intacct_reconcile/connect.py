@@ -34,11 +34,15 @@ class Clients:
 TIMEOUT = httpx.Timeout(300.0, connect=30.0)  # the official SDKs wait 300 s for an answer
 
 
-def sandbox_http(db: Path | str) -> httpx.Client:
-    """An httpx client talking in-process to an embedded sandbox stored in `db`."""
+def sandbox_http(db: Path | str, company_id: str | None = None) -> httpx.Client:
+    """An httpx client talking in-process to an embedded sandbox stored in `db`.
+
+    A company the database does not host yet (a `sandbox: true` target's `company_id`) is
+    created there as a starter company, as the default one is on first use."""
     import sqlite3
 
     from intacct_reconcile.sandbox.app import make_app
+    from intacct_reconcile.sandbox.objects.errors import SandboxError
 
     try:
         if isinstance(db, Path):
@@ -49,6 +53,13 @@ def sandbox_http(db: Path | str) -> httpx.Client:
                 )
             db.parent.mkdir(parents=True, exist_ok=True)
         app = make_app(db=str(db))
+        if company_id and app.company(company_id) is None:
+            app.companies.create(company_id)
+    except SandboxError as exc:
+        _errorno, description, _detail, correction = exc.errors[0]
+        raise ConfigError(
+            f"{db}: cannot add sandbox company {company_id!r}: {description} — {correction}"
+        ) from None
     except OSError as exc:
         raise ConfigError(
             f"{db}: cannot create the sandbox database ({exc.strerror}) — point the target's "
@@ -85,7 +96,7 @@ def open_clients(
         )
     xml_creds, rest_creds = load_credentials(target, env, ini_path, profile)
     if target.sandbox:
-        http = sandbox_http(target.db or Path(STATE_DIR) / "sandbox.db")
+        http = sandbox_http(target.db or Path(STATE_DIR) / "sandbox.db", target.company_id)
     else:
         # verify=True always: TLS verification is never switched off for a real endpoint
         http = httpx.Client(base_url=target.endpoint, timeout=TIMEOUT, verify=True)

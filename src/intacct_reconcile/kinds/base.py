@@ -141,6 +141,9 @@ class Kind:
     extra: Mapping[str, Any] = field(default_factory=dict)
     # objects the tool only checks for (entities): never created, updated or deleted
     read_only: bool = False
+    # why Intacct keeps this kind's objects at the top level only (empty: no such rule); an
+    # object declared with `entity:` or `entities:` is then a validation error with this fix
+    top_level: str = ""
     # API fields always written with this value (USERINFO LOGINDISABLED=true); never diffed
     api_constants: Mapping[str, Any] = field(default_factory=dict)
     hooks: Hooks = field(default_factory=Hooks)

@@ -44,6 +44,7 @@ def sandbox_ui(kind: Kind, key: str, values: Mapping[str, Any]) -> list[list[str
 
 KIND = Kind(
     key="ip_allowlist",
+    top_level="IP address filters are a company setting",
     title="IP address filter",
     api="manual",
     object=None,

@@ -84,6 +84,7 @@ def sandbox_ui(kind: Kind, key: str, values: Mapping[str, Any]) -> list[list[str
 
 KIND = Kind(
     key="module_subscriptions",
+    top_level="subscriptions belong to the whole company",
     title="module subscription",
     api="manual",
     object=None,

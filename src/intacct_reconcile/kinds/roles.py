@@ -190,6 +190,8 @@ def unsubscribed_permission_notes(kind: Kind, desired: State, live: State) -> li
 
 KIND = Kind(
     key="roles",
+    top_level="roles are defined at the top level (BILL guide: create your Web Services user, "
+    "permissions at the top level); entity access belongs to the user",
     title="role",
     api="rest",
     object="company-config/role",

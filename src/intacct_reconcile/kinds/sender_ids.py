@@ -27,6 +27,7 @@ def sandbox_ui(kind: Kind, key: str, values: Mapping[str, Any]) -> list[list[str
 
 KIND = Kind(
     key="sender_ids",
+    top_level="Web Services authorizations are a company setting",
     title="Web Services sender ID authorization",
     api="manual",
     object=None,

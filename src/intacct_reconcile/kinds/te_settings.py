@@ -33,6 +33,7 @@ def sandbox_ui(kind: Kind, key: str, values: Mapping[str, Any]) -> list[list[str
 
 KIND = Kind(
     key="te_settings",
+    top_level="Time & Expenses preferences are a company setting",
     title="Time & Expenses settings",
     api="manual",
     object="EE",  # get_companyprefs application

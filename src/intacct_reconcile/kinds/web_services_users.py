@@ -197,6 +197,8 @@ def lockout(kind: Kind, change: Change, run_as: RunAs, kinds: Mapping[str, Kind]
 
 KIND = Kind(
     key="web_services_users",
+    top_level="create the user at the top level and give it entity access with its "
+    "`entities:` field (BILL guide: create your Web Services user, permissions at the top level)",
     title="web services user",
     api="xml",
     object="USERINFO",

@@ -14,6 +14,7 @@ from typing import Any
 from intacct_reconcile import catalog
 from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.kinds.base import Field, Kind
+from intacct_reconcile.manifest.placement import entity_schema
 from intacct_reconcile.sod import mitigations
 
 SCHEMA_ID = "https://github.com/intacct-reconcile/intacct-reconcile/schemas/manifest.schema.json"
@@ -85,6 +86,8 @@ def field_schema(f: Field) -> dict[str, Any]:
             out["maxLength"] = f.max_length
     if f.description:
         out["description"] = f.description
+    if f.placement:
+        out = entity_schema(out)  # one entity, or a copy in each of a list (manifest/placement)
     return out
 
 

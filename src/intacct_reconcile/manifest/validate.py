@@ -27,6 +27,7 @@ from intacct_reconcile.manifest.gcpause import gc_paused
 from intacct_reconcile.manifest.loader import CONFIG_FILE, Document, load_file, manifest_files
 from intacct_reconcile.manifest.messages import translate
 from intacct_reconcile.manifest.objects import Declared, DeferredRef
+from intacct_reconcile.manifest.placement import copies, top_level_problems
 from intacct_reconcile.manifest.refs import check_cycles, check_refs
 from intacct_reconcile.manifest.schema import object_validation_schema, sections_schema
 from intacct_reconcile.sod import mitigations
@@ -111,27 +112,36 @@ class _Run:
 
     def section(self, kind: Kind, section: Any, c: Coerced, doc: Document) -> None:
         for path, raw_key, obj in _entries(kind, section):
+            obj, misplaced = top_level_problems(
+                kind, raw_key, obj, lambda name, path=path: c.span((*path, name), key=True)
+            )
+            self.problems.extend(misplaced)
             # a bare list item (a CIDR string) has no settings to check
             clean = (obj is None and kind.shape == "list") or self.check_object(kind, obj, c, path)
             if raw_key is None:
                 continue  # a list item without its identity: reported by the schema
-            values = obj if isinstance(obj, dict) else {}
-            declared = Declared(
-                kind=kind,
-                key=str(raw_key),
-                ensure=str(values.get("ensure", "present")),
-                values={k: v for k, v in values.items() if kind.has_field(k)},
-                span=c.span(path, key=True),
-                field_spans={k: s for k in values if (s := c.span((*path, k))) is not None},
-                manifest=doc.path,
-                clean=clean and not any(p[: len(path)] == path for p in c.failed),
-            )
             if path in c.failed or (*path, kind.identity.name) in c.failed:
                 continue  # its identity did not substitute: already reported
-            if not self.identity(declared):
-                continue
-            self.meaning(declared, c, path)
-            self.register(declared)
+            entry = obj if isinstance(obj, dict) else {}
+            placed, problems = copies(kind, str(raw_key), entry, c.span(path, key=True))
+            self.problems.extend(problems)
+            for key, values in placed:  # one object, or a copy per entity (manifest/placement)
+                declared = Declared(
+                    kind=kind,
+                    key=key,
+                    ensure=str(values.get("ensure", "present")),
+                    values={k: v for k, v in values.items() if kind.has_field(k)},
+                    span=c.span(path, key=True),
+                    field_spans={k: s for k in values if (s := c.span((*path, k))) is not None},
+                    manifest=doc.path,
+                    clean=clean
+                    and not misplaced
+                    and not any(p[: len(path)] == path for p in c.failed),
+                )
+                if not self.identity(declared):
+                    continue
+                self.meaning(declared, c, path)
+                self.register(declared)
 
     def identity(self, obj: Declared) -> bool:
         if not obj.key.strip():

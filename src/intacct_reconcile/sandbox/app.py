@@ -77,6 +77,16 @@ def _json_404(path: str) -> Response:
     return "404 Not Found", [("Content-Type", "application/json")], body
 
 
+def _company_of(app: SandboxApp, info: realism.RequestInfo) -> str:
+    """The company a request counts against: its login's, its session's or its token's."""
+    if info.company or not info.session_id:
+        return info.company
+    if info.api == "xml":
+        found = app.store.session(info.session_id)
+        return found[1] if found else ""
+    return realism.rest_token_company(app, info.session_id)
+
+
 def make_app(db: str = ":memory:", options: SandboxOptions | None = None) -> SandboxApp:
     store = Store.open(db)
     seed_starter_company(store)
@@ -88,5 +98,6 @@ def make_app(db: str = ":memory:", options: SandboxOptions | None = None) -> San
         app.options,
         expire_session=lambda sid: store.touch_session(sid, 0.0),
         expire_token=lambda token: realism.expire_rest_token(app, token),
+        company_of=lambda info: _company_of(app, info),
     )
     return app

@@ -3,7 +3,8 @@ UI-only company settings an admin would change by hand in the Intacct UI.
 
     sandbox serve [--host] [--port 0] [--db FILE] [--latency-ms N] [--concurrency N]
                   [--queue-wait S] [--fault-rate F] [--seed N] [--log FILE]
-    sandbox reset [--db FILE]
+    sandbox reset [--db FILE]                               (drops every company of the file)
+    sandbox company create ID [--seed starter|empty] | list
     sandbox ui authorize-sender ID [--description] | revoke-sender ID
     sandbox ui allow-ip CIDR | remove-ip CIDR
     sandbox ui subscribe MODULE | unsubscribe MODULE
@@ -13,7 +14,8 @@ UI-only company settings an admin would change by hand in the Intacct UI.
     sandbox ui show
 
 Every command takes ``--db`` (default ``.intacct-reconcile/sandbox.db`` in the current
-directory; parent directories are created). A new database holds the starter company.
+directory; parent directories are created). A new database holds the starter company DEMO;
+`serve` hosts every company of the database, `ui` commands change one (``--company ID``).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import typer
 
 from intacct_reconcile.errors import ReconcileError
 from intacct_reconcile.sandbox import company, objects
+from intacct_reconcile.sandbox.companies import SEEDS, Companies
 from intacct_reconcile.sandbox.objects.errors import SandboxError
 from intacct_reconcile.sandbox.store import Store
 
@@ -46,10 +49,22 @@ ui = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(ui, name="ui")
+companies_app = typer.Typer(
+    help="The companies a sandbox database hosts (one endpoint, many companies, as Intacct).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(companies_app, name="company")
 
 DbOption = Annotated[
     Path,
     typer.Option("--db", help="Sandbox database file (created with a starter company)."),
+]
+CompanyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--company", help="Company ID in the database (default: the database's first, DEMO)."
+    ),
 ]
 SenderArg = Annotated[str, typer.Argument(help="Web Services sender ID (case-sensitive).")]
 CidrArg = Annotated[str, typer.Argument(help="Address or CIDR.")]
@@ -124,13 +139,38 @@ def _check_log(log: Path) -> None:
 
 
 @contextmanager
-def _company(db: Path) -> Iterator[Store]:
+def _database(db: Path) -> Iterator[Store]:
+    """The database's default company (seeded on first use); closed afterwards."""
     store = Store.open(_prepare(db))
     try:
         company.seed_starter_company(store)
         yield store
     finally:
         store.close()
+
+
+@contextmanager
+def _company(db: Path, company_id: str | None = None) -> Iterator[Store]:
+    """One company of the database: the default one, or the one `--company` names."""
+    with _database(db) as default:
+        if company_id is None:
+            yield default
+            return
+        found = Companies(default).get(company_id)
+        if found is None:
+            known = ", ".join(Companies(default).ids())
+            raise SandboxError(
+                [
+                    (
+                        "",
+                        f"no company {company_id!r} in {db} (it has: {known})",
+                        "",
+                        f"Create it with `intacct-reconcile sandbox company create {company_id} "
+                        f"--db {db}`, or pick one of those.",
+                    )
+                ]
+            )
+        yield found
 
 
 # -- serve / reset ------------------------------------------------------------------------
@@ -205,6 +245,44 @@ def reset(db: DbOption = DEFAULT_DB) -> None:
         typer.echo(f"reset {db}: fresh starter company {company.company_id(store)}")
 
 
+# -- company: create / list ---------------------------------------------------------------------
+
+
+@companies_app.command("create")
+@_boundary
+def company_create(
+    company_id: Annotated[str, typer.Argument(metavar="COMPANY_ID", help="e.g. ACME.")],
+    seed: Annotated[
+        str,
+        typer.Option(
+            help="starter: entities, locations, chart of accounts, vendors, admin; "
+            "empty: only the admin user, its role, the sandbox sender and REST client."
+        ),
+    ] = "starter",
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Add a company; sign in to it with its ID (same sandbox credentials as DEMO)."""
+    if seed not in SEEDS:
+        raise typer.BadParameter(f"use one of: {', '.join(SEEDS)}", param_hint="--seed")
+    with _database(db) as default:
+        Companies(default).create(company_id, seed)  # type: ignore[arg-type]
+    typer.echo(f"created company {company_id} ({seed}) in {db}")
+
+
+@companies_app.command("list")
+@_boundary
+def company_list(db: DbOption = DEFAULT_DB) -> None:
+    """The companies of the database, one per line: ID, entities, records."""
+    with _database(db) as default:
+        registry = Companies(default)
+        for company_id in registry.ids():
+            store = registry.get(company_id)
+            assert store is not None  # listed ids always open
+            entities = [e["LOCATIONID"] for e in objects.find(store, "LOCATIONENTITY", {})]
+            shown = ", ".join(entities) if entities else "no entities"
+            typer.echo(f"{company_id}\t{shown}")
+
+
 # -- ui: sender ids, IP filters, subscriptions, T&E prefs ---------------------------------------
 
 
@@ -214,18 +292,21 @@ def authorize_sender(
     sender_id: SenderArg,
     description: Annotated[str, typer.Option(help="Shown in the authorizations list.")] = "",
     db: DbOption = DEFAULT_DB,
+    company_id: CompanyOption = None,
 ) -> None:
     """Company > Setup > Configuration > Company > Security > Web Services authorizations > Add."""
-    with _company(db) as store:
+    with _company(db, company_id) as store:
         company.authorize_sender(store, sender_id, description)
     typer.echo(f"authorized sender {sender_id}")
 
 
 @ui.command("revoke-sender")
 @_boundary
-def revoke_sender(sender_id: SenderArg, db: DbOption = DEFAULT_DB) -> None:
+def revoke_sender(
+    sender_id: SenderArg, db: DbOption = DEFAULT_DB, company_id: CompanyOption = None
+) -> None:
     """Remove a sender ID from the Web Services authorizations."""
-    with _company(db) as store:
+    with _company(db, company_id) as store:
         known = sender_id in company.authorized_senders(store)
         company.deauthorize_sender(store, sender_id)
     typer.echo(f"revoked sender {sender_id}" if known else f"sender {sender_id} was not authorized")
@@ -233,18 +314,18 @@ def revoke_sender(sender_id: SenderArg, db: DbOption = DEFAULT_DB) -> None:
 
 @ui.command("allow-ip")
 @_boundary
-def allow_ip(cidr: CidrArg, db: DbOption = DEFAULT_DB) -> None:
+def allow_ip(cidr: CidrArg, db: DbOption = DEFAULT_DB, company_id: CompanyOption = None) -> None:
     """Add an IP address filter (once any exists, other addresses cannot sign in)."""
-    with _company(db) as store:
+    with _company(db, company_id) as store:
         network = company.add_ip_filter(store, cidr)
     typer.echo(f"allowed {network}")
 
 
 @ui.command("remove-ip")
 @_boundary
-def remove_ip(cidr: CidrArg, db: DbOption = DEFAULT_DB) -> None:
+def remove_ip(cidr: CidrArg, db: DbOption = DEFAULT_DB, company_id: CompanyOption = None) -> None:
     """Remove an IP address filter."""
-    with _company(db) as store:
+    with _company(db, company_id) as store:
         try:
             company.remove_ip_filter(store, cidr)
         except ValueError:
@@ -265,20 +346,24 @@ def _module_code(module: str) -> str:
 
 @ui.command()
 @_boundary
-def subscribe(module: ModuleArg, db: DbOption = DEFAULT_DB) -> None:
+def subscribe(
+    module: ModuleArg, db: DbOption = DEFAULT_DB, company_id: CompanyOption = None
+) -> None:
     """Company > Admin > Subscriptions: subscribe to a module."""
     code = _module_code(module)
-    with _company(db) as store:
+    with _company(db, company_id) as store:
         company.subscribe(store, code)
     typer.echo(f"subscribed {code} ({company.MODULES[code]})")
 
 
 @ui.command()
 @_boundary
-def unsubscribe(module: ModuleArg, db: DbOption = DEFAULT_DB) -> None:
+def unsubscribe(
+    module: ModuleArg, db: DbOption = DEFAULT_DB, company_id: CompanyOption = None
+) -> None:
     """Company > Admin > Subscriptions: unsubscribe from a module."""
     code = _module_code(module)
-    with _company(db) as store:
+    with _company(db, company_id) as store:
         company.unsubscribe(store, code)
     typer.echo(f"unsubscribed {code} ({company.MODULES[code]})")
 
@@ -289,9 +374,10 @@ def set_te_pref(
     name: Annotated[str, typer.Argument(help="Preference name, e.g. EXPENSE_REPORT_SEQUENCE.")],
     value: Annotated[str, typer.Argument(help="As the UI stores it, e.g. EXP, T or F.")],
     db: DbOption = DEFAULT_DB,
+    company_id: CompanyOption = None,
 ) -> None:
     """Time & Expenses > Setup > Configuration: set one preference (get_companyprefs EE)."""
-    with _company(db) as store:
+    with _company(db, company_id) as store:
         company.set_preference(store, "EE", name, value)
     typer.echo(f"set EE {name.upper()} = {value}")
 
@@ -301,9 +387,10 @@ def set_te_pref(
 def approve_package(
     name: Annotated[str, typer.Argument(help="Installed platform application name.")],
     db: DbOption = DEFAULT_DB,
+    company_id: CompanyOption = None,
 ) -> None:
     """Platform Services > Applications > Requests for authorization: approve an install."""
-    with _company(db) as store:
+    with _company(db, company_id) as store:
         company.approve_package(store, name)
     typer.echo(f"approved package {name}")
 
@@ -317,6 +404,7 @@ def edit_record(
         list[str], typer.Argument(metavar="FIELD=VALUE...", help="GROUP/FIELD for groups.")
     ],
     db: DbOption = DEFAULT_DB,
+    company_id: CompanyOption = None,
 ) -> None:
     """Change a record as someone would by hand in the UI (to demonstrate drift)."""
     changes: dict[str, Any] = {}
@@ -329,7 +417,7 @@ def edit_record(
             changes.setdefault(group, {})[inner] = value
         else:
             changes[group] = value
-    with _company(db) as store:
+    with _company(db, company_id) as store:
         record = objects.get_by_key(store, obj, key)
         if record is None:
             label = objects.definition(obj).label
@@ -343,9 +431,9 @@ def edit_record(
 
 @ui.command()
 @_boundary
-def show(db: DbOption = DEFAULT_DB) -> None:
+def show(db: DbOption = DEFAULT_DB, company_id: CompanyOption = None) -> None:
     """Print the UI-only settings."""
-    with _company(db) as store:
+    with _company(db, company_id) as store:
         typer.echo(f"company: {company.company_id(store)}")
         typer.echo("web services authorizations:")
         for sender, entry in sorted(company.authorized_senders(store).items()):

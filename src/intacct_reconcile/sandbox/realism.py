@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import httpx
 from lxml import etree
@@ -72,6 +73,8 @@ class RequestInfo:
     records: int = 0  # records sent for writes
     # XML session id or REST bearer token, for the expiry fault; a secret: never logged
     session_id: str | None = field(default=None, repr=False)
+    # the company a login or token request names ("" when the request carries a session)
+    company: str = ""
 
 
 def describe_xml(body: bytes) -> RequestInfo:
@@ -97,12 +100,14 @@ def describe_xml(body: bytes) -> RequestInfo:
                     objects.append(rec.tag)
                     records += 1
     session = root.findtext("operation/authentication/sessionid")
+    login_company = root.findtext("operation/authentication/login/companyid") or ""
     return RequestInfo(
         api="xml",
         functions=tuple(functions),
         objects=tuple(dict.fromkeys(objects)),
         records=records,
         session_id=session.strip() if session else None,
+        company=login_company.split("|")[0].strip(),
     )
 
 
@@ -131,7 +136,21 @@ def describe_rest(
         objects=(obj,) if obj else (),
         records=records,
         session_id=token.strip() if scheme.lower() == "bearer" and token.strip() else None,
+        company=_token_request_company(body) if rest == "oauth2/token" else "",
     )
+
+
+def _token_request_company(body: bytes) -> str:
+    """COMPANY of a token request's username USER@COMPANY[|ENTITY] (form or JSON)."""
+    try:
+        text = body.decode("utf-8")
+        if text.lstrip().startswith("{"):
+            username = str(json.loads(text).get("username", ""))
+        else:
+            username = (parse_qs(text).get("username") or [""])[0]
+    except (ValueError, RecursionError, AttributeError):
+        return ""
+    return username.partition("@")[2].partition("|")[0].strip()
 
 
 def _json_records(body: bytes) -> int:
@@ -296,8 +315,14 @@ class RealismMiddleware:
         *,
         expire_session: Callable[[str], None] | None = None,
         expire_token: Callable[[str], None] | None = None,
+        company_of: Callable[[RequestInfo], str] | None = None,
     ) -> None:
         self.app = app
+        # which company a request counts against (its login, session or token); each company
+        # has its own limit, as each Intacct company has its own level of service
+        self.company_of = company_of or (lambda info: info.company)
+        self._company_slots: dict[str, threading.BoundedSemaphore] = {}
+        self._slots_lock = threading.Lock()
         self.latency_s = float(getattr(options, "latency_ms", 0) or 0) / 1000.0
         concurrency = getattr(options, "concurrency", 2)
         self.concurrency = int(concurrency) if concurrency else 0  # 0/None = unlimited
@@ -341,7 +366,8 @@ class RealismMiddleware:
         body: bytes,
         fault: str | None,
     ) -> tuple[int, bytes]:
-        if self._slots is not None and not self._slots.acquire(timeout=self.queue_wait_s):
+        slots = self._slots_for(info)
+        if slots is not None and not slots.acquire(timeout=self.queue_wait_s):
             content_type, out = rate_limited_body(info.api)
             return self._respond(start_response, 429, content_type, out)
         try:
@@ -380,8 +406,21 @@ class RealismMiddleware:
             start_response(status, captured.get("headers", []))
             return int(status.split()[0]), out
         finally:
-            if self._slots is not None:
-                self._slots.release()
+            if slots is not None:
+                slots.release()
+
+    def _slots_for(self, info: RequestInfo) -> threading.BoundedSemaphore | None:
+        """The concurrency slots of the request's company (None = unlimited)."""
+        if self._slots is None:
+            return None
+        company = self.company_of(info).upper()
+        if not company:
+            return self._slots  # not attributable to a company (e.g. a malformed request)
+        with self._slots_lock:
+            found = self._company_slots.get(company)
+            if found is None:
+                found = self._company_slots[company] = threading.BoundedSemaphore(self.concurrency)
+            return found
 
     @staticmethod
     def _respond(
@@ -441,6 +480,17 @@ def expire_rest_token(sandbox: Any, token: str) -> None:
     from intacct_reconcile.sandbox.rest_api import tokens_for
 
     tokens_for(sandbox).expire(token)
+
+
+def rest_token_company(sandbox: Any, token: str) -> str:
+    """The company of a REST access token of a SandboxApp ("" when the token is unknown)."""
+    from intacct_reconcile.sandbox.rest_api import tokens_for
+    from intacct_reconcile.sandbox.rest_errors import RestError
+
+    try:
+        return tokens_for(sandbox).principal(f"Bearer {token}").company_id
+    except RestError:  # an invalid or expired token: the API answers it, not the limiter
+        return ""
 
 
 def wrap(app: WSGIApp, options: Any = None, **kwargs: Any) -> RealismMiddleware:

@@ -3,8 +3,8 @@
 The token request follows what the FYR SDK sends (reference §5): ``grant_type=
 client_credentials`` with ``client_id``, ``client_secret`` and ``username`` = ``USER@COMPANY``
 (optionally ``USER@COMPANY|ENTITY``), form-encoded or JSON. The username's company picks which
-of the sandbox's companies checks the client and the user, and the token speaks for it. The answer carries
-``access_token``, ``token_type``, ``expires_in`` and ``refresh_token``; FYR reads
+of the sandbox's companies checks the client and the user, and the token speaks for it. The
+answer carries ``access_token``, ``token_type``, ``expires_in`` and ``refresh_token``; FYR reads
 ``refresh_token`` unconditionally, and sends ``grant_type=refresh_token`` (with ``client_id``,
 ``client_secret``, ``refresh_token``) to renew. Tokens live in memory of the serving
 process: a restarted sandbox forgets them, as a real token would eventually expire anyway.

@@ -380,7 +380,8 @@ class Store:
     def advance_resultset(self, resultid: str, position: int) -> None:
         with self._lock:
             self._db.execute(
-                f"UPDATE {self._resultsets} SET position = ? WHERE resultid = ?", (position, resultid)
+                f"UPDATE {self._resultsets} SET position = ? WHERE resultid = ?",
+                (position, resultid),
             )
 
     def drop_resultset(self, resultid: str) -> None:

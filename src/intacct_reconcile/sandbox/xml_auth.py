@@ -1,8 +1,9 @@
 """The <authentication> step: login or session, company-level checks, getAPISession.
 
 Order of checks (each failure is an authentication-level failure, reference §1.5/§1.6):
-company id (which of the database's companies; sandbox/companies.py) -> sender authorized for the company -> Web Services subscription -> IP address
-filters -> user credentials (login) or session validity -> entity (locationid).
+company id (which of the database's companies; sandbox/companies.py) -> sender authorized for
+the company -> Web Services subscription -> IP address filters -> user credentials (login) or
+session validity -> entity (locationid).
 """
 
 from __future__ import annotations
