@@ -179,3 +179,23 @@ def test_ui_commands_change_the_named_company_only(
     missing = cli("sandbox", "ui", "show", "--company", "NOPE", "--db", db)
     assert missing.exit_code == 1
     assert "no company 'NOPE'" in missing.stderr and "sandbox company create NOPE" in missing.stderr
+
+
+def test_embedded_sandbox_targets_share_one_database_by_company(
+    tmp_path: Path, cli: Invoke
+) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pleo.yaml").write_text(MANIFEST)
+    (project / "intacct-reconcile.yaml").write_text(
+        "default_target: acme\ntargets:\n"
+        "  acme: {sandbox: true, company_id: ACME}\n"
+        "  demo: {sandbox: true}\n"
+    )
+    applied = cli("apply", project, "--auto-approve")  # ACME is added to the file on first use
+    assert applied.exit_code == 0, applied.output
+    assert cli("plan", project, "--detailed-exitcode").exit_code == 0
+    listed = cli("sandbox", "company", "list", "--db", project / ".intacct-reconcile/sandbox.db")
+    assert [line.split("\t")[0] for line in listed.stdout.splitlines()] == ["DEMO", "ACME"]
+    # DEMO, in the same file, still lacks every object
+    assert cli("plan", project, "--target", "demo", "--detailed-exitcode").exit_code == 2
