@@ -129,6 +129,11 @@ def generate(seed: int, size: int = 12) -> Company:
     def entity() -> str | None:
         return rng.choice((None, None, *ENTITIES))
 
+    def seen_from(where: str | None, ids: list[str], kind: str) -> list[str]:
+        """The ids an object in entity `where` may refer to: its own entity's and top-level
+        ones (the sandbox keeps sibling entities apart, as Intacct does)."""
+        return [i for i in ids if m[kind][i].get("entity") in (None, where)]
+
     accounts = _ids(rng, "9", size * 2, 5)
     m["gl_accounts"] = {
         a: _clean(
@@ -151,7 +156,9 @@ def generate(seed: int, size: int = 12) -> Company:
     closing = rng.sample(accounts, k=max(1, len(accounts) // 6))
     open_accounts = [b for b in accounts if b not in closing]  # closed into: never a cycle
     for a in closing:
-        m["gl_accounts"][a].update(closing_type="closing", close_into=rng.choice(open_accounts))
+        into = seen_from(m["gl_accounts"][a].get("entity"), open_accounts, "gl_accounts")
+        if into:
+            m["gl_accounts"][a].update(closing_type="closing", close_into=rng.choice(into))
     # journal symbols are upper case in Intacct
     m["journals"] = {
         j.upper(): _clean({"title": text(rng), "entity": entity()}) for j in _ids(rng, "J", size, 3)
@@ -202,8 +209,11 @@ def generate(seed: int, size: int = 12) -> Company:
         for v in vendors
     }
     employees = _ids(rng, "EMP", size, 4)
-    m["employees"] = {
-        e: _clean(
+    m["employees"] = {}
+    for i, e in enumerate(employees):
+        where = entity()
+        bosses = seen_from(where, employees[:i], "employees")
+        m["employees"][e] = _clean(
             {
                 "contact": contacts[i % len(contacts)],
                 "title": optional(rng, lambda: text(rng)),
@@ -213,12 +223,10 @@ def generate(seed: int, size: int = 12) -> Company:
                 ),
                 "department": optional(rng, lambda: rng.choice(departments)),
                 "location": optional(rng, lambda: rng.choice((*LOCATIONS, *locations))),
-                "supervisor": rng.choice(employees[:i]) if i and rng.random() < 0.5 else None,
-                "entity": entity(),
+                "supervisor": rng.choice(bosses) if bosses and rng.random() < 0.5 else None,
+                "entity": where,
             }
         )
-        for i, e in enumerate(employees)
-    }
     m["expense_types"] = {
         f"{text(rng, key=True)} {n:02d}": _clean(
             {
@@ -277,15 +285,16 @@ def generate(seed: int, size: int = 12) -> Company:
     m["checking_accounts"] = {
         b: _clean(
             {
-                "gl_account": rng.choice(accounts),
+                "gl_account": rng.choice(seen_from(where, accounts, "gl_accounts")),
                 "description": optional(rng, lambda: text(rng)),
                 "bank_name": optional(rng, lambda: text(rng)),
                 "account_number": optional(rng, lambda: str(rng.randint(0, 10**10)).zfill(12)),
                 "routing_number": optional(rng, lambda: str(rng.randint(0, 10**8)).zfill(9)),
-                "entity": entity(),
+                "entity": where,
             }
         )
         for b in _ids(rng, "BANK", size // 3 + 1, 3)
+        for where in [entity()]
     }
     m["credit_card_accounts"] = {
         c: _clean(
@@ -298,12 +307,15 @@ def generate(seed: int, size: int = 12) -> Company:
                 "expiration": optional(
                     rng, lambda: f"20{rng.randint(30, 40)}-0{rng.randint(1, 9)}"
                 ),
-                "offset_gl_account": optional(rng, lambda: rng.choice(accounts)),
+                "offset_gl_account": optional(
+                    rng, lambda where=where: rng.choice(seen_from(where, accounts, "gl_accounts"))
+                ),
                 "default_location": optional(rng, lambda: rng.choice(LOCATIONS)),
-                "entity": entity(),
+                "entity": where,
             }
         )
         for c in _ids(rng, "CC", size // 3 + 1, 3)
+        for where in [entity()]
     }
     package = f"Ünïcödé package №{seed}"  # installApp names the package after the XML
     m["custom_packages"] = {package: {"file": "package.xml"}}

@@ -292,7 +292,7 @@ def _route(
             if not isinstance(payload, dict):
                 # assumption: bulk (array) creates are not offered by the sandbox
                 raise bad_request("Send one object to create; bulk arrays are not supported here")
-            entity = environ.get("HTTP_X_IA_API_PARAM_ENTITY", "").strip()
+            entity = store.entity  # the request's X-IA-API-Param-Entity, else the token's
             return _idempotent(
                 app,
                 store,
