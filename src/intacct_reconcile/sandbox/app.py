@@ -78,9 +78,10 @@ def _json_404(path: str) -> Response:
 
 
 def _company_of(app: SandboxApp, info: realism.RequestInfo) -> str:
-    """The company a request counts against: its login's, its session's or its token's."""
+    """The company a request counts against: its login's, its session's or its token's ("" for
+    none, or for a company the database lacks: made-up IDs share one set of slots)."""
     if info.company or not info.session_id:
-        return info.company
+        return info.company if info.company and app.company(info.company) is not None else ""
     if info.api == "xml":
         found = app.store.session(info.session_id)
         return found[1] if found else ""
