@@ -312,3 +312,18 @@ def test_rest_entity_header_scopes_reads_and_writes(url: str) -> None:
     with rest(url, "admin@ACME|E200") as e200:
         answer = e200.post("services/core/query", json=query)
         assert answer.json()["ia::result"] == []
+
+
+def test_a_single_company_file_from_before_companies_opens_unchanged(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    make_app(str(path)).store.close()
+    with sqlite3.connect(path) as old:  # what a file written before many companies lacks
+        old.execute("DROP TABLE companies")
+    app = make_app(str(path))
+    assert app.companies.ids() == ["DEMO"]
+    assert app.company("demo") is app.store
+    assert app.store.get_by_key("GLACCOUNT", "1000")["TITLE"] == "Cash - Operating"
+    app.companies.create("ACME", seed="empty")
+    assert app.companies.ids() == ["DEMO", "ACME"]
