@@ -118,7 +118,23 @@ def _read_live(clients: Any, kinds: Sequence[str], manifests: Any, progress: Pro
     if deferred:
         check_deferred_refs(deferred, live)
     # kinds read only to check references are not planned (no "unmanaged" noise)
-    return State({k: live.of(k) for k in kinds})
+    return State({**{k: live.of(k) for k in kinds}, **_read_for_notes(clients, kinds)})
+
+
+def _read_for_notes(clients: Any, kinds: Sequence[str]) -> dict[str, Any]:
+    """Live state the declared kinds' plan notes need (`Kind.note_reads`) of kinds the
+    manifests do not declare. Only notes depend on it: a read the API refuses leaves them
+    silent instead of failing the plan. The planner plans declared kinds only."""
+    from intacct_reconcile.live import read_live
+
+    wanted = sorted({n for k in kinds for n in REGISTRY[k].note_reads} - set(kinds))
+    out: dict[str, Any] = {}
+    for key in wanted:
+        try:
+            out[key] = read_live(clients, [key]).of(key)
+        except ReconcileError:  # refused or unreachable: the notes stay silent
+            continue
+    return out
 
 
 def _plan_options(ctx: Context, manifests: Any, only_kinds: Sequence[str]) -> PlanOptions:

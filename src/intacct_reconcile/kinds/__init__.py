@@ -27,8 +27,11 @@ from intacct_reconcile.kinds import (
     projects,
     roles,
     sender_ids,
+    tax_details,
+    tax_solutions,
     te_settings,
     user_defined_dimensions,
+    user_permissions,
     vendors,
     web_services_users,
 )
@@ -42,6 +45,7 @@ REGISTRY: dict[str, Kind] = {
         module_subscriptions,
         te_settings,
         roles,
+        user_permissions,
         web_services_users,
         document_sequences,
         entities,
@@ -63,6 +67,8 @@ REGISTRY: dict[str, Kind] = {
         items,
         custom_packages,
         user_defined_dimensions,
+        tax_solutions,
+        tax_details,
     )
 }
 

@@ -100,6 +100,9 @@ class Hooks:
     # plan notes about this kind's desired objects given the whole desired and live state
     # (roles: permissions in applications the company does not subscribe to)
     plan_notes: Callable[[Kind, State, State], Iterable[str]] | None = None
+    # validation across kinds, once every object is declared: (kind, every declared object by
+    # kind and key) -> [Problem] (roles: modules module_subscriptions must declare)
+    check_manifests: Callable[[Kind, Mapping[str, Mapping[str, Declared]]], list[Any]] | None = None
     # the sandbox command line(s) that do a pending manual step the way an admin would in
     # the UI (demo): (kind, key, declared values) -> [argv]
     sandbox_ui: Callable[[Kind, str, Mapping[str, Any]], list[list[str]]] | None = None
@@ -139,11 +142,14 @@ class Kind:
     # floor_fields (minimums Intacct advances), irreversible_delete (a delete cannot be undone),
     # status_field / inactive_value (deactivation), drift_field (free text the demo edits)
     extra: Mapping[str, Any] = field(default_factory=dict)
-    # objects the tool only checks for (entities): never created, updated or deleted
+    # objects the tool only checks for: never created, updated or deleted
     read_only: bool = False
     # why Intacct keeps this kind's objects at the top level only (empty: no such rule); an
     # object declared with `entity:` or `entities:` is then a validation error with this fix
     top_level: str = ""
+    # kinds whose live state `hooks.plan_notes` needs even when the manifests do not declare
+    # them (roles: the company's subscriptions); read when they can be, never planned
+    note_reads: tuple[str, ...] = ()
     # API fields always written with this value (USERINFO LOGINDISABLED=true); never diffed
     api_constants: Mapping[str, Any] = field(default_factory=dict)
     hooks: Hooks = field(default_factory=Hooks)

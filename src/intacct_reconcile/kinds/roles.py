@@ -19,11 +19,11 @@ from typing import Any
 
 from intacct_reconcile.catalog import assignments, load
 from intacct_reconcile.client.gateway import ReadSpec
-from intacct_reconcile.kinds import module_subscriptions
+from intacct_reconcile.kinds import subscription_needs
 from intacct_reconcile.kinds.base import Field, Hooks, Kind, RunAs
 from intacct_reconcile.kinds.io import KindReader, Records, need_rest, resource
 from intacct_reconcile.kinds.rest_io import RestWriter
-from intacct_reconcile.types import Change, Resource, State
+from intacct_reconcile.types import Change, Resource
 
 ROLE_ASSIGNMENTS = "rolePermissionAssignments"
 
@@ -157,37 +157,6 @@ def lockout(kind: Kind, change: Change, run_as: RunAs, kinds: Mapping[str, Kind]
             yield f"would remove {', '.join(lost)} from a role of the user this tool signs in with"
 
 
-def unsubscribed_permission_notes(kind: Kind, desired: State, live: State) -> list[str]:
-    """One note per role that grants permissions in an application the company does not
-    subscribe to: Intacct offers a role only the permissions of subscribed applications (a
-    company shows permissions "depending on subscriptions", catalog/permissions.yaml), so
-    such a grant gives the role nothing there. Silent when the plan did not read the
-    company's subscriptions (no module_subscriptions declared)."""
-    live_subscriptions = live.of(module_subscriptions.KIND.key)
-    if not live_subscriptions:
-        return []
-    declared = desired.of(module_subscriptions.KIND.key)
-    subscribed = {k for k in live_subscriptions if k not in declared}
-    subscribed |= {k for k, r in declared.items() if r.ensure == "present"}
-    notes = []
-    for role in desired.of(kind.key).values():
-        if role.ensure != "present":
-            continue
-        granted = role.values.get("permissions") or {}
-        missing = sorted(
-            m
-            for m in granted
-            if m in module_subscriptions.APPLICATION_CODES and m not in subscribed
-        )
-        if missing:
-            notes.append(
-                f"{kind.key}/{role.key}: grants permissions in {', '.join(missing)}, which the "
-                "company does not subscribe to; Intacct offers roles only the permissions of "
-                "subscribed applications (subscribe in module_subscriptions or drop them)"
-            )
-    return notes
-
-
 KIND = Kind(
     key="roles",
     top_level="roles are defined at the top level (BILL guide: create your Web Services user, "
@@ -231,7 +200,12 @@ KIND = Kind(
     delete="delete",
     reader=RolesReader(),
     writer=RolesWriter(),
-    hooks=Hooks(lockout=lockout, plan_notes=unsubscribed_permission_notes),
+    note_reads=(subscription_needs.SUBSCRIPTIONS,),
+    hooks=Hooks(
+        lockout=lockout,
+        plan_notes=subscription_needs.unsubscribed_notes,
+        check_manifests=subscription_needs.check_declared_subscriptions,
+    ),
     description="XML can only read roles (ROLES, ROLEPOLICYASSIGNMENT); REST writes them "
     "with rolePermissionAssignments (reference §3.2, §5).",
 )

@@ -385,6 +385,10 @@ def _validate(
             if obj.kind.hooks.digest_parts:
                 # e.g. a package file's bytes: part of the desired state, so of the digest
                 contents += obj.kind.hooks.digest_parts(obj)
+    for key in run.objects:
+        kind = REGISTRY[key]
+        if kind.hooks.check_manifests is not None:  # rules across kinds (e.g. subscriptions)
+            run.problems.extend(kind.hooks.check_manifests(kind, run.objects))
     ref_problems, deferred, edges = check_refs(run.objects)
     run.problems.extend(ref_problems)
     run.problems.extend(check_cycles(edges, run.objects))

@@ -9,6 +9,7 @@ UI-only company settings an admin would change by hand in the Intacct UI.
     sandbox ui allow-ip CIDR | remove-ip CIDR
     sandbox ui subscribe MODULE | unsubscribe MODULE
     sandbox ui set-te-pref NAME VALUE
+    sandbox ui set-user-rights LOGIN [APPLICATION/POLICY=RIGHT|RIGHT...]  (user-based permissions)
     sandbox ui approve-package NAME                      (authorize an installed platform app)
     sandbox ui edit-record OBJECT KEY FIELD=VALUE...     (a hand edit in the UI: drift)
     sandbox ui show
@@ -380,6 +381,55 @@ def set_te_pref(
     with _company(db, company_id) as store:
         company.set_preference(store, "EE", name, value)
     typer.echo(f"set EE {name.upper()} = {value}")
+
+
+@ui.command("set-user-rights")
+@_boundary
+def set_user_rights(
+    login: Annotated[str, typer.Argument(help="The user's login ID.")],
+    grants: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="APPLICATION/POLICY=RIGHT|RIGHT...",
+            help="e.g. 'General Ledger/Accounts=List|View'; none clears the user's rights.",
+        ),
+    ] = None,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Company > Admin > Users > Subscriptions > Permissions: set exactly these user-based
+    rights (USERRIGHTS), replacing the user's previous ones."""
+    rows = []
+    for item in grants or []:
+        where, sep, rights = item.partition("=")
+        app, slash, policy = where.partition("/")
+        if not sep or not slash or not app.strip() or not policy.strip():
+            raise SandboxError(
+                [
+                    (
+                        "",
+                        f"{item!r} is not APPLICATION/POLICY=RIGHTS",
+                        "",
+                        "e.g. 'Company/Users=List')",
+                    )
+                ]
+            )
+        rows.append(
+            {
+                "LOGINID": login,
+                "APPLICATIONNAME": app.strip(),
+                "POLICYNAME": policy.strip(),
+                "RIGHTS": rights.strip(),
+            }
+        )
+    with _company(db) as store:
+        if objects.get_by_key(store, "USERINFO", login) is None:
+            raise SandboxError([("", f"no user with login ID {login!r}", "", "Check LOGIN.")])
+        with store.transaction():
+            for old in objects.find(store, "USERRIGHTS", {"LOGINID": login}):
+                objects.delete(store, "USERRIGHTS", old["RECORDNO"], via="seed")
+            for row in rows:
+                objects.create(store, "USERRIGHTS", row, via="seed")
+    typer.echo(f"set {len(rows)} permission(s) for user {login}")
 
 
 @ui.command("approve-package")

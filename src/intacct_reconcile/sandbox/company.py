@@ -306,6 +306,9 @@ ITEMS = [("SRV-CONSULT", "Consulting hour", "Non-Inventory (Sales only)")]
 PROJECTS = [("P-1000", "Internal systems", "Internal Non-billable")]
 # values of the starter company's user-defined dimension (objects.definitions LINE_OF_BUSINESS)
 LINES_OF_BUSINESS = [("LOB-SW", "Software"), ("LOB-SVC", "Services")]
+# assumption: the tax solution Intacct supplies a UK company; served only once the company
+# subscribes to Taxes (objects.definitions TAXSOLUTION)
+TAX_SOLUTIONS = [("UK VAT", "United Kingdom - VAT", "VAT")]
 
 
 def seed_starter_company(store: Store, companyid: str = COMPANY_ID) -> bool:
@@ -399,7 +402,7 @@ def _seed_structure(store: Store) -> None:
 
 
 def _seed_dimensions(store: Store) -> None:
-    """Classes, customers, items, a project, payment terms and UDD values."""
+    """Classes, customers, items, a project, payment terms, UDD values, a tax solution."""
     for name, description, days in TERMS:
         for obj, document in (("APTERM", "bill"), ("ARTERM", "invoice")):
             record = {
@@ -425,6 +428,9 @@ def _seed_dimensions(store: Store) -> None:
         objects.create(store, "PROJECT", record, via="seed")
     for value_id, name in LINES_OF_BUSINESS:
         objects.create(store, "LINE_OF_BUSINESS", {"id": value_id, "name": name}, via="seed")
+    for solution_id, description, method in TAX_SOLUTIONS:
+        record = {"SOLUTIONID": solution_id, "DESCRIPTION": description, "TAXMETHOD": method}
+        objects.create(store, "TAXSOLUTION", record, via="seed")
 
 
 def _seed_accounts(store: Store) -> None:

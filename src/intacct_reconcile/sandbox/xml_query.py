@@ -6,9 +6,9 @@ import secrets
 
 from lxml import etree
 
-from intacct_reconcile.sandbox import objects
+from intacct_reconcile.sandbox import company, objects
 from intacct_reconcile.sandbox.objects import And, Cmp, Filter, Not, Or
-from intacct_reconcile.sandbox.objects.errors import GENERIC, ILLEGAL, SandboxError
+from intacct_reconcile.sandbox.objects.errors import GENERIC, ILLEGAL, SandboxError, unknown_object
 from intacct_reconcile.sandbox.objects.filters import OPERATORS, check_arity
 from intacct_reconcile.sandbox.objects.query_rows import query_values, values_by_recordno
 from intacct_reconcile.sandbox.xml_codec import (
@@ -40,11 +40,22 @@ def _page_size(raw: str, maximum: int) -> int:
     return int(raw)
 
 
-def _object(element: etree._Element) -> objects.ObjectDef:
+def _object(ctx: Context, element: etree._Element) -> objects.ObjectDef:
     name = text(element, "object")
     if not name:
         raise _invalid("Missing object", "Name the object to read in <object>.")
-    return objects.definition(name)
+    return subscribed(ctx, objects.definition(name))
+
+
+def subscribed(ctx: Context, defn: objects.ObjectDef) -> objects.ObjectDef:
+    """The object, if the company subscribes to its application.
+
+    assumption: Intacct answers an object of an application the company does not subscribe
+    to (tax details without Taxes) as it answers an object that does not exist.
+    """
+    if defn.module and defn.module not in company.subscriptions(ctx.store):
+        raise SandboxError([unknown_object(defn.name)])
+    return defn
 
 
 # -- query ---------------------------------------------------------------------------------
@@ -135,7 +146,7 @@ def _aggregates(
 def query(ctx: Context, element: etree._Element) -> Outcome:
     # assumption: options showprivate and returnformat are accepted but change nothing (a
     # top-level session sees every entity's records anyway; the sandbox always answers XML)
-    defn = _object(element)
+    defn = _object(ctx, element)
     chosen = (
         [c for c in element.find("select") if isinstance(c.tag, str)]
         if element.find("select") is not None
@@ -190,7 +201,7 @@ def _fields(defn: objects.ObjectDef, raw: str) -> list[str]:
 
 
 def read_by_query(ctx: Context, element: etree._Element) -> Outcome:
-    defn = _object(element)
+    defn = _object(ctx, element)
     fields = _fields(defn, text(element, "fields", "*"))
     pagesize = _page_size(text(element, "pagesize"), READ_BY_QUERY_MAX_PAGE)
     expr, limit = split_rownum(parse_query(text(element, "query")))
@@ -266,7 +277,7 @@ def _keys(element: etree._Element) -> list[str]:
 
 
 def read(ctx: Context, element: etree._Element) -> Outcome:
-    defn = _object(element)
+    defn = _object(ctx, element)
     fields = _fields(defn, text(element, "fields", "*"))
     # assumption: keys that name no record are left out rather than failing the function
     records = [r for r in (objects.get(ctx.store, defn.name, k) for k in _keys(element)) if r]
@@ -274,7 +285,7 @@ def read(ctx: Context, element: etree._Element) -> Outcome:
 
 
 def read_by_name(ctx: Context, element: etree._Element) -> Outcome:
-    defn = _object(element)
+    defn = _object(ctx, element)
     fields = _fields(defn, text(element, "fields", "*"))
     found = (objects.get_by_key(ctx.store, defn.name, k) for k in _keys(element))
     return _read_result(defn, fields, [r for r in found if r])

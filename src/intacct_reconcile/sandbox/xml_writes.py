@@ -15,6 +15,7 @@ from intacct_reconcile.sandbox import objects
 from intacct_reconcile.sandbox.objects.errors import GENERIC, ILLEGAL, SandboxError
 from intacct_reconcile.sandbox.xml_codec import ParseError, parse, record_from_element, sub, text
 from intacct_reconcile.sandbox.xml_context import Context, Outcome
+from intacct_reconcile.sandbox.xml_query import subscribed
 
 ADMIN_ONLY = frozenset({"USERINFO", "USERROLES"})  # reference §3.1/§3.2: admins only
 
@@ -43,7 +44,7 @@ def _write_many(ctx: Context, element: etree._Element, verb: str) -> Outcome:
         )
     data = etree.Element("data", listtype="objects", count="0")
     for position, item in enumerate(items, start=1):
-        defn = objects.definition(item.tag)
+        defn = subscribed(ctx, objects.definition(item.tag))
         _require_admin(ctx, defn.name, verb)
         record = record_from_element(defn, item)
         try:
@@ -75,7 +76,7 @@ def update(ctx: Context, element: etree._Element) -> Outcome:
 
 
 def delete(ctx: Context, element: etree._Element) -> Outcome:
-    defn = objects.definition(text(element, "object"))
+    defn = subscribed(ctx, objects.definition(text(element, "object")))
     _require_admin(ctx, defn.name, "delete")
     keys = [k.strip() for k in text(element, "keys").split(",") if k.strip()]
     if not keys:

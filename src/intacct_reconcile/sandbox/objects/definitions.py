@@ -739,6 +739,46 @@ def user_defined_dimension(name: str, label: str) -> ObjectDef:
     )
 
 
+# -- taxes (the Taxes subscription, code TX) --------------------------------------------------
+# The reference does not document the tax objects. assumption: TAXSOLUTION and TAXDETAIL follow
+# Intacct's tax object pages as vendors read them (Pleo syncs "tax solutions", Sage DMO maps
+# "Tax detail"): a solution is read-only through the API (Intacct supplies the VAT solutions
+# of a UK/IE company), a detail is written with the generic functions; both exist only when
+# the company subscribes to Taxes.
+TAXSOLUTION = ObjectDef(
+    name="TAXSOLUTION",
+    label="Tax Solution",
+    key=("SOLUTIONID",),
+    fields=(
+        Field("SOLUTIONID", required=True),
+        Field("DESCRIPTION"),
+        Field("TAXMETHOD"),  # assumption: free text, e.g. "Advanced Tax"
+        STATUS,
+    ),
+    xml_verbs=READ_ONLY,
+    filter_values={"STATUS": STATUS_CODES},
+    module="TX",
+)
+
+TAXDETAIL = ObjectDef(
+    name="TAXDETAIL",
+    label="Tax Detail",
+    key=("DETAILID",),
+    fields=(
+        Field("DETAILID", required=True),
+        Field("DESCRIPTION"),
+        # assumption: the two UI choices, spelled as the UI shows them
+        Field("TAXTYPE", required=True, enum=("Purchase", "Sale")),
+        Field("VALUE"),  # the rate in percent, kept as written (e.g. 20)
+        Field("GLACCOUNT", ref="GLACCOUNT"),
+        Field("TAXSOLUTIONID", ref="TAXSOLUTION"),
+        Field("REVERSECHARGE", type="boolean", default="false"),
+        STATUS,
+    ),
+    filter_values={"STATUS": STATUS_CODES},
+    module="TX",
+)
+
 # assumption: the starter company has one user-defined dimension, installed long ago by a
 # platform application; a UDD defined by a later installApp is recorded as a package but not
 # served as an object.
@@ -773,5 +813,7 @@ OBJECTS: dict[str, ObjectDef] = {
         CUSTOMER,
         ITEM,
         LINE_OF_BUSINESS,
+        TAXSOLUTION,
+        TAXDETAIL,
     )
 }

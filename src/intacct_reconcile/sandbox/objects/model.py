@@ -52,6 +52,9 @@ class ObjectDef:
     # field lists name them), always empty, never writable; a filter on one matches nothing.
     unmodelled: frozenset[str] = frozenset()
     user_defined: bool = False  # a user-defined dimension (getDimensions userDefinedDimension)
+    # the application subscription (get_applications code) the object belongs to: without it
+    # the company has no such object
+    module: str | None = None
 
     def field(self, name: str) -> Field | None:
         return _field_index(self).get(name)
