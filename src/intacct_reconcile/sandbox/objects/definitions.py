@@ -752,7 +752,7 @@ TAXSOLUTION = ObjectDef(
     fields=(
         Field("SOLUTIONID", required=True),
         Field("DESCRIPTION"),
-        Field("TAXMETHOD"),  # assumption: free text, e.g. "Advanced Tax"
+        Field("TAXMETHOD"),  # assumption: free text, e.g. VAT
         STATUS,
     ),
     xml_verbs=READ_ONLY,
