@@ -8,7 +8,7 @@ must include `taxes`, otherwise the plan says when the company lacks it.
 
 from intacct_reconcile.kinds import subscription_needs
 from intacct_reconcile.kinds.base import Field, Hooks, Kind, status_field
-from intacct_reconcile.kinds.tax_solutions import TAXES
+from intacct_reconcile.kinds.tax_solutions import TAXES, SubscribedReader
 
 KIND = Kind(
     key="tax_details",
@@ -33,6 +33,7 @@ KIND = Kind(
     ),
     depends_on=("module_subscriptions", "gl_accounts", "tax_solutions"),
     delete="delete",
+    reader=SubscribedReader(),
     note_reads=(subscription_needs.SUBSCRIPTIONS,),
     hooks=Hooks(
         plan_notes=subscription_needs.module_notes(TAXES),
