@@ -376,7 +376,12 @@ def user_changes(ref: Ref, before: UserAccess | None, after: UserAccess) -> list
 
 
 def role_kind(kinds: Mapping[str, Kind]) -> Kind | None:
-    """The kind holding roles (a permission set field)."""
+    """The kind holding roles: the one a user's role list refers to (other kinds hold a
+    permission set too, e.g. user-based permissions), else the first with a permission set."""
+    for kind in kinds.values():
+        roles_field = role_list_field(kind, kinds)
+        if roles_field is not None and roles_field.ref:
+            return kinds[roles_field.ref]
     return next((k for k in kinds.values() if permission_field(k)), None)
 
 

@@ -86,6 +86,31 @@ def test_get_all_with_the_sdks_default_fields(
     assert len(records) == objects.query(app.store, obj)[0]
 
 
+def test_tax_objects_answer_the_sdks_default_fields_once_taxes_is_subscribed(
+    sdk: SageIntacctSDK, app: SandboxApp
+) -> None:
+    # without the Taxes subscription the company has no tax objects
+    with pytest.raises(WrongParamsError):
+        sdk.tax_details.get_all()
+    company.subscribe(app.store, "TX")
+    try:
+        created = sdk.tax_details.post(
+            {"DETAILID": "UK Zero", "TAXTYPE": "Sale", "VALUE": "0", "TAXSOLUTIONID": "UK VAT"}
+        )
+        assert created["status"] == "success"
+        (detail,) = sdk.tax_details.get_all()
+        assert (detail["DETAILID"], detail["TAXTYPE"], detail["MINTAXABLE"]) == (
+            "UK Zero",
+            "Sale",
+            None,
+        )
+        (solution,) = sdk.tax_solutions.get_all()
+        assert solution["SOLUTIONID"] == "UK VAT"
+        assert sdk.tax_details.delete(str(detail["RECORDNO"]))["status"] == "success"
+    finally:
+        company.unsubscribe(app.store, "TX")  # the module's other tests see the starter company
+
+
 def test_user_defined_dimension_values_with_the_sdks_fields(sdk: SageIntacctSDK) -> None:
     dimensions = sdk.dimensions.get_all()
     udd = [d["objectName"] for d in dimensions if d["userDefinedDimension"] == "true"]

@@ -740,11 +740,11 @@ def user_defined_dimension(name: str, label: str) -> ObjectDef:
 
 
 # -- taxes (the Taxes subscription, code TX) --------------------------------------------------
-# The reference does not document the tax objects. assumption: TAXSOLUTION and TAXDETAIL follow
-# Intacct's tax object pages as vendors read them (Pleo syncs "tax solutions", Sage DMO maps
-# "Tax detail"): a solution is read-only through the API (Intacct supplies the VAT solutions
-# of a UK/IE company), a detail is written with the generic functions; both exist only when
-# the company subscribes to Taxes.
+# The reference documents neither object; their field names are sageintacctsdk's default field
+# lists for TAXSOLUTION and TAXDETAIL (reference §6), the ones the sandbox does not keep are
+# unmodelled. assumption: a solution is read-only through the API (Intacct supplies the VAT
+# solutions of a UK/IE company with the subscription), a detail is written with the generic
+# functions; both exist only when the company subscribes to Taxes.
 TAXSOLUTION = ObjectDef(
     name="TAXSOLUTION",
     label="Tax Solution",
@@ -757,6 +757,23 @@ TAXSOLUTION = ObjectDef(
     ),
     xml_verbs=READ_ONLY,
     filter_values={"STATUS": STATUS_CODES},
+    unmodelled=_unmodelled(
+        "TYPE",
+        "STARTDATE",
+        "SHOWMULTILINETAX",
+        "ARADVANCEOFFSETACCT",
+        "ARADVANCEOFFSETACCTTITLE",
+        "ARADVANCEOFFSETACCTKEY",
+        "GLACCOUNTPURCHASE",
+        "GLACCOUNTPURCHASETITLE",
+        "GLACCOUNTPURCHASEKEY",
+        "GLACCOUNTSALE",
+        "GLACCOUNTSALETITLE",
+        "GLACCOUNTSALEKEY",
+        "ALTSETUP",
+        "LASTUPDATE",
+        "SUBMISSIONPROCESS",
+    ),
     module="TX",
 )
 
@@ -774,8 +791,21 @@ TAXDETAIL = ObjectDef(
         Field("TAXSOLUTIONID", ref="TAXSOLUTION"),
         Field("REVERSECHARGE", type="boolean", default="false"),
         STATUS,
+        ENTITY,
     ),
     filter_values={"STATUS": STATUS_CODES},
+    unmodelled=_unmodelled(
+        "TAXUID",
+        "MINTAXABLE",
+        "MAXTAXABLE",
+        "INCLUDE",
+        "MINTAX",
+        "MAXTAX",
+        "TAXAUTHORITY",
+        "TAXRATE",
+        "MEGAENTITYKEY",
+        "MEGAENTITYNAME",
+    ),
     module="TX",
 )
 
