@@ -262,7 +262,8 @@ def test_a_role_granting_in_an_unsubscribed_module_gets_a_note_from_live_state(
 ) -> None:
     # no module_subscriptions declared; the starter company lacks Purchasing
     (folder / "roles.yaml").write_text(
-        "version: 1\nroles:\n  Buyer:\n    permissions: {purchasing: read_only, company: read_only}\n"
+        "version: 1\nroles:\n  Buyer:\n"
+        "    permissions: {purchasing: read_only, company: read_only}\n"
     )
     plan = plan_json(cli, folder)
     notes = [n for n in plan["notes"] if n.startswith("roles/Buyer")]
