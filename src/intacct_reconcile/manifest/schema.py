@@ -155,8 +155,30 @@ def manifest_schema() -> dict[str, Any]:
         # x-* keys hold YAML anchors to merge (`<<: *defaults`) and are otherwise ignored
         "patternProperties": {"^x-": {"description": "Free-form: anchors for `<<` merges."}},
         "additionalProperties": False,
-        "$defs": {key: object_schema(kind) for key, kind in REGISTRY.items()},
+        "$defs": {
+            **{
+                key: _shared_permission_sets(kind, object_schema(kind))
+                for key, kind in REGISTRY.items()
+            },
+            PERMISSION_SET: _permissions_schema(),
+        },
     }
+
+
+# the catalogue's permission set is thousands of lines: the published schema holds it once
+PERMISSION_SET = "permission_set"
+
+
+def _shared_permission_sets(kind: Kind, schema: dict[str, Any]) -> dict[str, Any]:
+    """A kind's object schema with each permission set field referring to the shared one."""
+    props = dict(schema["properties"])
+    for f in kind.fields:
+        if f.type == "permissions" and f.name in props:
+            ref: dict[str, Any] = {"$ref": f"#/$defs/{PERMISSION_SET}"}
+            if f.description:
+                ref["description"] = f.description
+            props[f.name] = ref
+    return {**schema, "properties": props}
 
 
 # ---------------------------------------------------------------- for the validator
