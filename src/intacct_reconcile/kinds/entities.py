@@ -129,6 +129,7 @@ KIND = Kind(
         Field("currency", "CURRENCY", create_only=True, description="Base currency, e.g. GBP."),
     ),
     delete="none",
+    top_level="entities are created at the top level; other objects name one with `entity:`",
     writer=EntityWriter(),
     hooks=Hooks(plan_notes=uncreatable_notes),
     description="Read from XML LOCATIONENTITY; created over REST company-config/entity when "

@@ -126,6 +126,7 @@ KIND = Kind(
     depends_on=("web_services_users", "module_subscriptions"),
     delete="none",
     verify="api",
+    top_level="user-based permissions are set on the user, which lives at the top level",
     reader=UserRightsReader(),
     note_reads=(subscription_needs.SUBSCRIPTIONS,),
     hooks=Hooks(

@@ -395,6 +395,7 @@ def set_user_rights(
         ),
     ] = None,
     db: DbOption = DEFAULT_DB,
+    company_id: CompanyOption = None,
 ) -> None:
     """Company > Admin > Users > Subscriptions > Permissions: set exactly these user-based
     rights (USERRIGHTS), replacing the user's previous ones."""
@@ -409,7 +410,7 @@ def set_user_rights(
                         "",
                         f"{item!r} is not APPLICATION/POLICY=RIGHTS",
                         "",
-                        "e.g. 'Company/Users=List')",
+                        "e.g. 'Company/Users=List'",
                     )
                 ]
             )
@@ -421,7 +422,7 @@ def set_user_rights(
                 "RIGHTS": rights.strip(),
             }
         )
-    with _company(db) as store:
+    with _company(db, company_id) as store:
         if objects.get_by_key(store, "USERINFO", login) is None:
             raise SandboxError([("", f"no user with login ID {login!r}", "", "Check LOGIN.")])
         with store.transaction():
