@@ -6,8 +6,8 @@ Also the item views of permission sets and role lists that plans show as `+ item
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from intacct_reconcile.kinds.base import Field, Kind
 from intacct_reconcile.ordering import live_values
@@ -46,6 +46,7 @@ def permission_items(perms: Any) -> set[str]:
 
 Access = dict[tuple[str, str], set[str]]  # (module, permission) -> rights
 RoleAccess = dict[tuple[str, str], frozenset[str]]
+RoleValue = TypeVar("RoleValue")
 
 
 def permission_field(kind: Kind) -> str | None:
@@ -94,6 +95,18 @@ def _role_permissions(
     """Each role's grants before and after the plan (a removed role grants nothing)."""
     field_name = permission_field(role_kind)
     before = {k: _role_access(r.values.get(field_name)) for k, r in live.of(role_kind.key).items()}
+    return before, roles_after_plan(role_kind, before, by_ref, _role_access)
+
+
+def roles_after_plan(
+    role_kind: Kind,
+    before: Mapping[str, RoleValue],
+    by_ref: Mapping[Ref, Change],
+    read: Callable[[Any], RoleValue],
+) -> dict[str, RoleValue]:
+    """Each role's grants after the plan: removed roles drop out, roles whose permission set
+    changes get `read(new permission set)`, the others keep their value from `before`."""
+    field_name = permission_field(role_kind)
     after = dict(before)
     for ref, change in by_ref.items():
         if ref.kind != role_kind.key:
@@ -101,8 +114,8 @@ def _role_permissions(
         if change.removes:
             after.pop(ref.key, None)
         elif change.desired is not None and field_name in change.desired:
-            after[ref.key] = _role_access(change.desired[field_name])
-    return before, after
+            after[ref.key] = read(change.desired[field_name])
+    return after
 
 
 def _role_access(perms: Any) -> RoleAccess:

@@ -30,7 +30,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from intacct_reconcile import catalog
-from intacct_reconcile.access import as_items, permission_field, role_list_field
+from intacct_reconcile.access import (
+    as_items,
+    permission_field,
+    role_list_field,
+    roles_after_plan,
+)
 from intacct_reconcile.catalog import assignments
 from intacct_reconcile.client.errors import IntacctError
 from intacct_reconcile.client.gateway import ReadSpec
@@ -288,18 +293,9 @@ def _user_kind(kinds: Mapping[str, Kind]) -> tuple[Kind | None, Any]:
 def _roles_after(
     role_kind: Kind | None, before: Mapping[str, Rights], by_ref: Mapping[Ref, Change]
 ) -> dict[str, Rights]:
-    after = dict(before)
     if role_kind is None:
-        return after
-    field_name = permission_field(role_kind)
-    for ref, change in by_ref.items():
-        if ref.kind != role_kind.key:
-            continue
-        if change.removes:
-            after.pop(ref.key, None)
-        elif change.desired is not None and field_name in change.desired:
-            after[ref.key] = role_rights(change.desired[field_name])
-    return after
+        return dict(before)
+    return roles_after_plan(role_kind, before, by_ref, role_rights)
 
 
 def _changed(base: UserAccess, change: Change | None, roles_field: Any) -> UserAccess:
