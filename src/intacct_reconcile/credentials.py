@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from intacct_reconcile.client.errors import register_secret
 from intacct_reconcile.errors import ConfigError, did_you_mean
+from intacct_reconcile.yamlfile import read_text
 
 if TYPE_CHECKING:
     from intacct_reconcile.settings import Target
@@ -95,20 +96,12 @@ def _ini_profile(ini_path: Path, profile: str | None) -> Mapping[str, str]:
         if profile:
             raise ConfigError(f"{ini_path}: credentials file not found (profile {profile!r} asked)")
         return {}
+    text = read_text(ini_path, "credentials")
     parser = configparser.ConfigParser(interpolation=None)
     try:
-        parser.read(ini_path, encoding="utf-8")
+        parser.read_string(text, source=str(ini_path))
     except configparser.Error as exc:
         raise ConfigError(_ini_problem(ini_path, exc)) from None
-    except UnicodeDecodeError as exc:
-        line = exc.object.count(b"\n", 0, exc.start) + 1
-        raise ConfigError(
-            f"{ini_path}:{line}:1: the credentials file is not UTF-8 text — save it as UTF-8"
-        ) from None
-    except OSError as exc:
-        raise ConfigError(
-            f"{ini_path}: cannot read the credentials file ({exc.strerror}) — check its permissions"
-        ) from None
     name = profile or "default"
     if not parser.has_section(name):
         if profile:

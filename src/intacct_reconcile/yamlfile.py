@@ -22,6 +22,7 @@ from intacct_reconcile.types import Span
 
 
 def read_text(path: Path, what: str) -> str:
+    """A hand-edited file's text; not UTF-8 or unreadable: a located ConfigError."""
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -30,7 +31,9 @@ def read_text(path: Path, what: str) -> str:
             f"{path}:{line}:1: the {what} file is not UTF-8 text ({exc.reason}) — save it as UTF-8"
         ) from None
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the {what} file: {exc.strerror}") from None
+        raise ConfigError(
+            f"{path}: cannot read the {what} file ({exc.strerror}) — check its permissions"
+        ) from None
 
 
 def load_mapping(
