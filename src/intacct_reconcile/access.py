@@ -94,8 +94,8 @@ def _role_permissions(
 ) -> tuple[dict[str, RoleAccess], dict[str, RoleAccess]]:
     """Each role's grants before and after the plan (a removed role grants nothing)."""
     field_name = permission_field(role_kind)
-    before = {k: _role_access(r.values.get(field_name)) for k, r in live.of(role_kind.key).items()}
-    return before, roles_after_plan(role_kind, before, by_ref, _role_access)
+    before = {k: role_rights(r.values.get(field_name)) for k, r in live.of(role_kind.key).items()}
+    return before, roles_after_plan(role_kind, before, by_ref, role_rights)
 
 
 def roles_after_plan(
@@ -118,11 +118,13 @@ def roles_after_plan(
     return after
 
 
-def _role_access(perms: Any) -> RoleAccess:
+def role_rights(perms: Any) -> RoleAccess:
+    """A role's permission set {module: {permission: rights}} as (module, permission) -> rights."""
     return {
         (module, permission): frozenset(as_items(rights))
         for module, permissions in (perms or {}).items()
         for permission, rights in (permissions or {}).items()
+        if as_items(rights)
     }
 
 

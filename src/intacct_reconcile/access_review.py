@@ -34,6 +34,7 @@ from intacct_reconcile.access import (
     as_items,
     permission_field,
     role_list_field,
+    role_rights,
     roles_after_plan,
 )
 from intacct_reconcile.catalog import assignments
@@ -213,16 +214,6 @@ def _level(admin: str) -> tuple[str, ...]:
 
 def _admin(value: Any) -> str:
     return _ADMIN_VALUES.get(str(value or "").strip().lower(), "off")
-
-
-def role_rights(perms: Any) -> Rights:
-    """A role's permission set {module: {permission: rights}} as (module, permission) -> rights."""
-    return {
-        (module, permission): frozenset(as_items(rights))
-        for module, permissions in (perms or {}).items()
-        for permission, rights in (permissions or {}).items()
-        if as_items(rights)
-    }
 
 
 # --- before and after ----------------------------------------------------------------------
