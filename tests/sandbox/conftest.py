@@ -1,4 +1,4 @@
-"""Fixtures for driving the sandbox XML gateway with real XML over httpx.WSGITransport."""
+"""Fixtures for driving the sandbox XML gateway and REST API over httpx.WSGITransport."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from intacct_reconcile.sandbox import company
 from intacct_reconcile.sandbox.app import SandboxApp, make_app
 
 GATEWAY = "/ia/xml/xmlgw.phtml"
+REST_API = "/ia/api/v1/"
 # the starter company's REST client, as an OAuth2 client-credentials token request
 REST_CREDENTIALS = {
     "grant_type": "client_credentials",
@@ -125,3 +126,20 @@ def app() -> SandboxApp:
 def gw(app: SandboxApp) -> Iterator[Gateway]:
     with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://sandbox") as http:
         yield Gateway(app, http)
+
+
+@pytest.fixture
+def rest_http(app: SandboxApp) -> Iterator[httpx.Client]:
+    """A client of the sandbox REST API (paths relative to /ia/api/v1/), no token yet."""
+    with httpx.Client(
+        transport=httpx.WSGITransport(app=app), base_url="http://sandbox" + REST_API
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+def rest_api(rest_http: httpx.Client) -> httpx.Client:
+    """rest_http with the starter company's REST client token as its Bearer."""
+    token = rest_http.post("oauth2/token", data=REST_CREDENTIALS).json()["access_token"]
+    rest_http.headers["Authorization"] = f"Bearer {token}"
+    return rest_http
