@@ -8,21 +8,16 @@ terminal between the question and the answer.
 
 from __future__ import annotations
 
-import fcntl
 import os
-import pty
-import select
 import signal
-import struct
 import subprocess
-import sys
-import termios
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from helpers.terminal import Terminal, cli_on_terminal
 
 from .conftest import record
 
@@ -41,72 +36,12 @@ def _accounts_manifest(project: Path) -> None:
     (project / "many_accounts.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-class Terminal:
-    """The controller side of a pty: what the person types and sees."""
-
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
-        self.seen = b""
-
-    def read_until(self, wanted: bytes, timeout: float = 120) -> bytes:
-        deadline = time.monotonic() + timeout
-        while wanted not in self.seen:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError(f"never saw {wanted!r}; terminal ends:\n{self.seen[-2000:]!r}")
-            chunk = self.read(left)
-            if chunk is None:
-                raise AssertionError(f"closed before {wanted!r}:\n{self.seen[-2000:]!r}")
-        return self.seen
-
-    def read(self, wait: float) -> bytes | None:
-        """Bytes written within `wait` seconds (b"" if none); None once the process is gone."""
-        ready, _, _ = select.select([self.fd], [], [], wait)
-        if not ready:
-            return b""
-        try:
-            chunk = os.read(self.fd, 65536)
-        except OSError:  # EIO: every holder of the terminal side has closed it
-            return None
-        self.seen += chunk
-        return chunk if chunk else None
-
-    def drain(self) -> bytes:
-        while self.read(5) is not None:
-            pass
-        return self.seen
-
-    def type(self, keys: bytes) -> None:
-        os.write(self.fd, keys)
-
-
-def _make_controlling_terminal() -> None:
-    os.setsid()
-    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-
-
 @contextmanager
 def apply_on_terminal(project: Path) -> Iterator[tuple[subprocess.Popen[bytes], Terminal]]:
-    controller, side = pty.openpty()
-    fcntl.ioctl(side, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
     env["TERM"] = "xterm-256color"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "intacct_reconcile", "apply", str(project)],
-        stdin=side,
-        stdout=side,
-        stderr=side,
-        env=env,
-        preexec_fn=_make_controlling_terminal,
-    )
-    os.close(side)
-    try:
-        yield process, Terminal(controller)
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=60)
-        os.close(controller)
+    with cli_on_terminal(["apply", str(project)], env=env) as running:
+        yield running
 
 
 def _wait_for_prompt_then_silence(terminal: Terminal) -> bytes:

@@ -2,52 +2,19 @@
 
 from __future__ import annotations
 
-import os
-import select
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 from e2e.conftest import copy_blueprint
+from helpers.terminal import cli_on_terminal
 
 
 def run_at_terminal(args: list[str], answer: str, cwd: Path) -> tuple[int, str]:
     """Run the CLI on a pty; answer its question once it is asked; return (exit code, output)."""
-    master, slave = os.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "intacct_reconcile", *args],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        cwd=cwd,
-        close_fds=True,
-    )
-    os.close(slave)
-    output = b""
-    answered = False
-    deadline = time.monotonic() + 120
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.5)
-            if ready:
-                try:
-                    chunk = os.read(master, 4096)
-                except OSError:  # the child closed the terminal
-                    break
-                if not chunk:
-                    break
-                output += chunk
-            if not answered and b"overwrite" in output:
-                os.write(master, answer.encode() + b"\n")
-                answered = True
-            if proc.poll() is not None and not ready:
-                break
-        return proc.wait(timeout=60), output.decode("utf-8", "replace")
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        os.close(master)
+    with cli_on_terminal(args, cwd=cwd) as (process, terminal):
+        terminal.read_until(b"overwrite")
+        terminal.type(answer.encode() + b"\n")
+        output = terminal.drain()
+        return process.wait(timeout=60), output.decode("utf-8", "replace")
 
 
 def test_export_asks_before_writing_into_a_folder_with_files(tmp_path: Path):
