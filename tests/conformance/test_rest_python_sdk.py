@@ -16,11 +16,11 @@ import intacctsdk.intacctsdk
 import pytest
 from intacctsdk import IntacctRESTSDK
 from intacctsdk.exceptions import BadRequestError
-from sageintacctsdk import SageIntacctSDK
-from sageintacctsdk.apis.api_base import ApiBase
 
 from intacct_reconcile.sandbox import company, objects
 from intacct_reconcile.sandbox.app import SandboxApp
+
+from .conftest import xml_sdk
 
 URL_MODULES = (intacctsdk.intacctsdk, intacctsdk.apis.api_base, intacctsdk.apis.reporting_periods)
 
@@ -96,16 +96,6 @@ def test_model_of_accounts(sdk: IntacctRESTSDK) -> None:
 
 def test_rest_session_drives_the_xml_sdk(sdk: IntacctRESTSDK, base_url: str) -> None:
     session = sdk.sessions.get_session_id()
-    xml = SageIntacctSDK(
-        sender_id=company.SENDER_ID,
-        sender_password=company.SENDER_PASSWORD,
-        user_id=company.ADMIN_USER,
-        company_id=company.COMPANY_ID,
-        user_password=company.ADMIN_PASSWORD,
-        session_id=session["sessionId"],
-    )
-    for api in vars(xml).values():
-        if isinstance(api, ApiBase):
-            api._ApiBase__api_url = session["endpoint"]  # type: ignore[attr-defined]
+    xml = xml_sdk(session["endpoint"], session["sessionId"])
     assert session["endpoint"].startswith(base_url)
     assert xml.accounts.count(None) == sdk.accounts.count()

@@ -18,11 +18,9 @@ from sageintacctsdk.exceptions import WrongParamsError
 from intacct_reconcile.sandbox import company, objects
 from intacct_reconcile.sandbox.app import SandboxApp
 
+from .conftest import point_at, xml_sdk
+
 GATEWAY = "/ia/xml/xmlgw.phtml"
-
-
-def _point(api: ApiBase, url: str) -> None:
-    api._ApiBase__api_url = url  # type: ignore[attr-defined]  # the SDK's endpoint setting
 
 
 def open_session(base_url: str, sender_password: str = company.SENDER_PASSWORD) -> str:
@@ -30,35 +28,20 @@ def open_session(base_url: str, sender_password: str = company.SENDER_PASSWORD) 
     login = ApiBase()
     login.set_sender_id(company.SENDER_ID)
     login.set_sender_password(sender_password)
-    _point(login, base_url + GATEWAY)
+    point_at(login, base_url + GATEWAY)
     return login.get_session_id(company.ADMIN_USER, company.COMPANY_ID, company.ADMIN_PASSWORD)
-
-
-def sdk_for(base_url: str, session_id: str) -> SageIntacctSDK:
-    sdk = SageIntacctSDK(
-        sender_id=company.SENDER_ID,
-        sender_password=company.SENDER_PASSWORD,
-        user_id=company.ADMIN_USER,
-        company_id=company.COMPANY_ID,
-        user_password=company.ADMIN_PASSWORD,
-        session_id=session_id,  # given, so the constructor does not call api.intacct.com
-    )
-    for api in vars(sdk).values():
-        if isinstance(api, ApiBase):
-            _point(api, base_url + GATEWAY)
-    return sdk
 
 
 @pytest.fixture(scope="module")
 def sdk(base_url: str) -> SageIntacctSDK:
-    return sdk_for(base_url, open_session(base_url))
+    return xml_sdk(base_url + GATEWAY, open_session(base_url))
 
 
 def test_getapisession_answers_the_sandbox_as_endpoint(base_url: str) -> None:
     login = ApiBase()
     login.set_sender_id(company.SENDER_ID)
     login.set_sender_password(company.SENDER_PASSWORD)
-    _point(login, base_url + GATEWAY)
+    point_at(login, base_url + GATEWAY)
     assert login.get_session_id(company.ADMIN_USER, company.COMPANY_ID, company.ADMIN_PASSWORD)
     assert login._ApiBase__api_url == base_url + GATEWAY  # type: ignore[attr-defined]
 
