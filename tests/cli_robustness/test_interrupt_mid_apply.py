@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from tests.engine_io.served import served_sandbox
 
+from helpers.manifests import write_gl_accounts
 from intacct_reconcile import audit
 from intacct_reconcile.sandbox import objects
 
@@ -30,13 +31,7 @@ LATENCY_MS = 1500  # the first request is still in flight when the signal lands
 def served(tmp_path: Path) -> Iterator[tuple[object, Path]]:
     project = tmp_path / "intacct"
     project.mkdir()
-    lines = ["version: 1", "gl_accounts:"]
-    lines += [
-        f'  "6{n:04d}": {{title: Account {n}, type: balance_sheet, normal_balance: debit, '
-        "closing_type: non_closing}"
-        for n in range(ACCOUNTS)
-    ]
-    (project / "accounts.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_gl_accounts(project / "accounts.yaml", [f"6{n:04d}" for n in range(ACCOUNTS)])
     with served_sandbox(tmp_path / "served.db", latency_ms=LATENCY_MS, concurrency=0) as (
         app,
         url,

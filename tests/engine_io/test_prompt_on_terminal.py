@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers.manifests import write_gl_accounts
 from helpers.terminal import Terminal, cli_on_terminal
 
 from .conftest import record
@@ -27,13 +28,7 @@ QUIET_WINDOW_S = 1.5  # a progress display redraws ~10 times a second: it would 
 
 
 def _accounts_manifest(project: Path) -> None:
-    lines = ["version: 1", "gl_accounts:"]
-    lines += [
-        f'  "91{n:03d}": {{title: Account {n}, type: balance_sheet, normal_balance: debit, '
-        "closing_type: non_closing}"
-        for n in range(ACCOUNTS)
-    ]
-    (project / "many_accounts.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_gl_accounts(project / "many_accounts.yaml", [f"91{n:03d}" for n in range(ACCOUNTS)])
 
 
 @contextmanager
