@@ -7,6 +7,8 @@ customers, an item, a project, AP/AR terms and the user-defined dimension LINE_O
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -67,8 +69,24 @@ def folder(tmp_path: Path) -> Path:
     return target
 
 
-def open_store(folder: Path) -> Store:
-    return Store.open(str(folder / STATE_DIR / "sandbox.db"))
+@contextmanager
+def open_store(folder: Path) -> Iterator[Store]:
+    """The embedded sandbox's records, closed again after the block."""
+    store = Store.open(str(folder / STATE_DIR / "sandbox.db"))
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def apply_ok(cli: Invoke, folder: Path) -> None:
+    applied = cli("apply", folder, "--auto-approve", "--quiet", "--by", "t")
+    assert applied.exit_code == 0, applied.stdout + applied.stderr
+
+
+def assert_in_sync(cli: Invoke, folder: Path) -> None:
+    again = cli("plan", folder, "--detailed-exitcode", "--quiet")
+    assert again.exit_code == 0, again.stdout + again.stderr
 
 
 def test_plan_apply_plan_converges(cli: Invoke, folder: Path) -> None:
@@ -84,11 +102,9 @@ def test_plan_apply_plan_converges(cli: Invoke, folder: Path) -> None:
         "user_defined_dimensions/LINE_OF_BUSINESS/LOB-HW": "create",
         "user_defined_dimensions/LINE_OF_BUSINESS/LOB-SVC": "update",
     }
-    applied = cli("apply", folder, "--auto-approve", "--quiet", "--by", "tester")
-    assert applied.exit_code == 0, applied.stdout + applied.stderr
+    apply_ok(cli, folder)
 
-    store = open_store(folder)
-    try:
+    with open_store(folder) as store:
         assert objects.get_by_key(store, "CLASS", "RETAIL")["NAME"] == "Retail stores"
         web = objects.get_by_key(store, "CLASS", "RETAIL-WEB")
         assert (web["PARENTID"], web["DESCRIPTION"]) == ("RETAIL", "Online orders")
@@ -116,36 +132,30 @@ def test_plan_apply_plan_converges(cli: Invoke, folder: Path) -> None:
             "LOB-SVC": "Professional services",
             "LOB-HW": "Hardware",
         }
-    finally:
-        store.close()
 
-    again = cli("plan", folder, "--detailed-exitcode", "--quiet")
-    assert again.exit_code == 0, again.stdout + again.stderr
+    assert_in_sync(cli, folder)
 
 
 def test_drift_in_a_dimension_value_is_planned_back(cli: Invoke, folder: Path) -> None:
-    assert cli("apply", folder, "--auto-approve", "--quiet", "--by", "t").exit_code == 0
-    store = open_store(folder)
-    try:
+    apply_ok(cli, folder)
+    with open_store(folder) as store:
         value = objects.get_by_key(store, "LINE_OF_BUSINESS", "LOB-HW")
         objects.update(store, "LINE_OF_BUSINESS", {"RECORDNO": value["RECORDNO"], "name": "HW"})
         term = objects.get_by_key(store, "APTERM", "Net 45")
         objects.update(
             store, "APTERM", {"RECORDNO": term["RECORDNO"], "DUE": {"DAYS": "60"}}, via="seed"
         )
-    finally:
-        store.close()
     drifted = plan_json(cli, folder)
     changes = {f"{c['kind']}/{c['key']}": c for c in drifted["changes"] if c["pending"]}
     assert set(changes) == {"user_defined_dimensions/LINE_OF_BUSINESS/LOB-HW", "ap_terms/Net 45"}
     fields = {f["name"]: (f["before"], f["after"]) for f in changes["ap_terms/Net 45"]["fields"]}
     assert fields["due_days"] == (60, 45)
-    assert cli("apply", folder, "--auto-approve", "--quiet", "--by", "t").exit_code == 0
-    assert cli("plan", folder, "--detailed-exitcode", "--quiet").exit_code == 0
+    apply_ok(cli, folder)
+    assert_in_sync(cli, folder)
 
 
 def test_absent_values_and_terms_are_deleted(cli: Invoke, folder: Path) -> None:
-    assert cli("apply", folder, "--auto-approve", "--quiet", "--by", "t").exit_code == 0
+    apply_ok(cli, folder)
     (folder / "gone.yaml").write_text(
         "version: 1\n"
         "user_defined_dimensions:\n  LINE_OF_BUSINESS/LOB-SW: {ensure: absent}\n"
@@ -156,15 +166,11 @@ def test_absent_values_and_terms_are_deleted(cli: Invoke, folder: Path) -> None:
         "user_defined_dimensions/LINE_OF_BUSINESS/LOB-SW": "delete",
         "items/SRV-CONSULT": "delete",
     }
-    applied = cli("apply", folder, "--auto-approve", "--quiet", "--by", "t")
-    assert applied.exit_code == 0, applied.stdout + applied.stderr
-    store = open_store(folder)
-    try:
+    apply_ok(cli, folder)
+    with open_store(folder) as store:
         assert objects.get_by_key(store, "LINE_OF_BUSINESS", "LOB-SW") is None
         assert objects.get_by_key(store, "ITEM", "SRV-CONSULT") is None
-    finally:
-        store.close()
-    assert cli("plan", folder, "--detailed-exitcode", "--quiet").exit_code == 0
+    assert_in_sync(cli, folder)
 
 
 def test_a_value_of_a_dimension_the_company_lacks_fails_that_change(
@@ -181,7 +187,7 @@ def test_a_value_of_a_dimension_the_company_lacks_fails_that_change(
 def test_export_reads_back_what_a_first_plan_finds_in_sync(
     cli: Invoke, folder: Path, tmp_path: Path
 ) -> None:
-    assert cli("apply", folder, "--auto-approve", "--quiet", "--by", "t").exit_code == 0
+    apply_ok(cli, folder)
     out = tmp_path / "exported"
     config = folder / "intacct-reconcile.yaml"
     args = [a for k in KINDS for a in ("--kind", k)]
