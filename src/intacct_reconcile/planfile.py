@@ -3,11 +3,20 @@
 `plan --out plan.json` saves; `apply plan.json` loads (an edited file fails its checksum),
 re-reads live state and asks `stale()` what changed since the plan was reviewed.
 
+The checksum only catches accidents: anyone who can edit the file can compute a new one. To
+bind a plan to its review, set a secret key in INTACCT_RECONCILE_PLAN_KEY where plans are made
+and applied: `plan --out` then adds `"signature": "hmac-sha256:<hex>"` (HMAC-SHA256 with that
+key over the canonical JSON of everything but checksum and signature), and `apply` refuses an
+unsigned or badly signed plan while the key is set (or while the config says
+`plans: {require_signature: true}`). The key itself is never written or shown. Whatever the
+file says, apply derives the safety gate's inputs again from live state (rederive.py).
+
 File layout (format_version "1"; see docs/plan-format.md):
 
     {"format_version": "1", "tool_version": "0.1.0", "created_at": "...",
      "target": {"name": "prod", "company_id": "acme", "entity": "", "endpoint": "..."},
      "manifest_digest": "...", "plan": {...every Plan field...},
+      "signature": "hmac-sha256:<hex>",        (only when signed)
      "checksum": "sha256:<hex of the canonical JSON of everything else>"}
 
 No secrets: the target identity keeps only name, company id, entity and endpoint, and plan
@@ -18,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import hmac
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -41,6 +51,8 @@ from intacct_reconcile.types import (
 )
 
 FORMAT_VERSION = "1"
+KEY_ENV = "INTACCT_RECONCILE_PLAN_KEY"
+SIGNATURE_PREFIX = "hmac-sha256:"
 TARGET_KEYS = ("name", "company_id", "entity", "endpoint")
 _REGENERATE = "run `intacct-reconcile plan --out FILE` again and review the new plan"
 
@@ -56,6 +68,50 @@ class SavedPlan:
     checksum: str
     # where the plan was made: {"config": path or None, "base_dir": path} (older files: {})
     origin: Mapping[str, str | None] = field(default_factory=dict)
+    signature: str | None = None
+    # the bytes the signature covers (canonical JSON of the body without checksum/signature)
+    signed_content: bytes = field(default=b"", repr=False)
+
+
+def signing_key(env: Mapping[str, str]) -> bytes | None:
+    """The plan key from the environment (None when unset or empty)."""
+    value = env.get(KEY_ENV, "")
+    return value.encode("utf-8") if value else None
+
+
+def _signed_content(body: Mapping[str, Any]) -> bytes:
+    rest = {k: v for k, v in body.items() if k not in ("checksum", "signature")}
+    return canonical_json(rest).encode("utf-8")
+
+
+def _sign(content: bytes, key: bytes) -> str:
+    return SIGNATURE_PREFIX + hmac.new(key, content, hashlib.sha256).hexdigest()
+
+
+def verify_signature(
+    path: str | Path, saved: SavedPlan, key: bytes | None, *, required_by: str | None = None
+) -> None:
+    """Refuse (PlanFileError) a plan not signed with `key` when a key is set, or when the
+    config (`required_by`, its path) requires signed plans. Messages never hold the key."""
+    if key is None:
+        if required_by is not None:
+            raise PlanFileError(
+                f"{path}: {required_by} says plans: {{require_signature: true}}, but {KEY_ENV} "
+                "is not set — set it to the key the plan was signed with when it was made"
+            )
+        return
+    if saved.signature is None:
+        raise PlanFileError(
+            f"{path}: the plan file is not signed, and {KEY_ENV} is set: only plans signed "
+            f"with that key are applied — make the plan with {KEY_ENV} set "
+            "(`intacct-reconcile plan --out FILE`) and review it"
+        )
+    if not hmac.compare_digest(saved.signature, _sign(saved.signed_content, key)):
+        raise PlanFileError(
+            f"{path}: signature mismatch: the plan file was edited after it was signed, or "
+            f"it was signed with another key than {KEY_ENV} holds — apply only reviewed "
+            f"plans; {_REGENERATE}"
+        )
 
 
 def save(
@@ -66,8 +122,9 @@ def save(
     target_identity: Mapping[str, Any],
     now: datetime | None = None,
     origin: Mapping[str, str | None] | None = None,
+    signing_key: bytes | None = None,
 ) -> str:
-    """Write the plan to `path`; return its checksum ("sha256:<hex>")."""
+    """Write the plan to `path` (signed when a key is given); return its checksum."""
     secret = [f"{c.ref}.{name}" for c in plan.changes for name in c.secret_fields]
     if secret:
         raise PlanFileError(
@@ -84,6 +141,8 @@ def save(
     }
     if origin is not None:
         body["origin"] = {k: (None if v is None else str(v)) for k, v in origin.items()}
+    if signing_key is not None:
+        body["signature"] = _sign(_signed_content(body), signing_key)
     body["checksum"] = checksum(body)
     text = json.dumps(body, indent=2, ensure_ascii=False, default=str)
     try:
@@ -118,6 +177,7 @@ def load_saved(path: str | Path) -> SavedPlan:
             f"{path}: checksum mismatch: the plan file was edited after it was saved — "
             f"apply only reviewed plans; {_REGENERATE}"
         )
+    signature = body.get("signature")
     try:
         plan = plan_from_data(body["plan"])
         return SavedPlan(
@@ -127,6 +187,8 @@ def load_saved(path: str | Path) -> SavedPlan:
             str(body["created_at"]),
             body["checksum"],
             dict(body.get("origin") or {}),
+            None if signature is None else str(signature),
+            _signed_content(body),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         # a hand-built file with a valid checksum but the wrong shapes (a list for a mapping)

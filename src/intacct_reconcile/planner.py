@@ -156,7 +156,7 @@ def _plan_declared(
     if declared.ensure == "absent":
         return _removal(kind, current, source=declared) if current else None
     if current is None:
-        return _change("create", kind, declared, None, _create_fields(kind, declared.values))
+        return _change("create", kind, declared, None, create_fields(kind, declared.values))
     if _plainly_equal(declared.values, current.values):
         return None  # the common case: no field-level diff needed
     fields = diff_fields(kind, declared.values, current.values)
@@ -227,7 +227,7 @@ def _removal(
             return None
         fields = (FieldChange(status_field, before, inactive),)
         return Change(action="deactivate", fields=fields, desired={status_field: inactive}, **base)
-    return Change(action="delete", irreversible=_irreversible_delete(kind), **base)
+    return Change(action="delete", irreversible=irreversible_delete(kind), **base)
 
 
 def _plan_manual(
@@ -239,7 +239,7 @@ def _plan_manual(
         fields: tuple[FieldChange, ...] = ()
         verb = "Remove"
     elif current is None:
-        fields = _create_fields(kind, declared.values)
+        fields = create_fields(kind, declared.values)
         verb = "Add"
     else:
         fields = diff_fields(kind, declared.values, current.values)
@@ -390,7 +390,7 @@ def _fixed_field_notes(kind: Kind, declared: Resource, current: Resource) -> lis
     return notes
 
 
-def _create_fields(kind: Kind, desired: Mapping[str, Any]) -> tuple[FieldChange, ...]:
+def create_fields(kind: Kind, desired: Mapping[str, Any]) -> tuple[FieldChange, ...]:
     specs = _field_specs(kind)
     return tuple(
         _field_change(specs.get(name), name, None, desired[name])
@@ -433,7 +433,7 @@ def _field_change(spec: Field | None, name: str, before: Any, after: Any) -> Fie
     )
 
 
-def _irreversible_delete(kind: Kind) -> tuple[str, ...]:
+def irreversible_delete(kind: Kind) -> tuple[str, ...]:
     if kind.extra.get("irreversible_delete"):  # e.g. GL accounts (reference §11)
         return (f"deleting a {kind.title} cannot be undone (its history goes with it)",)
     return ()

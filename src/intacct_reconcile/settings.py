@@ -79,6 +79,9 @@ class Config:
     attestations: Mapping[str, Any] = field(default_factory=dict)
     sod: Mapping[str, Any] = field(default_factory=dict)
     groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # name -> targets
+    # `plans: {require_signature: true}`: apply refuses plan files not signed with
+    # INTACCT_RECONCILE_PLAN_KEY (planfile.py)
+    require_signed_plans: bool = False
 
 
 _TARGET_SCHEMA: dict[str, Any] = {
@@ -116,6 +119,11 @@ CONFIG_SCHEMA: dict[str, Any] = {
         "attestations": ATTESTATIONS_SCHEMA,
         "sod": SOD_SCHEMA,
         "groups": {"type": "object", "additionalProperties": {"$ref": "#/$defs/group"}},
+        "plans": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"require_signature": {"type": "boolean"}},
+        },
     },
     "$defs": {
         "group": GROUP_SCHEMA,
@@ -208,6 +216,7 @@ def load_config(path: Path | None, manifest_path: Path | None = None) -> Config:
         attestations=dict(data.get("attestations") or {}),
         sod=dict(data.get("sod") or {}),
         groups=groups,
+        require_signed_plans=bool((data.get("plans") or {}).get("require_signature", False)),
     )
 
 

@@ -18,7 +18,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from intacct_reconcile import __version__, attestations, audit, digests, planfile, planner, safety
+from intacct_reconcile import (
+    __version__,
+    attestations,
+    audit,
+    digests,
+    locks,
+    planfile,
+    planner,
+    rederive,
+    safety,
+)
 from intacct_reconcile.connect import open_clients
 from intacct_reconcile.errors import ConfigError, ReconcileError, StalePlanError
 from intacct_reconcile.interrupts import stop_on_signal
@@ -356,6 +366,7 @@ def plan_in(
             tool_version=__version__,
             target_identity=target_identity(ctx.target),
             origin=_origin(ctx),
+            signing_key=planfile.signing_key(os.environ),
         )
         if not quiet:
             ui.note(f"saved plan to {out}")
@@ -461,15 +472,26 @@ def apply_in(
     from intacct_reconcile import applier
 
     ui = ui or default_ui()
-    unfinished = _unfinished_applies(ctx, ui)
+    if saved is not None:  # bound to its review when a plan key is set (planfile.py)
+        planfile.verify_signature(
+            path,
+            saved,
+            planfile.signing_key(os.environ),
+            required_by=str(ctx.config.path) if ctx.config.require_signed_plans else None,
+        )
     with (
+        locks.hold(ctx.config.base_dir, ctx.target.name),
         ui.progress(quiet=quiet) as progress,
         open_clients(ctx.target, progress=progress) as clients,
     ):
+        # under the lock: an apply running right now is not an unfinished one
+        unfinished = _unfinished_applies(ctx, ui)
         if saved is not None:
-            the_plan = saved.plan
+            already_done, live = _refuse_stale(clients, saved.plan, progress)
+            # the gate judges what the file asks for against live state, never the file's
+            # own counts and flags (rederive.py)
+            the_plan = rederive.for_gate(saved.plan, live, REGISTRY, source=str(path))
             checksum = saved.checksum
-            already_done = _refuse_stale(clients, the_plan, progress)
         else:
             manifests = _load_desired(path, ctx.target)
             the_plan = _make_plan(ctx, clients, manifests, only_kinds, progress, only)
@@ -661,19 +683,21 @@ def _same_target(path: Path, recorded: Mapping[str, str], tgt: Target) -> None:
         )
 
 
-def _refuse_stale(clients: Any, the_plan: Plan, progress: Progress) -> frozenset[Ref]:
+def _refuse_stale(clients: Any, the_plan: Plan, progress: Progress) -> tuple[frozenset[Ref], State]:
     """Refuse a saved plan whose live objects changed since review (exit 5).
 
-    Returns the changes already in place: an object that differs from its fingerprint only
-    because it now holds exactly what the plan writes was applied by an interrupted run of
-    this plan (kill -9, lost connection): resuming is safe, those changes are skipped.
+    Returns the changes already in place, and the live state read: an object that differs
+    from its fingerprint only because it now holds exactly what the plan writes was applied
+    by an interrupted run of this plan (kill -9, lost connection): resuming is safe, those
+    changes are skipped.
     """
     from intacct_reconcile.applier import satisfied
     from intacct_reconcile.live import read_live
 
     kinds = sorted({c.ref.kind for c in the_plan.changes})
     progress.step("checking the saved plan against live state")
-    live = read_live(clients, kinds)
+    # narrowed to each kind's own objects as the plan's declared state narrowed it
+    live = read_live(clients, kinds, rederive.touched(the_plan))
     done = frozenset(c.ref for c in the_plan.pending if c.action != "manual" and satisfied(c, live))
     # A manual step done in the UI since review (a module subscribed) is progress, not drift:
     # the applier never writes those objects, so only the API-applied ones must be unchanged.
@@ -690,7 +714,7 @@ def _refuse_stale(clients: Any, the_plan: Plan, progress: Progress) -> frozenset
             f"{len(done)} change(s) already in place (an earlier run of this plan applied "
             f"them): {', '.join(sorted(map(str, done)))}"
         )
-    return done
+    return done, live
 
 
 def _run_checksum(the_plan: Plan) -> str:
