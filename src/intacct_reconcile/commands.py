@@ -393,6 +393,26 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
             )
         typer.echo(written)
 
+    @app.command()
+    @boundary
+    def unlock(
+        target: TargetOpt = None,
+        config: AttestConfigOpt = None,
+        path: Annotated[
+            Path | None,
+            typer.Option(
+                "--path",
+                help="Manifest directory (default: the --config file's folder, else the "
+                "current directory).",
+            ),
+        ] = None,
+        sandbox: SandboxOpt = False,
+    ) -> None:
+        """Break a target's apply lock left by a process that is gone (shared filesystems)."""
+        from intacct_reconcile import workflow
+
+        typer.echo(workflow.unlock(path=path, config=config, target=target, sandbox=sandbox))
+
     from intacct_reconcile.audit import commands as audit_commands
 
     audit_commands.register(app, boundary)

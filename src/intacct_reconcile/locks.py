@@ -33,7 +33,7 @@ import re
 import socket
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -106,10 +106,8 @@ def hold(base_dir: Path, target: str) -> Iterator[Path]:
     finally:
         # clear the holder before unlocking, so a reader never sees a finished apply as the
         # holder; the file itself stays (removing it would race a waiting apply)
-        try:
+        with suppress(OSError):
             os.ftruncate(fd, 0)
-        except OSError:
-            pass
         os.close(fd)  # releases the flock
 
 

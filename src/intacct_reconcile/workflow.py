@@ -773,6 +773,22 @@ def _own_roles(clients: Any, the_plan: Plan, own_user: str | None) -> tuple[str,
     return tuple(sorted({str(r.get("ROLENAME", "")) for r in rows} - {""}))
 
 
+# --- unlock ----------------------------------------------------------------------------------
+
+
+def unlock(
+    *,
+    path: Path | None = None,
+    config: Path | None = None,
+    target: str | None = None,
+    sandbox: bool = False,
+) -> str:
+    """Break the apply lock of a target whose holder is gone (locks.py says when that is)."""
+    path = path or (config.parent if config else Path("."))
+    ctx = _context(path, config, target, sandbox=sandbox)
+    return locks.break_lock(ctx.config.base_dir, ctx.target.name)
+
+
 # --- attest ----------------------------------------------------------------------------------
 
 
