@@ -14,8 +14,11 @@ from intacct_reconcile.ordering import live_values
 from intacct_reconcile.types import AccessChange, Change, Ref, State
 
 # The permissions that let a user manage users and roles: removing them locks the tool out.
-# Company/Users is their home before the 2024 move to Administration (reference permissions.yaml).
-ACCESS_PERMISSIONS = frozenset({("administration", "users"), ("company", "users")})
+# Company/Users and Company/Roles are their home before the 2024 move to Administration
+# (reference permissions.yaml).
+ACCESS_PERMISSIONS = frozenset(
+    {("administration", "users"), ("company", "users"), ("company", "roles")}
+)
 
 
 def as_items(value: Any) -> set[str]:

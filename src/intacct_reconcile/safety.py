@@ -7,11 +7,16 @@ Rules (DESIGN §11):
                      objects, so a small kind (3 sender IDs, 2 roles) is never blocked by
                      percentages; each can be set per kind (safety.kinds). Changes allowed by
                      name (safety.allow) do not count. Override: --force.
-  lockout            a change that would lock the tool out of the company: deactivating or
-                     deleting its own login user, removing a role from that user, taking the
-                     Company/Administration `users` permission from it, removing its own sender
-                     ID, removing an IP allowlist entry covering its own address (or declaring
-                     filters none of which covers it), unsubscribing Web Services.
+  lockout            a change that would lock the tool out of the company, or leave it unable
+                     to make the user and role changes later runs need: deactivating, deleting
+                     or locking out its own login user, taking its admin privileges, a user type
+                     that cannot be an admin, entity restrictions that leave out the entity it
+                     signs in to, removing a role from that user, taking the Administration
+                     `users` (or legacy Company `users`/`roles`) permission from its roles,
+                     making one of its roles apply to console slide-ins only, removing or
+                     deactivating its own sender ID, removing an IP allowlist entry covering
+                     its own address (or declaring filters none of which covers it),
+                     unsubscribing Web Services.
                      Each kind guards its own objects (`Hooks.lockout`, `Hooks.plan_lockout` in
                      its module); the effective-access check spans kinds and stays here.
                      Override: --force.
@@ -61,6 +66,7 @@ class SafetyOptions:
     own_roles: tuple[str, ...] = ()  # roles of own_user, when the caller knows them
     own_sender_id: str | None = None
     own_ip: str | None = None  # the address Intacct sees the tool connect from
+    own_entity: str | None = None  # the entity it signs in to ("" = top level)
     kinds: Mapping[str, Kind] | None = None  # default: the registry
     # declared in the reviewed config (safety_policy.py): per-kind thresholds, allowances
     per_kind: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
@@ -262,7 +268,13 @@ def _concerned(violation: Violation, plan: Plan) -> list[Change]:
 
 def _lockouts(plan: Plan, options: SafetyOptions) -> Iterator[Violation]:
     kinds = _kinds(options)
-    run_as = RunAs(options.own_user, options.own_roles, options.own_sender_id, options.own_ip)
+    run_as = RunAs(
+        options.own_user,
+        options.own_roles,
+        options.own_sender_id,
+        options.own_ip,
+        options.own_entity,
+    )
     for change in plan.changes:
         kind = kinds.get(change.ref.kind)
         if kind is not None and kind.hooks.lockout is not None:

@@ -749,18 +749,19 @@ def _safety_options(
         own_roles=_own_roles(clients, the_plan, own_user),
         own_sender_id=own_sender,
         own_ip="127.0.0.1" if ctx.target.is_local else None,
+        own_entity=ctx.target.entity_id or "",
     )
 
 
 def _own_roles(clients: Any, the_plan: Plan, own_user: str | None) -> tuple[str, ...]:
-    """Roles of the tool's own login user, read only when the plan takes something from a role
-    (the lockout guard needs them; one small query otherwise not worth making)."""
+    """Roles of the tool's own login user, read only when the plan changes a role (the
+    lockout guard needs them; one small query otherwise not worth making)."""
     from intacct_reconcile.access import permission_field
 
     takes = any(
         c.ref.kind in REGISTRY
         and permission_field(REGISTRY[c.ref.kind]) is not None
-        and (c.removes or any(f.removed for f in c.fields))
+        and c.action != "create"
         for c in the_plan.pending
     )
     if not own_user or not takes:

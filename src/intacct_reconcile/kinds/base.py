@@ -116,6 +116,7 @@ class RunAs:
     roles: tuple[str, ...] = ()  # roles of that user
     sender_id: str | None = None
     ip: str | None = None  # the address Intacct sees the tool connect from
+    entity: str | None = None  # the entity it signs in to ("" = top level)
 
 
 @dataclass(frozen=True)

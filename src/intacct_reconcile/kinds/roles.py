@@ -141,8 +141,13 @@ def _owned_patch(rest: Any, path: str, rest_key: str, change: Change) -> list[di
     return assignments.owned_patch(current, desired)
 
 
+# a role that applies only when sliding in from a console grants nothing at a direct login
+LOGIN_APPLY_TO = frozenset({"login_and_slide_in", "login_only"})
+
+
 def lockout(kind: Kind, change: Change, run_as: RunAs, kinds: Mapping[str, Kind]) -> Iterable[str]:
-    """Removing a role of the tool's own user, or its users permission, locks the tool out."""
+    """Removing a role of the tool's own user, taking the permissions that manage users and
+    roles from it, or making it apply only to console slide-ins, locks the tool out."""
     from intacct_reconcile.access import ACCESS_PERMISSIONS, permission_field
 
     if not run_as.roles or not permission_field(kind) or change.ref.key not in run_as.roles:
@@ -155,6 +160,11 @@ def lockout(kind: Kind, change: Change, run_as: RunAs, kinds: Mapping[str, Kind]
         lost = [i for i in fc.removed if tuple(i.split(".")[:2]) in ACCESS_PERMISSIONS]
         if fc.name == name and lost:
             yield f"would remove {', '.join(lost)} from a role of the user this tool signs in with"
+        elif fc.name == "apply_to" and fc.after not in LOGIN_APPLY_TO:
+            yield (
+                f"would make a role of the user this tool signs in with apply to {fc.after} "
+                "only: its permissions would no longer apply when the tool signs in"
+            )
 
 
 KIND = Kind(

@@ -174,9 +174,21 @@ def _same_login(a: str, b: str) -> bool:
     return a.casefold() == b.casefold()
 
 
+# assumption: only business users can hold admin privileges; every other type (view only,
+# employee, dashboard, ...) has a limited set of permissions and cannot manage users or roles
+ADMIN_USER_TYPES = frozenset({"business"})
+FULL_ADMIN = "full"
+
+
 def lockout(kind: Kind, change: Change, run_as: RunAs, kinds: Mapping[str, Kind]) -> Iterable[str]:
-    """Removing, deactivating or taking roles from the user the tool signs in with."""
-    from intacct_reconcile.access import role_list_field
+    """Any change to the user the tool signs in with that takes away what later runs need:
+    removing or deactivating it, taking its roles, its admin privileges (only admins write
+    users and role links, reference §3.1), a user type that cannot be an admin, or entity
+    restrictions that leave out the entity the tool signs in to.
+
+    Not guarded: LOGINDISABLED (web-services-only), which this kind always writes; it stops
+    sign-in to the web UI, not API calls."""
+    from intacct_reconcile.access import as_items, role_list_field
 
     if not run_as.user or not _same_login(change.ref.key, run_as.user):
         return
@@ -190,9 +202,29 @@ def lockout(kind: Kind, change: Change, run_as: RunAs, kinds: Mapping[str, Kind]
                 f"would remove role(s) {', '.join(fc.removed)} from the user this tool signs "
                 "in with"
             )
-        if fc.name == kind.extra.get("status_field", "status") and fc.after != ACTIVE:
+        elif fc.name == kind.extra.get("status_field", "status") and fc.after != ACTIVE:
             # inactive or locked out: either way the tool can no longer sign in
             yield f"would set the user this tool signs in with to {fc.after}"
+        elif fc.name == "admin" and fc.after != FULL_ADMIN:
+            yield (
+                f"would set admin privileges of the user this tool signs in with to {fc.after}: "
+                "Intacct lets only admins write users and role assignments, so every later "
+                "user or role change would fail with 'Permission denied'"
+            )
+        elif fc.name == "user_type" and fc.after not in ADMIN_USER_TYPES:
+            yield (
+                f"would make the user this tool signs in with a {fc.after} user, which cannot "
+                "hold admin privileges: later user and role changes would be refused"
+            )
+        elif fc.name == "entities" and fc.after and run_as.entity is not None:
+            allowed = as_items(fc.after)
+            if run_as.entity not in allowed:
+                where = f"entity {run_as.entity!r}" if run_as.entity else "the top level"
+                names = ", ".join(sorted(allowed))
+                yield (
+                    f"would restrict the user this tool signs in with to {names}; it signs in "
+                    f"to {where}, which it could no longer do"
+                )
 
 
 KIND = Kind(

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
-from intacct_reconcile.sandbox import company
+from intacct_reconcile.sandbox import company, user_rights
 from intacct_reconcile.sandbox.realism import MAX_REQUEST_BYTES as MAX_BODY
 from intacct_reconcile.sandbox.rest_auth import (
     OAuthError,
@@ -159,7 +159,6 @@ def handle(app: Any, environ: dict[str, Any]) -> Response:
         raw = _body(environ)
         if path == "oauth2/token":
             return _token(app, environ, method, raw)
-        # any valid token of this company may call every object here (no per-user rights)
         principal = tokens_for(app).principal(environ.get("HTTP_AUTHORIZATION"))
         home = app.company(principal.company_id)
         if home is None:
@@ -171,6 +170,8 @@ def handle(app: Any, environ: dict[str, Any]) -> Response:
         store = home.in_entity(principal.entity_id)
         if path.startswith("services/core/") and path != "services/core/query":
             return _core_service(app, store, method, path, principal, environ)
+        # writes of users and roles need admin rights; other objects are open to any token
+        _check_rights(home, principal.user_id, method, path)
         return _route(app, store, method, path, raw, environ)
     except RestError as exc:
         # RFC 6750 §3: a 401 names the scheme the client should use
@@ -228,6 +229,25 @@ def _in_entity(home: Any, principal: Principal, environ: dict[str, Any]) -> Prin
         # assumption: an unknown entity in the header is a 400 invalidRequest naming it
         raise bad_request(f"Entity {entity!r} does not exist in this company")
     return dataclasses.replace(principal, entity_id=entity)
+
+
+# writes that need admin rights (user_rights); every other object is open to any valid token
+# of the company. assumption: per-permission checks on the other objects are not modelled
+ADMIN_WRITES = {"company-config/user": user_rights.USERS, "company-config/role": user_rights.ROLES}
+_VERBS = {"POST": "create", "PATCH": "update", "DELETE": "delete"}
+
+
+def _check_rights(home: Any, login: str, method: str, path: str) -> None:
+    """Refuse a user or role write by a user without the rights (`home`: the company's store)."""
+    parts = path.split("/")
+    what = ADMIN_WRITES.get("/".join(parts[1:3])) if parts[0] == "objects" else None
+    if what is None or method not in _VERBS:
+        return
+    user = home.get_by_key("USERINFO", login)
+    why = user_rights.refusal(home, user, what, _VERBS[method])
+    if why:
+        # assumption: the documented 403 "permission" status, with our wording
+        raise forbidden(f"Permission denied: {method} {'/'.join(parts[1:3])}: {why}")
 
 
 def _core_service(

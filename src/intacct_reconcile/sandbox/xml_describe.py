@@ -7,10 +7,9 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from intacct_reconcile.sandbox import company, objects
+from intacct_reconcile.sandbox import company, objects, user_rights
 from intacct_reconcile.sandbox.objects import Field, ObjectDef
 from intacct_reconcile.sandbox.objects.errors import SandboxError
-from intacct_reconcile.sandbox.objects.permissions import right_order
 from intacct_reconcile.sandbox.xml_codec import sub, text
 from intacct_reconcile.sandbox.xml_context import Context, Outcome
 
@@ -115,21 +114,7 @@ def get_dimensions(ctx: Context, element: etree._Element) -> Outcome:
 def effective_permissions(ctx: Context, login: str) -> dict[str, dict[str, list[str]]]:
     """application -> policy -> rights, merged over every role the user has and the rights
     granted to the user directly (user-based permissions, USERRIGHTS)."""
-    merged: dict[str, dict[str, list[str]]] = {}
-    order = right_order()
-    rows = [
-        row
-        for link in objects.find(ctx.store, "USERROLES", {"USERID": login})
-        for row in objects.find(ctx.store, "ROLEPOLICYASSIGNMENT", {"ROLENAME": link["ROLENAME"]})
-    ]
-    rows += objects.find(ctx.store, "USERRIGHTS", {"LOGINID": login})
-    for row in rows:
-        rights = merged.setdefault(row["APPLICATIONNAME"], {}).setdefault(row["POLICYNAME"], [])
-        for right in row["RIGHTS"].split("|"):
-            if right and right not in rights:
-                rights.append(right)
-        rights.sort(key=lambda r: order.get(r, 999))
-    return merged
+    return user_rights.effective_permissions(ctx.store, login)
 
 
 def _may_view_permissions(ctx: Context) -> bool:

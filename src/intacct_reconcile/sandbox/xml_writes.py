@@ -11,17 +11,23 @@ import hashlib
 
 from lxml import etree
 
-from intacct_reconcile.sandbox import objects
+from intacct_reconcile.sandbox import objects, user_rights
 from intacct_reconcile.sandbox.objects.errors import GENERIC, ILLEGAL, SandboxError
 from intacct_reconcile.sandbox.xml_codec import ParseError, parse, record_from_element, sub, text
 from intacct_reconcile.sandbox.xml_context import Context, Outcome
 from intacct_reconcile.sandbox.xml_query import subscribed
 
-ADMIN_ONLY = frozenset({"USERINFO", "USERROLES"})  # reference §3.1/§3.2: admins only
+# reference §3.1/§3.2: users and their role links are written by admins only (user_rights)
+ADMIN_ONLY = {"USERINFO": user_rights.USERS, "USERROLES": user_rights.USERS}
 
 
 def _require_admin(ctx: Context, obj: str, verb: str) -> None:
-    if obj in ADMIN_ONLY and ctx.user.get("ADMIN") != "Full":
+    if obj not in ADMIN_ONLY:
+        return
+    # the user as stored now: a change earlier in this request may have taken its rights
+    user = objects.get_by_key(ctx.store, "USERINFO", ctx.userid)
+    why = user_rights.refusal(ctx.store, user, ADMIN_ONLY[obj], verb)
+    if why:
         # assumption: number; description2 wording follows the SDKs' permission errors
         raise SandboxError(
             [
@@ -29,8 +35,9 @@ def _require_admin(ctx: Context, obj: str, verb: str) -> None:
                     GENERIC,
                     "Permission denied",
                     f"You do not have permission for API operation {verb.upper()} on "
-                    f"objects of type {obj}.",
-                    "Sign in as a user with admin privileges.",
+                    f"objects of type {obj}: {why}.",
+                    "Sign in as a business user with admin privileges whose role grants "
+                    "Administration > Users.",
                 )
             ]
         )
