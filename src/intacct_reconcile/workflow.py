@@ -1,8 +1,11 @@
 """The verbs as plain functions: plan, apply, attest, export. The CLI only parses and prints.
 
 plan:   config + target (vars) -> desired state -> clients -> live state -> planner -> render
-apply:  the same plan (or a saved plan file, checksum-checked and refused when stale) ->
-        safety gate -> confirmation -> applier (journaled in the audit log) -> rendered report
+apply:  the target's lock (locks.py) -> the same plan, or a saved plan file (checksum and
+        signature checked, refused when stale, the gate's inputs derived again from live
+        state: rederive.py) -> safety gate -> confirmation -> applier (journaled in the audit
+        log) -> rendered report
+unlock: break a target's lock whose holder is gone
 attest: record a manual step in `.intacct-reconcile/attestations/<target>.yaml`
 export: live state -> manifest YAML, so that a first plan is empty (module `export`)
 """
