@@ -232,7 +232,9 @@ def _in_entity(home: Any, principal: Principal, environ: dict[str, Any]) -> Prin
 
 
 # writes that need admin rights (user_rights); every other object is open to any valid token
-# of the company. assumption: per-permission checks on the other objects are not modelled
+# of the company
+# assumption: no per-permission checks on the other objects (any token of the company may
+# read and write them)
 ADMIN_WRITES = {"company-config/user": user_rights.USERS, "company-config/role": user_rights.ROLES}
 _VERBS = {"POST": "create", "PATCH": "update", "DELETE": "delete"}
 
@@ -246,7 +248,8 @@ def _check_rights(home: Any, login: str, method: str, path: str) -> None:
     user = home.get_by_key("USERINFO", login)
     why = user_rights.refusal(home, user, what, _VERBS[method])
     if why:
-        # assumption: the documented 403 "permission" status, with our wording
+        # assumption: a refused user or role write is the documented 403 status, with our
+        # wording of the reason
         raise forbidden(f"Permission denied: {method} {'/'.join(parts[1:3])}: {why}")
 
 

@@ -6,14 +6,16 @@ create is for admins only, and role permissions are granted per application poli
 Groups, Roles, External users and Web Services users"; in early 2024 Users and Roles were
 Company permissions (Company > Roles: List, View, Edit).
 
-A user may write these objects when all of this holds:
-  - admin privileges are Full (USERINFO ADMIN);
-  - its user type can hold admin privileges. assumption: only business users can (view-only,
-    employee, dashboard and the other limited types cannot be admins in Intacct, as far as
-    the product help describes them);
-  - its roles grant Administration > Users with Add (to create) or Edit (to change or remove);
-    for roles the legacy Company > Roles with Edit grants it too. assumption: which right
-    each verb needs (the reference names the permissions, not the verb-to-right mapping).
+A user may write these objects when all of this holds: admin privileges are Full (USERINFO
+ADMIN); its user type can hold admin privileges; its roles grant Administration > Users with
+Add (to create) or Edit (to change or remove), or for roles the legacy Company > Roles with
+Edit.
+
+assumption: only business users can hold admin privileges (view only, employee, dashboard
+and the other limited user types cannot be admins)
+
+assumption: create needs the Add right, update and delete the Edit right (the reference names
+the permissions, not which right each verb needs)
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from intacct_reconcile.sandbox.store import Store
 
 USERS = "users"  # USERINFO, USERROLES, REST company-config/user
 ROLES = "roles"  # REST company-config/role (with its permission assignments)
-ADMIN_USER_TYPES = frozenset({"business user"})  # assumption: see the module docstring
+ADMIN_USER_TYPES = frozenset({"business user"})  # see the module docstring
 _GRANTS = {  # what each object needs: (application, policy) -> rights that grant a verb
     USERS: {("Administration", "Users"): {"create": {"Add"}, "change": {"Edit"}}},
     ROLES: {
