@@ -14,6 +14,8 @@ and derives everything the gate judges from the live state read at apply time an
   cannot name one object and write another;
 - attestations only ever close manual steps: on a change the applier executes they are
   dropped, so the gate never skips a change that will run.
+Segregation-of-duties findings are evaluated again by workflow (they need the live access
+read and the mitigations in the manifests).
 """
 
 from __future__ import annotations
@@ -78,6 +80,11 @@ def _change(
         attested=None,
         stale_attestation=None,
     )
+
+
+def written(plan: Plan) -> State:
+    """The objects the plan writes, with the values it writes, as a desired state."""
+    return _desired(plan.changes)
 
 
 def touched(plan: Plan) -> State:

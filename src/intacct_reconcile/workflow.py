@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from intacct_reconcile import (
@@ -494,6 +495,7 @@ def apply_in(
             # the gate judges what the file asks for against live state, never the file's
             # own counts and flags (rederive.py)
             the_plan = rederive.for_gate(saved.plan, live, REGISTRY, source=str(path))
+            the_plan = _saved_plan_sod(ctx, clients, the_plan, live, progress)
             checksum = saved.checksum
         else:
             manifests = _load_desired(path, ctx.target)
@@ -684,6 +686,23 @@ def _same_target(path: Path, recorded: Mapping[str, str], tgt: Target) -> None:
             f"{path}: the plan was made against {recorded['endpoint']!r} but target "
             f"{tgt.name!r} now points at {current['endpoint']!r} — plan again against it"
         )
+
+
+def _saved_plan_sod(
+    ctx: Context, clients: Any, the_plan: Plan, live: State, progress: Progress
+) -> Plan:
+    """A saved plan's segregation-of-duties findings evaluated again, since the gate reads
+    them: live users and roles, the plan's changes, and the mitigations declared in the
+    manifests beside the config (reviewed files read at apply time, like `safety.allow`)."""
+    if not ctx.config.sod.get("block_new_violations"):
+        # nothing blocks on SoD here: the file's findings only inform, never refuse
+        findings = tuple(dataclasses.replace(f, blocks=False) for f in the_plan.sod_findings)
+        return dataclasses.replace(the_plan, sod_findings=findings)
+    manifests = _load_desired(ctx.base_dir, ctx.target)
+    subject = SimpleNamespace(desired=rederive.written(the_plan), mitigations=manifests.mitigations)
+    kinds = sorted({c.ref.kind for c in the_plan.changes})
+    unjudged = dataclasses.replace(the_plan, sod_findings=())
+    return _review_access(ctx, clients, subject, kinds, live, unjudged, progress)
 
 
 def _refuse_stale(clients: Any, the_plan: Plan, progress: Progress) -> tuple[frozenset[Ref], State]:

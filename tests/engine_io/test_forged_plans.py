@@ -147,3 +147,25 @@ def test_config_can_require_signed_plans(
     assert refused.exit_code == 1, refused.stdout + refused.stderr
     assert KEY_ENV in refused.stderr and "require_signature" in refused.stderr
     assert record(company(), "GLACCOUNT", "2111") is None
+
+
+def test_forged_sod_findings_do_not_let_a_new_violation_through(
+    cli: Invoke, project: Path, tmp_path: Path, company
+):
+    # a web services user with Full admin: the shipped SoD pack's web_services_admin_full
+    access = project / "access.yaml"
+    access.write_text(access.read_text().replace('admin: "off"', "admin: full"))
+    config = project / "intacct-reconcile.yaml"
+    config.write_text(config.read_text() + "sod: {block_new_violations: true}\n")
+    saved = tmp_path / "plan.json"
+    assert cli("plan", project, "--out", saved, "--quiet").exit_code == 0
+    assert '"blocks": true' in saved.read_text()
+
+    def unblock(body: dict[str, Any]) -> None:
+        body["plan"]["sod"]["findings"] = []
+
+    forge(saved, unblock)
+    refused = apply_saved(cli, saved, project)
+    assert refused.exit_code == 3, refused.stdout + refused.stderr
+    assert "[sod]" in refused.stderr and "web_services_admin_full" in refused.stderr
+    assert record(company(), "USERINFO", "xmlgateway_test") is None
