@@ -3,9 +3,12 @@ stay with their company, the roll-up, shards joined back together, and diff."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from tests.fleet.conftest import write_project
+
+from intacct_reconcile.digests import canonical_json
 
 CLIENTS = ["client-a", "client-b", "client-c"]
 
@@ -182,3 +185,23 @@ def test_single_target_runs_are_unchanged(tmp_path, serve_companies, cli):
     assert result.exit_code == 0, result.output
     assert "Plan for target client-a" in result.stdout
     assert "target    creates" not in result.stdout  # no fleet roll-up for one target
+
+
+def test_apply_dir_checks_each_plans_signature(tmp_path, serve_companies, cli, monkeypatch):
+    monkeypatch.setenv("INTACCT_RECONCILE_PLAN_KEY", "fleet-review-key")
+    project = write_project(tmp_path / "p", serve_companies(CLIENTS))
+    plans = tmp_path / "plans"
+    assert cli("plan", project, "--target", "all", "--out-dir", plans).exit_code == 0
+    # client-b's plan edited after review, its plain checksum recomputed
+    edited = plans / "client-b.plan.json"
+    body = json.loads(edited.read_text())
+    body["plan"]["changes"][0]["desired"]["title"] = "Not what was reviewed"
+    rest = {k: v for k, v in body.items() if k != "checksum"}
+    body["checksum"] = "sha256:" + hashlib.sha256(canonical_json(rest).encode()).hexdigest()
+    edited.write_text(json.dumps(body))
+
+    result = cli("apply", plans)
+    assert result.exit_code == 1, result.output
+    assert "client-b: FAILED (exit 1)" in result.stdout
+    assert "client-a: applied 2" in result.stdout and "client-c: applied 2" in result.stdout
+    assert "fleet-review-key" not in result.output
