@@ -537,7 +537,8 @@ def apply_in(
                 raise
             else:
                 interrupted_code = stop.exit_code
-    journal.finish(report)
+        # still under the lock: the next apply of this target never sees this one unfinished
+        journal.finish(report)
     report = dataclasses.replace(report, unfinished_applies=unfinished)
     if report.interrupted:
         counts = report.counts()
