@@ -140,12 +140,29 @@ class _Coercer:
     def fields(self, kind: Kind, node: Node, path: Path) -> Any:
         if not node.is_map:
             return self.generic(node, path)
-        self.out.spans[path] = node.span
+        spans, key_spans = self.out.spans, self.out.key_spans
+        spans[path] = node.span
         result = {}
-        for key, child, key_span in node.items():
+        by_name, node_key_spans = kind.fields_by_name, node.key_spans
+        for key, child in node.value.items():
             child_path = (*path, key)
-            self.out.key_spans[child_path] = key_span
-            f = kind.fields_by_name.get(key)
+            key_spans[child_path] = node_key_spans.get(key, child.span)
+            f = by_name.get(key)
+            text = child.text
+            if (
+                f is not None
+                and f.type in TEXT_TYPES
+                and text is not None
+                and not f.secret
+                and not child.broken
+                and "${" not in text
+                and not _secret_name(key)
+            ):
+                # the plain-scalar fast path: what `text` does, without substitution
+                spans[child_path] = child.span
+                value = child.value
+                result[key] = text if value is not None and child.plain else value
+                continue
             self.check_secret(key, child, child_path, force=bool(f and f.secret))
             if key == "ensure" or (kind.shape == "list" and key == kind.identity.name):
                 result[key] = self.text(child, child_path)

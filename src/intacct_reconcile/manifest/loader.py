@@ -424,7 +424,7 @@ class _EventBuilder(_Builder):
             if not event.implicit[0]:
                 return Node(span, value, value, plain, self.no_keys)
             tag = self.resolve(value)
-        if tag == _STR_TAG or tag == _TIMESTAMP_TAG:
+        if tag in (_STR_TAG, _TIMESTAMP_TAG):
             return Node(span, value, value, plain, self.no_keys)
         node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark, style)
         return self._scalar(node, span)

@@ -111,6 +111,7 @@ class _Run:
         return clean
 
     def section(self, kind: Kind, section: Any, c: Coerced, doc: Document) -> None:
+        fields_by_name = kind.fields_by_name
         for path, raw_key, obj in _entries(kind, section):
             obj, misplaced = top_level_problems(
                 kind, raw_key, obj, lambda name, path=path: c.span((*path, name), key=True)
@@ -130,9 +131,9 @@ class _Run:
                     kind=kind,
                     key=key,
                     ensure=str(values.get("ensure", "present")),
-                    values={k: v for k, v in values.items() if kind.has_field(k)},
+                    values={k: v for k, v in values.items() if k in fields_by_name},
                     span=c.span(path, key=True),
-                    field_spans={k: s for k in values if (s := c.span((*path, k))) is not None},
+                    field_spans=_field_spans(c, path, values),
                     manifest=doc.path,
                     clean=clean
                     and not misplaced
@@ -179,7 +180,7 @@ class _Run:
 
     def meaning(self, obj: Declared, c: Coerced, path: tuple[Any, ...]) -> None:
         kind = obj.kind
-        for f in kind.fields:
+        for f in kind.meaning_fields:
             value = obj.values.get(f.name)
             if f.type == "permissions" and value is not None:
                 self.permissions(obj, c, (*path, f.name), value)
@@ -218,6 +219,19 @@ class _Run:
                 "keep one declaration; files in a manifest directory merge by kind",
             )
         )
+
+
+def _field_spans(c: Coerced, path: tuple[Any, ...], values: Mapping[str, Any]) -> dict[str, Span]:
+    """Where each of an object's fields was written (its value; else its nearest ancestor)."""
+    spans = c.spans
+    out = {}
+    for k in values:
+        found = spans.get((*path, k))
+        if found is None:
+            found = c.span((*path, k))
+        if found is not None:
+            out[k] = found
+    return out
 
 
 def _shallow(data: Any) -> Any:
