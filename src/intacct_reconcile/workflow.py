@@ -123,12 +123,16 @@ def _load_desired(path: Path, target: Target) -> Any:
 
 
 def _read_live(clients: Any, kinds: Sequence[str], manifests: Any, progress: Progress) -> State:
-    from intacct_reconcile.live import check_deferred_refs, read_live
+    from intacct_reconcile.live import check_deferred_refs, declared_fields, read_live
 
     deferred = list(getattr(manifests, "deferred_refs", ()) or ())
     ref_kinds = sorted({d.target.kind for d in deferred} - set(kinds))
     progress.step(f"reading live state: {', '.join(kinds) or 'nothing'}")
-    live = read_live(clients, [*kinds, *ref_kinds], manifests.desired)
+    # only the fields the plan compares (kinds read for references: their identity)
+    declared = declared_fields(manifests.desired)
+    fields = {k: declared.get(k, frozenset()) for k in kinds}
+    fields.update({k: frozenset() for k in ref_kinds})
+    live = read_live(clients, [*kinds, *ref_kinds], manifests.desired, fields=fields)
     if deferred:
         check_deferred_refs(deferred, live)
     # kinds read only to check references are not planned (no "unmanaged" noise)
