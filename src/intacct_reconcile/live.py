@@ -50,11 +50,21 @@ def read_live(
                 raise ValueError(f"{kind.key}: read {spec.key!r} is already another read")
     records = clients.xml.read_many(list(specs.values())) if specs else {}
     resources = {kind.key: kind.reader.read(kind, clients, records) for kind in chosen}
-    if desired is not None:
-        for kind in chosen:
-            if kind.api_constants:
-                resources[kind.key] = _own_objects(kind, resources[kind.key], desired)
-    return State({k.key: resources.get(k.key, {}) for k in chosen})
+    live = State({k.key: resources.get(k.key, {}) for k in chosen})
+    return live if desired is None else own_objects(live, desired, registry)
+
+
+def own_objects(live: State, desired: State, registry: Mapping[str, Kind] | None = None) -> State:
+    """Each kind's own objects among those of its API object (see `_own_objects`)."""
+    registry = registry or REGISTRY
+    return State(
+        {
+            key: _own_objects(registry[key], objects, desired)
+            if key in registry and registry[key].api_constants
+            else objects
+            for key, objects in live.resources.items()
+        }
+    )
 
 
 def fields_to_read(kind: Kind, declared: Iterable[str]) -> frozenset[str]:

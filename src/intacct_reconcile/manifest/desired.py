@@ -11,7 +11,7 @@ from typing import Any
 from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.manifest.gcpause import gc_paused
 from intacct_reconcile.manifest.objects import Declared, DeferredRef
-from intacct_reconcile.manifest.validate import Validated, validate
+from intacct_reconcile.manifest.validate import OnLoaded, Validated, validate
 from intacct_reconcile.sod.mitigations import Mitigation
 from intacct_reconcile.types import Resource, State
 
@@ -63,11 +63,15 @@ def load_desired(
     *,
     vars: Mapping[str, str] | None = None,
     env: Mapping[str, str] | None = None,
+    on_loaded: OnLoaded | None = None,
 ) -> Manifests:
-    """Load, validate and normalise; raises ManifestError listing every problem."""
+    """Load, validate and normalise; raises ManifestError listing every problem.
+    `on_loaded`: see validate()."""
     root = Path(path)
     with gc_paused():  # see gcpause: building the tree, not making garbage
-        validated = validate(root, vars=vars or {}, env=os.environ if env is None else env)
+        validated = validate(
+            root, vars=vars or {}, env=os.environ if env is None else env, on_loaded=on_loaded
+        )
         desired = to_state(validated)
     return Manifests(
         desired=desired,
