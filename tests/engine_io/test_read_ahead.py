@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from intacct_reconcile.errors import ManifestError
-from intacct_reconcile.live import fields_to_read
 from intacct_reconcile.kinds import REGISTRY
+from intacct_reconcile.live import fields_to_read
 from intacct_reconcile.manifest.api import load_desired
 from intacct_reconcile.progress import Progress
 from intacct_reconcile.readahead import ReadAhead
