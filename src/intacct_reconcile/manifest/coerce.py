@@ -50,9 +50,12 @@ class Coerced:
 
 
 class _Coercer:
-    def __init__(self, vars: Mapping[str, str], env: Mapping[str, str]):
+    def __init__(self, vars: Mapping[str, str], env: Mapping[str, str], release: bool = False):
         self.vars, self.env = vars, env
         self.out = Coerced(None)
+        # let go of each object's located nodes once coerced (their spans are kept in `out`):
+        # the tree and its plain copy are never both whole in memory
+        self.release = release
 
     # ------------------------------------------------------------ generic
 
@@ -198,6 +201,8 @@ class _Coercer:
                     )
                 )
             result[key] = self.fields(kind, child, (*path, key))
+            if self.release:
+                node.value[key] = _RELEASED
         return result
 
     def document(self, doc: Document) -> Coerced:
@@ -236,5 +241,13 @@ def _retype(f: Field, text: str) -> Any:
     return text
 
 
-def coerce_document(doc: Document, vars: Mapping[str, str], env: Mapping[str, str]) -> Coerced:
-    return _Coercer(vars, env).document(doc)
+# what a released object's place in the tree holds (an empty mapping, never walked again)
+_RELEASED = Node(Span("", 0, 0), {})
+
+
+def coerce_document(
+    doc: Document, vars: Mapping[str, str], env: Mapping[str, str], *, release: bool = False
+) -> Coerced:
+    """The document as plain data with spans by path. `release`: the tree is let go of as it
+    is coerced (only for a tree without shared nodes, `Document.shared`)."""
+    return _Coercer(vars, env, release and not doc.shared).document(doc)

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from sys import intern
 from typing import Any
 
 import yaml
@@ -76,6 +77,9 @@ class Document:
     path: Path
     index: int  # 0-based position in a multi-document file
     root: Node
+    # nodes may be reached twice (aliases, merge keys): no part of the tree may be let go
+    # while another part is still to be walked (see coerce's release)
+    shared: bool = True
 
 
 def span_of(file: str, mark: Any) -> Span:
@@ -315,6 +319,7 @@ class _EventBuilder(_Builder):
     def __init__(self, file: str):
         super().__init__(file)
         self.anchors: dict[str, Node] = {}
+        self.aliased = False  # an alias was followed: some node is reached twice
         resolvers = yaml.resolver.Resolver.yaml_implicit_resolvers
         self.resolvers: dict[str, list[tuple[str, Any]]] = resolvers
         self.wildcard = resolvers.get(None, [])
@@ -370,6 +375,7 @@ class _EventBuilder(_Builder):
             self.anchors[event.anchor] = built
 
     def alias(self, event: Any) -> Node:
+        self.aliased = True
         target = self.anchors.get(event.anchor)
         if target is None:
             raise yaml.composer.ComposerError(
@@ -402,7 +408,8 @@ class _EventBuilder(_Builder):
                 continue
             value_event = next(events)
             mark = key_event.start_mark
-            key, key_span = key_event.value, Span(file, mark.line + 1, mark.column + 1)
+            # the same few field names on every object: one string each, not one per object
+            key, key_span = intern(key_event.value), Span(file, mark.line + 1, mark.column + 1)
             if key_event.anchor is not None:
                 self.anchors[key_event.anchor] = self.scalar(key_event, key_span)
             first = key_spans.get(key)
@@ -554,7 +561,8 @@ def load_text(
         for index, root in enumerate(roots):
             if root is None:
                 continue  # an empty document (`---` alone) declares nothing
-            documents.append(Document(file, path or Path(file), index, root))
+            shared = merges or builder.aliased  # type: ignore[attr-defined]
+            documents.append(Document(file, path or Path(file), index, root, shared))
     except _TooBig as exc:
         return [], [
             Problem(

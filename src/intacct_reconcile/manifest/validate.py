@@ -74,7 +74,7 @@ class _Run:
                 )
             )
             return
-        c = coerce_document(doc, self.vars, self.env)
+        c = coerce_document(doc, self.vars, self.env, release=True)
         self.problems.extend(c.problems)
         for error in _validator(None).iter_errors(_shallow(c.data)):
             self.problems.extend(translate(error, c))
