@@ -2,9 +2,9 @@
 results as JSON.
 
 A benchmark module's `main()` prints its figures and returns them as a dict (with its aims as
-{"name", "value", "aim", "met"}), or None when it only prints. Timings are reported, never asserted. The results of
-the run go to benchmarks/results.json (or --out FILE). The machine is shared: figures are
-min / median of a few runs and still noisy.
+{"name", "value", "aim", "met"}), or None when it only prints. Timings are reported, never
+asserted. The results of the run go to benchmarks/results.json (or --out FILE). The machine
+is shared: figures are min / median of a few runs and still noisy.
 """
 
 from __future__ import annotations
