@@ -66,9 +66,12 @@ except SystemExit as exc:
     code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
 finally:
     use = resource.getrusage(resource.RUSAGE_SELF)
+    # VmHWM: this program's own peak (ru_maxrss carries the parent's across fork and exec)
+    with open('/proc/self/status') as status:
+        hwm = [int(l.split()[1]) for l in status if l.startswith('VmHWM:')]
     print(json.dumps({'in_process_s': time.perf_counter() - started,
                       'cpu_s': use.ru_utime + use.ru_stime,
-                      'maxrss_kib': use.ru_maxrss}), file=sys.stderr, flush=True)
+                      'maxrss_kib': hwm[0] if hwm else use.ru_maxrss}), file=sys.stderr, flush=True)
 sys.exit(code)
 """
 

@@ -39,13 +39,15 @@ def main(url: str, reads: list[tuple[str, list[str]]]) -> None:
         reader.set_session_id(session)
         counts[obj] = len(reader.get_all(fields=fields))
     use = resource.getrusage(resource.RUSAGE_SELF)
+    with open("/proc/self/status") as status:  # own peak (ru_maxrss carries the parent's)
+        hwm = [int(line.split()[1]) for line in status if line.startswith("VmHWM:")]
     print(
         json.dumps(
             {
                 "counts": counts,
                 "in_process_s": time.perf_counter() - started,
                 "cpu_s": use.ru_utime + use.ru_stime,
-                "maxrss_kib": use.ru_maxrss,
+                "maxrss_kib": hwm[0] if hwm else use.ru_maxrss,
             }
         )
     )
