@@ -238,3 +238,14 @@ def write_config(folder: Path, url: str) -> Path:
 
 def as_json(value: Any) -> Any:
     return asdict(value) if hasattr(value, "__dataclass_fields__") else value
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "missed"
+
+
+def run_cli_done(args: list[str]) -> tuple[subprocess.CompletedProcess[str], float, int]:
+    """run_cli as (completed process, wall seconds, peak MiB), for benchmarks that print."""
+    run = run_cli(args)
+    done = subprocess.CompletedProcess(args, run.exit_code, run.stdout, run.stderr)
+    return done, run.wall_s, int(run.peak_mib)
