@@ -317,6 +317,11 @@ def _plain_tag(text: str) -> str:
     return _STR
 
 
+# first characters some implicit tag claims (digits, signs, y/n/t/f/o, ~, ...); text starting
+# with any other character is plain text without looking further (most names and titles)
+_CLAIMED = frozenset(_RESOLVERS)
+
+
 def _inline(value: list[Any]) -> bool:
     """_represent_list's choice: short lists of scalars are written inline."""
     scalars = all(isinstance(v, str | int | bool) for v in value)
@@ -334,17 +339,28 @@ def _c_emittable(value: Any, seen: set[int]) -> bool:
             return False  # the representer would write an anchor and an alias
         seen.add(id(value))
         if kind is dict:
-            return all(type(k) is str and _c_emittable(k, seen) for k in value) and all(
-                _c_emittable(v, seen) for v in value.values()
-            )
+            for key, item in value.items():
+                if type(key) is not str or not (key.isascii() and key.isprintable()):
+                    return False
+                if type(item) is str:
+                    if not (item.isascii() and item.isprintable()):
+                        return False
+                elif not _c_emittable(item, seen):
+                    return False
+            return True
         return _inline(value) and all(_c_emittable(v, seen) for v in value)
     return False
+
+
+def _text_event(value: str) -> Any:
+    tag = _STR if value[:1] not in _CLAIMED else _plain_tag(value)
+    return yaml.ScalarEvent(None, _STR, (tag == _STR, True), value)
 
 
 def _events(value: Any, out: list[Any]) -> None:
     kind = type(value)
     if kind is str:
-        out.append(yaml.ScalarEvent(None, _STR, (_plain_tag(value) == _STR, True), value))
+        out.append(_text_event(value))
     elif kind is bool:
         out.append(yaml.ScalarEvent(None, _BOOL, (True, False), "true" if value else "false"))
     elif kind is int:
@@ -355,8 +371,11 @@ def _events(value: Any, out: list[Any]) -> None:
     elif kind is dict:
         out.append(yaml.MappingStartEvent(None, _MAP, True, flow_style=not value))
         for key, item in value.items():
-            _events(key, out)
-            _events(item, out)
+            out.append(_text_event(key))
+            if type(item) is str:
+                out.append(_text_event(item))
+            else:
+                _events(item, out)
         out.append(yaml.MappingEndEvent())
     else:
         out.append(yaml.SequenceStartEvent(None, _SEQ, True, flow_style=True))
