@@ -5,7 +5,7 @@ concurrent requests per company), all set up with nothing yet: every plan is the
 blueprint's full first plan. The companies are one config group (a targets file, per-company
 vars). Both runs are real `intacct-reconcile` processes: N `plan --target T` in a row, then
 one `plan --target clients --parallel-targets P --out-dir DIR`; wall seconds and the fleet
-process's peak memory (ru_maxrss) are printed, never asserted.
+process's peak memory (VmHWM) are printed, never asserted.
 
     BENCH_FLEET_COMPANIES=200 make bench     # default 20
     BENCH_FLEET_PARALLEL=32 make bench       # targets at once in the fleet run (default 16)
@@ -23,7 +23,8 @@ from pathlib import Path
 
 import yaml
 
-from bench_engine import run_cli, verdict  # type: ignore[import-not-found]
+from harness import run_cli_done as run_cli  # type: ignore[import-not-found]
+from harness import verdict  # type: ignore[import-not-found]
 from intacct_reconcile.sandbox.app import make_app
 from intacct_reconcile.sandbox.options import SandboxOptions
 from intacct_reconcile.sandbox.serve import served

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection, Iterable
 from typing import Any
 
-from intacct_reconcile.types import Resource, State
+from intacct_reconcile.types import Change, Resource, State
 
 ABSENT = "absent"
 
@@ -32,11 +33,27 @@ def _jsonable(value: Any) -> Any:
     return str(value)  # dates, decimals: their text is what the API sees too
 
 
-def fingerprint(resource: Resource | None) -> str:
-    """sha256 of a live object's normalised values, or "absent"."""
+def fingerprint(resource: Resource | None, fields: Collection[str] | None = None) -> str:
+    """sha256 of a live object's normalised values (only `fields`, when given), or "absent"."""
     if resource is None:
         return ABSENT
-    return hashlib.sha256(canonical_json(dict(resource.values)).encode()).hexdigest()
+    values = dict(resource.values)
+    if fields is not None:
+        values = {k: v for k, v in values.items() if k in fields}
+    return hashlib.sha256(canonical_json(values).encode()).hexdigest()
+
+
+def fingerprint_fields(changes: Iterable[Change]) -> dict[str, frozenset[str]]:
+    """The fields a plan's fingerprints cover, per kind: every field any of the kind's changes
+    declares or changes. Worked out from the plan's changes alone, so `apply PLANFILE` checks
+    exactly what `plan` recorded, however many fields either of them read: a plan reads only
+    the declared fields, and drift on any of them makes the plan stale."""
+    out: dict[str, set[str]] = {}
+    for change in changes:
+        names = out.setdefault(change.ref.kind, set())
+        names.update(change.desired or ())
+        names.update(f.name for f in change.fields)
+    return {kind: frozenset(names) for kind, names in out.items()}
 
 
 def state_digest(state: State) -> str:

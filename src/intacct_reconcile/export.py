@@ -7,7 +7,8 @@ Kinds no API can read (sender IDs, IP filters) are written as commented template
 UI path to copy the values from. With `unmanaged`, only live objects that the manifests at that
 path do not declare yet are written, so a company is adopted kind by kind.
 
-All YAML text is produced by `dump_yaml`: one place to swap in a faster emitter.
+All YAML text is produced by `dump_yaml`: libyaml's C emitter where it writes the same bytes
+as the Python one, the Python one elsewhere.
 """
 
 from __future__ import annotations
@@ -294,11 +295,110 @@ _ManifestDumper.add_representer(list, _represent_list)
 _ManifestDumper.add_representer(dict, _represent_dict)
 
 
+# libyaml's emitter (C), fed events built here: what export writes for large companies. The
+# representer and serializer (pure Python, one node per value) were most of an export's time.
+# The events are those _ManifestDumper's representer and serializer produce for plain data:
+# mappings, inline lists, printable ASCII text, integers, booleans, None. Anything else
+# (block lists, which libyaml cannot indent under their key; other characters, which the two
+# emitters may escape differently; floats; a dict or list reached twice, which gets an anchor)
+# goes through _ManifestDumper, so the bytes are the same either way (tests/export).
+_CDumper: Any = getattr(yaml, "CSafeDumper", None)
+_STR, _INT = "tag:yaml.org,2002:str", "tag:yaml.org,2002:int"
+_BOOL, _NULL = "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"
+_MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+_RESOLVERS = yaml.resolver.Resolver.yaml_implicit_resolvers
+
+
+def _plain_tag(text: str) -> str:
+    """The tag a plain scalar `text` resolves to, as PyYAML's resolver finds it."""
+    for tag, regexp in _RESOLVERS.get(text[0] if text else "", ()):
+        if regexp.match(text):
+            return str(tag)
+    return _STR
+
+
+# first characters some implicit tag claims (digits, signs, y/n/t/f/o, ~, ...); text starting
+# with any other character is plain text without looking further (most names and titles)
+_CLAIMED = frozenset(_RESOLVERS)
+
+
+def _inline(value: list[Any]) -> bool:
+    """_represent_list's choice: short lists of scalars are written inline."""
+    scalars = all(isinstance(v, str | int | bool) for v in value)
+    return scalars and sum(len(str(v)) + 2 for v in value) <= 60
+
+
+def _c_emittable(value: Any, seen: set[int]) -> bool:
+    kind = type(value)
+    if kind is str:
+        return value.isascii() and value.isprintable()
+    if kind is int or kind is bool or value is None:
+        return True
+    if kind is dict or kind is list:
+        if id(value) in seen:
+            return False  # the representer would write an anchor and an alias
+        seen.add(id(value))
+        if kind is dict:
+            for key, item in value.items():
+                if type(key) is not str or not (key.isascii() and key.isprintable()):
+                    return False
+                if type(item) is str:
+                    if not (item.isascii() and item.isprintable()):
+                        return False
+                elif not _c_emittable(item, seen):
+                    return False
+            return True
+        return _inline(value) and all(_c_emittable(v, seen) for v in value)
+    return False
+
+
+def _text_event(value: str) -> Any:
+    tag = _STR if value[:1] not in _CLAIMED else _plain_tag(value)
+    return yaml.ScalarEvent(None, _STR, (tag == _STR, True), value)
+
+
+def _events(value: Any, out: list[Any]) -> None:
+    kind = type(value)
+    if kind is str:
+        out.append(_text_event(value))
+    elif kind is bool:
+        out.append(yaml.ScalarEvent(None, _BOOL, (True, False), "true" if value else "false"))
+    elif kind is int:
+        text = str(value)
+        out.append(yaml.ScalarEvent(None, _INT, (_plain_tag(text) == _INT, False), text))
+    elif value is None:
+        out.append(yaml.ScalarEvent(None, _NULL, (True, False), "null"))
+    elif kind is dict:
+        out.append(yaml.MappingStartEvent(None, _MAP, True, flow_style=not value))
+        for key, item in value.items():
+            out.append(_text_event(key))
+            if type(item) is str:
+                out.append(_text_event(item))
+            else:
+                _events(item, out)
+        out.append(yaml.MappingEndEvent())
+    else:
+        out.append(yaml.SequenceStartEvent(None, _SEQ, True, flow_style=True))
+        for item in value:
+            _events(item, out)
+        out.append(yaml.SequenceEndEvent())
+
+
+def _emit_c(document: dict[str, Any]) -> str:
+    events: list[Any] = [yaml.StreamStartEvent(), yaml.DocumentStartEvent(explicit=False)]
+    _events(document, events)
+    events += [yaml.DocumentEndEvent(explicit=False), yaml.StreamEndEvent()]
+    return str(yaml.emit(events, Dumper=_CDumper, allow_unicode=True, width=1_000_000))
+
+
 def dump_yaml(document: Mapping[str, Any]) -> str:
     """The one place manifest YAML is written: strings that look like numbers, booleans or
     dates are quoted (identifiers stay strings), unicode is kept, lines are not wrapped."""
+    data = dict(document)
+    if _CDumper is not None and _c_emittable(data, set()):
+        return _emit_c(data)
     return yaml.dump(
-        dict(document),
+        data,
         Dumper=_ManifestDumper,
         sort_keys=False,
         allow_unicode=True,

@@ -15,7 +15,7 @@ Records are normalised with `Kind.from_api`, so live values compare equal to des
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -32,11 +32,13 @@ def read_live(
     desired: State | None = None,
     *,
     registry: Mapping[str, Kind] | None = None,
+    fields: Mapping[str, Collection[str]] | None = None,
 ) -> State:
     """Live state of `kinds` (manifest keys). `desired` narrows kinds whose API object holds
-    others' objects too (see `_own_objects`)."""
+    others' objects too (see `_own_objects`). `fields`: the manifest fields to read per kind
+    (`fields_to_read`); a kind it does not name is read whole (export, stale checks)."""
     registry = registry or REGISTRY
-    chosen = [registry[k] for k in dict.fromkeys(kinds)]
+    chosen = [narrowed(registry[k], (fields or {}).get(k)) for k in dict.fromkeys(kinds)]
     for kind in chosen:
         kind.reader.prepare(kind, clients)  # refusals (missing credentials) before any request
     specs: dict[str, Any] = {}
@@ -48,11 +50,58 @@ def read_live(
                 raise ValueError(f"{kind.key}: read {spec.key!r} is already another read")
     records = clients.xml.read_many(list(specs.values())) if specs else {}
     resources = {kind.key: kind.reader.read(kind, clients, records) for kind in chosen}
-    if desired is not None:
-        for kind in chosen:
-            if kind.api_constants:
-                resources[kind.key] = _own_objects(kind, resources[kind.key], desired)
-    return State({k.key: resources.get(k.key, {}) for k in chosen})
+    live = State({k.key: resources.get(k.key, {}) for k in chosen})
+    return live if desired is None else own_objects(live, desired, registry)
+
+
+def own_objects(live: State, desired: State, registry: Mapping[str, Kind] | None = None) -> State:
+    """Each kind's own objects among those of its API object (see `_own_objects`)."""
+    registry = registry or REGISTRY
+    return State(
+        {
+            key: _own_objects(registry[key], objects, desired)
+            if key in registry and registry[key].api_constants
+            else objects
+            for key, objects in live.resources.items()
+        }
+    )
+
+
+def fields_to_read(kind: Kind, declared: Iterable[str]) -> frozenset[str]:
+    """The manifest fields a plan reads of a kind: those the manifests declare, those the kind
+    defaults (desired values hold them), its status (deactivation under full ownership) and
+    floor fields. The identity and API constants are always read (xml_io.select_fields)."""
+    names = set(declared)
+    names.update(f.name for f in kind.fields if f.default is not None)
+    names.add(kind.extra.get("status_field", "status"))
+    names.update(kind.extra.get("floor_fields", ()))
+    return frozenset(n for n in names if kind.has_field(n))
+
+
+def declared_fields(desired: State) -> dict[str, frozenset[str]]:
+    """`fields_to_read` for every kind of a desired state, from its normalised values."""
+    out = {}
+    for kind_key, objects in desired.resources.items():
+        kind = REGISTRY.get(kind_key)
+        if kind is None:
+            continue
+        names: set[str] = set()
+        for resource in objects.values():
+            names.update(resource.values)
+        out[kind_key] = fields_to_read(kind, names)
+    return out
+
+
+def narrowed(kind: Kind, names: Collection[str] | None) -> Kind:
+    """The kind restricted to `names` for reading, when its reader is the general XML one
+    (it selects exactly the kind's fields: fewer fields, less XML on the wire). Kinds with
+    readers of their own, and REST kinds (whole objects per GET), are read as they are."""
+    from intacct_reconcile.kinds.xml_io import XmlReader
+
+    if names is None or type(kind.reader) is not XmlReader:
+        return kind
+    kept = tuple(f for f in kind.fields if f.name in names)
+    return kind if len(kept) == len(kind.fields) else replace(kind, fields=kept)
 
 
 def readable(kind: Kind) -> bool:

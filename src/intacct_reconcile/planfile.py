@@ -35,7 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from intacct_reconcile.digests import ABSENT, canonical_json, fingerprint
+from intacct_reconcile.digests import ABSENT, canonical_json, fingerprint, fingerprint_fields
 from intacct_reconcile.errors import PlanFileError
 from intacct_reconcile.types import (
     AccessChange,
@@ -220,11 +220,12 @@ def stale(plan: Plan, live: State) -> list[str]:
     `live` must cover the kinds the plan touches (read them again before applying).
     """
     changes = {str(c.ref): c for c in plan.changes}
+    covered = fingerprint_fields(plan.changes)
     problems = []
     for name, planned in plan.fingerprints.items():
         kind, _, key = name.partition("/")
         current = live.get(kind, key)
-        if fingerprint(current) == planned:
+        if fingerprint(current, covered.get(kind, frozenset())) == planned:
             continue
         problems.append(_what_changed(name, planned, current, changes.get(name)))
     return problems

@@ -29,7 +29,7 @@ from intacct_reconcile.access import (
     permission_items,
 )
 from intacct_reconcile.attestations import expired, value_digest
-from intacct_reconcile.digests import fingerprint, state_digest
+from intacct_reconcile.digests import fingerprint, fingerprint_fields, state_digest
 from intacct_reconcile.kinds.base import Field, Kind
 from intacct_reconcile.ordering import (
     PlanningError,
@@ -85,10 +85,18 @@ def plan(desired: State, live: State, options: PlanOptions | None = None) -> Pla
         unmanaged=tuple(unmanaged),
         access_changes=effective_access(kinds, desired, live, changes),
         live_counts={key: len(live.of(key)) for key in order},
-        fingerprints={str(c.ref): fingerprint(live.get(c.ref.kind, c.ref.key)) for c in changes},
+        fingerprints=_fingerprints(changes, live),
         manifest_digest=options.manifest_digest or state_digest(desired),
         notes=tuple(notes),
     )
+
+
+def _fingerprints(changes: Sequence[Change], live: State) -> dict[str, str]:
+    covered = fingerprint_fields(changes)
+    return {
+        str(c.ref): fingerprint(live.get(c.ref.kind, c.ref.key), covered[c.ref.kind])
+        for c in changes
+    }
 
 
 def _kinds(options: PlanOptions) -> Mapping[str, Kind]:

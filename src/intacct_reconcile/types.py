@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
@@ -42,7 +43,10 @@ class Ref:
         return f"{self.kind}/{self.key}"
 
 
-@dataclass(frozen=True)
+NO_SPANS: Mapping[str, Span] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)  # one per declared and per live object: kept small
 class Resource:
     """One object of a kind, with normalised field values.
 
@@ -56,7 +60,8 @@ class Resource:
     values: Mapping[str, Any]
     source: Span | None = None
     ensure: Ensure = "present"
-    field_spans: Mapping[str, Span] = field(default_factory=dict)
+    # live objects have none: they share one empty mapping rather than a dict each
+    field_spans: Mapping[str, Span] = field(default_factory=lambda: NO_SPANS)
     # API identity of a live object (RECORDNO, REST key, ...): needed to write it, never diffed
     meta: Mapping[str, Any] = field(default_factory=dict)
 

@@ -12,6 +12,7 @@ export: live state -> manifest YAML, so that a first plan is empty (module `expo
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import os
@@ -38,6 +39,7 @@ from intacct_reconcile.errors import ConfigError, ReconcileError, StalePlanError
 from intacct_reconcile.interrupts import stop_on_signal
 from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.progress import Progress
+from intacct_reconcile.readahead import ReadAhead
 from intacct_reconcile.render import RENDERERS
 from intacct_reconcile.settings import Config, Target, load_config, resolve_target
 from intacct_reconcile.terminal import Ui, default_ui
@@ -116,19 +118,37 @@ def _render(thing: Plan | ApplyReport, fmt: str, color: bool = False) -> str:
     return RENDERERS[fmt](thing, color=color and fmt == "text")
 
 
-def _load_desired(path: Path, target: Target) -> Any:
+def _load_desired(path: Path, target: Target, on_loaded: Any = None) -> Any:
     from intacct_reconcile.manifest.api import load_desired
 
-    return load_desired(path, vars=dict(target.vars), env=os.environ)
+    return load_desired(path, vars=dict(target.vars), env=os.environ, on_loaded=on_loaded)
 
 
-def _read_live(clients: Any, kinds: Sequence[str], manifests: Any, progress: Progress) -> State:
-    from intacct_reconcile.live import check_deferred_refs, read_live
+def _read_live(
+    clients: Any,
+    kinds: Sequence[str],
+    manifests: Any,
+    progress: Progress,
+    ahead: ReadAhead | None = None,
+) -> State:
+    from intacct_reconcile.live import check_deferred_refs, declared_fields, own_objects, read_live
 
     deferred = list(getattr(manifests, "deferred_refs", ()) or ())
     ref_kinds = sorted({d.target.kind for d in deferred} - set(kinds))
-    progress.step(f"reading live state: {', '.join(kinds) or 'nothing'}")
-    live = read_live(clients, [*kinds, *ref_kinds], manifests.desired)
+    # only the fields the plan compares (kinds read for references: their identity)
+    declared = declared_fields(manifests.desired)
+    fields = {k: declared.get(k, frozenset()) for k in kinds}
+    fields.update({k: frozenset() for k in ref_kinds})
+    wanted = [*kinds, *ref_kinds]
+    early = ahead.result(wanted, fields) if ahead is not None else State({})
+    rest = [k for k in wanted if k not in early.resources]
+    if rest:
+        progress.step(f"reading live state: {', '.join(rest)}")
+    elif not wanted:
+        progress.step("reading live state: nothing")
+    later = read_live(clients, rest, fields=fields) if rest else State({})
+    read = {**early.resources, **later.resources}
+    live = own_objects(State({k: read[k] for k in wanted}), manifests.desired)
     if deferred:
         check_deferred_refs(deferred, live)
     # kinds read only to check references are not planned (no "unmanaged" noise)
@@ -151,12 +171,16 @@ def _read_for_notes(clients: Any, kinds: Sequence[str]) -> dict[str, Any]:
     return out
 
 
-def _plan_options(ctx: Context, manifests: Any, only_kinds: Sequence[str]) -> PlanOptions:
+def _check_kinds(only_kinds: Sequence[str]) -> None:
     unknown = sorted(set(only_kinds) - set(REGISTRY))
     if unknown:
         raise ConfigError(
             f"unknown --kind {', '.join(unknown)} — known kinds: {', '.join(REGISTRY)}"
         )
+
+
+def _plan_options(ctx: Context, manifests: Any, only_kinds: Sequence[str]) -> PlanOptions:
+    _check_kinds(only_kinds)
     return PlanOptions(
         target=ctx.target.name,
         ownership=dict(ctx.target.ownership),  # type: ignore[arg-type]
@@ -182,10 +206,11 @@ def _make_plan(
     only_kinds: Sequence[str],
     progress: Progress,
     only: Sequence[Ref] = (),
+    ahead: ReadAhead | None = None,
 ) -> Plan:
     options = _plan_options(ctx, manifests, only_kinds)  # a mistyped --kind: before any read
     kinds = _kinds_used(manifests.desired, only_kinds)
-    live = _read_live(clients, kinds, manifests, progress)
+    live = _read_live(clients, kinds, manifests, progress, ahead)
     full = planner.plan(manifests.desired, live, options)
     full = _review_access(ctx, clients, manifests, kinds, live, full, progress)
     return partial_plan(full, only, manifests.desired) if only else full
@@ -353,13 +378,18 @@ def plan_in(
 ) -> PlanOutcome:
     """`plan` for a target already chosen (a fleet chooses many from one config)."""
     ui = ui or default_ui()
-    manifests = _load_desired(path, ctx.target)
-    unfinished = _unfinished_applies(ctx, ui)
-    with (
-        ui.progress(quiet=quiet) as progress,
-        open_clients(ctx.target, progress=progress) as clients,
-    ):
-        the_plan = _make_plan(ctx, clients, manifests, only_kinds, progress, only)
+    _check_kinds(only_kinds)  # a mistyped --kind: before any read
+    with ui.progress(quiet=quiet) as progress, contextlib.ExitStack() as stack:
+        # reads start once the manifests have parsed, while they are checked (readahead.py)
+        ahead = ReadAhead(ctx.target, progress, only_kinds, stack)
+        try:
+            manifests = _load_desired(path, ctx.target, on_loaded=ahead.start)
+        except BaseException:
+            ahead.join()  # invalid manifests: what was read no longer matters
+            raise
+        unfinished = _unfinished_applies(ctx, ui)
+        clients = ahead.clients()
+        the_plan = _make_plan(ctx, clients, manifests, only_kinds, progress, only, ahead)
         # the verdict apply would reach, so the review shows it (apply decides again)
         gate = safety.verdict(the_plan, _safety_options(ctx, False, False, clients, the_plan))
         the_plan = dataclasses.replace(the_plan, gate=gate, unfinished_applies=unfinished)

@@ -20,6 +20,7 @@ from intacct_reconcile.sandbox.realism import (
     RealismMiddleware,
     RequestInfo,
     describe_xml,
+    processing_seconds,
 )
 from intacct_reconcile.sandbox.serve import served
 
@@ -107,6 +108,19 @@ def test_describe_xml_names_functions_objects_and_records_without_secrets() -> N
     assert info.records == 2
     assert info.session_id == "SESSION-SECRET-123"
     assert "SESSION-SECRET" not in repr(info)
+
+
+def test_server_work_grows_with_functions_and_records_not_only_requests() -> None:
+    one = describe_xml(request_xml("<readByQuery><object>VENDOR</object><query/></readByQuery>"))
+    packed = describe_xml(
+        request_xml(
+            *("<readByQuery><object>VENDOR</object><query/></readByQuery>" for _ in range(10))
+        )
+    )
+    # 1 function returning 2,000 records; 10 functions returning nothing; knobs off
+    assert processing_seconds(one, 2000, 2.0, 0.05) == pytest.approx(0.102)
+    assert processing_seconds(packed, 0, 2.0, 0.05) == pytest.approx(0.020)
+    assert processing_seconds(packed, 2000, 0.0, 0.0) == 0.0
 
 
 def test_describe_xml_refuses_entities_and_survives_garbage() -> None:

@@ -171,6 +171,16 @@ class Kind:
         return {f.name: f for f in self.fields}
 
     @functools.cached_property
+    def normalize_shapes(self) -> dict[tuple[str, ...], tuple[Field, ...]]:
+        """normalize's cache: declared field names -> the fields to normalise (normalize.py)."""
+        return {}
+
+    @functools.cached_property
+    def meaning_fields(self) -> tuple[Field, ...]:
+        """Fields whose values validation checks beyond the schema (permissions, dates)."""
+        return tuple(f for f in self.fields if f.type in ("permissions", "date"))
+
+    @functools.cached_property
     def api_readers(self) -> tuple[tuple[str, str, Callable[[Any], Any]], ...]:
         """How from_api reads each field (see normalize.api_readers); built once per kind."""
         from intacct_reconcile.kinds.normalize import api_readers
@@ -190,7 +200,7 @@ class Kind:
     def field_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)
 
-    @property
+    @functools.cached_property
     def ref_fields(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if f.ref)
 

@@ -132,6 +132,24 @@ def normalize_field(f: Field, value: Any) -> Any:
     raise ValueError(f"unknown field type {f.type!r}")
 
 
+def _fields_to_normalize(kind: Kind, values: Mapping[str, Any]) -> tuple[Field, ...]:
+    """The kind's fields the values set or default, in the kind's order.
+
+    Objects of a large manifest share a handful of shapes (the same few fields declared), so
+    the list is worked out once per shape instead of walking every field of the kind for
+    every object (GL accounts have two dozen, manifests usually set three).
+    """
+    shape = tuple(values)
+    known = kind.normalize_shapes.get(shape)
+    if known is None:
+        if len(kind.normalize_shapes) > 1024:  # odd manifests with many shapes: stay bounded
+            kind.normalize_shapes.clear()
+        named = set(shape)
+        known = tuple(f for f in kind.fields if f.name in named or f.default is not None)
+        kind.normalize_shapes[shape] = known
+    return known
+
+
 def normalize_identity(kind: Kind, key: str) -> str:
     if kind.identity.type == "cidr":
         return to_cidr(key)
@@ -140,7 +158,7 @@ def normalize_identity(kind: Kind, key: str) -> str:
 
 def normalize_values(kind: Kind, values: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for f in kind.fields:
+    for f in _fields_to_normalize(kind, values):
         value = values.get(f.name)
         if value is None:
             value = f.default

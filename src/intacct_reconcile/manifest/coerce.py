@@ -50,9 +50,12 @@ class Coerced:
 
 
 class _Coercer:
-    def __init__(self, vars: Mapping[str, str], env: Mapping[str, str]):
+    def __init__(self, vars: Mapping[str, str], env: Mapping[str, str], release: bool = False):
         self.vars, self.env = vars, env
         self.out = Coerced(None)
+        # let go of each object's located nodes once coerced (their spans are kept in `out`):
+        # the tree and its plain copy are never both whole in memory
+        self.release = release
 
     # ------------------------------------------------------------ generic
 
@@ -140,12 +143,29 @@ class _Coercer:
     def fields(self, kind: Kind, node: Node, path: Path) -> Any:
         if not node.is_map:
             return self.generic(node, path)
-        self.out.spans[path] = node.span
+        spans, key_spans = self.out.spans, self.out.key_spans
+        spans[path] = node.span
         result = {}
-        for key, child, key_span in node.items():
+        by_name, node_key_spans = kind.fields_by_name, node.key_spans
+        for key, child in node.value.items():
             child_path = (*path, key)
-            self.out.key_spans[child_path] = key_span
-            f = kind.fields_by_name.get(key)
+            key_spans[child_path] = node_key_spans.get(key, child.span)
+            f = by_name.get(key)
+            text = child.text
+            if (
+                f is not None
+                and f.type in TEXT_TYPES
+                and text is not None
+                and not f.secret
+                and not child.broken
+                and "${" not in text
+                and not _secret_name(key)
+            ):
+                # the plain-scalar fast path: what `text` does, without substitution
+                spans[child_path] = child.span
+                value = child.value
+                result[key] = text if value is not None and child.plain else value
+                continue
             self.check_secret(key, child, child_path, force=bool(f and f.secret))
             if key == "ensure" or (kind.shape == "list" and key == kind.identity.name):
                 result[key] = self.text(child, child_path)
@@ -181,6 +201,8 @@ class _Coercer:
                     )
                 )
             result[key] = self.fields(kind, child, (*path, key))
+            if self.release:
+                node.value[key] = _RELEASED
         return result
 
     def document(self, doc: Document) -> Coerced:
@@ -219,5 +241,13 @@ def _retype(f: Field, text: str) -> Any:
     return text
 
 
-def coerce_document(doc: Document, vars: Mapping[str, str], env: Mapping[str, str]) -> Coerced:
-    return _Coercer(vars, env).document(doc)
+# what a released object's place in the tree holds (an empty mapping, never walked again)
+_RELEASED = Node(Span("", 0, 0), {})
+
+
+def coerce_document(
+    doc: Document, vars: Mapping[str, str], env: Mapping[str, str], *, release: bool = False
+) -> Coerced:
+    """The document as plain data with spans by path. `release`: the tree is let go of as it
+    is coerced (only for a tree without shared nodes, `Document.shared`)."""
+    return _Coercer(vars, env, release and not doc.shared).document(doc)

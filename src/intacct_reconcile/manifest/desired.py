@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from intacct_reconcile.kinds import REGISTRY
+from intacct_reconcile.kinds.base import Kind
 from intacct_reconcile.manifest.gcpause import gc_paused
 from intacct_reconcile.manifest.objects import Declared, DeferredRef
-from intacct_reconcile.manifest.validate import Validated, validate
+from intacct_reconcile.manifest.validate import OnLoaded, Validated, validate
 from intacct_reconcile.sod.mitigations import Mitigation
-from intacct_reconcile.types import Resource, State
+from intacct_reconcile.types import Resource, Span, State
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,16 @@ def to_resource(obj: Declared) -> Resource:
         values=values,
         source=obj.span,
         ensure="absent" if obj.ensure == "absent" else "present",
-        field_spans={k: v for k, v in obj.field_spans.items() if kind.has_field(k)},
+        field_spans=_field_spans(kind, obj.field_spans),
     )
+
+
+def _field_spans(kind: Kind, spans: dict[str, Span]) -> Mapping[str, Span]:
+    """The spans of the kind's fields (`ensure` and validation switches have spans too)."""
+    fields = kind.fields_by_name
+    if all(name in fields for name in spans):
+        return spans  # the usual object: its spans, not a copy
+    return {k: v for k, v in spans.items() if k in fields}
 
 
 def to_state(validated: Validated) -> State:
@@ -63,11 +72,15 @@ def load_desired(
     *,
     vars: Mapping[str, str] | None = None,
     env: Mapping[str, str] | None = None,
+    on_loaded: OnLoaded | None = None,
 ) -> Manifests:
-    """Load, validate and normalise; raises ManifestError listing every problem."""
+    """Load, validate and normalise; raises ManifestError listing every problem.
+    `on_loaded`: see validate()."""
     root = Path(path)
     with gc_paused():  # see gcpause: building the tree, not making garbage
-        validated = validate(root, vars=vars or {}, env=os.environ if env is None else env)
+        validated = validate(
+            root, vars=vars or {}, env=os.environ if env is None else env, on_loaded=on_loaded
+        )
         desired = to_state(validated)
     return Manifests(
         desired=desired,

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from sys import intern
 from typing import Any
 
 import yaml
@@ -76,6 +77,9 @@ class Document:
     path: Path
     index: int  # 0-based position in a multi-document file
     root: Node
+    # nodes may be reached twice (aliases, merge keys): no part of the tree may be let go
+    # while another part is still to be walked (see coerce's release)
+    shared: bool = True
 
 
 def span_of(file: str, mark: Any) -> Span:
@@ -302,6 +306,147 @@ def expanded_size(node: yaml.Node | None, limit: int = MAX_NODES) -> int:
     return 0 if node is None else size(node, 0)
 
 
+class _EventBuilder(_Builder):
+    """Builds located `Node`s straight from the parser's events.
+
+    The composer keeps a whole document of PyYAML nodes (each with two marks) alive until it
+    is done, and resolves every scalar's tag in Python; here each event is turned into its
+    `Node` and dropped, and a plain scalar's tag is looked up by its first character (most
+    manifest values, `Account 12`, `debit`, start with a letter no implicit tag claims).
+    Documents with merge keys (`<<`) go through the composer (`_Builder`), which flattens them.
+    """
+
+    def __init__(self, file: str):
+        super().__init__(file)
+        self.anchors: dict[str, Node] = {}
+        self.aliased = False  # an alias was followed: some node is reached twice
+        resolvers = yaml.resolver.Resolver.yaml_implicit_resolvers
+        self.resolvers: dict[str, list[tuple[str, Any]]] = resolvers
+        self.wildcard = resolvers.get(None, [])
+        self.constructors = self.constructor.yaml_constructors
+        self.no_keys: dict[str, Span] = {}
+
+    def documents(self, events: Iterator[Any]) -> Iterator[Node | None]:
+        """One root `Node` per document (None for an empty one)."""
+        for event in events:
+            if type(event) is yaml.DocumentStartEvent:
+                self.anchors = {}
+                root = self.node(next(events), events)
+                next(events)  # DocumentEndEvent
+                empty = root.is_scalar and root.text == ""
+                yield None if empty else root
+
+    def node(self, event: Any, events: Iterator[Any]) -> Node:
+        kind = type(event)
+        if kind is yaml.AliasEvent:
+            return self.alias(event)
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _TooBig(event.start_mark)
+        mark = event.start_mark
+        span = Span(self.file, mark.line + 1, mark.column + 1)
+        if kind is yaml.ScalarEvent:
+            built = self.scalar(event, span)
+        elif kind is yaml.MappingStartEvent:
+            built = Node(span, {})
+            self.mark_anchor(event, built)
+            self.mapping(built, events)
+            self.active.discard(id(built))
+            return built
+        elif kind is yaml.SequenceStartEvent:
+            built = Node(span, [])
+            self.mark_anchor(event, built)
+            items = built.value
+            for item in events:
+                if type(item) is yaml.SequenceEndEvent:
+                    break
+                items.append(self.node(item, events))
+            self.active.discard(id(built))
+            return built
+        else:  # pragma: no cover - the parser emits no other event here
+            raise yaml.composer.ComposerError(None, None, f"unexpected {event}", mark)
+        if event.anchor is not None:
+            self.anchors[event.anchor] = built
+        return built
+
+    def mark_anchor(self, event: Any, built: Node) -> None:
+        self.active.add(id(built))
+        if event.anchor is not None:
+            self.anchors[event.anchor] = built
+
+    def alias(self, event: Any) -> Node:
+        self.aliased = True
+        target = self.anchors.get(event.anchor)
+        if target is None:
+            raise yaml.composer.ComposerError(
+                None, None, f"found undefined alias {event.anchor!r}", event.start_mark
+            )
+        if id(target) in self.active:
+            # told at the anchor, as the composer's builder tells it
+            self.problems.append(
+                Problem(target.span, "recursive alias", "an anchor cannot contain itself")
+            )
+            return Node(target.span, None, broken=True)
+        if target.is_scalar:
+            return target
+        # the same located node, but whoever walks the tree walks every copy (see build)
+        self.count += self._expanded(target)
+        if self.count > MAX_NODES:
+            raise _TooBig(event.start_mark)
+        return target
+
+    def mapping(self, out: Node, events: Iterator[Any]) -> None:
+        values, key_spans, file = out.value, out.key_spans, self.file
+        for key_event in events:
+            kind = type(key_event)
+            if kind is yaml.MappingEndEvent:
+                return
+            if kind is not yaml.ScalarEvent:
+                self.node(key_event, events)  # consumed, then refused
+                self._key_problem(key_event)
+                self.node(next(events), events)
+                continue
+            value_event = next(events)
+            mark = key_event.start_mark
+            # the same few field names on every object: one string each, not one per object
+            key, key_span = intern(key_event.value), Span(file, mark.line + 1, mark.column + 1)
+            if key_event.anchor is not None:
+                self.anchors[key_event.anchor] = self.scalar(key_event, key_span)
+            first = key_spans.get(key)
+            if first is not None:
+                self.problem(
+                    mark,
+                    f"duplicate key '{key}' (first "
+                    f"defined at line {first.line}, column {first.column})",
+                    "remove one of them or merge their contents",
+                )
+            else:
+                key_spans[key] = key_span
+            values[key] = self.node(value_event, events)
+
+    def scalar(self, event: Any, span: Span) -> Node:
+        value, style, tag = event.value, event.style, event.tag
+        plain = style not in ("'", '"', "|", ">")
+        if tag is None or tag == "!":
+            if not event.implicit[0]:
+                return Node(span, value, value, plain, self.no_keys)
+            tag = self.resolve(value)
+        if tag in (_STR_TAG, _TIMESTAMP_TAG):
+            return Node(span, value, value, plain, self.no_keys)
+        node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark, style)
+        return self._scalar(node, span)
+
+    def resolve(self, value: str) -> str:
+        """The implicit tag of a plain scalar, as PyYAML's resolver finds it."""
+        for tag, regexp in self.resolvers.get(value[0] if value else "", ()):
+            if regexp.match(value):
+                return str(tag)
+        for tag, regexp in self.wildcard:
+            if regexp.match(value):
+                return str(tag)
+        return _STR_TAG
+
+
 class _TooBig(Exception):
     def __init__(self, mark: Any):
         self.mark = mark
@@ -399,13 +544,25 @@ def load_text(
     deep = _too_deep(text, file)
     if deep is not None:
         return [], [deep]
-    builder = _Builder(file)
+    merges = "<<" in text
+    builder = _Builder(file) if merges else _EventBuilder(file)
     documents: list[Document] = []
     try:
-        for index, node in enumerate(yaml.compose_all(text, Loader=_Loader)):
-            if node is None or (isinstance(node, yaml.ScalarNode) and node.value == ""):
+        if merges:
+            roots: Iterator[Node | None] = (
+                None
+                if node is None or (isinstance(node, yaml.ScalarNode) and node.value == "")
+                else builder.build(node)
+                for node in yaml.compose_all(text, Loader=_Loader)
+            )
+        else:
+            events = yaml.parse(text, Loader=_Loader)
+            roots = builder.documents(events)  # type: ignore[attr-defined]
+        for index, root in enumerate(roots):
+            if root is None:
                 continue  # an empty document (`---` alone) declares nothing
-            documents.append(Document(file, path or Path(file), index, builder.build(node)))
+            shared = merges or builder.aliased  # type: ignore[attr-defined]
+            documents.append(Document(file, path or Path(file), index, root, shared))
     except _TooBig as exc:
         return [], [
             Problem(

@@ -26,7 +26,7 @@ def check_refs(objects: Objects) -> tuple[list[Problem], list[DeferredRef], dict
     edges: dict[Ref, set[Ref]] = {}
     for by_key in objects.values():
         for obj in by_key.values():
-            edges.setdefault(obj.ref, set())
+            # only objects that refer to others get an edge set (cycles are among those)
             if obj.ensure == "absent" or not obj.clean:
                 continue
             for f in obj.kind.ref_fields:
@@ -52,7 +52,7 @@ def check_refs(objects: Objects) -> tuple[list[Problem], list[DeferredRef], dict
                             )
                         )
                     else:
-                        edges[obj.ref].add(target)
+                        edges.setdefault(obj.ref, set()).add(target)
     return problems, deferred, edges
 
 

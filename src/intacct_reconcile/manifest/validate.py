@@ -10,7 +10,7 @@ import functools
 import hashlib
 import ipaddress
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,7 +74,7 @@ class _Run:
                 )
             )
             return
-        c = coerce_document(doc, self.vars, self.env)
+        c = coerce_document(doc, self.vars, self.env, release=True)
         self.problems.extend(c.problems)
         for error in _validator(None).iter_errors(_shallow(c.data)):
             self.problems.extend(translate(error, c))
@@ -111,6 +111,7 @@ class _Run:
         return clean
 
     def section(self, kind: Kind, section: Any, c: Coerced, doc: Document) -> None:
+        fields_by_name = kind.fields_by_name
         for path, raw_key, obj in _entries(kind, section):
             obj, misplaced = top_level_problems(
                 kind, raw_key, obj, lambda name, path=path: c.span((*path, name), key=True)
@@ -130,9 +131,9 @@ class _Run:
                     kind=kind,
                     key=key,
                     ensure=str(values.get("ensure", "present")),
-                    values={k: v for k, v in values.items() if kind.has_field(k)},
+                    values={k: v for k, v in values.items() if k in fields_by_name},
                     span=c.span(path, key=True),
-                    field_spans={k: s for k in values if (s := c.span((*path, k))) is not None},
+                    field_spans=_field_spans(c, path, values),
                     manifest=doc.path,
                     clean=clean
                     and not misplaced
@@ -179,7 +180,7 @@ class _Run:
 
     def meaning(self, obj: Declared, c: Coerced, path: tuple[Any, ...]) -> None:
         kind = obj.kind
-        for f in kind.fields:
+        for f in kind.meaning_fields:
             value = obj.values.get(f.name)
             if f.type == "permissions" and value is not None:
                 self.permissions(obj, c, (*path, f.name), value)
@@ -218,6 +219,19 @@ class _Run:
                 "keep one declaration; files in a manifest directory merge by kind",
             )
         )
+
+
+def _field_spans(c: Coerced, path: tuple[Any, ...], values: Mapping[str, Any]) -> dict[str, Span]:
+    """Where each of an object's fields was written (its value; else its nearest ancestor)."""
+    spans = c.spans
+    out = {}
+    for k in values:
+        found = spans.get((*path, k))
+        if found is None:
+            found = c.span((*path, k))
+        if found is not None:
+            out[k] = found
+    return out
 
 
 def _shallow(data: Any) -> Any:
@@ -322,16 +336,54 @@ def _digest(files: list[tuple[str, bytes]]) -> str:
     return h.hexdigest()
 
 
+# called with the field names each kind's objects use, once every file is parsed
+OnLoaded = Callable[[dict[str, set[str]]], None]
+
+
 def validate(
-    path: Path, *, vars: Mapping[str, str] | None = None, env: Mapping[str, str] | None = None
+    path: Path,
+    *,
+    vars: Mapping[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
+    on_loaded: OnLoaded | None = None,
 ) -> Validated:
-    """Load and check every manifest under `path`; raise ManifestError with all problems."""
+    """Load and check every manifest under `path`; raise ManifestError with all problems.
+
+    `on_loaded` learns which kinds (and field names) the manifests use as soon as every file
+    has parsed without a syntax problem, before the slower checks: plan starts reading
+    Intacct then (the names are unchecked: a misspelt field is simply not read)."""
     with gc_paused():  # see gcpause: building the tree, not making garbage
-        return _validate(Path(path), vars, env)
+        return _validate(Path(path), vars, env, on_loaded)
+
+
+def used_names(documents: Iterable[Document]) -> dict[str, set[str]]:
+    """Kind key -> field names written in its objects, straight from the parsed documents."""
+    out: dict[str, set[str]] = {}
+    for doc in documents:
+        if not doc.root.is_map:
+            continue
+        for key, section in doc.root.value.items():
+            kind = REGISTRY.get(key)
+            if kind is None:
+                continue
+            names = out.setdefault(key, set())
+            if kind.shape == "singleton":
+                objects = [section]
+            elif kind.shape == "list":
+                objects = section.value if section.is_seq else []
+            else:
+                objects = list(section.value.values()) if section.is_map else []
+            for obj in objects:
+                if obj.is_map:
+                    names.update(obj.value)
+    return out
 
 
 def _validate(
-    path: Path, vars: Mapping[str, str] | None, env: Mapping[str, str] | None
+    path: Path,
+    vars: Mapping[str, str] | None,
+    env: Mapping[str, str] | None,
+    on_loaded: OnLoaded | None = None,
 ) -> Validated:
     if not path.exists():
         raise ManifestError(
@@ -366,6 +418,7 @@ def _validate(
             ]
         )
     contents = []
+    loaded = []
     for file in files:
         name = display_name(file, path)
         documents, problems = load_file(file, name)
@@ -373,6 +426,12 @@ def _validate(
         contents.append(
             (file.relative_to(path).as_posix() if path.is_dir() else file.name, file.read_bytes())
         )
+        loaded.append(documents)
+    if on_loaded is not None and not run.problems:
+        on_loaded(used_names(doc for documents in loaded for doc in documents))
+    loaded.reverse()
+    while loaded:
+        documents = loaded.pop()  # each file's tree is let go once checked
         for doc in documents:
             try:
                 run.document(doc)

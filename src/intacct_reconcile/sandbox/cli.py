@@ -1,7 +1,8 @@
 """``intacct-reconcile sandbox ...``: serve the embedded Intacct, reset it, and change the
 UI-only company settings an admin would change by hand in the Intacct UI.
 
-    sandbox serve [--host] [--port 0] [--db FILE] [--latency-ms N] [--concurrency N]
+    sandbox serve [--host] [--port 0] [--db FILE] [--latency-ms N] [--function-ms N]
+                  [--record-ms N] [--concurrency N]
                   [--queue-wait S] [--fault-rate F] [--seed N] [--log FILE]
     sandbox reset [--db FILE]                               (drops every company of the file)
     sandbox company create ID [--seed starter|empty] | list
@@ -184,6 +185,12 @@ def serve(
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port; 0 picks a free one.")] = 0,
     db: DbOption = DEFAULT_DB,
     latency_ms: Annotated[float, typer.Option(help="Added to every request.")] = 0,
+    function_ms: Annotated[
+        float, typer.Option(min=0, help="Server work per function in a request (ms).")
+    ] = 2.0,
+    record_ms: Annotated[
+        float, typer.Option(min=0, help="Server work per record sent or returned (ms).")
+    ] = 0.05,
     concurrency: Annotated[
         int, typer.Option(help="Requests in flight before 429 / GW-0010 (0 = unlimited).")
     ] = 2,
@@ -211,6 +218,8 @@ def serve(
         _check_log(log)
     options = SandboxOptions(
         latency_ms=latency_ms,
+        function_ms=function_ms,
+        record_ms=record_ms,
         concurrency=concurrency,
         queue_wait_s=queue_wait,
         fault_rate=fault_rate,

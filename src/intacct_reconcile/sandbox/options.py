@@ -8,6 +8,10 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class SandboxOptions:
     latency_ms: float = 0  # added to every request
+    # server work on top of the flat latency (realism.processing_seconds): per function a
+    # request carries, per record it sends or returns
+    function_ms: float = 0
+    record_ms: float = 0
     concurrency: int = 2  # requests in flight per company before 429 / GW-0010
     queue_wait_s: float = 2.0  # how long an excess request waits for a slot first
     fault_rate: float = 0.0  # share of requests failing transiently (5xx, drops, expiry)

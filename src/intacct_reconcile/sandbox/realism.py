@@ -190,6 +190,21 @@ def returned_records(info: RequestInfo, body: bytes) -> int:
     return 0
 
 
+# assumption: server work costs 2 ms per function and 0.05 ms per record (`sandbox serve`'s
+# defaults). Intacct publishes no such costs; a flat delay per request alone would make
+# packing any number of functions into one request free, which no server is: each function
+# is parsed, authorised and run, each record validated and written or read. 2 ms is the order
+# of one indexed query or insert behind an authorisation check; 0.05 ms a record makes a
+# 2,000-record page cost 0.1 s, about what rendering its XML takes. Batching still pays where
+# it saves round trips, not by an unlimited factor. Both are knobs; 0 turns them off.
+def processing_seconds(
+    info: RequestInfo, returned: int, function_ms: float, record_ms: float
+) -> float:
+    """How long the server works on a request beyond the flat per-request latency."""
+    work_ms = max(1, len(info.functions)) * function_ms + (info.records + returned) * record_ms
+    return work_ms / 1000.0
+
+
 class FaultPlan:
     """A deterministic fault sequence: the n-th request gets the same verdict for one seed."""
 
@@ -324,6 +339,8 @@ class RealismMiddleware:
         self._company_slots: dict[str, threading.BoundedSemaphore] = {}
         self._slots_lock = threading.Lock()
         self.latency_s = float(getattr(options, "latency_ms", 0) or 0) / 1000.0
+        self.function_ms = float(getattr(options, "function_ms", 0) or 0)
+        self.record_ms = float(getattr(options, "record_ms", 0) or 0)
         concurrency = getattr(options, "concurrency", 2)
         self.concurrency = int(concurrency) if concurrency else 0  # 0/None = unlimited
         self.queue_wait_s = float(getattr(options, "queue_wait_s", 0.0) or 0.0)
@@ -400,6 +417,10 @@ class RealismMiddleware:
                 close = getattr(result, "close", None)
                 if close is not None:
                     close()
+            if self.function_ms or self.record_ms:
+                returned = returned_records(info, out) if self.record_ms else 0
+                # inside the concurrency slot: a busy server holds the slot while it works
+                time.sleep(processing_seconds(info, returned, self.function_ms, self.record_ms))
             if fault == FAULT_DROP_AFTER:
                 raise DroppedConnection()  # done server-side; the client never hears of it
             status = str(captured.get("status", "500 Internal Server Error"))
