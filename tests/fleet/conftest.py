@@ -1,8 +1,11 @@
-"""Fleets of sandbox companies served over real HTTP on 127.0.0.1, one server per company.
+"""Fleets of sandbox companies served over real HTTP on 127.0.0.1, as Intacct hosts them: many
+companies behind one endpoint.
 
-Each company is its own sandbox (own database, own request limit), served in a background
-thread; targets reach them at their `http://127.0.0.1:PORT` endpoints with the sandbox's
-login (company DEMO), exactly as `sandbox serve` processes would be reached.
+One sandbox database holds every company (each its own records, users and request limit),
+served in a background thread; a target reaches its company at the shared
+`http://127.0.0.1:PORT` endpoint by the company ID of its login, exactly as a
+`sandbox serve` process would be reached. Injected faults are server-wide, so a company
+asked to be faulty is served by a second server of its own.
 """
 
 from __future__ import annotations
@@ -27,18 +30,28 @@ departments:
 """
 
 
+Endpoints = dict[str, str]  # target name (= its company ID) -> sandbox endpoint
+
+
 @pytest.fixture
-def serve_companies(tmp_path: Path) -> Iterator[Callable[..., dict[str, str]]]:
-    """serve_companies(names, faults={name: rate}) -> {name: endpoint}."""
+def serve_companies(tmp_path: Path) -> Iterator[Callable[..., Endpoints]]:
+    """serve_companies(names, faults={name: rate}) -> {name: endpoint}: one served sandbox
+    hosting every company named, plus one more server per faulty company."""
     with ExitStack() as stack:
 
-        def start(names: list[str], faults: Mapping[str, float] | None = None) -> dict[str, str]:
-            endpoints = {}
+        def host(db: Path, names: list[str], fault_rate: float) -> str:
+            sandbox = make_app(db=str(db), options=SandboxOptions(fault_rate=fault_rate, seed=7))
             for name in names:
-                rate = (faults or {}).get(name, 0.0)
-                options = SandboxOptions(fault_rate=rate, seed=7)
-                sandbox = make_app(db=str(tmp_path / f"{name}.db"), options=options)
-                endpoints[name] = stack.enter_context(served(sandbox))
+                sandbox.companies.create(name, seed="starter")
+            return stack.enter_context(served(sandbox))
+
+        def start(names: list[str], faults: Mapping[str, float] | None = None) -> Endpoints:
+            rates = {n: r for n, r in (faults or {}).items() if r}
+            healthy = [n for n in names if n not in rates]
+            shared = host(tmp_path / "companies.db", healthy, 0.0) if healthy else ""
+            endpoints = dict.fromkeys(healthy, shared)
+            for name, rate in rates.items():
+                endpoints[name] = host(tmp_path / f"{name}.db", [name], rate)
             return endpoints
 
         yield start
@@ -48,11 +61,12 @@ def write_project(
     root: Path, endpoints: Mapping[str, str], *, extra_targets: str = "", inline: bool = False
 ) -> Path:
     """Manifests + a config whose group `clients` lists the served companies in a targets
-    file (region var defaulted by the group, one company overriding it)."""
+    file, each signing in to the company named like its target (region var defaulted by the
+    group, one company overriding it)."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "departments.yaml").write_text(MANIFEST)
     entries = "".join(
-        f"{name}: {{endpoint: '{url}', company_id: DEMO"
+        f"{name}: {{endpoint: '{url}', company_id: {name}"
         + (", vars: {region: North}" if n == 0 else "")
         + "}\n"
         for n, (name, url) in enumerate(sorted(endpoints.items()))

@@ -14,7 +14,9 @@ CLIENTS = ["client-a", "client-b", "client-c"]
 
 
 def test_plan_apply_plan_converges_for_every_company(tmp_path, serve_companies, cli):
-    project = write_project(tmp_path / "p", serve_companies(CLIENTS))
+    endpoints = serve_companies(CLIENTS)
+    assert len(set(endpoints.values())) == 1  # one sandbox, the companies told apart by login
+    project = write_project(tmp_path / "p", endpoints)
     plans = tmp_path / "plans"
 
     planned = cli("plan", project, "--target", "client-*", "--out-dir", plans)
@@ -83,6 +85,7 @@ def test_each_company_gets_its_own_vars_and_diff_shows_the_difference(
 def test_wrong_credentials_and_a_faulty_company_fail_alone(tmp_path, serve_companies, cli):
     names = ["client-a", "client-b", "locked-out", "flaky"]
     endpoints = serve_companies(names, faults={"flaky": 1.0})
+    assert endpoints["locked-out"] == endpoints["client-a"] != endpoints["flaky"]
     project = write_project(tmp_path / "p", endpoints)
     secret = "pw-Zq81x-not-the-password"
     env = {"INTACCT_LOCKED_OUT_USER_PASSWORD": secret}
