@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from intacct_reconcile import planfile, targets, workflow
+from intacct_reconcile import interrupts, planfile, targets, workflow
 from intacct_reconcile.client.errors import redact
 from intacct_reconcile.errors import ConfigError, ReconcileError
 from intacct_reconcile.settings import Config, Target, find_config, load_config
@@ -32,12 +32,13 @@ ROLLUP_NAME = "rollup.json"
 # Fleet exit status (README "Exit codes"): the worst of the targets' own codes, in this order,
 # worst first: an error (1) hides a stale plan (5), which hides a partial apply (4), then a
 # refusal (3), changes (2), manual steps waiting (6), success (0).
-SEVERITY = (130, 1, 5, 4, 3, 2, 6, 0)
+# A fleet stopped by SIGTERM (143) or Ctrl-C (130) ranks above all.
+SEVERITY = (143, 130, 1, 5, 4, 3, 2, 6, 0)
 
 
 def worst(codes: Iterable[int]) -> int:
     rank = {code: n for n, code in enumerate(SEVERITY)}
-    return min(codes, key=lambda c: rank.get(c, 1), default=0)
+    return min(codes, key=lambda c: rank.get(c, rank[1]), default=0)
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class TargetResult:
 
 
 OnResult = Callable[[TargetResult], None]
+NOT_STARTED = "not started: the apply was stopped before this target began (nothing was sent)"
 
 
 # --- choosing ----------------------------------------------------------------------------------
@@ -183,6 +185,7 @@ def apply(
     concurrency: int | None = None,
     by: str | None = None,
     on_result: OnResult | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> list[TargetResult]:
     """Plan and apply every selected target from the manifests (needs --auto-approve: a
     fleet is not confirmed target by target; review `plan --out-dir` and `apply DIR`)."""
@@ -211,7 +214,7 @@ def apply(
         )
         return _apply_row(target, outcome)
 
-    return _run(chosen, one, parallel, on_result)
+    return _run(chosen, one, parallel, on_result, should_stop)
 
 
 def is_plan_dir(path: Path) -> bool:
@@ -232,6 +235,7 @@ def apply_dir(
     concurrency: int | None = None,
     by: str | None = None,
     on_result: OnResult | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> list[TargetResult]:
     """Apply each reviewed plan file in `plan_dir` (exactly as saved, stale ones refused)."""
     files = sorted(plan_dir.glob("*" + PLAN_SUFFIX))
@@ -279,7 +283,8 @@ def apply_dir(
         )
         return dataclasses.replace(_apply_row(target, outcome), plan_file=str(file))
 
-    return _run([cfg.targets[n] for n in sorted(by_target)], one, parallel, on_result)
+    chosen = [cfg.targets[n] for n in sorted(by_target)]
+    return _run(chosen, one, parallel, on_result, should_stop)
 
 
 def _recorded_config(files: Sequence[Path]) -> Path | None:
@@ -330,8 +335,11 @@ def _run(
     one: Callable[[Target], TargetResult],
     parallel: int,
     on_result: OnResult | None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> list[TargetResult]:
-    """Run `one` for every target, `parallel` at a time; a failure is that target's row."""
+    """Run `one` for every target, `parallel` at a time; a failure is that target's row.
+    Once `should_stop()` (an apply's first Ctrl-C or SIGTERM), targets not started yet are
+    rows that say so; the running ones stop between requests on their own (interrupts.py)."""
     if parallel < 1:
         raise ConfigError("--parallel-targets must be at least 1")
     results: list[TargetResult] = []
@@ -347,7 +355,7 @@ def _run(
     pool = ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="target")
     futures: list[Future[TargetResult]] = []
     try:
-        futures = [pool.submit(_guarded, one, target) for target in chosen]
+        futures = [pool.submit(_guarded, one, target, should_stop) for target in chosen]
         for future in as_completed(futures):
             report(future)
     except KeyboardInterrupt:
@@ -366,7 +374,14 @@ def _run(
     return sorted(results, key=lambda r: r.target)
 
 
-def _guarded(one: Callable[[Target], TargetResult], target: Target) -> TargetResult:
+def _guarded(
+    one: Callable[[Target], TargetResult],
+    target: Target,
+    should_stop: Callable[[], bool] | None = None,
+) -> TargetResult:
+    if should_stop is not None and should_stop():
+        code = int(getattr(should_stop, "exit_code", interrupts.SIGINT_EXIT))
+        return _failed(target, code, NOT_STARTED)
     try:
         return one(target)
     except ReconcileError as exc:

@@ -9,12 +9,14 @@ target's (fleet.SEVERITY, README "Exit codes").
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from intacct_reconcile import interrupts
 from intacct_reconcile.errors import ConfigError
 
 DEFAULT_PARALLEL = 4  # fleet.DEFAULT_PARALLEL_TARGETS (not imported: the CLI starts lighter)
@@ -181,7 +183,8 @@ def apply(
         if not any(path.glob("*" + fleet.PLAN_SUFFIX)):
             typer.echo(f"{path} holds no plan files (an empty shard): nothing to apply", err=True)
             return
-        results = fleet.apply_dir(
+        run = functools.partial(
+            fleet.apply_dir,
             path,
             selectors=targets,
             config=config,
@@ -196,7 +199,8 @@ def apply(
     else:
         if path.is_dir() and not any(path.iterdir()):
             raise ConfigError(f"{path}: an empty folder — neither manifests nor saved plans")
-        results = fleet.apply(
+        run = functools.partial(
+            fleet.apply,
             path,
             selectors=targets,
             config=config,
@@ -210,11 +214,21 @@ def apply(
             by=by,
             on_result=show,
         )
-    _finish(fmt, "apply", results, shard, detailed=True)
+    # the first Ctrl-C/SIGTERM stops every running target between requests (each keeps what
+    # landed, reported in its row) and starts no other; the second interrupts at once
+    with interrupts.stop_on_signal(lambda line: typer.echo(line, err=True)) as stop:
+        results = run(should_stop=stop)
+    _finish(fmt, "apply", results, shard, detailed=True, stopped=stop)
 
 
 def _finish(
-    fmt: str, verb: str, results: Sequence[Any], shard: str | None, *, detailed: bool
+    fmt: str,
+    verb: str,
+    results: Sequence[Any],
+    shard: str | None,
+    *,
+    detailed: bool,
+    stopped: interrupts.StopRequest | None = None,
 ) -> None:
     from intacct_reconcile import rollup
 
@@ -225,6 +239,8 @@ def _finish(
         typer.echo("")
     typer.echo(output, nl=not output.endswith("\n"))
     code = rollup.exit_code(results, detailed=detailed)
+    if stopped is not None and stopped():
+        code = stopped.exit_code  # 130 / 143 even when every running target had finished
     if code:
         raise typer.Exit(code)
 

@@ -7,6 +7,11 @@ While changes are written, `stop_on_signal()` turns the first SIGINT or SIGTERM 
 to stop: the request in flight gets its answer, nothing new is sent, and the report says
 exactly what was applied, what failed and what was never attempted. A second signal stops at
 once (the changes in flight are then reported as interrupted: sent, answer unknown).
+
+Signals reach only the main thread. A fleet apply runs its targets in worker threads: it
+installs `stop_on_signal()` in the main thread around the whole run, and each target's own
+`stop_on_signal()` in a worker shares that request, so the first signal stops every running
+target between requests.
 """
 
 from __future__ import annotations
@@ -56,12 +61,18 @@ class StopRequest:
         return SIGTERM_EXIT if self.signum == signal.SIGTERM else SIGINT_EXIT
 
 
+# the request installed by the main thread, shared with worker threads while it is installed
+_installed: StopRequest | None = None
+
+
 @contextmanager
 def stop_on_signal(announce: Callable[[str], None]) -> Iterator[StopRequest]:
-    """Inside: the first SIGINT/SIGTERM asks to stop, the second interrupts at once."""
+    """Inside: the first SIGINT/SIGTERM asks to stop, the second interrupts at once. In a
+    worker thread: the main thread's request when one is installed (nothing to install)."""
+    global _installed
     request = StopRequest()
     if threading.current_thread() is not threading.main_thread():
-        yield request  # signals reach only the main thread: nothing to install
+        yield _installed or request
         return
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -76,8 +87,10 @@ def stop_on_signal(announce: Callable[[str], None]) -> Iterator[StopRequest]:
     previous: dict[int, Any] = {}
     for signum in (signal.SIGINT, signal.SIGTERM):
         previous[signum] = signal.signal(signum, on_signal)
+    outer, _installed = _installed, request
     try:
         yield request
     finally:
+        _installed = outer
         for signum, handler in previous.items():
             signal.signal(signum, handler)
