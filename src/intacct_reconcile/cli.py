@@ -61,7 +61,8 @@ app = typer.Typer(
         "--detailed-exitcode: apply would refuse); 4 apply partly failed; 5 stale plan "
         "(Intacct changed since the plan was saved); 6 only manual steps waiting for a person "
         "(plan --detailed-exitcode); 130 interrupted (Ctrl-C); 143 terminated (SIGTERM). "
-        "Over many targets: the worst target's code, in the order 1, 5, 4, 3, 2, 6, 0."
+        "Over many targets: the worst target's code, in the order 1, 5, 4, 3, 2, 6, 0 "
+        "(a stopped apply: 130 or 143)."
     ),
     no_args_is_help=True,
     add_completion=True,
