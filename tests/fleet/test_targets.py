@@ -191,6 +191,12 @@ def test_fleet_exit_status_is_the_worst_target_code():
     assert rollup.exit_code(rows, detailed=True) == 5
     rows.append(TargetResult("e", ok=False, exit_code=1))
     assert rollup.exit_code(rows, detailed=True) == 1
+    rows.append(TargetResult("f", ok=False, exit_code=99))  # unknown codes count as errors
+    assert rollup.exit_code(rows, detailed=True) == 1
+    rows.append(TargetResult("g", ok=False, exit_code=130))  # stopped by Ctrl-C
+    assert rollup.exit_code(rows, detailed=True) == 130
+    rows.append(TargetResult("h", ok=False, exit_code=143))  # stopped by SIGTERM
+    assert rollup.exit_code(rows, detailed=True) == 143
 
 
 def test_markdown_rollup_fits_one_comment_and_keeps_failures_first():
