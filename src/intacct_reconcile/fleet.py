@@ -185,7 +185,7 @@ def apply(
     concurrency: int | None = None,
     by: str | None = None,
     on_result: OnResult | None = None,
-    should_stop: Callable[[], bool] | None = None,
+    stop: interrupts.StopRequest | None = None,
 ) -> list[TargetResult]:
     """Plan and apply every selected target from the manifests (needs --auto-approve: a
     fleet is not confirmed target by target; review `plan --out-dir` and `apply DIR`)."""
@@ -214,7 +214,7 @@ def apply(
         )
         return _apply_row(target, outcome)
 
-    return _run(chosen, one, parallel, on_result, should_stop)
+    return _run(chosen, one, parallel, on_result, stop)
 
 
 def is_plan_dir(path: Path) -> bool:
@@ -235,7 +235,7 @@ def apply_dir(
     concurrency: int | None = None,
     by: str | None = None,
     on_result: OnResult | None = None,
-    should_stop: Callable[[], bool] | None = None,
+    stop: interrupts.StopRequest | None = None,
 ) -> list[TargetResult]:
     """Apply each reviewed plan file in `plan_dir` (exactly as saved, stale ones refused)."""
     files = sorted(plan_dir.glob("*" + PLAN_SUFFIX))
@@ -284,7 +284,7 @@ def apply_dir(
         return dataclasses.replace(_apply_row(target, outcome), plan_file=str(file))
 
     chosen = [cfg.targets[n] for n in sorted(by_target)]
-    return _run(chosen, one, parallel, on_result, should_stop)
+    return _run(chosen, one, parallel, on_result, stop)
 
 
 def _recorded_config(files: Sequence[Path]) -> Path | None:
@@ -335,10 +335,10 @@ def _run(
     one: Callable[[Target], TargetResult],
     parallel: int,
     on_result: OnResult | None,
-    should_stop: Callable[[], bool] | None = None,
+    stop: interrupts.StopRequest | None = None,
 ) -> list[TargetResult]:
     """Run `one` for every target, `parallel` at a time; a failure is that target's row.
-    Once `should_stop()` (an apply's first Ctrl-C or SIGTERM), targets not started yet are
+    Once `stop()` (an apply's first Ctrl-C or SIGTERM), targets not started yet are
     rows that say so; the running ones stop between requests on their own (interrupts.py)."""
     if parallel < 1:
         raise ConfigError("--parallel-targets must be at least 1")
@@ -355,7 +355,7 @@ def _run(
     pool = ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="target")
     futures: list[Future[TargetResult]] = []
     try:
-        futures = [pool.submit(_guarded, one, target, should_stop) for target in chosen]
+        futures = [pool.submit(_guarded, one, target, stop) for target in chosen]
         for future in as_completed(futures):
             report(future)
     except KeyboardInterrupt:
@@ -377,11 +377,10 @@ def _run(
 def _guarded(
     one: Callable[[Target], TargetResult],
     target: Target,
-    should_stop: Callable[[], bool] | None = None,
+    stop: interrupts.StopRequest | None = None,
 ) -> TargetResult:
-    if should_stop is not None and should_stop():
-        code = int(getattr(should_stop, "exit_code", interrupts.SIGINT_EXIT))
-        return _failed(target, code, NOT_STARTED)
+    if stop is not None and stop():
+        return _failed(target, stop.exit_code, NOT_STARTED)
     try:
         return one(target)
     except ReconcileError as exc:

@@ -217,7 +217,7 @@ def apply(
     # the first Ctrl-C/SIGTERM stops every running target between requests (each keeps what
     # landed, reported in its row) and starts no other; the second interrupts at once
     with interrupts.stop_on_signal(lambda line: typer.echo(line, err=True)) as stop:
-        results = run(should_stop=stop)
+        results = run(stop=stop)
     _finish(fmt, "apply", results, shard, detailed=True, stopped=stop)
 
 
