@@ -167,8 +167,10 @@ def compare(root: Path, endpoints: dict[str, str], at_once: ServedAtOnce) -> Non
         f"{verdict(0 < peak < MEMORY_TARGET_MIB)}"
     )
     print(f"  every target planned: {verdict(summary['failed'] == 0)}")
+    across = at_once.peak_total > REQUESTS_PER_COMPANY  # only a per-company limit allows it
     print(
         f"  requests answered at once: at most {at_once.peak_company} per company (limit "
-        f"{REQUESTS_PER_COMPANY}), {at_once.peak_total} over all companies: the limit is "
-        f"per company: {verdict(at_once.peak_company <= REQUESTS_PER_COMPANY < at_once.peak_total)}"
+        f"{REQUESTS_PER_COMPANY}): {verdict(at_once.peak_company <= REQUESTS_PER_COMPANY)}; "
+        f"{at_once.peak_total} over all companies"
+        + (" (more than one company's limit: the limit is per company)" if across else "")
     )
