@@ -10,7 +10,7 @@ processes: N `plan --target T` in a row, then one `plan --target clients --paral
 requests the sandbox served at once (per company and over all) are printed, never asserted.
 
     BENCH_FLEET_COMPANIES=200 make bench     # default 20
-    BENCH_FLEET_PARALLEL=32 make bench       # targets at once in the fleet run (default 16)
+    BENCH_FLEET_PARALLEL=32 make bench       # targets at once in the fleet run (default 32)
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from intacct_reconcile.sandbox.serve import served
 LATENCY_MS = 50
 REQUESTS_PER_COMPANY = 2  # Intacct's concurrent requests per company
 COMPANIES = int(os.environ.get("BENCH_FLEET_COMPANIES", "20"))
-PARALLEL = int(os.environ.get("BENCH_FLEET_PARALLEL", "16"))
+PARALLEL = int(os.environ.get("BENCH_FLEET_PARALLEL", "32"))
 SPEEDUP_TARGET = 20.0  # at 200 companies
 MEMORY_TARGET_MIB = 400
 BLUEPRINT = Path(__file__).resolve().parents[1] / "examples" / "configs" / "expensify"
