@@ -10,7 +10,7 @@ processes: N `plan --target T` in a row, then one `plan --target clients --paral
 requests the sandbox served at once (per company and over all) are printed, never asserted.
 
     BENCH_FLEET_COMPANIES=200 make bench     # default 20
-    BENCH_FLEET_PARALLEL=32 make bench       # targets at once in the fleet run (default 32)
+    BENCH_FLEET_PARALLEL=16 make bench       # targets at once in the fleet run (default 32)
 """
 
 from __future__ import annotations
