@@ -140,12 +140,25 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
         out_dir: fleet_commands.OutDirOpt = None,
         parallel_targets: fleet_commands.ParallelOpt = fleet_commands.DEFAULT_PARALLEL,
         shard: fleet_commands.ShardOpt = None,
+        base: Annotated[
+            str | None,
+            typer.Option(
+                "--base",
+                metavar="REF",
+                help="Also plan the base manifests (a git ref such as origin/main, or a folder) "
+                "against the same live read, and show what this pull request introduces, what "
+                "was already pending on base (drift) and what it withdraws. One target only.",
+            ),
+        ] = None,
     ) -> None:
         """Show how live state differs from the manifests (no writes)."""
         from intacct_reconcile import workflow
         from intacct_reconcile.terminal import default_ui
 
         if fleet_commands.is_fleet(path, config, target, out_dir, shard):
+            from intacct_reconcile.base_split import refuse_fleet
+
+            refuse_fleet(base)
             fleet_commands.refuse_sandbox(sandbox)
             fleet_commands.refuse_only(only)
             with _deadlines(timeout, request_timeout):
@@ -178,6 +191,7 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
                 quiet=quiet,
                 sandbox=sandbox,
                 ui=ui,
+                base=base,
             )
         ui.out(result.output)
         if detailed_exitcode and result.detailed_exit_code:

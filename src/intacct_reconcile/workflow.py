@@ -349,6 +349,7 @@ def plan(
     quiet: bool = False,
     sandbox: bool = False,
     ui: Ui | None = None,
+    base: str | None = None,
 ) -> PlanOutcome:
     ui = ui or default_ui()
     _check_format(fmt)
@@ -360,6 +361,21 @@ def plan(
             "exist) — pass --out a file path in an existing folder"
         )
     ctx = _context(path, config, target, concurrency, sandbox=sandbox)
+    if base is not None:  # `--base REF`: the base planned against the same live read
+        from intacct_reconcile import base_split
+
+        _check_kinds(only_kinds)
+        with base_split.prepare(base, path, ctx, only_kinds, only_refs) as against:
+            return plan_in(
+                ctx,
+                path,
+                out=out,
+                fmt=fmt,
+                only_kinds=only_kinds,
+                quiet=quiet,
+                ui=ui,
+                base=against,
+            )
     return plan_in(
         ctx, path, out=out, fmt=fmt, only_kinds=only_kinds, only=only_refs, quiet=quiet, ui=ui
     )
@@ -375,13 +391,17 @@ def plan_in(
     only: Sequence[Ref] = (),
     quiet: bool = False,
     ui: Ui | None = None,
+    base: Any = None,
 ) -> PlanOutcome:
-    """`plan` for a target already chosen (a fleet chooses many from one config)."""
+    """`plan` for a target already chosen (a fleet chooses many from one config). `base`:
+    `plan --base`'s base manifests (base_split.AgainstBase), planned against the same read."""
     ui = ui or default_ui()
     _check_kinds(only_kinds)  # a mistyped --kind: before any read
     with ui.progress(quiet=quiet) as progress, contextlib.ExitStack() as stack:
         # reads start once the manifests have parsed, while they are checked (readahead.py)
-        ahead = ReadAhead(ctx.target, progress, only_kinds, stack)
+        ahead: Any = ReadAhead(ctx.target, progress, only_kinds, stack)
+        if base is not None:  # one live read serves the base's plan too
+            ahead = base.shared(ahead)
         try:
             manifests = _load_desired(path, ctx.target, on_loaded=ahead.start)
         except BaseException:
@@ -393,6 +413,8 @@ def plan_in(
         # the verdict apply would reach, so the review shows it (apply decides again)
         gate = safety.verdict(the_plan, _safety_options(ctx, False, False, clients, the_plan))
         the_plan = dataclasses.replace(the_plan, gate=gate, unfinished_applies=unfinished)
+        if base is not None:
+            base.compare(ctx, the_plan, progress)
     if out is not None:
         planfile.save(
             the_plan,
@@ -404,7 +426,10 @@ def plan_in(
         )
         if not quiet:
             ui.note(f"saved plan to {out}")
-    return PlanOutcome(the_plan, _render(the_plan, fmt, ui.color), the_plan.has_changes)
+    output = _render(the_plan, fmt, ui.color)
+    if base is not None:  # the split is for review: the plan file holds the whole head plan
+        output = base.render(output, the_plan, fmt, ui.color)
+    return PlanOutcome(the_plan, output, the_plan.has_changes)
 
 
 # --- show ------------------------------------------------------------------------------------
