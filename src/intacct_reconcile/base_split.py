@@ -59,6 +59,13 @@ class Entry:
     withdrawn_fields: tuple[str, ...] = ()
 
     @property
+    def fields(self) -> tuple[Any, ...]:
+        """The field changes this entry is about: for a change that differs from the base's,
+        those the base does not plan the same way."""
+        pending = set(self.pending_on_base_fields)
+        return tuple(f for f in self.change.fields if f.name not in pending)
+
+    @property
     def reason(self) -> str:
         """introduced: "new" (base has no change to the object) or "differs"."""
         return "differs" if self.base_change is not None else "new"

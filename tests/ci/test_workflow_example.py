@@ -53,13 +53,42 @@ def job_env(workflow: dict[str, Any], **overrides: str) -> dict[str, str]:
     return {**env, "TARGET": "sandbox", **overrides}
 
 
+BASE_BRANCH = "main"  # github.base_ref of the pull_request runs in these tests
+BASE_REF_EXPR = "${{ github.base_ref }}"
+
+
+def step_env(spec: dict[str, Any]) -> dict[str, str]:
+    """A step's own env as a pull_request run against main evaluates it (other expressions,
+    such as step outputs, are left to the tests that set them)."""
+    values = {k: str(v).replace(BASE_REF_EXPR, BASE_BRANCH) for k, v in spec.get("env", {}).items()}
+    return {k: v for k, v in values.items() if "${{" not in v}
+
+
+def with_base_branch(checkout: Path) -> None:
+    """The checkout as actions/checkout with fetch-depth: 0 leaves it for a pull request: a git
+    repository where origin/main is the base branch (here: the manifests as they are now)."""
+    if (checkout / ".git").exists():
+        return
+    git = ["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci", "-C", str(checkout)]
+    for args in (
+        ["init", "-q", "-b", BASE_BRANCH],
+        ["add", "-A"],
+        ["commit", "-q", "-m", "base"],
+        ["update-ref", f"refs/remotes/origin/{BASE_BRANCH}", "HEAD"],
+    ):
+        subprocess.run([*git, *args], check=True, capture_output=True, timeout=60)
+
+
 def run_step(
     workflow: dict[str, Any], job: str, step_id: str, checkout: Path, tmp: Path, **env: str
 ) -> StepRun:
+    spec = step(workflow, job, step_id)
+    if BASE_REF_EXPR in str(spec.get("env", {})):
+        with_base_branch(checkout)
     return run_script(
-        step(workflow, job, step_id)["run"],
+        spec["run"],
         cwd=checkout,
-        env={**job_env(workflow), **env},
+        env={**job_env(workflow), **step_env(spec), **env},
         tmp=tmp,
     )
 
@@ -171,6 +200,41 @@ def test_plan_step_saves_the_plan_and_passes_with_changes(
     saved = json.loads((checkout / "plan.json").read_text())
     assert len(saved["manifest_digest"]) == 64
     assert "gl_accounts" in (checkout / "plan.md").read_text()
+
+
+def test_plan_job_fetches_the_base_branch_and_plans_against_it(workflow: dict[str, Any]) -> None:
+    checkout = step_named(workflow, "plan", "actions/checkout")
+    assert checkout["with"]["fetch-depth"] == 0  # a shallow clone has no origin/BASE
+    plan = step(workflow, "plan", "plan")
+    assert plan["env"]["BASE_REF"] == f"origin/{BASE_REF_EXPR}"
+    assert '--base "$BASE_REF"' in plan["run"]
+
+
+def test_plan_step_comment_opens_with_what_the_pull_request_introduces(
+    workflow: dict[str, Any], tmp_path: Path
+) -> None:
+    checkout = repo_with_manifests(tmp_path)
+    with_base_branch(checkout)  # main: the account as first declared, the sender ID step
+    (checkout / "intacct" / "accounts.yaml").write_text(
+        ACCOUNTS.replace("Spend Center GL Account", "Renamed in this PR")
+    )
+    run = run_step(workflow, "plan", "plan", checkout, tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert run.outputs["exit-code"] == "2"
+    comment = (checkout / "plan.md").read_text()
+    split, _, rest = comment.partition("\n---\n")
+    assert "against base origin/main" in split
+    introduced = split.split("**Introduced by this pull request (1)**")[1].split("<details>")[0]
+    assert "`gl_accounts/2110`" in introduced and "Renamed in this PR" in introduced
+    pending = split.split("Already pending on base (1)")[1]
+    assert "`sender_ids/expensify`" in pending and "gl_accounts/2110" not in pending
+    # the saved plan is the whole plan: both changes, as apply runs them
+    saved = json.loads((checkout / "plan.json").read_text())
+    assert {f"{c['kind']}/{c['key']}" for c in saved["plan"]["changes"]} == {
+        "gl_accounts/2110",
+        "sender_ids/expensify",
+    }
+    assert "gl_accounts" in rest
 
 
 def test_plan_step_fails_and_keeps_the_error_for_the_comment(

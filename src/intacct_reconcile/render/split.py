@@ -42,8 +42,8 @@ def headline(against: AgainstBase) -> str:
 def status_line(against: AgainstBase) -> str:
     if not against.available:
         return (
-            "Split unavailable: the base manifests cannot be planned — every change above is "
-            "shown, none is attributed"
+            "Split unavailable: the base manifests cannot be planned (below) — the whole plan "
+            "is shown, none of it attributed to this pull request or the base"
         )
     if against.source.missing:
         return f"The base has no manifests at {against.source.path}: everything is introduced"
@@ -101,9 +101,9 @@ def _text_group(
         source = against.where(change.source) if base else where(change.source)
         lines.append(f"    {_label(change)}" + (f"  ({source})" if source else ""))
         if details or base:
-            lines += [f"        {field_brief(fc)}" for fc in change.fields]
-        if entry.base_change is not None:
-            on_base = entry.base_change
+            lines += [f"        {field_brief(fc)}" for fc in entry.fields]
+        on_base = entry.base_change
+        if on_base is not None and on_base.action != change.action:
             lines.append(f"        on base: {_label(on_base)}: {_brief(on_base)}")
         if entry.pending_on_base_fields:
             shared = ", ".join(entry.pending_on_base_fields)
@@ -149,7 +149,7 @@ def _markdown_block(against: AgainstBase) -> str:
         if result.introduced:
             sections.append(
                 markdown.Section(
-                    f"\n**{INTRODUCED} ({len(result.introduced)})**\n\n" + _TABLE,
+                    f"**{INTRODUCED} ({len(result.introduced)})**\n\n" + _TABLE,
                     [_md_row(e, against, base=False) for e in result.introduced],
                     what="introduced changes",
                 )
@@ -179,9 +179,13 @@ def _md_row(entry: Entry, against: AgainstBase, *, base: bool) -> str:
     cell, code = markdown.cell, markdown.code
     change = entry.change
     source = against.where(change.source) if base else where(change.source)
-    what = cell(_brief(change))
-    if entry.base_change is not None:
-        what += f" (on base: {cell(entry.base_change.action)} {cell(_brief(entry.base_change))})"
+    if entry.base_change is not None and entry.fields:
+        what = cell("; ".join(field_brief(fc) for fc in entry.fields))
+    else:
+        what = cell(_brief(change))
+    on_base = entry.base_change
+    if on_base is not None and on_base.action != change.action:
+        what += f" (on base: {cell(on_base.action)}: {cell(_brief(on_base))})"
     if entry.pending_on_base_fields:
         what += f"; already pending on base: {cell(', '.join(entry.pending_on_base_fields))}"
     if entry.withdrawn_fields:
@@ -244,6 +248,7 @@ def _ref_data(change: Change) -> dict[str, Any]:
 def _entry_data(entry: Entry, against: AgainstBase) -> dict[str, Any]:
     data: dict[str, Any] = {**_ref_data(entry.change), "reason": entry.reason}
     if entry.base_change is not None:
+        data["introduced_fields"] = [f.name for f in entry.fields]
         data["base_change"] = _withdrawn_data(type(entry)(entry.base_change), against)
         data["pending_on_base_fields"] = list(entry.pending_on_base_fields)
         data["withdrawn_fields"] = list(entry.withdrawn_fields)
