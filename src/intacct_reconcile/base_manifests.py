@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import io
+import os
 import shutil
 import subprocess
 import tarfile
@@ -37,9 +38,10 @@ class BaseSource:
     `kind`: "git" or "folder". `ref`/`commit`: the git ref as given and the commit it names
     ("" for a folder). `path`: the manifest path inside the repository (git) or the folder as
     given. `folder`: the manifests on disk (None when the ref holds none at `path`).
-    `label`: how sources of the base are shown, e.g. "main:intacct/roles.yaml:3".
-    `config_differs`: the config file beside the manifests differs between base and head
-    (True), is the same (False), or could not be compared (None).
+    `label`: the base as shown, e.g. "main:intacct". `config_differs`: the config file beside
+    the manifests differs between base and head (True), is the same (False), or could not be
+    compared (None). `scratch`: the temporary copy of the repository's files (git), where
+    `folder` lies at `path`: a file there is shown as "REF:path/file.yaml".
     """
 
     kind: str
@@ -49,6 +51,13 @@ class BaseSource:
     folder: Path | None
     label: str
     config_differs: bool | None = None
+    scratch: Path | None = None
+
+    def shown(self, text: str) -> str:
+        """`text` (a message, a source) with the temporary copy's paths shown as REF:path."""
+        if self.scratch is None:
+            return text
+        return text.replace(str(self.scratch) + os.sep, f"{self.ref}:")
 
     @property
     def missing(self) -> bool:
@@ -110,8 +119,6 @@ def _git(repo: Path, *args: str, binary: bool = False) -> subprocess.CompletedPr
 
 
 def _quiet_env() -> dict[str, str]:
-    import os
-
     return {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "LC_ALL": "C"}
 
 
@@ -136,13 +143,13 @@ def _git_base(ref: str, manifests: Path, config: Path | None, scratch: Path) -> 
         raise ConfigError(f"--base {ref}: git ls-tree failed: {listed.stderr.strip()}")
     if not listed.stdout.strip():
         # the pull request adds the manifests: the base declares nothing
-        return BaseSource("git", ref, commit, rel, None, label, differs)
+        return BaseSource("git", ref, commit, rel, None, label, differs, scratch)
     archive = _git(repo, "archive", "--format=tar", commit, "--", rel, binary=True)
     if archive.returncode != 0:
         message = archive.stderr.decode("utf-8", "replace").strip()
         raise ConfigError(f"--base {ref}: git archive of {rel} failed: {message}")
     _extract(archive.stdout, scratch)
-    return BaseSource("git", ref, commit, rel, scratch / rel, label, differs)
+    return BaseSource("git", ref, commit, rel, scratch / rel, label, differs, scratch)
 
 
 def _extract(data: bytes, into: Path) -> None:

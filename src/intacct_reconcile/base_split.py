@@ -268,12 +268,7 @@ class AgainstBase:
 
     def shown(self, text: str) -> str:
         """Paths inside the temporary copy of a git ref shown as REF:path."""
-        folder = self.source.folder
-        if self.source.kind != "git" or folder is None:
-            return text
-        prefix = str(folder)
-        label = self.source.label
-        return text.replace(prefix + os.sep, label + ("/" if not label.endswith(":") else ""))
+        return self.source.shown(text)
 
     def where(self, span: Span | None) -> str:
         if span is None:

@@ -211,6 +211,20 @@ def test_only_and_several_targets_are_refused_with_base(project: Project) -> Non
     assert "run `plan --base REF --target T` once per target" in fleet.stderr
 
 
+def test_a_single_manifest_file_is_read_from_the_ref_too(project: Project) -> None:
+    config = project.manifests / "intacct-reconcile.yaml"
+    result = invoke_cli(
+        "plan", project.manifests / TE_FILE, "--config", config,
+        "--quiet", "--format", "json", "--base", "main",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    base = json.loads(result.stdout)["base"]
+    assert base["path"] == f"{MANIFESTS}/{TE_FILE}"
+    assert refs(base["introduced"]) == ["expense_types/Meals"]
+    assert refs(base["pending_on_base"]) == ["te_settings/te_settings", "expense_types/Airfare"]
+    assert base["withdrawn"][0]["source"] == f"main:{MANIFESTS}/{TE_FILE}:40"
+
+
 def test_the_saved_plan_applies_as_usual(project: Project, tmp_path: Path) -> None:
     """Last: it writes to Intacct. The file made with --base holds the whole head plan."""
     saved = tmp_path / "plan.json"
