@@ -28,6 +28,7 @@ plan is shown as usual and the split is marked unavailable with the reason.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from collections.abc import Collection, Iterator, Mapping, Sequence
@@ -78,8 +79,12 @@ class Split:
     withdrawn: tuple[Entry, ...] = ()
 
 
-def split(head: Plan, base: Plan | None) -> Split:
-    """Head's pending changes split against base's (None: the base declares nothing)."""
+def split(head: Plan, base: Plan | None, *, head_root: str = "", base_root: str = "") -> Split:
+    """Head's pending changes split against base's (None: the base declares nothing).
+
+    `head_root`/`base_root`: the absolute manifest folders. A value holding a path inside
+    one (a package file, resolved by the loader) is compared relative to it, so the same
+    file in both is the same value (its content has a digest of its own)."""
     base_changes = {c.ref: c for c in base.pending} if base is not None else {}
     introduced: list[Entry] = []
     pending: list[Entry] = []
@@ -87,18 +92,18 @@ def split(head: Plan, base: Plan | None) -> Split:
         before = base_changes.get(change.ref)
         if before is None:
             introduced.append(Entry(change))
-        elif signature(change) == signature(before):
+        elif signature(change, head_root) == signature(before, base_root):
             pending.append(Entry(change))
         else:
-            introduced.append(_differs(change, before))
+            introduced.append(_differs(change, before, head_root, base_root))
     planned = {c.ref for c in head.pending}
     withdrawn = tuple(Entry(c) for c in base_changes.values() if c.ref not in planned)
     return Split(tuple(introduced), tuple(pending), withdrawn)
 
 
-def _differs(change: Change, before: Change) -> Entry:
-    mine = {f.name: _field_key(f) for f in change.fields}
-    theirs = {f.name: _field_key(f) for f in before.fields}
+def _differs(change: Change, before: Change, head_root: str, base_root: str) -> Entry:
+    mine = {f.name: _field_key(f, head_root) for f in change.fields}
+    theirs = {f.name: _field_key(f, base_root) for f in before.fields}
     same_action = change.action == before.action
     return Entry(
         change,
@@ -110,13 +115,27 @@ def _differs(change: Change, before: Change) -> Entry:
     )
 
 
-def _field_key(fc: Any) -> str:
-    return canonical_json([fc.before, fc.after, list(fc.added), list(fc.removed)])
+def _field_key(fc: Any, root: str = "") -> str:
+    values = [fc.before, fc.after, list(fc.added), list(fc.removed)]
+    return canonical_json(_in_manifests(values, root))
 
 
-def signature(change: Change) -> str:
+def _in_manifests(value: Any, root: str) -> Any:
+    """`value` with paths inside the manifest folder `root` written relative to it."""
+    if isinstance(value, str):
+        inside = bool(root) and value.startswith(root + os.sep)
+        return "<manifests>/" + value[len(root) + 1 :] if inside else value
+    if isinstance(value, list | tuple):
+        return [_in_manifests(v, root) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _in_manifests(v, root) for k, v in value.items()}
+    return value
+
+
+def signature(change: Change, root: str = "") -> str:
     """What makes two plans' changes to one object the same change (see the module doc).
-    Secret values enter only as a digest, and the signature is never shown or saved."""
+    Secret values enter only as a digest, and the signature is never shown or saved.
+    `root`: the manifest folder the change was planned from (see `split`)."""
     secrets = {
         name: hashlib.sha256(canonical_json((change.desired or {}).get(name)).encode()).hexdigest()
         for name in change.secret_fields
@@ -124,7 +143,7 @@ def signature(change: Change) -> str:
     return canonical_json(
         {
             "action": change.action,
-            "fields": [[f.name, _field_key(f)] for f in change.fields],
+            "fields": [[f.name, _field_key(f, root)] for f in change.fields],
             "secrets": secrets,
             "manual_steps": list(change.manual_steps),
         }
@@ -146,7 +165,6 @@ class SharedRead:
         self.other = dict(other)  # what the base's plan will ask `result` for
         self._cache: dict[str, Mapping[str, Resource]] = {}
         self._cache_fields: dict[str, frozenset[str]] = {}
-        self.read_calls = 0  # reads made here, beyond the read-ahead's (tests count them)
 
     def start(self, names: Mapping[str, set[str]]) -> None:
         merged = {k: set(v) for k, v in names.items()}
@@ -171,7 +189,6 @@ class SharedRead:
         have = self._covered(want)
         missing = {k: names for k, names in want.items() if k not in have}
         if missing:
-            self.read_calls += 1
             read = read_live(self.ahead.clients(), list(missing), fields=missing)
             for kind, names in missing.items():
                 self._cache[kind], self._cache_fields[kind] = read.of(kind), names
@@ -201,6 +218,7 @@ class AgainstBase:
     result: Split | None = None
     notes: list[str] = field(default_factory=list)
     shared_read: SharedRead | None = None
+    head_root: str = ""  # the head's manifest folder, absolute (see `split`)
 
     @property
     def available(self) -> bool:
@@ -248,7 +266,37 @@ class AgainstBase:
         except ReconcileError as exc:  # invalid against live state (a missing reference, a cycle)
             self.error = self.shown(str(exc))
             return
-        self.result = split(head, base_plan)
+        base_root = _folder_of(Path(self.manifests.root))
+        found = split(head, base_plan, head_root=self.head_root, base_root=base_root)
+        # the base's changes as output shows them: REF:path, never the temporary copy
+        self.result = Split(
+            tuple(
+                dataclasses.replace(e, base_change=self._relabel(e.base_change))
+                if e.base_change is not None
+                else e
+                for e in found.introduced
+            ),
+            found.pending_on_base,
+            tuple(Entry(self._relabel(e.change)) for e in found.withdrawn),
+        )
+
+    def _relabel(self, change: Change) -> Change:
+        """A base change with the temporary copy's paths (sources, package files) as REF:path."""
+        if self.source.scratch is None:
+            return change
+        fields = tuple(
+            dataclasses.replace(
+                f, before=self._relabel_value(f.before), after=self._relabel_value(f.after)
+            )
+            for f in change.fields
+        )
+        source = change.source
+        if source is not None:
+            source = Span(self.source.shown(source.file), source.line, source.column)
+        return dataclasses.replace(change, fields=fields, source=source)
+
+    def _relabel_value(self, value: Any) -> Any:
+        return self.source.shown(value) if isinstance(value, str) else value
 
     def _plan(self, ctx: Any) -> Plan:
         from intacct_reconcile import planner, workflow
@@ -267,8 +315,11 @@ class AgainstBase:
     # --- how the base's places are shown ---
 
     def shown(self, text: str) -> str:
-        """Paths inside the temporary copy of a git ref shown as REF:path."""
-        return self.source.shown(text)
+        """A message about the base as output shows it: paths inside the temporary copy of a
+        git ref as REF:path, and any secret masked (it is output, not an error raised)."""
+        from intacct_reconcile.client.errors import redact
+
+        return redact(self.source.shown(text))
 
     def where(self, span: Span | None) -> str:
         if span is None:
@@ -279,6 +330,12 @@ class AgainstBase:
         from intacct_reconcile.render import split as render_split
 
         return render_split.RENDERERS[fmt](output, self, head, color=color)
+
+
+def _folder_of(path: Path) -> str:
+    """The absolute manifest folder of a manifest path (a folder, or a file's folder)."""
+    resolved = path.resolve()
+    return str(resolved if resolved.is_dir() else resolved.parent)
 
 
 def refuse_fleet(base: str | None) -> None:
@@ -307,8 +364,8 @@ def prepare(
             "not a review — drop --only to compare with the base"
         )
     with open_base(base, path, ctx.config.path) as source:
-        against = AgainstBase(source, only_kinds=tuple(only_kinds))
-        if source.config_differs:
+        against = AgainstBase(source, only_kinds=tuple(only_kinds), head_root=_folder_of(path))
+        if source.config_differs and not source.missing:
             against.notes.append(
                 f"{Path(str(ctx.config.path)).name} differs between the base and this pull "
                 "request: both plans use this pull request's config (targets, vars, ownership, "

@@ -14,7 +14,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from .conftest import MANIFESTS, TE_FILE, Project, edit, git, invoke_cli, refs
+from .conftest import BLUEPRINT, MANIFESTS, TE_FILE, Project, edit, git, invoke_cli, refs
 
 MANUAL = [
     "sender_ids/expensify",
@@ -235,3 +235,38 @@ def test_the_saved_plan_applies_as_usual(project: Project, tmp_path: Path) -> No
     assert [c for c in after["changes"] if c["action"] != "manual"] == []
     # the drift is repaired and Meals renamed: on base, only Meals' old name is left to undo
     assert refs(after["base"]["withdrawn"]) == ["expense_types/Meals", "expense_types/Mileage"]
+
+
+def test_a_base_identical_to_the_work_tree_introduces_nothing(tmp_path: Path) -> None:
+    """Before any apply (the embedded sandbox): every change is pending on base, the package
+    file included, though the base's copy of it lies elsewhere on disk."""
+    repo = tmp_path / "repo"
+    shutil.copytree(
+        BLUEPRINT, repo / MANIFESTS, ignore=shutil.ignore_patterns(".intacct-reconcile")
+    )
+    (repo / ".gitignore").write_text(".intacct-reconcile/\n")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "blueprint")
+    result = invoke_cli("plan", repo / MANIFESTS, "--quiet", "--format", "json", "--base", "main")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    base = data["base"]
+    assert base["introduced"] == [] and base["withdrawn"] == []
+    assert refs(base["pending_on_base"]) == refs([c for c in data["changes"] if c["pending"]])
+    assert "custom_packages/Expensify" in refs(base["pending_on_base"])
+    # the pull request ships a new version of the package file
+    package = repo / MANIFESTS / "expensify-package.xml"
+    package.write_text(package.read_text().replace("</", "<!-- v2 --></", 1))
+    base = project_json(repo / MANIFESTS, "--base", "main")["base"]
+    (entry,) = base["introduced"]
+    assert (entry["kind"], entry["reason"]) == ("custom_packages", "differs")
+    assert entry["introduced_fields"] == ["digest"] and entry["pending_on_base_fields"] == ["file"]
+    file_on_base = entry["base_change"]["fields"][0]
+    assert file_on_base["after"] == f"main:{MANIFESTS}/expensify-package.xml"
+
+
+def project_json(manifests: Path, *extra: str) -> dict[str, Any]:
+    result = invoke_cli("plan", manifests, "--quiet", "--format", "json", *extra)
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
