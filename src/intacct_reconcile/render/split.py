@@ -135,7 +135,8 @@ def _markdown_block(against: AgainstBase) -> str:
     preamble = f"### {cell(headline(against))}\n\n"
     status = status_line(against)
     if status:
-        preamble += f"> [!WARNING]\n> {cell(status)}\n"
+        alert = "WARNING" if not against.available else "NOTE"
+        preamble += f"> [!{alert}]\n> {cell(status)}\n"
         if not against.available:
             preamble += "".join(f"> {code(line)}\n" for line in against.error.splitlines()[:20])
         preamble += "\n"
