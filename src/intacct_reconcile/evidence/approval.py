@@ -46,7 +46,7 @@ def context(
         "pull_request": _pull_request(env, pr, event),
         "approvers": _approvers(env, approvers_file, event),
         "commit": _commit(env, git, applied_git),
-        "ci": _ci(env, event),
+        "ci": _ci(env),
     }
 
 
@@ -117,7 +117,7 @@ def _read_approvers(path: Path) -> list[str]:
             ) from None
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
             raise ConfigError(
-                f"{path}: the JSON must be a list of names (strings) — e.g. [\"alice\", \"bob\"]"
+                f'{path}: the JSON must be a list of names (strings) — e.g. ["alice", "bob"]'
             )
     else:
         names = stripped.splitlines()
@@ -130,11 +130,15 @@ def _commit(env: Mapping[str, str], git: Mapping[str, Any] | None, applied_git: 
         if env.get(name, "").strip():
             return {"sha": env[name].strip(), "source": name, "applied_from": applied}
     if git and git.get("commit"):
-        return {"sha": git["commit"], "source": "git HEAD of the manifests", "applied_from": applied}
+        return {
+            "sha": git["commit"],
+            "source": "git HEAD of the manifests",
+            "applied_from": applied,
+        }
     return {"sha": None, "source": None, "applied_from": applied}
 
 
-def _ci(env: Mapping[str, str], event: Mapping[str, Any]) -> Any:
+def _ci(env: Mapping[str, str]) -> Any:
     if env.get("GITHUB_ACTIONS") == "true" or env.get("GITHUB_RUN_ID"):
         server = env.get("GITHUB_SERVER_URL", "https://github.com")
         run = (

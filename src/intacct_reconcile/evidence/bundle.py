@@ -28,7 +28,15 @@ from intacct_reconcile.audit import git_state
 from intacct_reconcile.client.errors import redact, register_secret
 from intacct_reconcile.digests import canonical_json
 from intacct_reconcile.errors import ConfigError, ReconcileError
-from intacct_reconcile.evidence import INDEX_FILE, SUMS_FILE, approval, collect, html, index, readback
+from intacct_reconcile.evidence import (
+    INDEX_FILE,
+    SUMS_FILE,
+    approval,
+    collect,
+    html,
+    index,
+    readback,
+)
 from intacct_reconcile.manifest.coerce import SECRET_NAME
 from intacct_reconcile.planfile import plan_to_data, review_to_data
 from intacct_reconcile.render import json as render_json
@@ -55,7 +63,9 @@ def _json(value: Any) -> bytes:
 
 def _pretty(value: Any) -> bytes:
     """Readable JSON with sorted keys (for files people open)."""
-    return (json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n").encode()
+    return (
+        json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"
+    ).encode()
 
 
 def write(
@@ -121,14 +131,19 @@ def write(
 
     git_now = git_state(base)
     files["approval.json"] = _pretty(
-        approval.context(env, pr=pr, approvers_file=approvers_file, git=git_now,
-                         applied_git=begin.get("git"))
+        approval.context(
+            env, pr=pr, approvers_file=approvers_file, git=git_now, applied_git=begin.get("git")
+        )
     )
 
     after: Plan | None = None
     if do_readback:
         done = readback.run(
-            manifests, config=config, target=chosen.target, sandbox=sandbox, base_dir=base,
+            manifests,
+            config=config,
+            target=chosen.target,
+            sandbox=sandbox,
+            base_dir=base,
             applied_git=begin.get("git"),
         )
         after, result = done.plan, done.result
@@ -154,9 +169,15 @@ def write(
         files["smoke-check.json"] = smoke_raw
 
     report = html.Report(
-        apply=chosen, approval=json.loads(files["approval.json"]), plan_file=plan_facts,
-        reviewed=reviewed, readback=after, readback_result=result, smoke=smoke,
-        smoke_problem=smoke_problem, tool_version=__version__,
+        apply=chosen,
+        approval=json.loads(files["approval.json"]),
+        plan_file=plan_facts,
+        reviewed=reviewed,
+        readback=after,
+        readback_result=result,
+        smoke=smoke,
+        smoke_problem=smoke_problem,
+        tool_version=__version__,
         files={p: index.sha256(d) for p, d in files.items()},
     )
     files[REPORT_FILE] = html.render(report).encode("utf-8")
@@ -174,8 +195,14 @@ def write(
     _write_folder(out, files)
     if make_zip:
         _atomic_write(zip_path, index.pack_zip(files, out.name))
-    return Written(out, zip_path if make_zip else None, chosen.apply_id, str(result.get("status")),
-                   index.sha256(files[INDEX_FILE]), len(files))
+    return Written(
+        out,
+        zip_path if make_zip else None,
+        chosen.apply_id,
+        str(result.get("status")),
+        index.sha256(files[INDEX_FILE]),
+        len(files),
+    )
 
 
 def _refuse_existing(out: Path, zip_path: Path | None) -> None:

@@ -64,7 +64,8 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
         apply: Annotated[
             str,
             typer.Option(
-                "--apply", metavar="ID|latest",
+                "--apply",
+                metavar="ID|latest",
                 help="The apply: its id from the audit log (or 6+ leading characters), or "
                 "`latest` (of --target, when given).",
             ),
@@ -72,7 +73,8 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
         out: Annotated[
             Path | None,
             typer.Option(
-                "--out", help="Folder to write (must not exist; default: "
+                "--out",
+                help="Folder to write (must not exist; default: "
                 "evidence-TARGET-APPLYID). The zip is written beside it as FOLDER.zip.",
             ),
         ] = None,
@@ -87,7 +89,8 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
         plan: Annotated[
             Path | None,
             typer.Option(
-                "--plan", help="The reviewed plan file the apply ran (`apply PLANFILE`); "
+                "--plan",
+                help="The reviewed plan file the apply ran (`apply PLANFILE`); "
                 "refused unless its checksum is the one the audit log recorded.",
             ),
         ] = None,
@@ -122,8 +125,17 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
         from intacct_reconcile.evidence import bundle
 
         written = bundle.write(
-            path, out=out, apply=apply, target=target, config=config, plan_file=plan, pr=pr,
-            approvers_file=approvers_file, make_zip=zip_, do_readback=readback, sandbox=sandbox,
+            path,
+            out=out,
+            apply=apply,
+            target=target,
+            config=config,
+            plan_file=plan,
+            pr=pr,
+            approvers_file=approvers_file,
+            make_zip=zip_,
+            do_readback=readback,
+            sandbox=sandbox,
         )
         typer.echo(f"wrote {written.folder}/ ({written.files} files) for apply {written.apply_id}")
         if written.zip is not None:
@@ -144,7 +156,8 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
         verdict = check(bundle_path)
         if not verdict.ok:
             raise BundleInvalidError(
-                "evidence bundle altered:\n  " + "\n  ".join(verdict.problems)
+                "evidence bundle altered:\n  "
+                + "\n  ".join(verdict.problems)
                 + "\n— keep it as found; compare it with the copy the CI stored"
             )
         facts = verdict.facts

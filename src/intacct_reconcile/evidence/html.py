@@ -137,22 +137,43 @@ def _overview(report: Report, begin: Mapping[str, Any]) -> str:
         else _verdict("not run", None)
     )
     rows = [
-        ("Target", f"{_e(report.apply.target)} (company {_e(begin.get('company_id'))}, "
-         f"entity {_e(begin.get('entity') or 'top level')})"),
+        (
+            "Target",
+            f"{_e(report.apply.target)} (company {_e(begin.get('company_id'))}, "
+            f"entity {_e(begin.get('entity') or 'top level')})",
+        ),
         ("Apply", f"<code>{_e(report.apply.apply_id)}</code> started {_e(begin.get('at'))}"),
-        ("Outcome", _verdict(str(status), status == "completed" and not counts.get("failed"))
-         + " " + _e(", ".join(f"{n} {s}" for s, n in sorted(counts.items()) if n))),
-        ("Run by", f"{_e(begin.get('who'))} (from {_e(begin.get('who_from'))})"
-         + (f", --by {_e(begin.get('by'))}" if begin.get("by") else "")),
-        ("Manifests commit (audit log)",
-         f"<code>{_e(git.get('commit'))}</code>" + (" (uncommitted changes)" if git.get("dirty") else "")),
+        (
+            "Outcome",
+            _verdict(str(status), status == "completed" and not counts.get("failed"))
+            + " "
+            + _e(", ".join(f"{n} {s}" for s, n in sorted(counts.items()) if n)),
+        ),
+        (
+            "Run by",
+            f"{_e(begin.get('who'))} (from {_e(begin.get('who_from'))})"
+            + (f", --by {_e(begin.get('by'))}" if begin.get("by") else ""),
+        ),
+        (
+            "Manifests commit (audit log)",
+            f"<code>{_e(git.get('commit'))}</code>"
+            + (" (uncommitted changes)" if git.get("dirty") else ""),
+        ),
         ("Reviewed plan", plan_cell),
         ("Pull request", f"#{_e(pr.get('number'))} ({_e(pr.get('source'))})" if pr else _e(None)),
-        ("Approvers", f"{_e(', '.join(approvers.get('names') or []))} ({_e(approvers.get('source'))})"
-         if approvers else "not provided by the CI"),
+        (
+            "Approvers",
+            f"{_e(', '.join(approvers.get('names') or []))} ({_e(approvers.get('source'))})"
+            if approvers
+            else "not provided by the CI",
+        ),
         ("Commit (CI)", f"<code>{_e(commit.get('sha'))}</code> ({_e(commit.get('source'))})"),
-        ("CI run", f"{_e(ci.get('system'))}: {_e(ci.get('run_url'))}, actor {_e(ci.get('actor'))}"
-         if ci else _e(None)),
+        (
+            "CI run",
+            f"{_e(ci.get('system'))}: {_e(ci.get('run_url'))}, actor {_e(ci.get('actor'))}"
+            if ci
+            else _e(None),
+        ),
         ("Read-back (fresh plan)", _verdict(rb_status, result.get("empty"))),
         ("Integration smoke check", smoke_cell),
     ]
@@ -169,19 +190,35 @@ def _changes(apply: Apply) -> str:
         status = final.get(ref, "unknown")
         outcome = apply.outcomes.get((ref, action)) or {}
         fields = "".join(_field(v) for v in intent.get("values") or ())
-        error = f'<div class="removed">{_e(outcome.get("error"))}</div>' if outcome.get("error") else ""
-        rows.append((
-            _e(action), f"<code>{_e(ref)}</code>", _e(intent.get("source")),
-            _e(status) + error, f'<ul class="tight">{fields}</ul>',
-        ))
+        error = (
+            f'<div class="removed">{_e(outcome.get("error"))}</div>' if outcome.get("error") else ""
+        )
+        rows.append(
+            (
+                _e(action),
+                f"<code>{_e(ref)}</code>",
+                _e(intent.get("source")),
+                _e(status) + error,
+                f'<ul class="tight">{fields}</ul>',
+            )
+        )
         css.append("ok" if status == "applied" else "bad")
     for (ref, action), outcome in apply.outcomes.items():
         if (ref, action) not in apply.intents:  # never sent: manual steps, skipped changes
-            rows.append((_e(action), f"<code>{_e(ref)}</code>", _e(None),
-                         _e(outcome.get("status")) + (f" — {_e(outcome.get('error'))}" if outcome.get("error") else ""),
-                         _e(outcome.get("phase"))))
+            rows.append(
+                (
+                    _e(action),
+                    f"<code>{_e(ref)}</code>",
+                    _e(None),
+                    _e(outcome.get("status"))
+                    + (f" — {_e(outcome.get('error'))}" if outcome.get("error") else ""),
+                    _e(outcome.get("phase")),
+                )
+            )
             css.append("warn")
-    return "<h2>Changes</h2>" + _rows(("Action", "Object", "Manifest", "Outcome", "Values"), rows, css)
+    return "<h2>Changes</h2>" + _rows(
+        ("Action", "Object", "Manifest", "Outcome", "Values"), rows, css
+    )
 
 
 def _field(value: Mapping[str, Any]) -> str:
@@ -280,12 +317,14 @@ def _role_details(ref: str, before: Mapping[str, Any], after: Mapping[str, Any])
         b, a = before.get(module, {}), after.get(module, {})
         for perm in sorted(set(b) | set(a)):
             rb, ra = b.get(perm, []), a.get(perm, [])
-            rows.append((_e(f"{module}.{perm}"), _e(", ".join(rb) or "none"),
-                         _e(", ".join(ra) or "none")))
+            rows.append(
+                (_e(f"{module}.{perm}"), _e(", ".join(rb) or "none"), _e(", ".join(ra) or "none"))
+            )
             css.append("changed" if rb != ra else "")
     return (
         f"<details><summary>Permissions of <code>{_e(ref)}</code>, before → after</summary>"
-        + _rows(("Permission", "Before", "After"), rows, css) + "</details>"
+        + _rows(("Permission", "Before", "After"), rows, css)
+        + "</details>"
     )
 
 
@@ -295,16 +334,24 @@ def _role_details(ref: str, before: Mapping[str, Any], after: Mapping[str, Any])
 def _access(plan: Plan | None) -> str:
     title = "<h2>Effective access per user (reviewed plan)</h2>"
     if plan is None:
-        return title + "<p>No reviewed plan file in this bundle: the access review is not shown.</p>"
+        return (
+            title + "<p>No reviewed plan file in this bundle: the access review is not shown.</p>"
+        )
     rows = [
-        (f"<code>{_e(str(a.user))}</code>", _e(f"{a.module}.{a.permission}"),
-         _e(", ".join(a.before) or "none"), _e(", ".join(a.after) or "none"),
-         _e(" ".join([*(f"+{r}" for r in a.added), *(f"-{r}" for r in a.removed)])))
+        (
+            f"<code>{_e(str(a.user))}</code>",
+            _e(f"{a.module}.{a.permission}"),
+            _e(", ".join(a.before) or "none"),
+            _e(", ".join(a.after) or "none"),
+            _e(" ".join([*(f"+{r}" for r in a.added), *(f"-{r}" for r in a.removed)])),
+        )
         for a in plan.access_changes
     ]
     scope = scope_line(plan)
-    return title + (f"<p>{_e(scope)}</p>" if scope else "") + _rows(
-        ("User", "Permission", "Before", "After", "Change"), rows, ["changed"] * len(rows)
+    return (
+        title
+        + (f"<p>{_e(scope)}</p>" if scope else "")
+        + _rows(("User", "Permission", "Before", "After", "Change"), rows, ["changed"] * len(rows))
     )
 
 
@@ -314,14 +361,24 @@ def _sod(reviewed: Plan | None, after: Plan | None) -> str:
         if plan is None:
             continue
         if not plan.sod_pack:
-            out.append(f"<h3>{_e(label)}</h3><p>Not evaluated (the plan touched no roles or users).</p>")
+            out.append(
+                f"<h3>{_e(label)}</h3><p>Not evaluated (the plan touched no roles or users).</p>"
+            )
             continue
         rows, css = [], []
         for f in sod_sorted(plan):
             status = sod_label(f)
             details = "".join(f"<li>{_e(d)}</li>" for d in sod_details(f))
-            rows.append((_e(status), _e(f.rule), _e(f.title), f"<code>{_e(f.user)}</code>",
-                         f'<ul class="tight">{details}</ul>', _e(f.mitigation or None)))
+            rows.append(
+                (
+                    _e(status),
+                    _e(f.rule),
+                    _e(f.title),
+                    f"<code>{_e(f.user)}</code>",
+                    f'<ul class="tight">{details}</ul>',
+                    _e(f.mitigation or None),
+                )
+            )
             css.append("ok" if f.mitigation or f.status == "resolved" else "bad")
         out.append(f"<h3>{_e(label)} (rule pack: {_e(plan.sod_pack)})</h3>")
         out.append(_rows(("Status", "Rule", "Title", "User", "Holds", "Mitigation"), rows, css))
@@ -337,8 +394,12 @@ def _manual(report: Report) -> str:
     plan = report.readback or report.reviewed
     title = "<h2>Manual steps and attestations</h2>"
     if plan is None:
-        refs = sorted(ref for (ref, _), o in report.apply.outcomes.items() if o.get("status") == "manual")
-        return title + _rows(("Manual step", "Status"), [(f"<code>{_e(r)}</code>", "open") for r in refs])
+        refs = sorted(
+            ref for (ref, _), o in report.apply.outcomes.items() if o.get("status") == "manual"
+        )
+        return title + _rows(
+            ("Manual step", "Status"), [(f"<code>{_e(r)}</code>", "open") for r in refs]
+        )
     source = "read back after the apply" if report.readback is not None else "the reviewed plan"
     rows, css = [], []
     for change in (c for c in plan.changes if c.action == "manual"):
@@ -348,15 +409,24 @@ def _manual(report: Report) -> str:
             f"{_e(record.by)} at {_e(record.at)}"
             + (f", valid until {_e(record.expires)}" if record.expires else "")
             + (f"<br>{_e(record.note)}" if record.note else "")
-            if record else _e(None)
+            if record
+            else _e(None)
         )
         steps = "".join(f"<li>{_e(s)}</li>" for s in change.manual_steps)
-        rows.append((f"<code>{_e(str(change.ref))}</code>", _verdict(state, good), attested,
-                     f'<details><summary>UI steps</summary><ol class="tight">{steps}</ol></details>'
-                     + (f"<div>{_e(change.note)}</div>" if change.note else "")))
+        rows.append(
+            (
+                f"<code>{_e(str(change.ref))}</code>",
+                _verdict(state, good),
+                attested,
+                f'<details><summary>UI steps</summary><ol class="tight">{steps}</ol></details>'
+                + (f"<div>{_e(change.note)}</div>" if change.note else ""),
+            )
+        )
         css.append("")
-    return title + f"<p>As {_e(source)}.</p>" + _rows(
-        ("Manual step", "Status", "Attestation", "Steps"), rows, css
+    return (
+        title
+        + f"<p>As {_e(source)}.</p>"
+        + _rows(("Manual step", "Status", "Attestation", "Steps"), rows, css)
     )
 
 
@@ -365,8 +435,6 @@ def _manual_state(change: Change) -> tuple[str, bool | None]:
         return "attested", True
     if change.stale_attestation is not None:
         return "re-opened (attestation no longer valid)", False
-    if change.note and "verified" in change.note.lower():
-        return "open", None
     return "open: waiting for a person", None
 
 
@@ -391,15 +459,25 @@ def _smoke(smoke: Any, problem: str) -> str:
         reads = user.get("reads") if isinstance(user.get("reads"), list) else []
         items = "".join(
             f"<li>{_e(r.get('object'))}: {_e(r.get('status'))}"
-            + (f" — {_e(r.get('error'))}" if r.get("error") else "") + "</li>"
-            for r in reads if isinstance(r, dict)
+            + (f" — {_e(r.get('error'))}" if r.get("error") else "")
+            + "</li>"
+            for r in reads
+            if isinstance(r, dict)
         )
-        rows.append((f"<code>{_e(user.get('user'))}</code>", _e(user.get("sender_id")),
-                     _e(user.get("status")), _e(user.get("reason") or None),
-                     f'<ul class="tight">{items}</ul>'))
+        rows.append(
+            (
+                f"<code>{_e(user.get('user'))}</code>",
+                _e(user.get("sender_id")),
+                _e(user.get("status")),
+                _e(user.get("reason") or None),
+                f'<ul class="tight">{items}</ul>',
+            )
+        )
         status = user.get("status")
         css.append("ok" if status == "passed" else ("warn" if status == "skipped" else "bad"))
-    return title + note + head + _rows(("User", "Sender ID", "Status", "Reason", "Reads"), rows, css)
+    return (
+        title + note + head + _rows(("User", "Sender ID", "Status", "Reason", "Reads"), rows, css)
+    )
 
 
 def _readback(plan: Plan | None, result: Mapping[str, Any]) -> str:
@@ -410,10 +488,15 @@ def _readback(plan: Plan | None, result: Mapping[str, Any]) -> str:
     if plan is not None:
         pending = [c for c in plan.changes if c.pending]
         rows = [
-            (_e(c.action), f"<code>{_e(str(c.ref))}</code>",
-             '<ul class="tight">' + "".join(
-                 f"<li>{_e(f.name)}: {_e(f.before)} → {_e(f.after)}</li>" for f in c.fields
-             ) + "</ul>")
+            (
+                _e(c.action),
+                f"<code>{_e(str(c.ref))}</code>",
+                '<ul class="tight">'
+                + "".join(
+                    f"<li>{_e(f.name)}: {_e(f.before)} → {_e(f.after)}</li>" for f in c.fields
+                )
+                + "</ul>",
+            )
             for c in pending
         ]
         if rows:

@@ -43,7 +43,12 @@ def run(
     from intacct_reconcile.terminal import default_ui
 
     outcome = workflow.plan(
-        path, config=config, target=target, fmt="json", quiet=True, sandbox=sandbox,
+        path,
+        config=config,
+        target=target,
+        fmt="json",
+        quiet=True,
+        sandbox=sandbox,
         ui=default_ui(),
     )
     return Readback(outcome.plan, verdict(outcome.plan, git_state(base_dir), applied_git))
@@ -87,6 +92,8 @@ def skipped() -> dict[str, Any]:
         "status": "not performed",
         "empty": None,
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "notes": ["--no-readback: live state was not read back; this bundle does not show "
-                  "that a fresh plan is empty"],
+        "notes": [
+            "--no-readback: live state was not read back; this bundle does not show "
+            "that a fresh plan is empty"
+        ],
     }

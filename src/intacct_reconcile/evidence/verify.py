@@ -136,7 +136,9 @@ def _region(infos: list[zipfile.ZipInfo], offset: int, size: int) -> str:
     for start, name in starts:
         if start <= offset:
             owner = name
-    end_of_data = max((i.header_offset + 30 + len(i.filename) + i.compress_size for i in infos), default=0)
+    end_of_data = max(
+        (i.header_offset + 30 + len(i.filename) + i.compress_size for i in infos), default=0
+    )
     if offset >= end_of_data or not owner:
         return "(zip directory)" if offset < size else "(zip end)"
     return owner
