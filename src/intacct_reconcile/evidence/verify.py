@@ -55,6 +55,12 @@ def verify(path: Path) -> Verdict:
 
 def _verify_folder(root: Path) -> Verdict:
     verdict = Verdict(str(root))
+    listing = root / INDEX_FILE
+    if listing.is_file() and not listing.is_symlink():
+        _, problem = index.parse(listing.read_bytes())
+        if problem:  # nothing else can be checked against a broken index: say so at once
+            verdict.fail(INDEX_FILE, problem)
+            return verdict
     files: dict[str, bytes] = {}
     for folder, dirs, names in os.walk(root, followlinks=False):
         here = Path(folder)
