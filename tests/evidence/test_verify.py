@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import shutil
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -125,17 +126,18 @@ def test_a_changed_byte_in_the_zip_structure_fails(bundle: Bundle, tmp_path: Pat
         inside.update(range(start, end))
     structure = [at for at in range(len(data)) if at not in inside]
     assert len(structure) > 1000
-    directory = data.rindex(b"PK\x01\x02", 0, data.rindex(b"PK\x05\x06"))
     first_entry = data.index(b"PK\x01\x02")
     sample = set(structure[::7]) | set(range(0, 30)) | set(range(len(data) - 22, len(data)))
     sample |= set(range(first_entry, first_entry + 46))
-    assert directory > first_entry
     for at in sorted(sample):
         target.write_bytes(flipped(data, at))
         problems_of(target)
 
 
-def repacked(data: bytes, change) -> bytes:  # noqa: ANN001 - a function of the member list
+Members = list[tuple[zipfile.ZipInfo, bytes]]
+
+
+def repacked(data: bytes, change: Callable[[Members], Members]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
         members = [(i, src.read(i)) for i in src.infolist()]
@@ -151,7 +153,9 @@ def test_an_added_or_removed_member_of_the_zip_fails(bundle: Bundle, tmp_path: P
     extra = zipfile.ZipInfo(f"{top}/zz-extra.txt", date_time=(1980, 1, 1, 0, 0, 0))
     target.write_bytes(repacked(data, lambda m: [*m, (extra, b"hello\n")]))
     assert "/zz-extra.txt: not in the index: added" in problems_of(target)
-    target.write_bytes(repacked(data, lambda m: [x for x in m if x[0].filename != f"{top}/sod.json"]))
+    target.write_bytes(
+        repacked(data, lambda m: [x for x in m if x[0].filename != f"{top}/sod.json"])
+    )
     assert "/sod.json: missing: removed" in problems_of(target)
     target.write_bytes(data + b"\0")
     problems_of(target)
