@@ -35,9 +35,22 @@ def test_refusals(tmp_path: Path):
         # a plan file that is not the one applied
         other = tmp_path / "other.json"
         run("plan", folder, "--out", other, "--quiet")
-        wrong = run("evidence", folder, "--plan", other, "--out", tmp_path / "x", ok=False)
+        wrong = run(
+            "evidence",
+            folder,
+            "--plan",
+            other,
+            "--apply",
+            applied.apply_id,
+            "--out",
+            tmp_path / "x",
+            ok=False,
+        )
         assert wrong.exit_code == 1
         assert "is not the plan apply" in wrong.stderr and applied.apply_id[:12] in wrong.stderr
+        # `latest` with a plan file: the latest apply OF THAT PLAN, never another one
+        never = run("evidence", folder, "--plan", other, "--out", tmp_path / "x", ok=False)
+        assert never.exit_code == 1 and "no apply of the plan" in never.stderr
         # an unknown apply id
         unknown = run(
             "evidence", folder, "--apply", "ffffffffff", "--out", tmp_path / "x", ok=False

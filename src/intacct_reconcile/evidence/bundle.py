@@ -88,7 +88,9 @@ def write(
     if not manifests.exists():
         raise ConfigError(f"{manifests}: no such manifest folder — pass PATH the manifest folder")
     base = manifests if manifests.is_dir() else manifests.parent
-    chosen = collect.select_apply(base, apply, target)
+    # with a plan file, `latest` is the latest apply of that plan (not an older one of another)
+    checksum = collect.plan_checksum(plan_file) if plan_file is not None else None
+    chosen = collect.select_apply(base, apply, target, checksum)
     extract = collect.audit_records(base, chosen)
     begin = chosen.begin
     out = out or Path(f"evidence-{chosen.target}-{chosen.apply_id[:12]}")

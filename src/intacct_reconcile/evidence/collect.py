@@ -24,8 +24,11 @@ class AuditExtract:
     chain: dict[str, Any]  # what `audit verify` said of the whole log
 
 
-def select_apply(base_dir: Path, wanted: str, target: str | None) -> history.Apply:
-    """`latest` (of `target`, when given), an apply id, or a unique prefix of one."""
+def select_apply(
+    base_dir: Path, wanted: str, target: str | None, plan_checksum: str | None = None
+) -> history.Apply:
+    """`latest` (of `target`, when given; of the plan with `plan_checksum`, when given), an
+    apply id, or a unique prefix of one."""
     path = log.audit_path(base_dir)
     if not path.is_file():
         raise ConfigError(
@@ -40,6 +43,15 @@ def select_apply(base_dir: Path, wanted: str, target: str | None) -> history.App
     scope = f" to target {target}" if target else ""
     if not chained:
         raise ConfigError(f"{path}: no apply{scope} is recorded — nothing to gather evidence of")
+    if wanted == "latest" and plan_checksum:
+        of_plan = [a for a in chained if a.begin.get("plan_checksum") == plan_checksum]
+        if not of_plan:
+            raise ConfigError(
+                f"{path}: no apply{scope} of the plan with checksum {plan_checksum} is recorded "
+                "— it was not applied, or found nothing to change (an apply with nothing to "
+                "change writes no audit records); pass --apply ID for another apply"
+            )
+        return of_plan[-1]
     if wanted == "latest":
         return chained[-1]
     matches = [a for a in chained if a.apply_id.startswith(wanted.lower())]
@@ -88,6 +100,11 @@ def audit_records(base_dir: Path, apply: history.Apply) -> AuditExtract:
         "last_hash": json.loads(kept[-1])["hash"] if kept else None,
     }
     return AuditExtract(apply, b"".join(kept), tuple(numbers), chain)
+
+
+def plan_checksum(path: Path) -> str:
+    """The checksum of a plan file (refused when edited since it was saved)."""
+    return planfile.load_saved(path).checksum
 
 
 def reviewed_plan(path: Path, apply: history.Apply) -> tuple[bytes, SavedPlan]:
