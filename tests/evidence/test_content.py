@@ -10,6 +10,8 @@ import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
+
 from engine_io.test_audit_secrets import encodings
 from intacct_reconcile import planfile
 from intacct_reconcile.audit.log import record_hash
@@ -245,3 +247,31 @@ def test_a_smoke_check_is_copied_and_shown(bundle: Bundle, tmp_path: Path):
 
 def load_result(folder: Path) -> dict:
     return json.loads((folder / "readback" / "result.json").read_text(encoding="utf-8"))
+
+
+def test_a_secret_in_a_copied_file_stops_the_bundle(
+    bundle: Bundle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A smoke check file (written by another tool) that leaks a password: nothing is written,
+    and the message names the file, never the value."""
+    secret = "Leaky-Pw-5c1e8a90"
+    monkeypatch.setenv("EXPENSIFY_USER_PASSWORD", secret)
+    folder = tmp_path / "manifests"
+    shutil.copytree(bundle.applied.folder, folder)
+    smoke_dir = folder / ".intacct-reconcile" / "smoke-checks"
+    smoke_dir.mkdir()
+    leak = {
+        "v": 1,
+        "apply": bundle.applied.apply_id,
+        "status": "failed",
+        "users": [
+            {"user": "u", "status": "failed", "reason": f"sign-in refused for password {secret}"}
+        ],
+    }
+    (smoke_dir / f"{bundle.applied.apply_id}.json").write_text(json.dumps(leak))
+    result = run("evidence", folder, "--out", tmp_path / "leaky", "--no-readback", ok=False)
+    assert result.exit_code == 1
+    assert "report.html, smoke-check.json: would hold a secret" in result.stderr
+    assert secret not in result.stdout + result.stderr
+    assert not (tmp_path / "leaky").exists() and not (tmp_path / "leaky.zip").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["manifests"]

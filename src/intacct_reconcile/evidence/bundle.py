@@ -12,20 +12,23 @@ final name is always a whole bundle.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 import os
 import shutil
 import tempfile
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from html import escape as html_escape
 from pathlib import Path
 from typing import Any
 
 from intacct_reconcile import __version__
 from intacct_reconcile.audit import git_state
-from intacct_reconcile.client.errors import redact, register_secret
+from intacct_reconcile.client.errors import known_secrets, register_secret
 from intacct_reconcile.digests import canonical_json
 from intacct_reconcile.errors import ConfigError, ReconcileError
 from intacct_reconcile.evidence import (
@@ -272,15 +275,38 @@ def _attestations(plan: Plan | None, source: str) -> dict[str, Any]:
 
 def _refuse_secrets(files: Mapping[str, bytes]) -> None:
     """Last line of defence: a file holding a known secret (a loaded credential, a session id,
-    an environment variable named like a secret) stops the bundle before anything is written."""
-    for path in sorted(files):
-        text = files[path].decode("utf-8", errors="replace")
-        if redact(text) != text:
-            raise ReconcileError(
-                f"{path}: would hold a secret (a credential, session id or secret-named "
-                "environment value) — nothing was written; find where the value comes from "
-                "(the manifests, the smoke check file) and remove it"
-            )
+    an environment variable named like a secret) stops the bundle before anything is written.
+
+    Whole values in their usual encodings are looked for, not the 8-character fragments
+    `redact` also masks: the bundle is full of hex digests, and a fragment of a secret's hex
+    form turning up in one by chance must not make evidence impossible."""
+    forms = [f.lower() for secret in known_secrets() for f in secret_forms(secret)]
+    leaking = [path for path in sorted(files) if any(f in files[path].lower() for f in forms)]
+    if leaking:
+        raise ReconcileError(
+            f"{', '.join(leaking)}: would hold a secret (a credential, session id or "
+            "secret-named environment value) — nothing was written; find where the value "
+            "comes from (the manifests, the smoke check file) and remove it"
+        )
+
+
+def secret_forms(secret: str) -> set[bytes]:
+    """A secret as it would appear in a file: as is, and URL-, hex-, base64-, JSON- and
+    HTML-encoded (compared case-insensitively)."""
+    raw = secret.encode("utf-8")
+    forms = {
+        raw,
+        raw.hex().encode(),
+        base64.b64encode(raw).rstrip(b"="),
+        base64.urlsafe_b64encode(raw).rstrip(b"="),
+        urllib.parse.quote(secret, safe="").encode(),
+        urllib.parse.quote_plus(secret).encode(),
+        json.dumps(secret).strip('"').encode(),
+        json.dumps(secret, ensure_ascii=False).strip('"').encode("utf-8"),
+        html_escape(secret, quote=True).encode("utf-8"),
+        secret.encode("utf-16-le"),
+    }
+    return {form for form in forms if form}
 
 
 def _write_folder(out: Path, files: Mapping[str, bytes]) -> None:
