@@ -10,7 +10,10 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from typer.main import get_command
+
 from ci.ci_files import WORKFLOW, load, repo_with_manifests, run_script, step, step_named
+from intacct_reconcile.cli import app
 
 SHA = "3" * 40
 
@@ -54,3 +57,19 @@ def test_the_apply_job_writes_and_verifies_evidence(tmp_path: Path):
     assert approval["commit"]["sha"] == SHA
     # the example's manifests hold a sender ID nobody attested: said, not hidden
     assert result["status"] == "manual steps waiting"
+
+
+def test_readme_and_help_name_every_option_of_evidence():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## CLI reference", 1)[1].split("```")[1]
+    usage = " ".join(
+        line for line in block.splitlines() if "evidence" in line or line.startswith("     ")
+    )
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "evidence.md").read_text()
+    write = get_command(app).commands["evidence"].commands["write"]  # type: ignore[attr-defined]
+    options = {o for p in write.params for o in (*p.opts, *p.secondary_opts) if o.startswith("--")}
+    assert options
+    for option in options:
+        assert option in usage, option
+        assert option in docs, option
+    assert "evidence verify DIR|ZIP" in usage
