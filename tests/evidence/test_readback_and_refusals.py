@@ -69,6 +69,14 @@ def test_refusals(tmp_path: Path):
         # never overwritten
         again = run("evidence", folder, "--out", tmp_path / "y", "--no-readback", ok=False)
         assert again.exit_code == 1 and "already exists" in again.stderr
+        # the target now names another company: reading it back would prove nothing
+        config = folder / "intacct-reconcile.yaml"
+        original = config.read_text(encoding="utf-8")
+        config.write_text(original.replace("company_id: DEMO", "company_id: OTHERCO"))
+        moved = run("evidence", folder, "--out", tmp_path / "z", ok=False)
+        assert moved.exit_code == 1
+        assert "company 'OTHERCO', but the apply was to company 'DEMO'" in moved.stderr
+        config.write_text(original)
         # an altered audit log: no evidence is made from it
         log = folder / LOG
         lines = log.read_bytes().splitlines(keepends=True)

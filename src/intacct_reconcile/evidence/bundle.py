@@ -150,9 +150,9 @@ def write(
             sandbox=sandbox,
             base_dir=base,
             applied_git=begin.get("git"),
+            company_id=str(begin.get("company_id") or ""),
         )
         after, result = done.plan, done.result
-        _same_company(done.plan, begin)
         files["readback/plan.json"] = render_json.render(after).encode("utf-8")
         files["readback/plan.txt"] = render_text.render(after, color=False).encode("utf-8")
     else:
@@ -219,14 +219,6 @@ def _refuse_existing(out: Path, zip_path: Path | None) -> None:
             )
     if not out.parent.is_dir():
         raise ConfigError(f"{out.parent}: no such folder — pass --out a path in an existing folder")
-
-
-def _same_company(plan: Plan, begin: Mapping[str, Any]) -> None:
-    if plan.target != begin.get("target"):
-        raise ConfigError(
-            f"the read-back planned target {plan.target!r}, the apply was to "
-            f"{begin.get('target')!r} — pass --target {begin.get('target')}"
-        )
 
 
 def _access(reviewed: Plan | None, after: Plan | None) -> dict[str, Any]:

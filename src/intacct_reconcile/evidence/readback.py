@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from intacct_reconcile.audit import git_state
+from intacct_reconcile.errors import ConfigError
 from intacct_reconcile.types import Plan
 
 EMPTY = "empty"
@@ -38,10 +39,19 @@ def run(
     sandbox: bool,
     base_dir: Path,
     applied_git: Any,
+    company_id: str,
 ) -> Readback:
     from intacct_reconcile import workflow
+    from intacct_reconcile.settings import load_config, resolve_target
     from intacct_reconcile.terminal import default_ui
 
+    # the same company as the apply, or the read-back proves nothing about it
+    found = resolve_target(load_config(config, manifest_path=path), target, sandbox=sandbox)
+    if (found.company_id or "") != (company_id or ""):
+        raise ConfigError(
+            f"target {target!r} now names company {found.company_id!r}, but the apply was to "
+            f"company {company_id!r} — read back with the config the apply used (--config)"
+        )
     outcome = workflow.plan(
         path,
         config=config,
