@@ -157,7 +157,9 @@ def _overview(report: Report, begin: Mapping[str, Any]) -> str:
         (
             "Manifests commit (audit log)",
             f"<code>{_e(git.get('commit'))}</code>"
-            + (" (uncommitted changes)" if git.get("dirty") else ""),
+            + (" (uncommitted changes)" if git.get("dirty") else "")
+            if git
+            else "the manifests were not in git",
         ),
         ("Reviewed plan", plan_cell),
         ("Pull request", f"#{_e(pr.get('number'))} ({_e(pr.get('source'))})" if pr else _e(None)),
@@ -167,7 +169,12 @@ def _overview(report: Report, begin: Mapping[str, Any]) -> str:
             if approvers
             else "not provided by the CI",
         ),
-        ("Commit (CI)", f"<code>{_e(commit.get('sha'))}</code> ({_e(commit.get('source'))})"),
+        (
+            "Commit (CI)",
+            f"<code>{_e(commit.get('sha'))}</code> ({_e(commit.get('source'))})"
+            if commit.get("sha")
+            else "not known",
+        ),
         (
             "CI run",
             f"{_e(ci.get('system'))}: {_e(ci.get('run_url'))}, actor {_e(ci.get('actor'))}"
@@ -337,21 +344,30 @@ def _access(plan: Plan | None) -> str:
         return (
             title + "<p>No reviewed plan file in this bundle: the access review is not shown.</p>"
         )
-    rows = [
-        (
-            f"<code>{_e(str(a.user))}</code>",
-            _e(f"{a.module}.{a.permission}"),
-            _e(", ".join(a.before) or "none"),
-            _e(", ".join(a.after) or "none"),
-            _e(" ".join([*(f"+{r}" for r in a.added), *(f"-{r}" for r in a.removed)])),
+    by_user: dict[str, list[Any]] = {}
+    for change in plan.access_changes:
+        by_user.setdefault(str(change.user), []).append(change)
+    blocks = []
+    for user, changes in sorted(by_user.items()):
+        rows = [
+            (
+                _e(f"{a.module}.{a.permission}"),
+                _e(", ".join(a.before) or "none"),
+                _e(", ".join(a.after) or "none"),
+                _e(" ".join([*(f"+{r}" for r in a.added), *(f"-{r}" for r in a.removed)])),
+            )
+            for a in changes
+        ]
+        table = _rows(("Permission", "Before", "After", "Change"), rows, ["changed"] * len(rows))
+        blocks.append(
+            f"<details><summary><code>{_e(user)}</code>: {len(changes)} permission(s) "
+            f"change</summary>{table}</details>"
         )
-        for a in plan.access_changes
-    ]
     scope = scope_line(plan)
     return (
         title
         + (f"<p>{_e(scope)}</p>" if scope else "")
-        + _rows(("User", "Permission", "Before", "After", "Change"), rows, ["changed"] * len(rows))
+        + ("".join(blocks) or "<p>No user's effective access changes.</p>")
     )
 
 
