@@ -4,14 +4,20 @@ added or removed byte: in the folder and in the zip."""
 from __future__ import annotations
 
 import io
+import json
+import os
 import shutil
+import subprocess
+import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from intacct_reconcile.digests import canonical_json
 from intacct_reconcile.evidence import INDEX_FILE
+from intacct_reconcile.evidence.index import SELF_DIGEST, sha256
 from intacct_reconcile.evidence.verify import verify
 
 from .conftest import Bundle, bundle_files, run
@@ -167,3 +173,61 @@ def test_an_added_or_removed_member_of_the_zip_fails(bundle: Bundle, tmp_path: P
 def test_verify_of_a_missing_bundle_is_a_clear_error(tmp_path: Path, name: str):
     result = run("evidence", "verify", tmp_path / name, ok=False)
     assert result.exit_code == 1 and "no such evidence folder or zip" in result.stderr
+
+
+def test_verify_runs_offline_without_config_or_credentials(bundle: Bundle, tmp_path: Path):
+    """A real process in an empty folder, with no INTACCT_* variables, no home and every
+    proxy pointing at a closed port: verify needs none of them."""
+    copy = tmp_path / "bundle.zip"
+    shutil.copy(bundle.zip, copy)
+    dead = "http://127.0.0.1:9"
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path / "nohome"),
+        "HTTP_PROXY": dead,
+        "HTTPS_PROXY": dead,
+        "ALL_PROXY": dead,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "intacct_reconcile", "evidence", "verify", copy.name],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "intact" in done.stdout
+    copy.write_bytes(flipped(copy.read_bytes(), 100))
+    done = subprocess.run(
+        [sys.executable, "-m", "intacct_reconcile", "evidence", "verify", copy.name],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1 and "bundle.zip/" in done.stderr
+
+
+def test_a_rewritten_index_with_odd_entries_is_refused_cleanly(bundle: Bundle, tmp_path: Path):
+    """Someone recomputes the index's own digest after editing it: odd shapes are reported,
+    never a traceback."""
+    copy = tmp_path / "copy"
+    shutil.copytree(bundle.folder, copy)
+    original = json.loads((copy / INDEX_FILE).read_text())
+    for change in (
+        lambda d: d["files"][0].update(bytes="12"),
+        lambda d: d["files"][0].update(sha256=None),
+        lambda d: d["files"][0].update(path="../outside"),
+        lambda d: d.update(files={}),
+        lambda d: d.update(format_version=99),
+    ):
+        body = json.loads(json.dumps(original))
+        change(body)
+        body.pop(SELF_DIGEST)
+        body[SELF_DIGEST] = sha256(canonical_json(body).encode())
+        (copy / INDEX_FILE).write_text(canonical_json(body) + "\n", encoding="utf-8")
+        assert f"/{INDEX_FILE}:" in problems_of(copy)

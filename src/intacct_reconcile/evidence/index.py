@@ -103,7 +103,10 @@ def parse(data: bytes) -> tuple[Index | None, str]:
         path = entry["path"]
         if not safe_path(path) or path == INDEX_FILE or path in listed:
             return None, f"a `files` entry names an impossible or repeated path: {path!r}"
-        listed[path] = (str(entry.get("sha256")), int(entry.get("bytes", -1)))
+        digest, size = entry.get("sha256"), entry.get("bytes")
+        if not isinstance(digest, str) or not isinstance(size, int) or isinstance(size, bool):
+            return None, f"the `files` entry of {path!r} lacks a sha256 text or a byte count"
+        listed[path] = (digest, size)
     facts = {k: v for k, v in rest.items() if k != "files"}
     return Index(facts, listed, sha256(data)), ""
 
