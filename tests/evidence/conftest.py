@@ -57,6 +57,7 @@ class Applied:
     url: str
     apply_id: str
     secrets: list[str]  # credentials, session ids and REST tokens of the runs
+    sessions: list[str]  # the XML session ids among them
 
 
 def own_credentials(store: Store) -> None:
@@ -137,10 +138,11 @@ def applied_blueprint(root: Path, *, hostile: bool = True) -> Iterator[Applied]:
         converge(folder, db)
         records = [json.loads(line) for line in (folder / LOG).read_text().splitlines()]
         apply_id = records[-1]["apply"]
-        applied = Applied(folder, plan, db, url, apply_id, [])
+        applied = Applied(folder, plan, db, url, apply_id, [], [])
         yield applied
         applied.secrets += [CREDENTIALS[n] for n in SECRETS]
-        applied.secrets += session_ids(db) + issued_tokens(served_app)
+        applied.sessions = session_ids(db)
+        applied.secrets += applied.sessions + issued_tokens(served_app)
 
 
 LOG = Path(".intacct-reconcile") / "audit.log"

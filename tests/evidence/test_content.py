@@ -196,6 +196,7 @@ def test_the_html_report_is_self_contained_and_escapes_values(bundle: Bundle):
 def test_no_secret_anywhere_in_the_bundle(bundle: Bundle):
     secrets = bundle.applied.secrets
     assert len(secrets) >= 5  # the passwords, the client secret, session ids, REST tokens
+    assert bundle.applied.sessions  # the read-back's own sessions among them
     blobs = {**bundle_files(bundle.folder), "(the zip)": bundle.zip.read_bytes()}
     for secret in secrets:
         for form in encodings(secret):
