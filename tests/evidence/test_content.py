@@ -41,7 +41,7 @@ def test_the_index_lists_every_file_with_versions(bundle: Bundle):
         "access-review.json",
         "sod.json",
         "attestations.json",
-        "attestations/local.yaml",
+        "attestations/recorded.yaml",
         "report.html",
         "SHA256SUMS",
     ):
@@ -104,7 +104,7 @@ def test_access_review_sod_and_attestations(bundle: Bundle):
     steps = {s["ref"]: s for s in load(bundle, "attestations.json")["steps"]}
     assert steps["sender_ids/expensify"]["status"] == "attested"
     assert steps["sender_ids/expensify"]["attestation"]["by"] == "controller"
-    copied = bundle.folder / "attestations" / "local.yaml"
+    copied = bundle.folder / "attestations" / "recorded.yaml"
     original = bundle.applied.folder / ".intacct-reconcile" / "attestations" / "local.yaml"
     assert copied.read_bytes() == original.read_bytes()
 

@@ -29,7 +29,6 @@ from typing import Any
 from intacct_reconcile import __version__
 from intacct_reconcile.audit import git_state
 from intacct_reconcile.client.errors import known_secrets, register_secret
-from intacct_reconcile.digests import canonical_json
 from intacct_reconcile.errors import ConfigError, ReconcileError
 from intacct_reconcile.evidence import (
     INDEX_FILE,
@@ -47,6 +46,7 @@ from intacct_reconcile.render import text as render_text
 from intacct_reconcile.types import Plan
 
 REPORT_FILE = "report.html"
+ATTESTATION_COPY = "attestations/recorded.yaml"
 
 
 @dataclass(frozen=True)
@@ -57,11 +57,6 @@ class Written:
     readback_status: str
     index_digest: str
     files: int
-
-
-def _json(value: Any) -> bytes:
-    """Canonical JSON, one final newline: the same facts always give the same bytes."""
-    return (canonical_json(value) + "\n").encode("utf-8")
 
 
 def _pretty(value: Any) -> bytes:
@@ -168,7 +163,8 @@ def write(
     )
     attested = collect.attestation_file(base, chosen.target)
     if attested is not None:
-        files[f"attestations/{chosen.target}.yaml"] = attested
+        # a fixed name: target names need not be plain file names (index.json names the target)
+        files[ATTESTATION_COPY] = attested
     smoke_raw, smoke, smoke_problem = collect.smoke_check(base, chosen.apply_id)
     if smoke_raw is not None:
         files["smoke-check.json"] = smoke_raw
