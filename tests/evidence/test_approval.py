@@ -108,3 +108,9 @@ def test_bad_input_is_a_clear_error(tmp_path: Path):
         approval({}, approvers_file=broken)
     with pytest.raises(ConfigError, match="cannot read the approvers file"):
         approval({}, approvers_file=tmp_path / "missing.json")
+
+
+def test_an_empty_approvers_file_is_no_approval_said_plainly(tmp_path: Path):
+    empty = tmp_path / "approvers.txt"
+    empty.write_text("")
+    assert approval({}, approvers_file=empty)["approvers"] == {"names": [], "source": str(empty)}

@@ -38,8 +38,8 @@ def test_the_apply_job_writes_and_verifies_evidence(tmp_path: Path):
     assert applied.outputs["exit-code"] == "0"
     # what the "Collect the approvers" step leaves (it asks GitHub's API)
     collect = step_named(workflow, "apply", "Collect the approvers")
-    assert "approvers.json" in collect["run"] and "APPROVED" in collect["run"]
-    (checkout / "approvers.json").write_text(json.dumps(["dana", "erin"]))
+    assert "> approvers.txt" in collect["run"] and "APPROVED" in collect["run"]
+    (checkout / "approvers.txt").write_text("erin\ndana\nerin\n")  # two pages, one twice
     evidence = step(workflow, "apply", "evidence")
     assert "steps.apply.outputs.exit-code" in evidence["if"]
     wrote = run_script(evidence["run"], cwd=checkout, env={**env, "PR": "77"}, tmp=tmp_path)

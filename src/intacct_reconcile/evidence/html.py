@@ -165,7 +165,8 @@ def _overview(report: Report, begin: Mapping[str, Any]) -> str:
         ("Pull request", f"#{_e(pr.get('number'))} ({_e(pr.get('source'))})" if pr else _e(None)),
         (
             "Approvers",
-            f"{_e(', '.join(approvers.get('names') or []))} ({_e(approvers.get('source'))})"
+            f"{_e(', '.join(approvers.get('names') or []) or 'NONE: no approval recorded')} "
+            f"({_e(approvers.get('source'))})"
             if approvers
             else "not provided by the CI",
         ),
