@@ -33,6 +33,7 @@ ENGINE_FILES = sorted(
         *(PACKAGE / "manifest").glob("*.py"),
         *(PACKAGE / "render").glob("*.py"),
         *(PACKAGE / "audit").glob("*.py"),
+        *(PACKAGE / "evidence").glob("*.py"),
     ]
 )
 

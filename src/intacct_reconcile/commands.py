@@ -430,3 +430,7 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
     from intacct_reconcile.audit import commands as audit_commands
 
     audit_commands.register(app, boundary)
+
+    from intacct_reconcile.evidence import commands as evidence_commands
+
+    evidence_commands.register(app, boundary)

@@ -88,6 +88,12 @@ def register_secret(value: str) -> None:
                     )
 
 
+def known_secrets() -> frozenset[str]:
+    """The secret values registered so far (for a final check that a file holds none)."""
+    with _SECRETS_LOCK:
+        return frozenset(_SECRETS)
+
+
 def redact(text: str) -> str:
     """Text with every known secret and every secret-looking field replaced by ***.
 
