@@ -40,7 +40,7 @@ class UserResult:
 def own_sender_note(tool_sender: str, declared: str) -> str:
     """What a sign-in through the tool's own sender ID does not prove."""
     return (
-        f"signed in through the tool's own sender ID {tool_sender} (no sender_password "
+        f"sign-in through the tool's own sender ID {tool_sender} (no sender_password "
         f"declared): the authorization of sender ID {declared} is checked by "
         f"sender_ids/{declared} in the plan, not by this sign-in"
     )
@@ -109,9 +109,7 @@ def _run_one(
             check.user, check.sender_id, FAILED, _join("could not run: " + _first(exc), note)
         )
     reads = tuple(
-        ReadResult(obj, PASSED)
-        if answer.ok
-        else ReadResult(obj, FAILED, _first(answer.error()))
+        ReadResult(obj, PASSED) if answer.ok else ReadResult(obj, FAILED, _first(answer.error()))
         for obj, answer in zip(check.reads, answers, strict=True)
     )
     failed = [r.object for r in reads if r.status == FAILED]
