@@ -65,7 +65,7 @@ def test_the_blueprint_as_shipped_passes(
     assert {r["status"] for r in user["reads"]} == {"passed"}
     # no sender_password declared: the result says what this sign-in did not prove
     assert "own sender ID intacct_reconcile" in user["reason"]
-    assert "sender_ids/expensify" in user["reason"]
+    assert "not proven" in user["reason"] and "sender_ids/expensify" in user["reason"]
     # canonical JSON: sorted keys, no spaces
     text = path.read_text(encoding="utf-8")
     assert text == json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -41,8 +41,8 @@ def own_sender_note(tool_sender: str, declared: str) -> str:
     """What a sign-in through the tool's own sender ID does not prove."""
     return (
         f"sign-in through the tool's own sender ID {tool_sender} (no sender_password "
-        f"declared): the authorization of sender ID {declared} is checked by "
-        f"sender_ids/{declared} in the plan, not by this sign-in"
+        f"declared): the authorization of sender ID {declared} is not proven by it (that is "
+        f"the manual step sender_ids/{declared}, verified or attested)"
     )
 
 
