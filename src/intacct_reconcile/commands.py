@@ -288,7 +288,11 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
                 ui=ui,
             )
         ui.out(result.output)
-        code = smoke_commands.after_apply(result, path, ui) if smoke_check else result.exit_code
+        code = (
+            smoke_commands.after_apply(result, path, ui, fmt=fmt)
+            if smoke_check
+            else result.exit_code
+        )
         if code:
             raise typer.Exit(code)
 

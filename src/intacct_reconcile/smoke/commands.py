@@ -80,11 +80,14 @@ def _chosen(declared: Sequence[Any], users: Sequence[str], path: Path) -> list[A
     return [by_login[u.casefold()] for u in dict.fromkeys(users)]
 
 
-def after_apply(outcome: Any, path: Path, ui: Any, *, users: Sequence[str] = ()) -> int:
+def after_apply(
+    outcome: Any, path: Path, ui: Any, *, fmt: str = "text", users: Sequence[str] = ()
+) -> int:
     """Run the smoke check after `apply --smoke-check`; the command's exit code.
 
     Runs only when the apply succeeded (exit 0), with nothing applied too (the integration
-    must work either way). The summary goes to stdout, after the apply report."""
+    must work either way). The summary goes to stdout after the apply report, or to stderr
+    when the report is JSON (stdout stays one JSON document)."""
     if outcome.exit_code != 0 or outcome.context is None:
         ui.note("smoke check not run: the apply did not succeed")
         return int(outcome.exit_code)
@@ -101,7 +104,11 @@ def after_apply(outcome: Any, path: Path, ui: Any, *, users: Sequence[str] = ())
     )
     from intacct_reconcile.smoke import report
 
-    ui.out(report.summary(result.data, result.path))
+    text = report.summary(result.data, result.path)
+    if fmt == "json":
+        ui.note(text)
+    else:
+        ui.out(text)
     return result.exit_code
 
 
