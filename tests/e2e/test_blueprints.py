@@ -72,14 +72,6 @@ def load_config(folder: Path) -> dict[str, Any]:
     return yaml.safe_load((folder / CONFIG_FILE).read_text(encoding="utf-8"))
 
 
-def walk_keys(value: Any) -> list[str]:
-    if isinstance(value, dict):
-        return [str(k) for k in value] + [k for v in value.values() for k in walk_keys(v)]
-    if isinstance(value, list):
-        return [k for v in value for k in walk_keys(v)]
-    return []
-
-
 ENV_REFERENCE = re.compile(r"^\$\{env:[A-Za-z_][A-Za-z0-9_]*\}$")
 
 
