@@ -22,7 +22,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from intacct_reconcile.client.errors import redact
 from intacct_reconcile.digests import canonical_json
 from intacct_reconcile.errors import ConfigError
 from intacct_reconcile.settings import STATE_DIR
@@ -53,9 +52,11 @@ def to_data(
                 "user": r.user,
                 "sender_id": r.sender_id,
                 "status": r.status,
-                "reason": redact(r.reason),
+                # Intacct's errors arrive redacted (client/errors.py); the rest is logins,
+                # object names and the names of environment variables
+                "reason": r.reason,
                 "reads": [
-                    {"object": read.object, "status": read.status, "error": redact(read.error)}
+                    {"object": read.object, "status": read.status, "error": read.error}
                     for read in r.reads
                 ],
             }
