@@ -527,8 +527,38 @@ def converge(cli: Run, folder: Path) -> None:
     assert last.exit_code == 0, last.output  # converged: nothing to create, change or do by hand
 
 
+def smoke_check_passes(
+    cli: Invoke, folder: Path, monkeypatch: pytest.MonkeyPatch, password: str
+) -> None:
+    """Each declared web services user gets its password (as Intacct would email it) and the
+    blueprint's smoke check passes: its role grants every read its vendor needs."""
+    from intacct_reconcile.manifest.api import load_desired, target_vars
+
+    vars, _ = target_vars(folder, None, "sandbox")
+    checks = load_desired(folder, vars=vars, env={}).smoke_checks
+    assert checks, "every blueprint declares a smoke check"
+    for check in checks:
+        monkeypatch.setenv(check.password_env, password)
+        given = cli(
+            "sandbox",
+            "ui",
+            "set-password",
+            check.user,
+            "--password-env",
+            check.password_env,
+            "--db",
+            db_of(folder),
+        )
+        assert given.exit_code == 0, given.output
+    done = cli("smoke-check", folder)
+    assert done.exit_code == 0, done.output
+    assert password not in done.output
+
+
 @pytest.mark.parametrize("name", ALL_BLUEPRINTS)
-def test_blueprint_converges_on_a_fresh_sandbox(name: str, tmp_path: Path, cli: Invoke):
+def test_blueprint_converges_on_a_fresh_sandbox(
+    name: str, tmp_path: Path, cli: Invoke, monkeypatch: pytest.MonkeyPatch
+):
     folder = copy_blueprint(name, tmp_path)
     converge(cli, folder)
     guide = LEAST_PRIVILEGE.get(name, name)
@@ -537,6 +567,7 @@ def test_blueprint_converges_on_a_fresh_sandbox(name: str, tmp_path: Path, cli: 
         EXPECTATIONS[guide](company, folder, least_privilege=name in LEAST_PRIVILEGE)
     finally:
         company.close()
+    smoke_check_passes(cli, folder, monkeypatch, f"e2e-{name}-Pw-7731")
 
 
 @pytest.mark.parametrize(("variant", "guide"), sorted(LEAST_PRIVILEGE.items()))
