@@ -289,7 +289,7 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
             )
         ui.out(result.output)
         code = (
-            smoke_commands.after_apply(result, path, ui, fmt=fmt)
+            smoke_commands.after_apply(result, path, ui, fmt=fmt, quiet=quiet)
             if smoke_check
             else result.exit_code
         )

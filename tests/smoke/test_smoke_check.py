@@ -55,8 +55,11 @@ def test_the_blueprint_as_shipped_passes(
     monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
     done = run_cli("smoke-check", served_company.project)
     assert done.exit_code == 0, done.output
-    path, data = only_result(served_company.project)
+    assert f"smoke check: signing in as {USER}" in done.stderr  # progress on stderr
+    path, data = results(served_company.project)[0]
     assert path.name.startswith("check-")
+    quiet = run_cli("smoke-check", served_company.project, "--quiet")
+    assert quiet.exit_code == 0 and quiet.stderr == ""
     assert data["v"] == 1 and data["apply"] is None and data["status"] == "passed"
     assert data["target"] == "sandbox" and data["company_id"] == "DEMO"
     (user,) = data["users"]

@@ -81,7 +81,13 @@ def _chosen(declared: Sequence[Any], users: Sequence[str], path: Path) -> list[A
 
 
 def after_apply(
-    outcome: Any, path: Path, ui: Any, *, fmt: str = "text", users: Sequence[str] = ()
+    outcome: Any,
+    path: Path,
+    ui: Any,
+    *,
+    fmt: str = "text",
+    quiet: bool = False,
+    users: Sequence[str] = (),
 ) -> int:
     """Run the smoke check after `apply --smoke-check`; the command's exit code.
 
@@ -100,7 +106,7 @@ def after_apply(
         ctx.base_dir,
         apply_id=outcome.apply_id,
         users=users,
-        progress=ui.note,
+        progress=_silent if quiet else ui.note,
     )
     from intacct_reconcile.smoke import report
 
@@ -110,6 +116,10 @@ def after_apply(
     else:
         ui.out(text)
     return result.exit_code
+
+
+def _silent(_: str) -> None:
+    pass
 
 
 def refuse_fleet(smoke_check: bool) -> None:
@@ -164,6 +174,9 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
         ] = False,
         user: UsersOpt = None,
         fmt: Annotated[str, typer.Option("--format", help="Output format: text or json.")] = "text",
+        quiet: Annotated[
+            bool, typer.Option("--quiet", "-q", help="No progress on stderr.")
+        ] = False,
     ) -> None:
         """Sign in as each web services user declared under `smoke_checks:` (password from
         its ${env:NAME}) and read one record of each object its vendor needs. Writes
@@ -181,7 +194,9 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
         tgt = resolve_target(cfg, target, sandbox=sandbox)
         base = path if path.is_dir() else path.parent
         ui = default_ui()
-        result = check(path, tgt, base, users=tuple(user or ()), progress=ui.note)
+        result = check(
+            path, tgt, base, users=tuple(user or ()), progress=_silent if quiet else ui.note
+        )
         if fmt == "json":
             from intacct_reconcile.digests import canonical_json
 

@@ -70,7 +70,8 @@ def _run_one(
             check.user,
             check.sender_id,
             SKIPPED,
-            f"environment variable {name} ({what}) is not set: export it to run this check",
+            f"environment variable {name} ({what}) is not set (or empty): export it to run "
+            "this check",
         )
 
     password = env.get(check.password_env, "")
