@@ -1,9 +1,10 @@
 """The command line: the only error boundary, with fixed exit codes.
 
-Exit codes: 0 success / no changes · 1 error · 2 changes present (--detailed-exitcode) ·
-3 refused by the safety gate (plan --detailed-exitcode: apply would refuse) · 4 apply
-partially failed · 5 stale plan · 6 only manual steps waiting for a person
-(--detailed-exitcode) · 130 interrupted (Ctrl-C) · 143 terminated (SIGTERM).
+Exit codes: 0 success / no changes · 1 error (also a smoke check that did not pass) ·
+2 changes present (--detailed-exitcode) · 3 refused by the safety gate (plan
+--detailed-exitcode: apply would refuse) · 4 apply partially failed · 5 stale plan · 6 only
+manual steps waiting for a person (--detailed-exitcode) · 130 interrupted (Ctrl-C) · 143
+terminated (SIGTERM).
 Results go to stdout, progress and errors to stderr. No traceback for errors a user causes.
 """
 
@@ -56,7 +57,8 @@ app = typer.Typer(
     help="Configuration-as-code for Sage Intacct: validate, plan and apply YAML manifests.",
     # the contract scripts and CI rely on (DESIGN §6), stated where a user looks first
     epilog=(
-        "Exit codes: 0 success or no changes; 1 error (bad input, no config, API failure); "
+        "Exit codes: 0 success or no changes; 1 error (bad input, no config, API failure, "
+        "a smoke check that did not pass); "
         "2 changes present (plan --detailed-exitcode); 3 refused by the safety gate (plan "
         "--detailed-exitcode: apply would refuse); 4 apply partly failed; 5 stale plan "
         "(Intacct changed since the plan was saved); 6 only manual steps waiting for a person "

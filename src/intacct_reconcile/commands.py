@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from intacct_reconcile import fleet_commands
+from intacct_reconcile.smoke import commands as smoke_commands
 
 Boundary = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -247,12 +248,22 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
         request_timeout: RequestTimeoutOpt = None,
         parallel_targets: fleet_commands.ParallelOpt = fleet_commands.DEFAULT_PARALLEL,
         shard: fleet_commands.ShardOpt = None,
+        smoke_check: Annotated[
+            bool,
+            typer.Option(
+                "--smoke-check",
+                help="After a successful apply, sign in as each web services user declared "
+                "under smoke_checks and run its vendor's reads (docs/smoke-check.md); exit 1 "
+                "when one fails or is skipped.",
+            ),
+        ] = False,
     ) -> None:
         """Make live state match the manifests (or apply exactly a reviewed plan file)."""
         from intacct_reconcile import workflow
         from intacct_reconcile.terminal import default_ui
 
         if fleet_commands.is_fleet(path, config, target, None, shard, applying=True):
+            smoke_commands.refuse_fleet(smoke_check)
             fleet_commands.refuse_sandbox(sandbox)
             fleet_commands.refuse_only(only)
             with _deadlines(timeout, request_timeout):
@@ -291,8 +302,13 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
                 ui=ui,
             )
         ui.out(result.output)
-        if result.exit_code:
-            raise typer.Exit(result.exit_code)
+        code = (
+            smoke_commands.after_apply(result, path, ui, fmt=fmt, quiet=quiet)
+            if smoke_check
+            else result.exit_code
+        )
+        if code:
+            raise typer.Exit(code)
 
     @app.command()
     @boundary
@@ -430,6 +446,7 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
     from intacct_reconcile.audit import commands as audit_commands
 
     audit_commands.register(app, boundary)
+    smoke_commands.register(app, boundary)
 
     from intacct_reconcile.evidence import commands as evidence_commands
 

@@ -4,26 +4,31 @@ On a copy of the Expensify blueprint (examples/configs/expensify) in a temporary
 real `intacct-reconcile` processes: validate -> plan (changes and manual steps) -> apply ->
 an admin performs the manual steps in the sandbox's UI (`sandbox ui ...`) -> attest the steps
 no API can read back -> plan (nothing left) -> someone edits a record by hand -> plan shows the
-drift -> apply repairs it. Exits non-zero as soon as a step does not behave as expected.
+drift -> apply repairs it -> the web services user gets its password (Intacct emails one) and
+the smoke check signs in as it and runs its vendor's reads. Exits non-zero as soon as a step
+does not behave as expected.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import shlex
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 BLUEPRINT = "expensify"
 MAX_LINES = 40  # long outputs (a role's expanded permissions) are cut for reading
 STATE_DIR = ".intacct-reconcile"
+SMOKE_USER = "xmlgateway_expensify"  # the blueprint's smoke-check.yaml
+SMOKE_PASSWORD_ENV = "EXPENSIFY_WS_PASSWORD"
 
 
 class DemoFailed(Exception):
@@ -52,7 +57,12 @@ def _shown(text: str) -> str:
 
 
 def run(
-    args: Sequence[str], cwd: Path, *, expect: Sequence[int] = (0,), show: bool = True
+    args: Sequence[str],
+    cwd: Path,
+    *,
+    expect: Sequence[int] = (0,),
+    show: bool = True,
+    env: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """One `intacct-reconcile` process; its command line, its output, its exit code checked.
 
@@ -62,8 +72,14 @@ def run(
     command = [sys.executable, "-m", "intacct_reconcile", *args]
     if show:
         print(f"$ intacct-reconcile {shlex.join(args)}", flush=True)
-    env = {**os.environ, "NO_COLOR": "1"}
-    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=env, timeout=300)
+    done = subprocess.run(
+        command,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {}), "NO_COLOR": "1"},
+        timeout=300,
+    )
     if show and done.stdout.strip():
         print(_shown(done.stdout), flush=True)
     if done.returncode not in expect:
@@ -164,6 +180,26 @@ def main(argv: Sequence[str] = ()) -> int:
         from intacct_reconcile.audit import applies
 
         print(f"{len(applies(folder))} applies recorded in {STATE_DIR}/audit.log")
+
+        _header(9, "the vendor's user signs in: the integration smoke check")
+        # Intacct emails the new web services user a password; whoever holds it keeps it in
+        # the environment (a CI secret). The demo makes one up and never prints it.
+        secret = {SMOKE_PASSWORD_ENV: secrets.token_urlsafe(16)}
+        run(
+            [
+                "sandbox",
+                "ui",
+                "set-password",
+                SMOKE_USER,
+                "--password-env",
+                SMOKE_PASSWORD_ENV,
+                "--db",
+                db,
+            ],
+            folder,
+            env=secret,
+        )
+        run(["smoke-check", "."], folder, env=secret)
     except DemoFailed as exc:
         print(f"\ndemo failed: {exc}", file=sys.stderr)
         return 1

@@ -76,6 +76,10 @@ class ApplyOutcome:
     report: ApplyReport | None
     output: str
     exit_code: int
+    # for what runs after the apply (smoke/commands.py): the audit log's id of this apply
+    # (None when nothing was written) and the target and folder it ran against
+    apply_id: str | None = None
+    context: Context | None = None
 
 
 @dataclass(frozen=True)
@@ -559,7 +563,7 @@ def apply_in(
             already_done = frozenset()
         if not the_plan.has_changes:
             the_plan = dataclasses.replace(the_plan, unfinished_applies=unfinished)
-            return ApplyOutcome(None, _render(the_plan, fmt, ui.color), 0)
+            return ApplyOutcome(None, _render(the_plan, fmt, ui.color), 0, context=ctx)
         allowed = safety.enforce(
             the_plan, _safety_options(ctx, force, allow_irreversible, clients, the_plan)
         )
@@ -603,9 +607,11 @@ def apply_in(
             + (f", {counts['interrupted']} sent without answer" if counts["interrupted"] else "")
             + f" — each change is listed in the report and in {audit.audit_path(ctx.base_dir)}"
         )
-        return ApplyOutcome(report, _render(report, fmt, ui.color), interrupted_code)
+        return ApplyOutcome(
+            report, _render(report, fmt, ui.color), interrupted_code, journal.apply_id, ctx
+        )
     exit_code = 0 if report.counts()["failed"] == 0 and report.counts()["not_attempted"] == 0 else 4
-    return ApplyOutcome(report, _render(report, fmt, ui.color), exit_code)
+    return ApplyOutcome(report, _render(report, fmt, ui.color), exit_code, journal.apply_id, ctx)
 
 
 CONFIRM_QUESTION = "Apply these changes?"

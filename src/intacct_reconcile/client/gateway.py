@@ -157,6 +157,17 @@ class Gateway:
             _shared=self._shared,
         )
 
+    def signed_in_as(self, creds: XmlCredentials) -> Gateway:
+        """A gateway with another sender and login (its own session), same HTTP client and
+        limits: the smoke check signs in as a vendor's web services user this way."""
+        return Gateway(
+            self._shared.http,
+            creds,
+            retry=self._retry,
+            progress=self._progress,
+            _shared=self._shared,
+        )
+
     # --- requests and sessions ---------------------------------------------------------
 
     def call(

@@ -82,4 +82,11 @@ def summary(manifests: Manifests, target: str = "") -> str:
             f"{count} SoD mitigation{'s' if count != 1 else ''} (sod_mitigations)"
             + (f", {lapsed} expired: a violation again" if lapsed else "")
         )
+    if manifests.smoke_checks:
+        count = len(manifests.smoke_checks)
+        lines.append(
+            f"{count} smoke check{'s' if count != 1 else ''} (smoke_checks, run by "
+            "`smoke-check` or `apply --smoke-check`): "
+            + ", ".join(check.user for check in manifests.smoke_checks)
+        )
     return "\n".join(lines)

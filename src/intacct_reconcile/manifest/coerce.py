@@ -18,10 +18,14 @@ from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.kinds.base import Field, Kind
 from intacct_reconcile.manifest.loader import Document, Node
 from intacct_reconcile.manifest.substitute import ENV_ONLY, substitute
+from intacct_reconcile.smoke.declare import SECTION as SMOKE_SECTION
 from intacct_reconcile.types import Span
 
 Path = tuple[str | int, ...]
 TEXT_TYPES = {"string", "enum", "date", "month", "cidr"}
+# sections whose `${...}` are resolved later, by their own code: the smoke check's passwords
+# are read when it runs, so validate/plan/apply never need them (smoke/declare.py)
+VERBATIM_SECTIONS = frozenset({SMOKE_SECTION})
 # any key that names a credential: the value may only come from the environment
 SECRET_NAME = re.compile(
     r"(^|[_-])(pass(word|wd)?|secret([_-]?key)?|token|api[_-]?key|private[_-]?key"
@@ -56,6 +60,7 @@ class _Coercer:
         # let go of each object's located nodes once coerced (their spans are kept in `out`):
         # the tree and its plain copy are never both whole in memory
         self.release = release
+        self.substituting = True  # off inside VERBATIM_SECTIONS
 
     # ------------------------------------------------------------ generic
 
@@ -81,7 +86,7 @@ class _Coercer:
         return value
 
     def substituted(self, text: str, node: Node, path: Path) -> str:
-        if "${" not in text:
+        if "${" not in text or not self.substituting:
             return text
         if "${env:" in text:
             self.out.from_env.add(path)
@@ -215,6 +220,13 @@ class _Coercer:
         for key, child, key_span in root.items():
             self.out.key_spans[(key,)] = key_span
             kind = REGISTRY.get(key)
+            if kind is None and key in VERBATIM_SECTIONS:
+                self.substituting = False
+                try:
+                    data[key] = self.generic(child, (key,))
+                finally:
+                    self.substituting = True
+                continue
             data[key] = (
                 self.kind_section(kind, child, (key,)) if kind else self.generic(child, (key,))
             )

@@ -13,6 +13,7 @@ from intacct_reconcile.kinds.base import Kind
 from intacct_reconcile.manifest.gcpause import gc_paused
 from intacct_reconcile.manifest.objects import Declared, DeferredRef
 from intacct_reconcile.manifest.validate import OnLoaded, Validated, validate
+from intacct_reconcile.smoke.declare import SmokeCheck
 from intacct_reconcile.sod.mitigations import Mitigation
 from intacct_reconcile.types import Resource, Span, State
 
@@ -27,6 +28,7 @@ class Manifests:
     digest: str  # sha256 over the files' names and contents: stable across runs
     root: Path
     mitigations: tuple[Mitigation, ...] = ()  # `sod_mitigations:` (segregation of duties)
+    smoke_checks: tuple[SmokeCheck, ...] = ()  # `smoke_checks:` (docs/smoke-check.md)
 
 
 def to_resource(obj: Declared) -> Resource:
@@ -89,4 +91,5 @@ def load_desired(
         digest=validated.digest,
         root=root,
         mitigations=validated.mitigations,
+        smoke_checks=validated.smoke_checks,
     )

@@ -15,6 +15,7 @@ from intacct_reconcile import catalog
 from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.kinds.base import Field, Kind
 from intacct_reconcile.manifest.placement import entity_schema
+from intacct_reconcile.smoke import declare as smoke
 from intacct_reconcile.sod import mitigations
 
 SCHEMA_ID = "https://github.com/intacct-reconcile/intacct-reconcile/schemas/manifest.schema.json"
@@ -151,6 +152,7 @@ def manifest_schema() -> dict[str, Any]:
             "version": {"const": 1, "description": "Manifest format version."},
             **{key: kind_schema(kind) for key, kind in REGISTRY.items()},
             mitigations.SECTION: mitigations.SCHEMA,
+            smoke.SECTION: smoke.SCHEMA,
         },
         # x-* keys hold YAML anchors to merge (`<<: *defaults`) and are otherwise ignored
         "patternProperties": {"^x-": {"description": "Free-form: anchors for `<<` merges."}},
@@ -204,6 +206,7 @@ def sections_schema() -> dict[str, Any]:
             section["propertyNames"] = full["properties"][key]["propertyNames"]
         props[key] = section
     props[mitigations.SECTION] = mitigations.SCHEMA  # small: checked whole, located errors
+    props[smoke.SECTION] = smoke.SCHEMA
     return {**{k: v for k, v in full.items() if k != "$defs"}, "properties": props}
 
 

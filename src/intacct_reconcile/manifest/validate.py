@@ -30,6 +30,7 @@ from intacct_reconcile.manifest.objects import Declared, DeferredRef
 from intacct_reconcile.manifest.placement import copies, top_level_problems
 from intacct_reconcile.manifest.refs import check_cycles, check_refs
 from intacct_reconcile.manifest.schema import object_validation_schema, sections_schema
+from intacct_reconcile.smoke import declare as smoke
 from intacct_reconcile.sod import mitigations
 from intacct_reconcile.types import Span
 
@@ -41,6 +42,7 @@ class Validated:
     files: tuple[str, ...]  # as shown in messages
     digest: str  # sha256 over every file's name and bytes
     mitigations: tuple[mitigations.Mitigation, ...] = ()  # `sod_mitigations:` of every file
+    smoke_checks: tuple[smoke.SmokeCheck, ...] = ()  # `smoke_checks:` of every file
 
 
 @functools.cache
@@ -63,6 +65,7 @@ class _Run:
         self.objects: dict[str, dict[str, Declared]] = {}
         self.valid_shapes: set[tuple[Any, ...]] = set()
         self.mitigations: list[mitigations.Mitigation] = []
+        self.smoke_checks: list[smoke.SmokeCheck] = []
 
     def document(self, doc: Document) -> None:
         if not doc.root.is_map:
@@ -85,6 +88,10 @@ class _Run:
             elif kind_key == mitigations.SECTION:
                 found, problems = mitigations.parse(section, c.span)
                 self.mitigations += found
+                self.problems.extend(problems)
+            elif kind_key == smoke.SECTION:
+                checks, problems = smoke.parse(section, c.span)
+                self.smoke_checks += checks
                 self.problems.extend(problems)
 
     def check_object(self, kind: Kind, obj: Any, c: Coerced, path: tuple[Any, ...]) -> bool:
@@ -451,6 +458,8 @@ def _validate(
     ref_problems, deferred, edges = check_refs(run.objects)
     run.problems.extend(ref_problems)
     run.problems.extend(check_cycles(edges, run.objects))
+    smoke_checks, smoke_problems = smoke.check_declared(run.smoke_checks, run.objects)
+    run.problems.extend(smoke_problems)
     if run.problems:
         raise ManifestError(run.problems)
     return Validated(
@@ -459,4 +468,5 @@ def _validate(
         files=tuple(display_name(f, path) for f in files),
         digest=_digest(contents),
         mitigations=tuple(run.mitigations),
+        smoke_checks=tuple(smoke_checks),
     )

@@ -11,6 +11,7 @@ UI-only company settings an admin would change by hand in the Intacct UI.
     sandbox ui subscribe MODULE | unsubscribe MODULE
     sandbox ui set-te-pref NAME VALUE
     sandbox ui set-user-rights LOGIN [APPLICATION/POLICY=RIGHT|RIGHT...]  (user-based permissions)
+    sandbox ui set-password LOGIN [--password-env NAME]   (else from stdin; never echoed)
     sandbox ui approve-package NAME                      (authorize an installed platform app)
     sandbox ui edit-record OBJECT KEY FIELD=VALUE...     (a hand edit in the UI: drift)
     sandbox ui show
@@ -22,7 +23,10 @@ directory; parent directories are created). A new database holds the starter com
 
 from __future__ import annotations
 
+import getpass
+import os
 import sqlite3
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
@@ -440,6 +444,52 @@ def set_user_rights(
             for row in rows:
                 objects.create(store, "USERRIGHTS", row, via="seed")
     typer.echo(f"set {len(rows)} permission(s) for user {login}")
+
+
+@ui.command("set-password")
+@_boundary
+def set_password(
+    login: Annotated[str, typer.Argument(help="The user's login ID (e.g. a web services user).")],
+    password_env: Annotated[
+        str | None,
+        typer.Option(
+            "--password-env",
+            metavar="NAME",
+            help="Read the password from environment variable NAME (default: from stdin, "
+            "without echo at a terminal).",
+        ),
+    ] = None,
+    db: DbOption = DEFAULT_DB,
+    company_id: CompanyOption = None,
+) -> None:
+    """Give a user a password, as Intacct does when it emails a new web services user its
+    generated one. The password is never printed; the database keeps only a salted hash."""
+    password = _new_password(password_env)
+    with _company(db, company_id) as store:
+        if objects.get_by_key(store, "USERINFO", login) is None:
+            raise SandboxError([("", f"no user with login ID {login!r}", "", "Check LOGIN.")])
+        company.set_user_password(store, login, password)
+    typer.echo(f"set the password of user {login}")
+
+
+def _new_password(env_name: str | None) -> str:
+    """The password from an environment variable, a terminal (no echo) or piped stdin."""
+    if env_name is not None:
+        password = os.environ.get(env_name, "")
+        if not password:
+            raise SandboxError(
+                [("", f"environment variable {env_name} is not set or empty", "", "Export it.")]
+            )
+        return password
+    if sys.stdin.isatty():
+        password = getpass.getpass("password: ")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise SandboxError(
+            [("", "no password given", "", "Pipe it on stdin or pass --password-env NAME.")]
+        )
+    return password
 
 
 @ui.command("approve-package")

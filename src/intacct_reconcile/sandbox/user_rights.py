@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from intacct_reconcile.sandbox import objects
+from intacct_reconcile.sandbox.objects import permissions
 from intacct_reconcile.sandbox.objects.permissions import right_order
 from intacct_reconcile.sandbox.store import Store
 
@@ -78,3 +79,80 @@ def refusal(store: Store, user: dict[str, Any] | None, what: str, verb: str) -> 
         for (application, policy), rights in _GRANTS[what].items()
     )
     return f"the roles of user {login} do not grant {options}"
+
+
+# --- reads -----------------------------------------------------------------------------------
+# Which permissions let a user read an object through the API: (catalogue module id,
+# permission id) pairs, any one of which is enough. Intacct answers a role that lacks them with
+# PL04000005 "You do not have permission for API operation READ_BY_QUERY on objects of type
+# arinvoice" (seen in integrators' logs); the pairs follow the permission labels of the
+# catalogue (General Ledger > Accounts for GLACCOUNT, ...).
+# assumption: objects not listed here (users, roles and their links, contacts, sequences, tax
+# objects, platform applications) are readable by every signed-in user, as before read rights
+# were enforced; admin privileges do not replace a role's rights (the user type and admin level
+# cap what a role may grant, they grant nothing themselves)
+READ_GRANTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "GLACCOUNT": (("general_ledger", "accounts"),),
+    "GLJOURNAL": (("general_ledger", "journals"),),
+    "EEACCOUNTLABEL": (("time_and_expenses", "expense_types"),),
+    "EMPLOYEE": (("company", "employees"), ("time_and_expenses", "employees")),
+    "VENDOR": (
+        ("accounts_payable", "vendors"),
+        ("purchasing", "vendors"),
+        ("inventory_control", "vendors"),
+    ),
+    "CUSTOMER": (
+        ("accounts_receivable", "customers"),
+        ("projects", "customers"),
+        ("order_entry", "customers"),
+    ),
+    "ITEM": (("purchasing", "items"), ("order_entry", "items"), ("inventory_control", "items")),
+    "LOCATION": (("company", "locations"),),
+    "DEPARTMENT": (("company", "departments"),),
+    "CLASS": (("company", "class"),),
+    "LOCATIONENTITY": (("company", "entities"),),
+    "PROJECT": (("projects", "projects"),),
+    "CHECKINGACCOUNT": (("cash_management", "checking_accounts"),),
+    "CREDITCARD": (("cash_management", "credit_card_accounts"),),
+    "APTERM": (("accounts_payable", "ap_terms"),),
+    "ARTERM": (("accounts_receivable", "ar_terms"),),
+}
+# assumption: listing records (query, readByQuery) needs the List right and reading one
+# record by its key (read, readByName) the View right, as the UI's List and View rights do
+READ_RIGHT = {"query": "List", "readByQuery": "List", "read": "View", "readByName": "View"}
+# the API operation names Intacct puts in the refusal (READ_BY_QUERY is the one seen)
+# assumption: the names of the other read operations
+OPERATION = {"query": "QUERY", "readByQuery": "READ_BY_QUERY", "read": "READ"}
+OPERATION["readByName"] = "READ_BY_NAME"
+
+
+def read_grants(obj: str) -> list[tuple[str, str]]:
+    """(application name, policy name) pairs any of which lets a user read `obj`, as
+    ROLEPOLICYASSIGNMENT and getUserPermissions name them; empty = no right needed."""
+    by_id = {module.id: module for module in permissions.modules()}
+    out = []
+    for module_id, policy_id in READ_GRANTS.get(obj.upper(), ()):
+        module = by_id[module_id]
+        policy = next(p for p in module.policies if p.id == policy_id)
+        out.append((module.application_name, policy.name))
+    return out
+
+
+def read_refusal(store: Store, login: str, obj: str, function: str) -> str | None:
+    """The rights user `login` lacks to read `obj` with `function` ("General Ledger >
+    Accounts List"), or None when it may."""
+    grants = read_grants(obj)
+    right = READ_RIGHT.get(function)
+    if not grants or right is None:
+        return None
+    # policy names compare case-insensitively (Title Case from getUserPermissions, sentence
+    # case in current help: sandbox/data/permissions.yaml)
+    granted = {
+        (application.casefold(), policy.casefold()): rights
+        for application, policies in effective_permissions(store, login).items()
+        for policy, rights in policies.items()
+    }
+    for application, policy in grants:
+        if right in granted.get((application.casefold(), policy.casefold()), ()):
+            return None
+    return " or ".join(f"{application} > {policy} {right}" for application, policy in grants)
