@@ -14,6 +14,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from sys import intern
 from typing import Any
@@ -69,6 +70,78 @@ class Node:
     def items(self) -> Iterator[tuple[str, Node, Span]]:
         for key, child in self.value.items():
             yield key, child, self.key_spans.get(key, child.span)
+
+
+# a position packed in one int: line << _COLUMN_BITS | column (1-based both)
+_COLUMN_BITS = 20
+_COLUMN_MASK = (1 << _COLUMN_BITS) - 1
+# implicit tags a plain value of a lean mapping may resolve to (anything else: a Node tree)
+_LEAN_TAGS = frozenset(
+    "tag:yaml.org,2002:" + name for name in ("str", "null", "bool", "int", "float", "timestamp")
+)
+_QUOTED_STYLES = ("'", '"', "|", ">")
+
+
+def packed_span(file: str, packed: int) -> Span:
+    return Span(file, packed >> _COLUMN_BITS, packed & _COLUMN_MASK)
+
+
+class LeanMap:
+    """A mapping of plain values (one manifest object's fields) without a `Node` per scalar.
+
+    Most objects of a large manifest are a handful of `field: value` lines; a located node,
+    span and key span per value made up most of the memory and time of loading them. Here
+    the values sit in tuples and the positions in packed ints; `node()` builds the very tree
+    the event builder would have (for the rare object a check refuses: its messages come
+    from the same code as before). Only the validator asks for these (`load_file(lean=...)`).
+
+    keys: field names; texts: each value's source text; values: what YAML reads it as (the
+    text itself for text; None, bool, int or float for plain values YAML types); plain:
+    whether each value was unquoted; key_at / value_at: packed positions.
+    """
+
+    __slots__ = ("at", "file", "key_at", "keys", "plain", "texts", "value_at", "values")
+
+    def __init__(
+        self,
+        file: str,
+        at: int,
+        keys: tuple[str, ...],
+        texts: tuple[str, ...],
+        values: tuple[Any, ...],
+        plain: tuple[bool, ...],
+        key_at: tuple[int, ...],
+        value_at: tuple[int, ...],
+    ):
+        self.file, self.at, self.keys, self.texts = file, at, keys, texts
+        self.values, self.plain, self.key_at, self.value_at = values, plain, key_at, value_at
+
+    @property
+    def span(self) -> Span:
+        return packed_span(self.file, self.at)
+
+    def key_span(self, index: int) -> Span:
+        return packed_span(self.file, self.key_at[index])
+
+    def value_span(self, index: int) -> Span:
+        return packed_span(self.file, self.value_at[index])
+
+    def node(self) -> Node:
+        """The located tree of this mapping, as `_EventBuilder` builds it."""
+        file, no_keys = self.file, _NO_KEYS
+        values: dict[str, Node] = {}
+        key_spans: dict[str, Span] = {}
+        for i, key in enumerate(self.keys):
+            key_spans[key] = self.key_span(i)
+            text = self.texts[i]
+            values[key] = Node(
+                packed_span(file, self.value_at[i]), self.values[i], text, self.plain[i], no_keys
+            )
+        return Node(self.span, values, key_spans=key_spans)
+
+
+# scalars have no keys: one shared (never written) mapping rather than a dict each
+_NO_KEYS: dict[str, Span] = {}
 
 
 @dataclass(frozen=True)
@@ -130,6 +203,8 @@ class _Builder:
         known = self.sizes.get(id(node))
         if known is not None:
             return known
+        if type(node) is LeanMap:
+            return 1 + len(node.keys)
         children = node.value.values() if node.is_map else node.value if node.is_seq else ()
         size = 1 + sum(self._expanded(child) for child in children)
         self.sizes[id(node)] = size
@@ -316,8 +391,11 @@ class _EventBuilder(_Builder):
     Documents with merge keys (`<<`) go through the composer (`_Builder`), which flattens them.
     """
 
-    def __init__(self, file: str):
+    def __init__(self, file: str, lean: frozenset[str] = frozenset()):
         super().__init__(file)
+        # top-level keys whose entries may be read as `LeanMap`s (the validator's mapping kinds)
+        self.lean = lean
+        self.key_tuples: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple per shape
         self.anchors: dict[str, Node] = {}
         self.aliased = False  # an alias was followed: some node is reached twice
         resolvers = yaml.resolver.Resolver.yaml_implicit_resolvers
@@ -331,12 +409,24 @@ class _EventBuilder(_Builder):
         for event in events:
             if type(event) is yaml.DocumentStartEvent:
                 self.anchors = {}
-                root = self.node(next(events), events)
+                first = next(events)
+                if self.lean and type(first) is yaml.MappingStartEvent:
+                    root = self.node(first, events, sections=self.lean)
+                else:
+                    root = self.node(first, events)
                 next(events)  # DocumentEndEvent
                 empty = root.is_scalar and root.text == ""
                 yield None if empty else root
 
-    def node(self, event: Any, events: Iterator[Any]) -> Node:
+    def node(
+        self,
+        event: Any,
+        events: Iterator[Any],
+        sections: frozenset[str] = frozenset(),
+        objects: bool = False,
+    ) -> Node:
+        """The located node of `event` (and of the events up to its end). `sections`: keys
+        of this mapping whose entries may be `LeanMap`s; `objects`: this mapping's values may."""
         kind = type(event)
         if kind is yaml.AliasEvent:
             return self.alias(event)
@@ -350,7 +440,7 @@ class _EventBuilder(_Builder):
         elif kind is yaml.MappingStartEvent:
             built = Node(span, {})
             self.mark_anchor(event, built)
-            self.mapping(built, events)
+            self.mapping(built, events, sections, objects)
             self.active.discard(id(built))
             return built
         elif kind is yaml.SequenceStartEvent:
@@ -395,7 +485,13 @@ class _EventBuilder(_Builder):
             raise _TooBig(event.start_mark)
         return target
 
-    def mapping(self, out: Node, events: Iterator[Any]) -> None:
+    def mapping(
+        self,
+        out: Node,
+        events: Iterator[Any],
+        sections: frozenset[str] = frozenset(),
+        objects: bool = False,
+    ) -> None:
         values, key_spans, file = out.value, out.key_spans, self.file
         for key_event in events:
             kind = type(key_event)
@@ -422,7 +518,98 @@ class _EventBuilder(_Builder):
                 )
             else:
                 key_spans[key] = key_span
+            if (
+                type(value_event) is yaml.MappingStartEvent
+                and value_event.anchor is None  # nothing may alias a lean mapping
+                and value_event.implicit
+            ):
+                if objects:
+                    values[key] = self.lean_mapping(value_event, events)
+                    continue
+                if key in sections:
+                    values[key] = self.node(value_event, events, objects=True)
+                    continue
             values[key] = self.node(value_event, events)
+
+    def lean_mapping(self, start: Any, events: Iterator[Any]) -> Node | LeanMap:
+        """A mapping of untagged, unanchored scalars as a `LeanMap`; anything else (nesting,
+        an anchor or alias, a tag, a duplicate key, `${`, a value YAML types in a way only the
+        tree handles) as the usual `Node` tree, from the same events."""
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _TooBig(start.start_mark)
+        scalar, end = yaml.ScalarEvent, yaml.MappingEndEvent
+        resolvers, constructors = self.resolvers, self.constructors
+        keys: list[str] = []
+        texts: list[str] = []
+        values: list[Any] = []
+        plains: list[bool] = []
+        key_at: list[int] = []
+        value_at: list[int] = []
+        read: list[Any] = []  # this mapping's events so far, for the tree if it comes to that
+        for key_event in events:
+            if type(key_event) is end:
+                break
+            value_event = next(events)
+            read += (key_event, value_event)
+            if (
+                type(key_event) is not scalar
+                or type(value_event) is not scalar
+                or key_event.anchor is not None
+                or value_event.anchor is not None
+                or key_event.tag is not None
+                or value_event.tag is not None
+            ):
+                return self.tree(start, read, events)
+            key, text = key_event.value, value_event.value
+            plain = value_event.implicit[0]
+            if key in keys or "${" in text or plain == (value_event.style in _QUOTED_STYLES):
+                return self.tree(start, read, events)
+            value = text
+            if plain and (text == "" or text[0] in resolvers or self.wildcard):
+                tag = self.resolve(text)
+                if tag not in _LEAN_TAGS:
+                    return self.tree(start, read, events)
+                if tag != _STR_TAG and tag != _TIMESTAMP_TAG:
+                    try:
+                        value = constructors[tag](
+                            self.constructor, yaml.ScalarNode(tag, text, style=value_event.style)
+                        )
+                    except Exception:
+                        return self.tree(start, read, events)
+            mark, at = key_event.start_mark, value_event.start_mark
+            if mark.column >= _COLUMN_MASK or at.column >= _COLUMN_MASK:
+                return self.tree(start, read, events)
+            keys.append(intern(key))
+            texts.append(text)
+            values.append(value)
+            plains.append(plain)
+            key_at.append((mark.line + 1) << _COLUMN_BITS | (mark.column + 1))
+            value_at.append((at.line + 1) << _COLUMN_BITS | (at.column + 1))
+        self.count += len(keys)
+        if self.count > MAX_NODES:
+            raise _TooBig(start.start_mark)
+        shape = tuple(keys)
+        mark = start.start_mark
+        return LeanMap(
+            self.file,
+            (mark.line + 1) << _COLUMN_BITS | (mark.column + 1),
+            self.key_tuples.setdefault(shape, shape),
+            tuple(texts),
+            tuple(values),
+            tuple(plains),
+            tuple(key_at),
+            tuple(value_at),
+        )
+
+    def tree(self, start: Any, read: list[Any], events: Iterator[Any]) -> Node:
+        """The located tree of a mapping `lean_mapping` started: its events so far, then on."""
+        mark = start.start_mark
+        built = Node(Span(self.file, mark.line + 1, mark.column + 1), {})
+        self.active.add(id(built))
+        self.mapping(built, chain(read, events))
+        self.active.discard(id(built))
+        return built
 
     def scalar(self, event: Any, span: Span) -> Node:
         value, style, tag = event.value, event.style, event.tag
@@ -539,13 +726,15 @@ def _nesting_problem(exc: yaml.YAMLError, file: str) -> Problem | None:
 
 
 def load_text(
-    text: str, file: str, path: Path | None = None
+    text: str, file: str, path: Path | None = None, lean: frozenset[str] = frozenset()
 ) -> tuple[list[Document], list[Problem]]:
+    """The documents of `text` as located trees. `lean`: top-level keys whose entries that
+    are plain `field: value` mappings come as `LeanMap`s (see there)."""
     deep = _too_deep(text, file)
     if deep is not None:
         return [], [deep]
     merges = "<<" in text
-    builder = _Builder(file) if merges else _EventBuilder(file)
+    builder = _Builder(file) if merges else _EventBuilder(file, lean)
     documents: list[Document] = []
     try:
         if merges:
@@ -590,7 +779,9 @@ def _byte_span(file: str, data: bytes, offset: int) -> Span:
     return Span(file, data.count(b"\n", 0, offset) + 1, column)
 
 
-def load_file(path: Path, file: str) -> tuple[list[Document], list[Problem]]:
+def load_file(
+    path: Path, file: str, lean: frozenset[str] = frozenset()
+) -> tuple[list[Document], list[Problem]]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -603,7 +794,7 @@ def load_file(path: Path, file: str) -> tuple[list[Document], list[Problem]]:
         ]
     except OSError as exc:
         return [], [Problem(Span(file, 1, 1), f"cannot read file: {exc.strerror}", "")]
-    documents, problems = load_text(text, file, path)
+    documents, problems = load_text(text, file, path, lean)
     if not documents and not problems:
         problems.append(
             Problem(
