@@ -258,19 +258,47 @@ def _secret_name(key: str) -> bool:
 def _lean_fields(kind: Kind, lean: LeanMap) -> dict[str, Any] | None:
     """What `fields` makes of a LeanMap's values, or None when one needs the tree's path
     (a secret, a field of a type other than text, integer or boolean, an unknown field)."""
-    by_name = kind.fields_by_name
+    known = _LEAN_RULES.get((id(kind), lean.keys))
+    if known is None or known[0] is not kind:
+        if len(_LEAN_RULES) > 4096:  # manifests with very many shapes: stay bounded
+            _LEAN_RULES.clear()
+        known = _LEAN_RULES[(id(kind), lean.keys)] = (kind, _lean_rules(kind, lean.keys))
+    rules = known[1]
+    if rules is None:
+        return None
+    if lean.values is lean.texts:  # every value is its text: each rule gives the text
+        return dict(zip(lean.keys, lean.texts, strict=True))
     out: dict[str, Any] = {}
-    for key, text, value, plain in zip(lean.keys, lean.texts, lean.values, lean.plain, strict=True):
+    for key, text, value, plain, text_rule in zip(
+        lean.keys, lean.texts, lean.values, lean.plain, rules, strict=True
+    ):
+        if text_rule:  # `text`: a plain 0110 stays "0110", off "off"
+            out[key] = text if plain and value is not None else value
+        else:  # `generic`: YAML's value (.nan: its text)
+            out[key] = text if isinstance(value, float) and value != value else value
+    return out
+
+
+# (kind, field names) -> the kind (its id is only unique while it lives) and _lean_rules
+_LEAN_RULES: dict[tuple[int, tuple[str, ...]], tuple[Kind, tuple[bool, ...] | None]] = {}
+
+
+def _lean_rules(kind: Kind, keys: tuple[str, ...]) -> tuple[bool, ...] | None:
+    """Per field of an object written with `keys`: True where `fields` takes the value as
+    text, False where as YAML typed it; None if any field needs more (see _lean_fields)."""
+    by_name = kind.fields_by_name
+    rules = []
+    for key in keys:
         f = by_name.get(key)
         if (f is None and key != "ensure") or (f is not None and f.secret) or _secret_name(key):
             return None
-        if f is None or key == "ensure" or f.type in TEXT_TYPES:  # `text`: 0110 stays "0110"
-            out[key] = text if plain and value is not None else value
-        elif f.type in ("integer", "boolean"):  # `generic`: YAML's value (.nan: its text)
-            out[key] = text if isinstance(value, float) and value != value else value
+        if f is None or key == "ensure" or f.type in TEXT_TYPES:
+            rules.append(True)
+        elif f.type in ("integer", "boolean"):
+            rules.append(False)
         else:
             return None
-    return out
+    return tuple(rules)
 
 
 def _retype(f: Field, text: str) -> Any:

@@ -18,9 +18,12 @@ from intacct_reconcile.kinds.base import Kind
 from intacct_reconcile.manifest.schema import object_validation_schema
 
 Test = Callable[[Any], bool]
+# the tests of an object's values: fields that must be text (the usual one), fields that
+# must be one of a set of words (enums), and the rest each with its own test
+Tests = tuple[tuple[str, ...], tuple[tuple[str, frozenset[str]], ...], tuple[tuple[str, Test], ...]]
 # a kind and the fields an object writes (in order) -> the tests of its values, or None when
 # the set itself is not certainly valid (an unknown field, a required one missing, ...)
-_CHECKS: dict[tuple[str, tuple[str, ...]], tuple[tuple[str, Test], ...] | None] = {}
+_CHECKS: dict[tuple[str, tuple[str, ...]], Tests | None] = {}
 _MAX_CHECKS = 4096  # manifests with very many shapes: stay bounded
 
 _JSON_TYPES: dict[type, tuple[str, ...]] = {
@@ -44,18 +47,25 @@ def certainly_valid(kind: Kind, keys: tuple[str, ...], values: Mapping[str, Any]
         tests = _CHECKS[(kind.key, keys)] = _compile(kind, keys)
     if tests is None:
         return False
-    return all(test(values[name]) for name, test in tests)
+    texts, words, others = tests
+    for name in texts:
+        if type(values[name]) is not str:
+            return False
+    for name, choices in words:
+        value = values[name]
+        if type(value) is not str or value not in choices:
+            return False
+    return all(test(values[name]) for name, test in others)
 
 
 _MISSING: Any = object()
 
 
-def _compile(kind: Kind, keys: tuple[str, ...]) -> tuple[tuple[str, Test], ...] | None:
+def _compile(kind: Kind, keys: tuple[str, ...]) -> Tests | None:
     if kind.shape != "mapping" or len(set(keys)) != len(keys):
         return None
-    ensure = "ensure" in keys
-    # with `ensure` the schema depends on its value (absent: nothing required): both verdicts
-    # must hold for the quick yes, so `ensure` itself must be `present`
+    # `ensure: absent` changes the schema (nothing required): the quick yes is only for
+    # `present` (or no `ensure`), checked against the schema of a present object
     schema = object_validation_schema(kind.key, absent=False)
     if schema.get("additionalProperties") is not False or set(schema) - {
         "type",
@@ -69,28 +79,50 @@ def _compile(kind: Kind, keys: tuple[str, ...]) -> tuple[tuple[str, Test], ...] 
         return None
     if any(name not in keys for name in schema.get("required", ())):
         return None
-    tests = []
+    texts: list[str] = []
+    words: list[tuple[str, frozenset[str]]] = []
+    others: list[tuple[str, Test]] = []
     for name in keys:
         if name == "ensure":
+            words.append((name, frozenset({"present"})))
             continue
-        test = _property_test(properties[name])
-        if test is None:
+        schema = _scalar_branch(properties[name])
+        if schema is None:
             return None
-        tests.append((name, test))
-    if ensure:
-        tests.append(("ensure", lambda value: value == "present" and type(value) is str))
-    return tuple(tests)
+        if schema.keys() <= {"type", "description"} and "string" in _types(schema):
+            texts.append(name)  # any text passes (and the value is text, or not sure)
+        elif schema.keys() <= {"enum", "description"} and all(
+            type(choice) is str for choice in schema["enum"]
+        ):
+            words.append((name, frozenset(schema["enum"])))
+        else:
+            test = _property_test(schema)
+            if test is None:
+                return None
+            others.append((name, test))
+    return tuple(texts), tuple(words), tuple(others)
+
+
+def _types(schema: Mapping[str, Any]) -> tuple[str, ...]:
+    types = schema.get("type", ())
+    return (types,) if isinstance(types, str) else tuple(types)
+
+
+def _scalar_branch(schema: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """What a scalar value must satisfy: the schema, or for a placement field (one entity,
+    or a list: a copy in each) its first branch, the only one a scalar can pass."""
+    if "anyOf" not in schema:
+        return schema
+    if not set(schema) <= {"anyOf", "description"}:
+        return None
+    first, *rest = schema["anyOf"]
+    if not all(branch.get("type") == "array" for branch in rest):
+        return None
+    return _scalar_branch(first)
 
 
 def _property_test(schema: Mapping[str, Any]) -> Test | None:
     """One property's test, when its schema is one this module reads exactly."""
-    if "anyOf" in schema and set(schema) <= {"anyOf", "description"}:
-        # a placement field: one entity, or a list (a copy in each); a scalar passes the
-        # first branch or none
-        first, *rest = schema["anyOf"]
-        if not all(branch.get("type") == "array" for branch in rest):
-            return None
-        return _property_test(first)
     if set(schema) - _SIMPLE_KEYWORDS:
         return None
     types = schema.get("type")

@@ -68,8 +68,9 @@ class Node:
         return not (self.is_map or self.is_seq)
 
     def items(self) -> Iterator[tuple[str, Node, Span]]:
+        key_spans = self.key_spans
         for key, child in self.value.items():
-            yield key, child, self.key_spans.get(key, child.span)
+            yield key, child, key_spans.get(key) or child.span
 
 
 # a position packed in one int: line << _COLUMN_BITS | column (1-based both)
@@ -395,7 +396,8 @@ class _EventBuilder(_Builder):
         super().__init__(file)
         # top-level keys whose entries may be read as `LeanMap`s (the validator's mapping kinds)
         self.lean = lean
-        self.key_tuples: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple per shape
+        # objects' field names and plain flags: one tuple per shape, shared
+        self.shared: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self.anchors: dict[str, Node] = {}
         self.aliased = False  # an alias was followed: some node is reached twice
         resolvers = yaml.resolver.Resolver.yaml_implicit_resolvers
@@ -589,15 +591,16 @@ class _EventBuilder(_Builder):
         self.count += len(keys)
         if self.count > MAX_NODES:
             raise _TooBig(start.start_mark)
-        shape = tuple(keys)
+        shape, plain, text = tuple(keys), tuple(plains), tuple(texts)
+        shared = self.shared
         mark = start.start_mark
         return LeanMap(
             self.file,
             (mark.line + 1) << _COLUMN_BITS | (mark.column + 1),
-            self.key_tuples.setdefault(shape, shape),
-            tuple(texts),
-            tuple(values),
-            tuple(plains),
+            shared.setdefault(shape, shape),
+            text,
+            text if values == texts else tuple(values),  # the usual object: all text
+            shared.setdefault(plain, plain),
             tuple(key_at),
             tuple(value_at),
         )
@@ -673,7 +676,10 @@ def _maybe_deep(text: str) -> bool:
     """A cheap upper bound on nesting says the document might be deeper than a quarter of
     MAX_DEPTH (`[[[[`, `- - - -`); real manifests nest a handful of levels."""
     limit = MAX_DEPTH // 4
-    if _COMPACT_RUN.search(text):
+    # a compact run holds `limit` indicators each followed by a blank: without that many
+    # there is none (counting is a fast scan; the pattern's search visits every character)
+    indicators = text.count("- ") + text.count("-\t") + text.count("? ") + text.count("?\t")
+    if indicators >= limit and _COMPACT_RUN.search(text):
         return True
     if text.count("[") + text.count("{") <= limit:
         return False
@@ -736,6 +742,7 @@ def load_text(
     merges = "<<" in text
     builder = _Builder(file) if merges else _EventBuilder(file, lean)
     documents: list[Document] = []
+    parser: Any = None
     try:
         if merges:
             roots: Iterator[Node | None] = (
@@ -745,7 +752,10 @@ def load_text(
                 for node in yaml.compose_all(text, Loader=_Loader)
             )
         else:
-            events = yaml.parse(text, Loader=_Loader)
+            # the parser's own method as the iterator: no Python generator between (as in
+            # yaml.parse) for a million events
+            parser = _Loader(text)
+            events = iter(parser.get_event, None)
             roots = builder.documents(events)  # type: ignore[attr-defined]
         for index, root in enumerate(roots):
             if root is None:
@@ -769,6 +779,9 @@ def load_text(
         return [], [
             Problem(Span(file, 1, 1), "document is nested too deeply", "flatten the structure")
         ]
+    finally:
+        if parser is not None:
+            parser.dispose()
     return documents, builder.problems
 
 

@@ -12,7 +12,7 @@ from intacct_reconcile.manifest.loader import packed_span
 from intacct_reconcile.types import Ref, Span
 
 
-@dataclass
+@dataclass(slots=True)  # one per declared object (100,000 in a large manifest)
 class Declared:
     """One declared object: raw (coerced, substituted) values and where each came from."""
 
