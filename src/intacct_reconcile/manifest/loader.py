@@ -80,7 +80,7 @@ _COLUMN_MASK = (1 << _COLUMN_BITS) - 1
 _LEAN_TAGS = frozenset(
     "tag:yaml.org,2002:" + name for name in ("str", "null", "bool", "int", "float", "timestamp")
 )
-_QUOTED_STYLES = ("'", '"', "|", ">")
+_NOT_LEAN: Any = object()  # a value only the located tree represents
 
 
 def packed_span(file: str, packed: int) -> Span:
@@ -541,19 +541,15 @@ class _EventBuilder(_Builder):
         if self.count > MAX_NODES:
             raise _TooBig(start.start_mark)
         scalar, end = yaml.ScalarEvent, yaml.MappingEndEvent
-        resolvers, constructors = self.resolvers, self.constructors
+        resolvers = self.resolvers
         keys: list[str] = []
-        texts: list[str] = []
-        values: list[Any] = []
-        plains: list[bool] = []
-        key_at: list[int] = []
-        value_at: list[int] = []
-        read: list[Any] = []  # this mapping's events so far, for the tree if it comes to that
+        # per field: its text, YAML's value, plain?, key position, value position
+        fields: list[Any] = []
+        typed = False  # some value is not its text
         for key_event in events:
             if type(key_event) is end:
                 break
             value_event = next(events)
-            read += (key_event, value_event)
             if (
                 type(key_event) is not scalar
                 or type(value_event) is not scalar
@@ -562,55 +558,84 @@ class _EventBuilder(_Builder):
                 or key_event.tag is not None
                 or value_event.tag is not None
             ):
-                return self.tree(start, read, events)
+                return self.tree(start, keys, fields, (key_event, value_event), events)
             key, text = key_event.value, value_event.value
+            # untagged: plain exactly when unquoted (the parser's rule for plain_implicit)
             plain = value_event.implicit[0]
-            if key in keys or "${" in text or plain == (value_event.style in _QUOTED_STYLES):
-                return self.tree(start, read, events)
-            value = text
+            if key in keys or "${" in text:
+                return self.tree(start, keys, fields, (key_event, value_event), events)
+            value: Any = text
             if plain and (text == "" or text[0] in resolvers or self.wildcard):
-                tag = self.resolve(text)
-                if tag not in _LEAN_TAGS:
-                    return self.tree(start, read, events)
-                if tag != _STR_TAG and tag != _TIMESTAMP_TAG:
-                    try:
-                        value = constructors[tag](
-                            self.constructor, yaml.ScalarNode(tag, text, style=value_event.style)
-                        )
-                    except Exception:
-                        return self.tree(start, read, events)
+                value = self.lean_value(text)
+                if value is _NOT_LEAN:
+                    return self.tree(start, keys, fields, (key_event, value_event), events)
+                typed = typed or value is not text
             mark, at = key_event.start_mark, value_event.start_mark
-            if mark.column >= _COLUMN_MASK or at.column >= _COLUMN_MASK:
-                return self.tree(start, read, events)
+            column = mark.column + 1
+            if column >= _COLUMN_MASK or at.column + 1 >= _COLUMN_MASK:
+                return self.tree(start, keys, fields, (key_event, value_event), events)
             keys.append(intern(key))
-            texts.append(text)
-            values.append(value)
-            plains.append(plain)
-            key_at.append((mark.line + 1) << _COLUMN_BITS | (mark.column + 1))
-            value_at.append((at.line + 1) << _COLUMN_BITS | (at.column + 1))
+            fields += (
+                text,
+                value,
+                plain,
+                (mark.line + 1) << _COLUMN_BITS | column,
+                (at.line + 1) << _COLUMN_BITS | (at.column + 1),
+            )
         self.count += len(keys)
         if self.count > MAX_NODES:
             raise _TooBig(start.start_mark)
-        shape, plain, text = tuple(keys), tuple(plains), tuple(texts)
         shared = self.shared
+        shape, plain_flags, texts = tuple(keys), tuple(fields[2::5]), tuple(fields[0::5])
         mark = start.start_mark
         return LeanMap(
             self.file,
             (mark.line + 1) << _COLUMN_BITS | (mark.column + 1),
             shared.setdefault(shape, shape),
-            text,
-            text if values == texts else tuple(values),  # the usual object: all text
-            shared.setdefault(plain, plain),
-            tuple(key_at),
-            tuple(value_at),
+            texts,
+            tuple(fields[1::5]) if typed else texts,  # the usual object: all text
+            shared.setdefault(plain_flags, plain_flags),
+            tuple(fields[3::5]),
+            tuple(fields[4::5]),
         )
 
-    def tree(self, start: Any, read: list[Any], events: Iterator[Any]) -> Node:
-        """The located tree of a mapping `lean_mapping` started: its events so far, then on."""
+    def lean_value(self, text: str) -> Any:
+        """What YAML reads a plain `text` as, as `scalar` makes it; _NOT_LEAN for a tag only
+        the tree handles (or a value its constructor refuses: the tree reports it)."""
+        tag = self.resolve(text)
+        if tag in (_STR_TAG, _TIMESTAMP_TAG):
+            return text
+        if tag not in _LEAN_TAGS:
+            return _NOT_LEAN
+        try:
+            return self.constructors[tag](self.constructor, yaml.ScalarNode(tag, text))
+        except Exception:
+            return _NOT_LEAN
+
+    def tree(
+        self,
+        start: Any,
+        keys: list[str],
+        fields: list[Any],
+        pending: tuple[Any, Any],
+        events: Iterator[Any],
+    ) -> Node:
+        """The located tree of a mapping `lean_mapping` started: the fields it read, then
+        the pending events and the rest, as `mapping` reads them."""
         mark = start.start_mark
-        built = Node(Span(self.file, mark.line + 1, mark.column + 1), {})
+        built = LeanMap(
+            self.file,
+            (mark.line + 1) << _COLUMN_BITS | (mark.column + 1),
+            tuple(keys),
+            tuple(fields[0::5]),
+            tuple(fields[1::5]),
+            tuple(fields[2::5]),
+            tuple(fields[3::5]),
+            tuple(fields[4::5]),
+        ).node()
+        self.count += len(keys)  # `mapping` counts the rest
         self.active.add(id(built))
-        self.mapping(built, chain(read, events))
+        self.mapping(built, chain(pending, events))
         self.active.discard(id(built))
         return built
 
