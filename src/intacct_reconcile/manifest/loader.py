@@ -766,6 +766,12 @@ def load_text(
         return [], [deep]
     merges = "<<" in text
     builder = _Builder(file) if merges else _EventBuilder(file, lean)
+    if lean and not merges:
+        from intacct_reconcile.manifest.plainscan import scan  # it builds this module's nodes
+
+        root = scan(text, file, lean, builder)
+        if root is not None:  # plain lines only: the tree the events would have made
+            return [Document(file, path or Path(file), 0, root, shared=False)], []
     documents: list[Document] = []
     parser: Any = None
     try:
