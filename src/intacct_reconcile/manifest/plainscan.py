@@ -42,9 +42,10 @@ _LINE = re.compile(
     r"(?:'(?P<skey>[ -&(-~]*)'|\"(?P<dkey>[ !#-\[\]-~]*)\"|(?P<pkey>[A-Za-z0-9_][A-Za-z0-9_-]*))"
     r":(?:(?P<gap> +)(?:'(?P<sval>[ -&(-~]*)'|\"(?P<dval>[ !#-\[\]-~]*)\""
     # a plain value: no indicator first (a dash only before a word character), no `: ` or
-    # ` #`, no trailing blank
-    r"|(?P<pval>(?:[A-Za-z0-9_.(/+]|-(?=[A-Za-z0-9_.]))"
-    r"(?:[A-Za-z0-9 _.,()/+&'-]*[A-Za-z0-9_.,()/+&'-])?)"
+    # ` #`, no trailing blank (brackets and braces only inside: they open flow collections
+    # only at the start of a value)
+    r"|(?P<pval>(?:[A-Za-z0-9_.(/+$]|-(?=[A-Za-z0-9_.]))"
+    r"(?:[A-Za-z0-9 _.,()/+&'${}\[\]-]*[A-Za-z0-9_.,()/+&'${}\[\]-])?)"
     r"))?"
 )
 _TOP, _SECTION_OPEN, _OBJECT_OPEN, _FIELDS, _OBJECT_DONE = range(5)
