@@ -81,10 +81,27 @@ _LEAN_TAGS = frozenset(
     "tag:yaml.org,2002:" + name for name in ("str", "null", "bool", "int", "float", "timestamp")
 )
 _NOT_LEAN: Any = object()  # a value only the located tree represents
+# values shorter than this and without blanks (enum words, account numbers) are kept once
+# per file rather than once per object
+_SHARED_TEXT = 32
 
 
 def packed_span(file: str, packed: int) -> Span:
     return Span(file, packed >> _COLUMN_BITS, packed & _COLUMN_MASK)
+
+
+# a field's key and value on one line, in one int: line << 2 * _COLUMN_BITS | key column <<
+# _COLUMN_BITS | value column (one int per field, not two)
+def field_at(line: int, key_column: int, value_column: int) -> int:
+    return line << 2 * _COLUMN_BITS | key_column << _COLUMN_BITS | value_column
+
+
+def field_key_span(file: str, packed: int) -> Span:
+    return Span(file, packed >> 2 * _COLUMN_BITS, packed >> _COLUMN_BITS & _COLUMN_MASK)
+
+
+def field_value_span(file: str, packed: int) -> Span:
+    return Span(file, packed >> 2 * _COLUMN_BITS, packed & _COLUMN_MASK)
 
 
 class LeanMap:
@@ -98,10 +115,11 @@ class LeanMap:
 
     keys: field names; texts: each value's source text; values: what YAML reads it as (the
     text itself for text; None, bool, int or float for plain values YAML types); plain:
-    whether each value was unquoted; key_at / value_at: packed positions.
+    whether each value was unquoted; at: the mapping's packed position; fields_at: each
+    field's key and value position (`field_at`: on one line).
     """
 
-    __slots__ = ("at", "file", "key_at", "keys", "plain", "texts", "value_at", "values")
+    __slots__ = ("at", "fields_at", "file", "keys", "plain", "texts", "values")
 
     def __init__(
         self,
@@ -111,21 +129,20 @@ class LeanMap:
         texts: tuple[str, ...],
         values: tuple[Any, ...],
         plain: tuple[bool, ...],
-        key_at: tuple[int, ...],
-        value_at: tuple[int, ...],
+        fields_at: tuple[int, ...],
     ):
         self.file, self.at, self.keys, self.texts = file, at, keys, texts
-        self.values, self.plain, self.key_at, self.value_at = values, plain, key_at, value_at
+        self.values, self.plain, self.fields_at = values, plain, fields_at
 
     @property
     def span(self) -> Span:
         return packed_span(self.file, self.at)
 
     def key_span(self, index: int) -> Span:
-        return packed_span(self.file, self.key_at[index])
+        return field_key_span(self.file, self.fields_at[index])
 
     def value_span(self, index: int) -> Span:
-        return packed_span(self.file, self.value_at[index])
+        return field_value_span(self.file, self.fields_at[index])
 
     def node(self) -> Node:
         """The located tree of this mapping, as `_EventBuilder` builds it."""
@@ -136,7 +153,11 @@ class LeanMap:
             key_spans[key] = self.key_span(i)
             text = self.texts[i]
             values[key] = Node(
-                packed_span(file, self.value_at[i]), self.values[i], text, self.plain[i], no_keys
+                field_value_span(file, self.fields_at[i]),
+                self.values[i],
+                text,
+                self.plain[i],
+                no_keys,
             )
         return Node(self.span, values, key_spans=key_spans)
 
@@ -398,6 +419,7 @@ class _EventBuilder(_Builder):
         self.lean = lean
         # objects' field names and plain flags: one tuple per shape, shared
         self.shared: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self.shared_texts: dict[str, str] = {}  # short values without blanks: one str each
         self.anchors: dict[str, Node] = {}
         self.aliased = False  # an alias was followed: some node is reached twice
         resolvers = yaml.resolver.Resolver.yaml_implicit_resolvers
@@ -541,9 +563,9 @@ class _EventBuilder(_Builder):
         if self.count > MAX_NODES:
             raise _TooBig(start.start_mark)
         scalar, end = yaml.ScalarEvent, yaml.MappingEndEvent
-        resolvers = self.resolvers
+        resolvers, shared_texts = self.resolvers, self.shared_texts
         keys: list[str] = []
-        # per field: its text, YAML's value, plain?, key position, value position
+        # per field: its text, YAML's value, plain?, position (field_at)
         fields: list[Any] = []
         typed = False  # some value is not its text
         for key_event in events:
@@ -564,6 +586,8 @@ class _EventBuilder(_Builder):
             plain = value_event.implicit[0]
             if key in keys or "${" in text:
                 return self.tree(start, keys, fields, (key_event, value_event), events)
+            if len(text) < _SHARED_TEXT and " " not in text:
+                text = shared_texts.setdefault(text, text)  # debit, balance_sheet, 2110: once
             value: Any = text
             if plain and (text == "" or text[0] in resolvers or self.wildcard):
                 value = self.lean_value(text)
@@ -571,32 +595,29 @@ class _EventBuilder(_Builder):
                     return self.tree(start, keys, fields, (key_event, value_event), events)
                 typed = typed or value is not text
             mark, at = key_event.start_mark, value_event.start_mark
-            column = mark.column + 1
-            if column >= _COLUMN_MASK or at.column + 1 >= _COLUMN_MASK:
+            if mark.line != at.line or at.column + 1 >= _COLUMN_MASK:
                 return self.tree(start, keys, fields, (key_event, value_event), events)
             keys.append(intern(key))
             fields += (
                 text,
                 value,
                 plain,
-                (mark.line + 1) << _COLUMN_BITS | column,
-                (at.line + 1) << _COLUMN_BITS | (at.column + 1),
+                field_at(mark.line + 1, mark.column + 1, at.column + 1),
             )
         self.count += len(keys)
         if self.count > MAX_NODES:
             raise _TooBig(start.start_mark)
         shared = self.shared
-        shape, plain_flags, texts = tuple(keys), tuple(fields[2::5]), tuple(fields[0::5])
+        shape, plain_flags, texts = tuple(keys), tuple(fields[2::4]), tuple(fields[0::4])
         mark = start.start_mark
         return LeanMap(
             self.file,
             (mark.line + 1) << _COLUMN_BITS | (mark.column + 1),
             shared.setdefault(shape, shape),
             texts,
-            tuple(fields[1::5]) if typed else texts,  # the usual object: all text
+            tuple(fields[1::4]) if typed else texts,  # the usual object: all text
             shared.setdefault(plain_flags, plain_flags),
-            tuple(fields[3::5]),
-            tuple(fields[4::5]),
+            tuple(fields[3::4]),
         )
 
     def lean_value(self, text: str) -> Any:
@@ -627,11 +648,10 @@ class _EventBuilder(_Builder):
             self.file,
             (mark.line + 1) << _COLUMN_BITS | (mark.column + 1),
             tuple(keys),
-            tuple(fields[0::5]),
-            tuple(fields[1::5]),
-            tuple(fields[2::5]),
-            tuple(fields[3::5]),
-            tuple(fields[4::5]),
+            tuple(fields[0::4]),
+            tuple(fields[1::4]),
+            tuple(fields[2::4]),
+            tuple(fields[3::4]),
         ).node()
         self.count += len(keys)  # `mapping` counts the rest
         self.active.add(id(built))

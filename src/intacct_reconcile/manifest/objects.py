@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from intacct_reconcile.kinds.base import Kind
-from intacct_reconcile.manifest.loader import packed_span
+from intacct_reconcile.manifest.loader import field_value_span
 from intacct_reconcile.types import Ref, Span
 
 
@@ -62,13 +62,13 @@ class FieldSpans(Mapping[str, Span]):
 
     def __getitem__(self, name: str) -> Span:
         try:
-            return packed_span(self.file, self.positions[self.names.index(name)])
+            return field_value_span(self.file, self.positions[self.names.index(name)])
         except ValueError:
             raise KeyError(name) from None
 
     def get(self, name: str, default: Any = None) -> Any:
         if name in self.names:
-            return packed_span(self.file, self.positions[self.names.index(name)])
+            return field_value_span(self.file, self.positions[self.names.index(name)])
         return default
 
     def __contains__(self, name: object) -> bool:

@@ -28,9 +28,11 @@ from intacct_reconcile.manifest.loader import (
     _COLUMN_MASK,
     _NO_KEYS,
     _NOT_LEAN,
+    _SHARED_TEXT,
     MAX_NODES,
     LeanMap,
     Node,
+    field_at,
 )
 from intacct_reconcile.types import Span
 
@@ -59,29 +61,29 @@ def scan(text: str, file: str, lean: frozenset[str], builder: Any) -> Node | Non
     fullmatch = _LINE.fullmatch
     values, resolvers, wildcard = builder.lean_value, builder.resolvers, builder.wildcard
     shared: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # field names, plain flags: per shape
+    shared_texts: dict[str, str] = {}  # short values without blanks: one str each
     root: Node | None = None
     section: Node | None = None
     object_key = ""
     object_at = 0  # packed position of the object's first field
     keys: list[str] = []
-    fields: list[Any] = []  # per field: text, value, plain, key position, value position
+    fields: list[Any] = []  # per field: text, value, plain, position (field_at)
     state = _TOP
     first_indent = second_indent = 0
     count = 0
 
     def close_object() -> None:
         assert section is not None
-        typed = fields[1::5] != fields[0::5]
-        texts, shape, plain = tuple(fields[0::5]), tuple(keys), tuple(fields[2::5])
+        typed = fields[1::4] != fields[0::4]
+        texts, shape, plain = tuple(fields[0::4]), tuple(keys), tuple(fields[2::4])
         built: Node | LeanMap = LeanMap(
             file,
             object_at,
             shared.setdefault(shape, shape),
             texts,
-            tuple(fields[1::5]) if typed else texts,
+            tuple(fields[1::4]) if typed else texts,
             shared.setdefault(plain, plain),
-            tuple(fields[3::5]),
-            tuple(fields[4::5]),
+            tuple(fields[3::4]),
         )
         if any("${" in t for t in texts):
             built = built.node()  # the event builder's tree for a value to substitute
@@ -157,6 +159,8 @@ def scan(text: str, file: str, lean: frozenset[str], builder: Any) -> Node | Non
         if not has_value or key in keys:
             return None
         if pval is not None:
+            if len(pval) < _SHARED_TEXT and " " not in pval:
+                pval = shared_texts.setdefault(pval, pval)  # debit, balance_sheet: once
             text_value = value = pval
             plain = True
             if pval[0] in resolvers or wildcard:
@@ -167,13 +171,7 @@ def scan(text: str, file: str, lean: frozenset[str], builder: Any) -> Node | Non
             text_value = sval if sval is not None else dval
             value, plain = text_value, False
         keys.append(intern(key))
-        fields += (
-            text_value,
-            value,
-            plain,
-            key_at,
-            number << _COLUMN_BITS | value_column,
-        )
+        fields += (text_value, value, plain, field_at(number, indent + 1, value_column))
     if state in (_SECTION_OPEN, _OBJECT_OPEN) or root is None or count >= MAX_NODES:
         return None
     if state == _FIELDS:

@@ -180,7 +180,7 @@ class _Run:
                 k: lean.value_span(i) for i, k in enumerate(lean.keys) if k != "ensure"
             }
         else:  # every key is a field of the kind (certainly_valid)
-            values, spans = obj, FieldSpans(lean.file, lean.keys, lean.value_at)
+            values, spans = obj, FieldSpans(lean.file, lean.keys, lean.fields_at)
         declared = Declared(
             kind=kind,
             key=raw_key,
