@@ -32,7 +32,6 @@ from intacct_reconcile.manifest.loader import (
     MAX_NODES,
     LeanMap,
     Node,
-    field_at,
 )
 from intacct_reconcile.types import Span
 
@@ -51,6 +50,7 @@ _LINE = re.compile(
     r"))?"
 )
 _TOP, _SECTION_OPEN, _OBJECT_OPEN, _FIELDS, _OBJECT_DONE = range(5)
+_FIELD_BITS = 2 * _COLUMN_BITS  # field_at: line << _FIELD_BITS | key column | value column
 
 
 def scan(text: str, file: str, lean: frozenset[str], builder: Any) -> Node | None:
@@ -60,35 +60,27 @@ def scan(text: str, file: str, lean: frozenset[str], builder: Any) -> Node | Non
         return None
     fullmatch = _LINE.fullmatch
     values, resolvers, wildcard = builder.lean_value, builder.resolvers, builder.wildcard
+    not_lean, short, column_mask = _NOT_LEAN, _SHARED_TEXT, _COLUMN_MASK
+    column_bits, field_bits = _COLUMN_BITS, _FIELD_BITS
+    top, section_open, object_open, in_fields, object_done = (
+        _TOP,
+        _SECTION_OPEN,
+        _OBJECT_OPEN,
+        _FIELDS,
+        _OBJECT_DONE,
+    )
     shared: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # field names, plain flags: per shape
     shared_texts: dict[str, str] = {}  # short values without blanks: one str each
     root: Node | None = None
-    section: Node | None = None
+    section: Any = None  # the lean section being read (a Node)
     object_key = ""
     object_at = 0  # packed position of the object's first field
     keys: list[str] = []
     fields: list[Any] = []  # per field: text, value, plain, position (field_at)
-    state = _TOP
-    first_indent = second_indent = 0
+    substituted = False  # some value of the object holds `${`
+    state = top
+    first_indent = second_indent = -1
     count = 0
-
-    def close_object() -> None:
-        assert section is not None
-        typed = fields[1::4] != fields[0::4]
-        texts, shape, plain = tuple(fields[0::4]), tuple(keys), tuple(fields[2::4])
-        built: Node | LeanMap = LeanMap(
-            file,
-            object_at,
-            shared.setdefault(shape, shape),
-            texts,
-            tuple(fields[1::4]) if typed else texts,
-            shared.setdefault(plain, plain),
-            tuple(fields[3::4]),
-        )
-        if any("${" in t for t in texts):
-            built = built.node()  # the event builder's tree for a value to substitute
-        section.value[object_key] = built
-
     for number, line in enumerate(text.split("\n"), 1):
         match = fullmatch(line)
         if match is None:
@@ -99,84 +91,117 @@ def scan(text: str, file: str, lean: frozenset[str], builder: Any) -> Node | Non
         indent_text, skey, dkey, pkey, gap, sval, dval, pval = match.groups()
         indent = len(indent_text)
         key = skey if skey is not None else dkey if dkey is not None else pkey
-        key_at = number << _COLUMN_BITS | (indent + 1)
-        has_value = gap is not None
-        value_column = indent + len(key) + (1 if pkey is not None else 3) + len(gap or "") + 1
-        if value_column >= _COLUMN_MASK:
-            return None
         count += 1
-        if indent == 0:
-            if state in (_SECTION_OPEN, _OBJECT_OPEN):
+        if indent == second_indent and state == in_fields:  # the usual line: a field
+            if gap is None or key in keys:
+                return None  # an empty value, or a duplicate: libyaml's to read
+        elif indent == 0:
+            if state in (section_open, object_open):
                 return None  # `key:` with nothing under it: an empty value
-            if state == _FIELDS:
-                close_object()
-            state = _TOP
+            if state == in_fields:
+                section.value[object_key] = _object(
+                    file, object_at, keys, fields, substituted, shared
+                )
+            state = top
             if root is None:
                 root = Node(Span(file, number, 1), {})
             if key in root.value:
                 return None  # duplicate: the event builder reports it
             root.key_spans[key] = Span(file, number, 1)
-            if has_value:
-                node = _scalar(file, number, value_column, sval, dval, pval, values)
+            if gap is not None:
+                node = _scalar(file, number, match.end(5) + 1, sval, dval, pval, values)
                 if node is None:
                     return None
                 root.value[key] = node
             elif key in lean:
                 section = root.value[key] = Node(Span(file, 0, 0), {})
-                state = _SECTION_OPEN
+                state = section_open
             else:
                 return None  # a mapping the lean reader does not build
             continue
-        if state == _SECTION_OPEN or (state in (_FIELDS, _OBJECT_DONE) and indent == first_indent):
+        elif state == section_open or (
+            indent == first_indent and state in (in_fields, object_done)
+        ):
             # an object's key
-            assert section is not None and root is not None
-            if state == _SECTION_OPEN:
+            if state == section_open:
                 first_indent = indent
                 section.span = Span(file, number, indent + 1)
-            elif state == _FIELDS:
-                close_object()
+            elif state == in_fields:
+                section.value[object_key] = _object(
+                    file, object_at, keys, fields, substituted, shared
+                )
             if key in section.value:
                 return None
             section.key_spans[key] = Span(file, number, indent + 1)
-            if has_value:
-                node = _scalar(file, number, value_column, sval, dval, pval, values)
+            if gap is not None:
+                node = _scalar(file, number, match.end(5) + 1, sval, dval, pval, values)
                 if node is None:
                     return None
                 section.value[key] = node
-                state = _OBJECT_DONE
+                state = object_done
             else:
-                object_key, keys, fields = key, [], []
-                state = _OBJECT_OPEN
+                object_key, keys, fields, substituted = key, [], [], False
+                state = object_open
             continue
-        if state == _OBJECT_OPEN:
-            if indent <= first_indent:
-                return None
-            second_indent = indent
-            object_at = key_at
-            state = _FIELDS
-        elif state != _FIELDS or indent != second_indent:
+        elif state == object_open and indent > first_indent and gap is not None:
+            second_indent = indent  # the object's first field
+            object_at = number << column_bits | (indent + 1)
+            state = in_fields
+        else:
             return None  # any other indentation: libyaml's to read (or refuse)
-        if not has_value or key in keys:
+        column = match.end(5) + 1
+        if column >= column_mask:
             return None
         if pval is not None:
-            if len(pval) < _SHARED_TEXT and " " not in pval:
-                pval = shared_texts.setdefault(pval, pval)  # debit, balance_sheet: once
+            if len(pval) < short and " " not in pval:
+                pval = shared_texts.setdefault(pval, pval)  # debit, balance_sheet: once each
             text_value = value = pval
             plain = True
             if pval[0] in resolvers or wildcard:
                 value = values(pval)
-                if value is _NOT_LEAN:
+                if value is not_lean:
                     return None
         else:
-            text_value = sval if sval is not None else dval
-            value, plain = text_value, False
+            text_value = value = sval if sval is not None else dval
+            plain = False
+        if "${" in text_value:
+            substituted = True
         keys.append(intern(key))
-        fields += (text_value, value, plain, field_at(number, indent + 1, value_column))
-    if state in (_SECTION_OPEN, _OBJECT_OPEN) or root is None or count >= MAX_NODES:
+        fields += (
+            text_value,
+            value,
+            plain,
+            number << field_bits | (indent + 1) << column_bits | column,
+        )
+    if state in (section_open, object_open) or root is None or count >= MAX_NODES:
         return None
-    if state == _FIELDS:
-        close_object()
+    if state == in_fields:
+        section.value[object_key] = _object(file, object_at, keys, fields, substituted, shared)
     return root
+
+
+def _object(
+    file: str,
+    at: int,
+    keys: list[str],
+    fields: list[Any],
+    substituted: bool,
+    shared: dict[tuple[Any, ...], tuple[Any, ...]],
+) -> Node | LeanMap:
+    """An object's fields as a LeanMap (or, with a value to substitute, the located tree the
+    event builder leaves such an object as)."""
+    texts, values = tuple(fields[0::4]), tuple(fields[1::4])
+    shape, plain = tuple(keys), tuple(fields[2::4])
+    built = LeanMap(
+        file,
+        at,
+        shared.setdefault(shape, shape),
+        texts,
+        texts if values == texts else values,
+        shared.setdefault(plain, plain),
+        tuple(fields[3::4]),
+    )
+    return built.node() if substituted else built
 
 
 def _scalar(
