@@ -189,7 +189,10 @@ def normalize_values(kind: Kind, values: Mapping[str, Any]) -> dict[str, Any]:
         if value is None:
             value = default
         if value is not None:
-            out[name] = normalize(value)
+            # _stripped inline for text (most values): a call less per value
+            out[name] = (
+                value.strip() if normalize is _stripped and type(value) is str else normalize(value)
+            )
     if kind.hooks.normalize:
         out = kind.hooks.normalize(kind, out)
     return out
