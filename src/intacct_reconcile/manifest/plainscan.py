@@ -20,7 +20,6 @@ read by libyaml as before, so every message about it comes from the same place.
 from __future__ import annotations
 
 import re
-from sys import intern
 from typing import Any
 
 from intacct_reconcile.manifest.loader import (
@@ -80,7 +79,7 @@ def scan(text: str, file: str, lean: frozenset[str], builder: Any) -> Node | Non
     substituted = False  # some value of the object holds `${`
     state = top
     first_indent = second_indent = -1
-    count = 0
+    number = 0
     for number, line in enumerate(text.split("\n"), 1):
         match = fullmatch(line)
         if match is None:
@@ -91,7 +90,6 @@ def scan(text: str, file: str, lean: frozenset[str], builder: Any) -> Node | Non
         indent_text, skey, dkey, pkey, gap, sval, dval, pval = match.groups()
         indent = len(indent_text)
         key = skey if skey is not None else dkey if dkey is not None else pkey
-        count += 1
         if indent == second_indent and state == in_fields:  # the usual line: a field
             if gap is None or key in keys:
                 return None  # an empty value, or a duplicate: libyaml's to read
@@ -166,14 +164,15 @@ def scan(text: str, file: str, lean: frozenset[str], builder: Any) -> Node | Non
             plain = False
         if "${" in text_value:
             substituted = True
-        keys.append(intern(key))
+        keys.append(key)  # (one tuple of names per shape is kept: see _object)
         fields += (
             text_value,
             value,
             plain,
             number << field_bits | (indent + 1) << column_bits | column,
         )
-    if state in (section_open, object_open) or root is None or count >= MAX_NODES:
+    # (a line is at most one node: past the node budget, the parser's reading tells)
+    if state in (section_open, object_open) or root is None or number >= MAX_NODES:
         return None
     if state == in_fields:
         section.value[object_key] = _object(file, object_at, keys, fields, substituted, shared)
