@@ -5,6 +5,11 @@ Built on PyYAML's composer (libyaml when available) rather than its constructor,
   - identity and string fields need the scalar's source text (YAML 1.1 reads `0110` as
     octal 72 and `1_000` as 1000; `"2110"` and `2110` must mean the same account).
 Anchors, aliases and merge keys (`<<`) work as in YAML; a recursive alias is an error.
+
+For the validator (`lean=`), an object that is a plain `field: value` mapping comes as a
+`LeanMap` (values in tuples, positions packed in ints) rather than a node per scalar, and a
+file made of plain lines only is read line by line (manifest/plainscan) rather than from
+the parser's events: either way the same tree, positions and messages.
 """
 
 from __future__ import annotations
