@@ -171,7 +171,7 @@ class Kind:
         return {f.name: f for f in self.fields}
 
     @functools.cached_property
-    def normalize_shapes(self) -> dict[tuple[str, ...], tuple[Field, ...]]:
+    def normalize_shapes(self) -> dict[tuple[str, ...], tuple[tuple[str, Any, Any], ...]]:
         """normalize's cache: declared field names -> the fields to normalise (normalize.py)."""
         return {}
 
@@ -205,9 +205,14 @@ class Kind:
         return tuple(f for f in self.fields if f.ref)
 
     def normalize_key(self, key: str) -> str:
-        from intacct_reconcile.kinds.normalize import normalize_identity
+        return self.key_normalizer(key)
 
-        return normalize_identity(self, key)
+    @functools.cached_property
+    def key_normalizer(self) -> Callable[[str], str]:
+        """normalize_identity for this kind, decided once (called for every declared key)."""
+        from intacct_reconcile.kinds.normalize import identity_normalizer
+
+        return identity_normalizer(self)
 
     def normalize(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """Desired side: manifest values (after substitution) -> normalised values + defaults."""

@@ -16,7 +16,7 @@ from typing import Any
 from intacct_reconcile.errors import Problem
 from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.kinds.base import Field, Kind
-from intacct_reconcile.manifest.loader import Document, Node
+from intacct_reconcile.manifest.loader import Document, LeanMap, Node
 from intacct_reconcile.manifest.substitute import ENV_ONLY, substitute
 from intacct_reconcile.smoke.declare import SECTION as SMOKE_SECTION
 from intacct_reconcile.types import Span
@@ -42,15 +42,30 @@ class Coerced:
     problems: list[Problem] = field(default_factory=list)
     failed: set[Path] = field(default_factory=set)  # values already reported (no 2nd message)
     from_env: set[Path] = field(default_factory=set)  # values never echoed in messages
+    # objects coerced straight from a LeanMap: their fields' spans are there, not in `spans`
+    lean: dict[Path, LeanMap] = field(default_factory=dict)
 
     def span(self, path: Path, *, key: bool = False) -> Span | None:
         """The span at `path`, or of its nearest located ancestor."""
+        if self.lean and len(path) > 1:
+            lean = self.lean.get(path[:2])
+            if lean is not None:
+                return self._lean_span(lean, path, key)
         table = (self.key_spans, self.spans) if key else (self.spans, self.key_spans)
         for end in range(len(path), -1, -1):
             for spans in table:
                 if path[:end] in spans:
                     return spans[path[:end]]
         return None
+
+    def _lean_span(self, lean: LeanMap, path: Path, key: bool) -> Span | None:
+        """What `span` finds in the tables had the object's fields been recorded there."""
+        if len(path) > 2 and path[2] in lean.keys:
+            index = lean.keys.index(str(path[2]))
+            return lean.key_span(index) if key else lean.value_span(index)
+        if key:
+            return self.key_spans.get(path[:2], lean.span)
+        return lean.span
 
 
 class _Coercer:
@@ -65,6 +80,8 @@ class _Coercer:
     # ------------------------------------------------------------ generic
 
     def generic(self, node: Node, path: Path) -> Any:
+        if type(node) is LeanMap:  # reached other than as an object of its kind (an alias)
+            node = node.node()
         self.out.spans[path] = node.span
         if node.broken:
             self.out.failed.add(path)
@@ -196,7 +213,8 @@ class _Coercer:
         self.out.spans[path] = node.span
         result = {}
         for key, child, key_span in node.items():
-            self.out.key_spans[(*path, key)] = key_span
+            child_path = (*path, key)
+            self.out.key_spans[child_path] = key_span
             if "${" in key:
                 self.out.problems.append(
                     Problem(
@@ -205,7 +223,16 @@ class _Coercer:
                         "write the key literally; use ${var.NAME} in field values only",
                     )
                 )
-            result[key] = self.fields(kind, child, (*path, key))
+            if type(child) is LeanMap:
+                values = _lean_fields(kind, child)
+                if values is not None:
+                    result[key] = values
+                    self.out.lean[child_path] = child
+                    if self.release:
+                        node.value[key] = _RELEASED
+                    continue
+                child = child.node()  # a field the fast path does not know: the tree
+            result[key] = self.fields(kind, child, child_path)
             if self.release:
                 node.value[key] = _RELEASED
         return result
@@ -238,6 +265,52 @@ class _Coercer:
 def _secret_name(key: str) -> bool:
     # the same few field names repeat on every object of a large manifest
     return SECRET_NAME.search(key) is not None
+
+
+def _lean_fields(kind: Kind, lean: LeanMap) -> dict[str, Any] | None:
+    """What `fields` makes of a LeanMap's values, or None when one needs the tree's path
+    (a secret, a field of a type other than text, integer or boolean, an unknown field)."""
+    known = _LEAN_RULES.get((id(kind), lean.keys))
+    if known is None or known[0] is not kind:
+        if len(_LEAN_RULES) > 4096:  # manifests with very many shapes: stay bounded
+            _LEAN_RULES.clear()
+        known = _LEAN_RULES[(id(kind), lean.keys)] = (kind, _lean_rules(kind, lean.keys))
+    rules = known[1]
+    if rules is None:
+        return None
+    if lean.values is lean.texts:  # every value is its text: each rule gives the text
+        return dict(zip(lean.keys, lean.texts, strict=True))
+    out: dict[str, Any] = {}
+    for key, text, value, plain, text_rule in zip(
+        lean.keys, lean.texts, lean.values, lean.plain, rules, strict=True
+    ):
+        if text_rule:  # `text`: a plain 0110 stays "0110", off "off"
+            out[key] = text if plain and value is not None else value
+        else:  # `generic`: YAML's value (.nan: its text)
+            out[key] = text if isinstance(value, float) and value != value else value
+    return out
+
+
+# (kind, field names) -> the kind (its id is only unique while it lives) and _lean_rules
+_LEAN_RULES: dict[tuple[int, tuple[str, ...]], tuple[Kind, tuple[bool, ...] | None]] = {}
+
+
+def _lean_rules(kind: Kind, keys: tuple[str, ...]) -> tuple[bool, ...] | None:
+    """Per field of an object written with `keys`: True where `fields` takes the value as
+    text, False where as YAML typed it; None if any field needs more (see _lean_fields)."""
+    by_name = kind.fields_by_name
+    rules = []
+    for key in keys:
+        f = by_name.get(key)
+        if (f is None and key != "ensure") or (f is not None and f.secret) or _secret_name(key):
+            return None
+        if f is None or key == "ensure" or f.type in TEXT_TYPES:
+            rules.append(True)
+        elif f.type in ("integer", "boolean"):
+            rules.append(False)
+        else:
+            return None
+    return tuple(rules)
 
 
 def _retype(f: Field, text: str) -> Any:

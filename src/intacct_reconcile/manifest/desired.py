@@ -6,12 +6,13 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.kinds.base import Kind
 from intacct_reconcile.manifest.gcpause import gc_paused
-from intacct_reconcile.manifest.objects import Declared, DeferredRef
+from intacct_reconcile.manifest.objects import Declared, DeferredRef, FieldSpans
 from intacct_reconcile.manifest.validate import OnLoaded, Validated, validate
 from intacct_reconcile.smoke.declare import SmokeCheck
 from intacct_reconcile.sod.mitigations import Mitigation
@@ -31,17 +32,24 @@ class Manifests:
     smoke_checks: tuple[SmokeCheck, ...] = ()  # `smoke_checks:` (docs/smoke-check.md)
 
 
+# desired objects have no API identity: one shared empty mapping, not a dict each
+_NO_META: Mapping[str, Any] = MappingProxyType({})
+
+
 def to_resource(obj: Declared) -> Resource:
     kind = obj.kind
     # an object being removed carries no settings (and no defaults): only its identity matters
     if obj.ensure == "absent":
         values: dict[str, Any] = {}
     elif obj.normalized is not None:  # validation normalised it already (kind checks)
-        values = dict(obj.normalized)
+        values = obj.normalized
+        obj.normalized = None  # the resource's own now (kind checks were given a copy)
     else:
         values = kind.normalize(obj.values)
-    for name in kind.extra.get("manifest_only_fields", ()):
-        values.pop(name, None)  # validation switches (allow_any), not Intacct state
+    only = kind.extra.get("manifest_only_fields", ())
+    if only:
+        values = {k: v for k, v in values.items() if k not in only}
+        # validation switches (allow_any), not Intacct state
     return Resource(
         kind=kind.key,
         key=obj.key,
@@ -49,13 +57,14 @@ def to_resource(obj: Declared) -> Resource:
         source=obj.span,
         ensure="absent" if obj.ensure == "absent" else "present",
         field_spans=_field_spans(kind, obj.field_spans),
+        meta=_NO_META,
     )
 
 
-def _field_spans(kind: Kind, spans: dict[str, Span]) -> Mapping[str, Span]:
+def _field_spans(kind: Kind, spans: Mapping[str, Span]) -> Mapping[str, Span]:
     """The spans of the kind's fields (`ensure` and validation switches have spans too)."""
     fields = kind.fields_by_name
-    if all(name in fields for name in spans):
+    if type(spans) is FieldSpans or all(name in fields for name in spans):
         return spans  # the usual object: its spans, not a copy
     return {k: v for k, v in spans.items() if k in fields}
 

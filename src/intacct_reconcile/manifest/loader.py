@@ -5,6 +5,11 @@ Built on PyYAML's composer (libyaml when available) rather than its constructor,
   - identity and string fields need the scalar's source text (YAML 1.1 reads `0110` as
     octal 72 and `1_000` as 1000; `"2110"` and `2110` must mean the same account).
 Anchors, aliases and merge keys (`<<`) work as in YAML; a recursive alias is an error.
+
+For the validator (`lean=`), an object that is a plain `field: value` mapping comes as a
+`LeanMap` (values in tuples, positions packed in ints) rather than a node per scalar, and a
+file made of plain lines only is read line by line (manifest/plainscan) rather than from
+the parser's events: either way the same tree, positions and messages.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from sys import intern
 from typing import Any
@@ -67,8 +73,102 @@ class Node:
         return not (self.is_map or self.is_seq)
 
     def items(self) -> Iterator[tuple[str, Node, Span]]:
+        key_spans = self.key_spans
         for key, child in self.value.items():
-            yield key, child, self.key_spans.get(key, child.span)
+            yield key, child, key_spans.get(key) or child.span
+
+
+# a position packed in one int: line << _COLUMN_BITS | column (1-based both)
+_COLUMN_BITS = 20
+_COLUMN_MASK = (1 << _COLUMN_BITS) - 1
+# implicit tags a plain value of a lean mapping may resolve to (anything else: a Node tree)
+_LEAN_TAGS = frozenset(
+    "tag:yaml.org,2002:" + name for name in ("str", "null", "bool", "int", "float", "timestamp")
+)
+_NOT_LEAN: Any = object()  # a value only the located tree represents
+# values shorter than this and without blanks (enum words, account numbers) are kept once
+# per file rather than once per object
+_SHARED_TEXT = 32
+
+
+def packed_span(file: str, packed: int) -> Span:
+    return Span(file, packed >> _COLUMN_BITS, packed & _COLUMN_MASK)
+
+
+# a field's key and value on one line, in one int: line << 2 * _COLUMN_BITS | key column <<
+# _COLUMN_BITS | value column (one int per field, not two)
+def field_at(line: int, key_column: int, value_column: int) -> int:
+    return line << 2 * _COLUMN_BITS | key_column << _COLUMN_BITS | value_column
+
+
+def field_key_span(file: str, packed: int) -> Span:
+    return Span(file, packed >> 2 * _COLUMN_BITS, packed >> _COLUMN_BITS & _COLUMN_MASK)
+
+
+def field_value_span(file: str, packed: int) -> Span:
+    return Span(file, packed >> 2 * _COLUMN_BITS, packed & _COLUMN_MASK)
+
+
+class LeanMap:
+    """A mapping of plain values (one manifest object's fields) without a `Node` per scalar.
+
+    Most objects of a large manifest are a handful of `field: value` lines; a located node,
+    span and key span per value made up most of the memory and time of loading them. Here
+    the values sit in tuples and the positions in packed ints; `node()` builds the very tree
+    the event builder would have (for the rare object a check refuses: its messages come
+    from the same code as before). Only the validator asks for these (`load_file(lean=...)`).
+
+    keys: field names; texts: each value's source text; values: what YAML reads it as (the
+    text itself for text; None, bool, int or float for plain values YAML types); plain:
+    whether each value was unquoted; at: the mapping's packed position; fields_at: each
+    field's key and value position (`field_at`: on one line).
+    """
+
+    __slots__ = ("at", "fields_at", "file", "keys", "plain", "texts", "values")
+
+    def __init__(
+        self,
+        file: str,
+        at: int,
+        keys: tuple[str, ...],
+        texts: tuple[str, ...],
+        values: tuple[Any, ...],
+        plain: tuple[bool, ...],
+        fields_at: tuple[int, ...],
+    ):
+        self.file, self.at, self.keys, self.texts = file, at, keys, texts
+        self.values, self.plain, self.fields_at = values, plain, fields_at
+
+    @property
+    def span(self) -> Span:
+        return packed_span(self.file, self.at)
+
+    def key_span(self, index: int) -> Span:
+        return field_key_span(self.file, self.fields_at[index])
+
+    def value_span(self, index: int) -> Span:
+        return field_value_span(self.file, self.fields_at[index])
+
+    def node(self) -> Node:
+        """The located tree of this mapping, as `_EventBuilder` builds it."""
+        file, no_keys = self.file, _NO_KEYS
+        values: dict[str, Node] = {}
+        key_spans: dict[str, Span] = {}
+        for i, key in enumerate(self.keys):
+            key_spans[key] = self.key_span(i)
+            text = self.texts[i]
+            values[key] = Node(
+                field_value_span(file, self.fields_at[i]),
+                self.values[i],
+                text,
+                self.plain[i],
+                no_keys,
+            )
+        return Node(self.span, values, key_spans=key_spans)
+
+
+# scalars have no keys: one shared (never written) mapping rather than a dict each
+_NO_KEYS: dict[str, Span] = {}
 
 
 @dataclass(frozen=True)
@@ -130,6 +230,8 @@ class _Builder:
         known = self.sizes.get(id(node))
         if known is not None:
             return known
+        if type(node) is LeanMap:
+            return 1 + len(node.keys)
         children = node.value.values() if node.is_map else node.value if node.is_seq else ()
         size = 1 + sum(self._expanded(child) for child in children)
         self.sizes[id(node)] = size
@@ -316,8 +418,13 @@ class _EventBuilder(_Builder):
     Documents with merge keys (`<<`) go through the composer (`_Builder`), which flattens them.
     """
 
-    def __init__(self, file: str):
+    def __init__(self, file: str, lean: frozenset[str] = frozenset()):
         super().__init__(file)
+        # top-level keys whose entries may be read as `LeanMap`s (the validator's mapping kinds)
+        self.lean = lean
+        # objects' field names and plain flags: one tuple per shape, shared
+        self.shared: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self.shared_texts: dict[str, str] = {}  # short values without blanks: one str each
         self.anchors: dict[str, Node] = {}
         self.aliased = False  # an alias was followed: some node is reached twice
         resolvers = yaml.resolver.Resolver.yaml_implicit_resolvers
@@ -331,12 +438,24 @@ class _EventBuilder(_Builder):
         for event in events:
             if type(event) is yaml.DocumentStartEvent:
                 self.anchors = {}
-                root = self.node(next(events), events)
+                first = next(events)
+                if self.lean and type(first) is yaml.MappingStartEvent:
+                    root = self.node(first, events, sections=self.lean)
+                else:
+                    root = self.node(first, events)
                 next(events)  # DocumentEndEvent
                 empty = root.is_scalar and root.text == ""
                 yield None if empty else root
 
-    def node(self, event: Any, events: Iterator[Any]) -> Node:
+    def node(
+        self,
+        event: Any,
+        events: Iterator[Any],
+        sections: frozenset[str] = frozenset(),
+        objects: bool = False,
+    ) -> Node:
+        """The located node of `event` (and of the events up to its end). `sections`: keys
+        of this mapping whose entries may be `LeanMap`s; `objects`: this mapping's values may."""
         kind = type(event)
         if kind is yaml.AliasEvent:
             return self.alias(event)
@@ -350,7 +469,7 @@ class _EventBuilder(_Builder):
         elif kind is yaml.MappingStartEvent:
             built = Node(span, {})
             self.mark_anchor(event, built)
-            self.mapping(built, events)
+            self.mapping(built, events, sections, objects)
             self.active.discard(id(built))
             return built
         elif kind is yaml.SequenceStartEvent:
@@ -395,7 +514,13 @@ class _EventBuilder(_Builder):
             raise _TooBig(event.start_mark)
         return target
 
-    def mapping(self, out: Node, events: Iterator[Any]) -> None:
+    def mapping(
+        self,
+        out: Node,
+        events: Iterator[Any],
+        sections: frozenset[str] = frozenset(),
+        objects: bool = False,
+    ) -> None:
         values, key_spans, file = out.value, out.key_spans, self.file
         for key_event in events:
             kind = type(key_event)
@@ -422,7 +547,122 @@ class _EventBuilder(_Builder):
                 )
             else:
                 key_spans[key] = key_span
+            if (
+                type(value_event) is yaml.MappingStartEvent
+                and value_event.anchor is None  # nothing may alias a lean mapping
+                and value_event.implicit
+            ):
+                if objects:
+                    values[key] = self.lean_mapping(value_event, events)
+                    continue
+                if key in sections:
+                    values[key] = self.node(value_event, events, objects=True)
+                    continue
             values[key] = self.node(value_event, events)
+
+    def lean_mapping(self, start: Any, events: Iterator[Any]) -> Node | LeanMap:
+        """A mapping of untagged, unanchored scalars as a `LeanMap`; anything else (nesting,
+        an anchor or alias, a tag, a duplicate key, `${`, a value YAML types in a way only the
+        tree handles) as the usual `Node` tree, from the same events."""
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _TooBig(start.start_mark)
+        scalar, end = yaml.ScalarEvent, yaml.MappingEndEvent
+        resolvers, shared_texts = self.resolvers, self.shared_texts
+        keys: list[str] = []
+        # per field: its text, YAML's value, plain?, position (field_at)
+        fields: list[Any] = []
+        typed = False  # some value is not its text
+        for key_event in events:
+            if type(key_event) is end:
+                break
+            value_event = next(events)
+            if (
+                type(key_event) is not scalar
+                or type(value_event) is not scalar
+                or key_event.anchor is not None
+                or value_event.anchor is not None
+                or key_event.tag is not None
+                or value_event.tag is not None
+            ):
+                return self.tree(start, keys, fields, (key_event, value_event), events)
+            key, text = key_event.value, value_event.value
+            # untagged: plain exactly when unquoted (the parser's rule for plain_implicit)
+            plain = value_event.implicit[0]
+            if key in keys or "${" in text:
+                return self.tree(start, keys, fields, (key_event, value_event), events)
+            if len(text) < _SHARED_TEXT and " " not in text:
+                text = shared_texts.setdefault(text, text)  # debit, balance_sheet, 2110: once
+            value: Any = text
+            if plain and (text == "" or text[0] in resolvers or self.wildcard):
+                value = self.lean_value(text)
+                if value is _NOT_LEAN:
+                    return self.tree(start, keys, fields, (key_event, value_event), events)
+                typed = typed or value is not text
+            mark, at = key_event.start_mark, value_event.start_mark
+            if mark.line != at.line or at.column + 1 >= _COLUMN_MASK:
+                return self.tree(start, keys, fields, (key_event, value_event), events)
+            keys.append(intern(key))
+            fields += (
+                text,
+                value,
+                plain,
+                field_at(mark.line + 1, mark.column + 1, at.column + 1),
+            )
+        self.count += len(keys)
+        if self.count > MAX_NODES:
+            raise _TooBig(start.start_mark)
+        shared = self.shared
+        shape, plain_flags, texts = tuple(keys), tuple(fields[2::4]), tuple(fields[0::4])
+        mark = start.start_mark
+        return LeanMap(
+            self.file,
+            (mark.line + 1) << _COLUMN_BITS | (mark.column + 1),
+            shared.setdefault(shape, shape),
+            texts,
+            tuple(fields[1::4]) if typed else texts,  # the usual object: all text
+            shared.setdefault(plain_flags, plain_flags),
+            tuple(fields[3::4]),
+        )
+
+    def lean_value(self, text: str) -> Any:
+        """What YAML reads a plain `text` as, as `scalar` makes it; _NOT_LEAN for a tag only
+        the tree handles (or a value its constructor refuses: the tree reports it)."""
+        tag = self.resolve(text)
+        if tag in (_STR_TAG, _TIMESTAMP_TAG):
+            return text
+        if tag not in _LEAN_TAGS:
+            return _NOT_LEAN
+        try:
+            return self.constructors[tag](self.constructor, yaml.ScalarNode(tag, text))
+        except Exception:
+            return _NOT_LEAN
+
+    def tree(
+        self,
+        start: Any,
+        keys: list[str],
+        fields: list[Any],
+        pending: tuple[Any, Any],
+        events: Iterator[Any],
+    ) -> Node:
+        """The located tree of a mapping `lean_mapping` started: the fields it read, then
+        the pending events and the rest, as `mapping` reads them."""
+        mark = start.start_mark
+        built = LeanMap(
+            self.file,
+            (mark.line + 1) << _COLUMN_BITS | (mark.column + 1),
+            tuple(keys),
+            tuple(fields[0::4]),
+            tuple(fields[1::4]),
+            tuple(fields[2::4]),
+            tuple(fields[3::4]),
+        ).node()
+        self.count += len(keys)  # `mapping` counts the rest
+        self.active.add(id(built))
+        self.mapping(built, chain(pending, events))
+        self.active.discard(id(built))
+        return built
 
     def scalar(self, event: Any, span: Span) -> Node:
         value, style, tag = event.value, event.style, event.tag
@@ -486,7 +726,10 @@ def _maybe_deep(text: str) -> bool:
     """A cheap upper bound on nesting says the document might be deeper than a quarter of
     MAX_DEPTH (`[[[[`, `- - - -`); real manifests nest a handful of levels."""
     limit = MAX_DEPTH // 4
-    if _COMPACT_RUN.search(text):
+    # a compact run holds `limit` indicators each followed by a blank: without that many
+    # there is none (counting is a fast scan; the pattern's search visits every character)
+    indicators = text.count("- ") + text.count("-\t") + text.count("? ") + text.count("?\t")
+    if indicators >= limit and _COMPACT_RUN.search(text):
         return True
     if text.count("[") + text.count("{") <= limit:
         return False
@@ -539,14 +782,23 @@ def _nesting_problem(exc: yaml.YAMLError, file: str) -> Problem | None:
 
 
 def load_text(
-    text: str, file: str, path: Path | None = None
+    text: str, file: str, path: Path | None = None, lean: frozenset[str] = frozenset()
 ) -> tuple[list[Document], list[Problem]]:
+    """The documents of `text` as located trees. `lean`: top-level keys whose entries that
+    are plain `field: value` mappings come as `LeanMap`s (see there)."""
     deep = _too_deep(text, file)
     if deep is not None:
         return [], [deep]
     merges = "<<" in text
-    builder = _Builder(file) if merges else _EventBuilder(file)
+    builder = _Builder(file) if merges else _EventBuilder(file, lean)
+    if lean and not merges:
+        from intacct_reconcile.manifest.plainscan import scan  # it builds this module's nodes
+
+        root = scan(text, file, lean, builder)
+        if root is not None:  # plain lines only: the tree the events would have made
+            return [Document(file, path or Path(file), 0, root, shared=False)], []
     documents: list[Document] = []
+    parser: Any = None
     try:
         if merges:
             roots: Iterator[Node | None] = (
@@ -556,7 +808,10 @@ def load_text(
                 for node in yaml.compose_all(text, Loader=_Loader)
             )
         else:
-            events = yaml.parse(text, Loader=_Loader)
+            # the parser's own method as the iterator: no Python generator between (as in
+            # yaml.parse) for a million events
+            parser = _Loader(text)
+            events = iter(parser.get_event, None)
             roots = builder.documents(events)  # type: ignore[attr-defined]
         for index, root in enumerate(roots):
             if root is None:
@@ -580,6 +835,9 @@ def load_text(
         return [], [
             Problem(Span(file, 1, 1), "document is nested too deeply", "flatten the structure")
         ]
+    finally:
+        if parser is not None:
+            parser.dispose()
     return documents, builder.problems
 
 
@@ -590,7 +848,9 @@ def _byte_span(file: str, data: bytes, offset: int) -> Span:
     return Span(file, data.count(b"\n", 0, offset) + 1, column)
 
 
-def load_file(path: Path, file: str) -> tuple[list[Document], list[Problem]]:
+def load_file(
+    path: Path, file: str, lean: frozenset[str] = frozenset()
+) -> tuple[list[Document], list[Problem]]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -603,7 +863,7 @@ def load_file(path: Path, file: str) -> tuple[list[Document], list[Problem]]:
         ]
     except OSError as exc:
         return [], [Problem(Span(file, 1, 1), f"cannot read file: {exc.strerror}", "")]
-    documents, problems = load_text(text, file, path)
+    documents, problems = load_text(text, file, path, lean)
     if not documents and not problems:
         problems.append(
             Problem(

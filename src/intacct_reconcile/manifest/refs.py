@@ -29,8 +29,12 @@ def check_refs(objects: Objects) -> tuple[list[Problem], list[DeferredRef], dict
             # only objects that refer to others get an edge set (cycles are among those)
             if obj.ensure == "absent" or not obj.clean:
                 continue
+            values = obj.values
             for f in obj.kind.ref_fields:
-                for raw in _targets(obj.values.get(f.name)):
+                value = values.get(f.name)
+                if value is None:
+                    continue  # the usual case: the field is not set
+                for raw in _targets(value):
                     target_kind = REGISTRY[f.ref or ""]
                     target = Ref(target_kind.key, target_kind.normalize_key(raw))
                     span = obj.field_spans.get(f.name, obj.span)

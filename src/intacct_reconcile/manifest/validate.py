@@ -23,11 +23,18 @@ from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.kinds.base import Kind
 from intacct_reconcile.kinds.normalize import to_date
 from intacct_reconcile.manifest.coerce import Coerced, coerce_document
+from intacct_reconcile.manifest.fastcheck import certainly_valid
 from intacct_reconcile.manifest.gcpause import gc_paused
-from intacct_reconcile.manifest.loader import CONFIG_FILE, Document, load_file, manifest_files
+from intacct_reconcile.manifest.loader import (
+    CONFIG_FILE,
+    Document,
+    LeanMap,
+    load_file,
+    manifest_files,
+)
 from intacct_reconcile.manifest.messages import translate
-from intacct_reconcile.manifest.objects import Declared, DeferredRef
-from intacct_reconcile.manifest.placement import copies, top_level_problems
+from intacct_reconcile.manifest.objects import Declared, DeferredRef, FieldSpans
+from intacct_reconcile.manifest.placement import PLACEHOLDER, copies, top_level_problems
 from intacct_reconcile.manifest.refs import check_cycles, check_refs
 from intacct_reconcile.manifest.schema import object_validation_schema, sections_schema
 from intacct_reconcile.smoke import declare as smoke
@@ -43,6 +50,10 @@ class Validated:
     digest: str  # sha256 over every file's name and bytes
     mitigations: tuple[mitigations.Mitigation, ...] = ()  # `sod_mitigations:` of every file
     smoke_checks: tuple[smoke.SmokeCheck, ...] = ()  # `smoke_checks:` of every file
+
+
+# sections whose plain `field: value` objects the loader may hand over as LeanMaps
+_LEAN_SECTIONS = frozenset(key for key, kind in REGISTRY.items() if kind.shape == "mapping")
 
 
 @functools.cache
@@ -119,7 +130,12 @@ class _Run:
 
     def section(self, kind: Kind, section: Any, c: Coerced, doc: Document) -> None:
         fields_by_name = kind.fields_by_name
+        lean = c.lean
         for path, raw_key, obj in _entries(kind, section):
+            if lean:
+                found = lean.get(path)
+                if found is not None and self.lean_object(kind, found, path, raw_key, obj, c, doc):
+                    continue
             obj, misplaced = top_level_problems(
                 kind, raw_key, obj, lambda name, path=path: c.span((*path, name), key=True)
             )
@@ -150,6 +166,41 @@ class _Run:
                     continue
                 self.meaning(declared, c, path)
                 self.register(declared)
+
+    def lean_object(
+        self,
+        kind: Kind,
+        lean: LeanMap,
+        path: tuple[Any, ...],
+        raw_key: str,
+        obj: dict[str, Any],
+        c: Coerced,
+        doc: Document,
+    ) -> bool:
+        """An object read as a LeanMap that is certainly valid, declared as `section` would
+        declare it, without its general steps; False (nothing done) for any other object."""
+        if PLACEHOLDER in raw_key or not certainly_valid(kind, lean.keys, obj):
+            return False  # `section` tells what is wrong, or makes the copies
+        if "ensure" in obj:  # `present` (certainly_valid): not a field of the object
+            values = {k: v for k, v in obj.items() if k != "ensure"}
+            spans: Mapping[str, Span] = {
+                k: lean.value_span(i) for i, k in enumerate(lean.keys) if k != "ensure"
+            }
+        else:  # every key is a field of the kind (certainly_valid)
+            values, spans = obj, FieldSpans(lean.file, lean.keys, lean.fields_at)
+        declared = Declared(
+            kind=kind,
+            key=raw_key,
+            ensure="present",
+            values=values,
+            span=c.key_spans[path],
+            field_spans=spans,
+            manifest=doc.path,
+        )
+        if self.identity(declared):
+            self.meaning(declared, c, path)
+            self.register(declared)
+        return True
 
     def identity(self, obj: Declared) -> bool:
         if not obj.key.strip():
@@ -381,7 +432,9 @@ def used_names(documents: Iterable[Document]) -> dict[str, set[str]]:
             else:
                 objects = list(section.value.values()) if section.is_map else []
             for obj in objects:
-                if obj.is_map:
+                if type(obj) is LeanMap:
+                    names.update(obj.keys)
+                elif obj.is_map:
                     names.update(obj.value)
     return out
 
@@ -428,7 +481,7 @@ def _validate(
     loaded = []
     for file in files:
         name = display_name(file, path)
-        documents, problems = load_file(file, name)
+        documents, problems = load_file(file, name, _LEAN_SECTIONS)
         run.problems.extend(problems)
         contents.append(
             (file.relative_to(path).as_posix() if path.is_dir() else file.name, file.read_bytes())
