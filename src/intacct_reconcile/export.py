@@ -391,10 +391,140 @@ def _emit_c(document: dict[str, Any]) -> str:
     return str(yaml.emit(events, Dumper=_CDumper, allow_unicode=True, width=1_000_000))
 
 
+# The writer of the simple shapes: block mappings of scalars and inline lists, written as
+# text, each distinct scalar styled once. A scalar that is not plain, printable ASCII text
+# is styled by libyaml itself (a one-entry document, its line cut out), so the bytes are those
+# _emit_c writes for the same document (tests/export); anything else (see _c_emittable) makes
+# the whole document go through _emit_c or _ManifestDumper.
+
+
+class _NotSimple(Exception):
+    """The document holds a shape the direct writer leaves to the emitters."""
+
+
+# plain in a block, resolved as text: starts with a letter, `_` or `(`; then letters, digits,
+# spaces and punctuation that is no YAML indicator there (no `:`, `#`, quotes at the start)
+_PLAIN = re.compile(r"[A-Za-z_(](?:[A-Za-z0-9 _.()/&+,=@'\-]*[A-Za-z0-9_.)])?\Z")
+# libyaml writes a longer key as a complex key (`? key`)
+_SIMPLE_KEY_MAX = 128
+
+
+def _c_line(key: Any, value: Any) -> str:
+    """`key: value` as libyaml writes that one-entry mapping (no line break)."""
+    events: list[Any] = [
+        yaml.StreamStartEvent(),
+        yaml.DocumentStartEvent(explicit=False),
+        yaml.MappingStartEvent(None, _MAP, True, flow_style=False),
+    ]
+    _events(key, events)
+    _events(value, events)
+    events += [
+        yaml.MappingEndEvent(),
+        yaml.DocumentEndEvent(explicit=False),
+        yaml.StreamEndEvent(),
+    ]
+    text = str(yaml.emit(events, Dumper=_CDumper, allow_unicode=True, width=1_000_000))
+    if text.count("\n") != 1 or not text.endswith("\n"):
+        raise _NotSimple  # a complex key or a block scalar: not one line
+    return text[:-1]
+
+
+class _SimpleWriter:
+    """Block mappings written line by line; scalar styles remembered per distinct value."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, str] = {}
+        self.texts: dict[str, str] = {}
+        self.seen: set[int] = set()
+        self.lines: list[str] = []
+
+    def key(self, key: Any) -> str:
+        if type(key) is not str:
+            raise _NotSimple
+        styled = self.keys.get(key)
+        if styled is None:
+            if len(key) > _SIMPLE_KEY_MAX or not (key.isascii() and key.isprintable()):
+                raise _NotSimple
+            if _PLAIN.match(key) and (key[0] not in _CLAIMED or _plain_tag(key) == _STR):
+                styled = key
+            else:
+                line = _c_line(key, 0)
+                if not line.endswith(": 0"):
+                    raise _NotSimple
+                styled = line[:-3]
+            self.keys[key] = styled
+        return styled
+
+    def text(self, value: str) -> str:
+        styled = self.texts.get(value)
+        if styled is None:
+            if not (value.isascii() and value.isprintable()):
+                raise _NotSimple
+            if _PLAIN.match(value) and (value[0] not in _CLAIMED or _plain_tag(value) == _STR):
+                styled = value
+            else:
+                styled = _c_line("k", value)[3:]
+            self.texts[value] = styled
+        return styled
+
+    def value(self, value: Any) -> str:
+        kind = type(value)
+        if kind is str:
+            return self.text(value)
+        if kind is bool:
+            return "true" if value else "false"
+        if kind is int:
+            text = str(value)
+            return text if _plain_tag(text) == _INT else _c_line("k", value)[3:]
+        if value is None:
+            return "null"
+        if kind is list:
+            self.once(value)
+            if not _inline(value) or not all(_c_emittable(v, self.seen) for v in value):
+                raise _NotSimple
+            return _c_line("k", value)[3:]
+        raise _NotSimple
+
+    def once(self, value: Any) -> None:
+        if id(value) in self.seen:
+            raise _NotSimple  # the representer would write an anchor and an alias
+        self.seen.add(id(value))
+
+    def mapping(self, mapping: dict[str, Any], indent: str) -> None:
+        add = self.lines.append
+        for key, item in mapping.items():
+            head = indent + self.key(key)
+            if type(item) is str:
+                add(f"{head}: {self.text(item)}\n")
+            elif type(item) is dict:
+                self.once(item)
+                if item:
+                    add(head + ":\n")
+                    self.mapping(item, indent + "  ")
+                else:
+                    add(head + ": {}\n")
+            else:
+                add(f"{head}: {self.value(item)}\n")
+
+
+def _write_simple(document: dict[str, Any]) -> str:
+    if not document:
+        raise _NotSimple
+    writer = _SimpleWriter()
+    writer.once(document)
+    writer.mapping(document, "")
+    return "".join(writer.lines)
+
+
 def dump_yaml(document: Mapping[str, Any]) -> str:
     """The one place manifest YAML is written: strings that look like numbers, booleans or
     dates are quoted (identifiers stay strings), unicode is kept, lines are not wrapped."""
     data = dict(document)
+    if _CDumper is not None:
+        try:
+            return _write_simple(data)
+        except _NotSimple:
+            pass
     if _CDumper is not None and _c_emittable(data, set()):
         return _emit_c(data)
     return yaml.dump(
