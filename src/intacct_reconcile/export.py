@@ -127,25 +127,60 @@ def manifest_values(
     equal to the field's default, without empty ones, secrets as environment references.
     An enum value no manifest can declare (a newer Intacct choice) is left out and named in
     `unknown` ("field: value"), so the export still validates."""
-    computed = set(kind.extra.get("computed_fields", ()))
     out: dict[str, Any] = {}
-    for f in kind.fields:
-        value = values.get(f.name)
-        if f.name in computed or f.write_only or _empty(value):
+    get = values.get
+    for name, default, enum, how in _export_fields(kind):
+        value = get(name)
+        if value is None:
             continue
-        if f.default is not None and value == f.default:
+        if type(value) is str:  # most values: tested here without the general rules below
+            if not value or value == default:
+                continue
+            if enum is not None and value not in enum:
+                if unknown is not None:
+                    unknown.append(f"{name}: {value!r}")
+                continue
+            if how is _TEXT:
+                out[name] = value.replace("${", "$${") if "${" in value else value
+                continue
+        elif _empty(value) or (default is not None and value == default):
             continue
-        if f.type == "enum" and f.enum and value not in f.enum:
+        elif enum is not None and value not in enum:
             if unknown is not None:
-                unknown.append(f"{f.name}: {value!r}")
+                unknown.append(f"{name}: {value!r}")
             continue
-        if f.secret:
-            out[f.name] = _env_reference(kind, f)
-        elif f.type == "permissions":
-            out[f.name] = _plain(permission_shorthand(value))
+        if how is _SECRET:
+            out[name] = _env_reference(kind, kind.field(name))
+        elif how is _PERMISSIONS:
+            out[name] = _plain(permission_shorthand(value))
         else:
-            out[f.name] = _plain(value)
+            out[name] = _plain(value)
     return out
+
+
+_TEXT, _SECRET, _PERMISSIONS = "text", "secret", "permissions"
+# kind -> (the kind, what manifest_values goes through per field), worked out once per kind
+_EXPORT_FIELDS: dict[int, tuple[Kind, tuple[tuple[str, Any, Any, str], ...]]] = {}
+
+
+def _export_fields(kind: Kind) -> tuple[tuple[str, Any, Any, str], ...]:
+    """(name, default, enum or None, how it is written) for each field an export can write:
+    computed and write-only fields are never exported."""
+    known = _EXPORT_FIELDS.get(id(kind))
+    if known is None or known[0] is not kind:
+        computed = set(kind.extra.get("computed_fields", ()))
+        plan = tuple(
+            (
+                f.name,
+                f.default,
+                f.enum if f.type == "enum" and f.enum else None,
+                _SECRET if f.secret else _PERMISSIONS if f.type == "permissions" else _TEXT,
+            )
+            for f in kind.fields
+            if f.name not in computed and not f.write_only
+        )
+        known = _EXPORT_FIELDS[id(kind)] = (kind, plan)
+    return known[1]
 
 
 def permission_shorthand(perms: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
