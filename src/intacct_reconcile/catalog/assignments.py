@@ -122,10 +122,11 @@ def from_ui(rows: Iterable[Mapping[str, Any]], cat: Catalog | None = None) -> Li
 
 # catalogue -> (the catalogue, its UI lookups): a company's roles are read with one
 # catalogue, and building the lookups for each role was most of reading them
-_UI_LOOKUPS: dict[int, tuple[Catalog, tuple[dict[tuple[str, str], Permission], dict[str, str]]]] = {}
+_UiLookups = tuple[dict[tuple[str, str], Permission], dict[str, str]]
+_UI_LOOKUPS: dict[int, tuple[Catalog, _UiLookups]] = {}
 
 
-def _ui_lookups(cat: Catalog) -> tuple[dict[tuple[str, str], Permission], dict[str, str]]:
+def _ui_lookups(cat: Catalog) -> _UiLookups:
     """(application, policy) and right labels as the UI spells them (case-folded)."""
     known = _UI_LOOKUPS.get(id(cat))
     if known is None or known[0] is not cat:

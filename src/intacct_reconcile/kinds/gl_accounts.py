@@ -38,9 +38,12 @@ def _dims_to_api(
 
 _MISSING: Any = object()
 _SORTED_DIMENSIONS = sorted(DIMENSIONS.items())
+_DIMENSION_FIELDS = frozenset(DIMENSIONS.values())
 
 
 def _dims_from_api(kind: Kind, record: Mapping[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    if _DIMENSION_FIELDS.isdisjoint(record):
+        return values  # not read (a plan whose manifests declare no required_dimensions)
     present = False
     required = []
     get = record.get

@@ -309,6 +309,8 @@ def identity_from_api(kind: Kind, record: Mapping[str, Any]) -> str:
         raise ValueError(f"{kind.key} record has no {kind.identity.api}")
     if kind.identity.type == "enum":
         return enum_from_api(kind.identity, raw)
+    if type(raw) is str and kind.identity.type != "cidr":
+        return apply_case(kind.identity, raw.strip())  # what the line below does with text
     return normalize_identity(kind, str(_ref_id(raw)))
 
 
