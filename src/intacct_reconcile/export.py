@@ -526,11 +526,15 @@ class _SimpleWriter:
         self.seen.add(id(value))
 
     def mapping(self, mapping: dict[str, Any], indent: str) -> None:
-        add = self.lines.append
+        add, keys, texts = self.lines.append, self.keys, self.texts
         for key, item in mapping.items():
-            head = indent + self.key(key)
+            # styles already worked out are looked up here (exact str only: a subclass would
+            # hash like the text yet is no plain string to the emitters)
+            styled = keys.get(key) if type(key) is str else None
+            head = indent + (styled if styled is not None else self.key(key))
             if type(item) is str:
-                add(f"{head}: {self.text(item)}\n")
+                text = texts.get(item)
+                add(f"{head}: {text if text is not None else self.text(item)}\n")
             elif type(item) is dict:
                 self.once(item)
                 if item:
