@@ -14,8 +14,10 @@ as the Python one, the Python one elsewhere.
 from __future__ import annotations
 
 import functools
+import gc
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -628,31 +630,47 @@ def export(
     ui = ui or default_ui()
     if declared is None:  # with --unmanaged no file is overwritten: new files get free names
         check_folder(out, force=force, interactive=ui.interactive, confirm=ui.confirm)
-    to_read = [k for k in chosen if readable(REGISTRY[k])]
-    live = State({})
-    if to_read:  # templates alone need no connection
-        with (
-            ui.progress(quiet=quiet) as progress,
-            open_clients(ctx.target, progress=progress) as clients,
-        ):
-            progress.step(f"reading {len(to_read)} kind(s) from {ctx.target.name}")
-            live = read_live(clients, to_read)
-    parts = []
-    for key in chosen:
-        kind = REGISTRY[key]
-        if not readable(kind):
-            if declared is None or not declared.of(key):
-                parts.append(KindExport(key, None, 0, template(kind)))
-            continue
-        part = kind_export(key, live, declared)
-        if part.count or part.section is None:
-            parts.append(part)
-        # else: no live object (or nothing new with --unmanaged): no file, and the team's own
-        # file for the kind stays as it is
-    written = _write(
-        out, parts, _target_text(ctx.target), single_file=single_file, keep=declared is not None
-    )
+    with _collector_paused():
+        to_read = [k for k in chosen if readable(REGISTRY[k])]
+        live = State({})
+        if to_read:  # templates alone need no connection
+            with (
+                ui.progress(quiet=quiet) as progress,
+                open_clients(ctx.target, progress=progress) as clients,
+            ):
+                progress.step(f"reading {len(to_read)} kind(s) from {ctx.target.name}")
+                live = read_live(clients, to_read)
+        parts = []
+        for key in chosen:
+            kind = REGISTRY[key]
+            if not readable(kind):
+                if declared is None or not declared.of(key):
+                    parts.append(KindExport(key, None, 0, template(kind)))
+                continue
+            part = kind_export(key, live, declared)
+            if part.count or part.section is None:
+                parts.append(part)
+            # else: no live object (or nothing new with --unmanaged): no file, and the team's own
+            # file for the kind stays as it is
+        written = _write(
+            out, parts, _target_text(ctx.target), single_file=single_file, keep=declared is not None
+        )
     return summary(out, written)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while a company is read and written: the live records,
+    resources and manifest values are hundreds of thousands of young objects without cycles,
+    which the collector would walk again and again (a fifth of an export's CPU at 27,500
+    objects) for nothing; reference counting still frees them. On again afterwards."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 def _target_text(tgt: Any) -> str:

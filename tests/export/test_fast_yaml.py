@@ -155,3 +155,19 @@ def test_what_the_c_emitter_would_write_differently_goes_through_python():
     for document in others:
         assert not export._c_emittable(document, set())
         assert export.dump_yaml(document) == python_dump(document)
+
+
+def test_the_cycle_collector_is_paused_only_while_exporting():
+    import gc
+
+    assert gc.isenabled()
+    with export._collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()  # a caller that turned it off keeps it off
+    try:
+        with export._collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
