@@ -54,3 +54,63 @@ def test_to_bool_accepts_the_same_spellings() -> None:
     ]
     with pytest.raises(ValueError):
         to_bool("2")
+
+
+def _dimensions_as_before(record: dict) -> dict:
+    """The required_dimensions rule spelled out: every REQUIRE* field read says whether its
+    dimension is required; none read, no value."""
+    dims = GL.extra["dimensions"]
+    if not any(api in record for api in dims.values()):
+        return {}
+    return {
+        "required_dimensions": tuple(
+            sorted(
+                dim
+                for dim, api in dims.items()
+                if api in record and str(record[api]).strip() and to_bool(record[api])
+            )
+        )
+    }
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        {},  # a read that selected none of them (a plan's narrowed read)
+        {api: "false" for api in GL.extra["dimensions"].values()},
+        {"REQUIREDEPT": "true", "REQUIRELOC": " TRUE ", "REQUIREITEM": "", "REQUIRECLASS": "T"},
+        {"REQUIREWAREHOUSE": "1", "REQUIRECUSTOMER": "false"},
+    ],
+)
+def test_required_dimensions_read_as_the_rule_says(flags: dict) -> None:
+    record = {"ACCOUNTNO": "1000", **flags}
+    values = GL.from_api(record)
+    assert {k: v for k, v in values.items() if k == "required_dimensions"} == (
+        _dimensions_as_before(record)
+    )
+
+
+def test_a_bad_dimension_flag_fails() -> None:
+    with pytest.raises(ValueError, match="not a boolean"):
+        GL.from_api({"ACCOUNTNO": "1000", "REQUIREDEPT": "maybe"})
+
+
+def test_text_fields_and_keys_read_as_field_by_field() -> None:
+    kind = Kind(
+        "things",
+        "Thing",
+        "xml",
+        "THING",
+        Field("id", "ID", case="upper"),
+        (
+            Field("name", "NAME"),
+            Field("low", "LOW", case="lower"),
+            Field("up", "UP", case="upper"),
+            Field("account", "ACCT", ref="gl_accounts"),
+        ),
+    )
+    for raw in (" Mixed Case ", "", "   ", "x", 42):
+        record = {"ID": raw if raw != "" else "k", "NAME": raw, "LOW": raw, "UP": raw, "ACCT": raw}
+        assert kind.from_api(record) == _slow(kind, record)
+    assert kind.key_from_api({"ID": " ab-1 "}) == "AB-1"
+    assert kind.key_from_api({"ID": 7}) == "7"

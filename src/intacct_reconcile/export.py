@@ -14,8 +14,10 @@ as the Python one, the Python one elsewhere.
 from __future__ import annotations
 
 import functools
+import gc
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -127,25 +129,60 @@ def manifest_values(
     equal to the field's default, without empty ones, secrets as environment references.
     An enum value no manifest can declare (a newer Intacct choice) is left out and named in
     `unknown` ("field: value"), so the export still validates."""
-    computed = set(kind.extra.get("computed_fields", ()))
     out: dict[str, Any] = {}
-    for f in kind.fields:
-        value = values.get(f.name)
-        if f.name in computed or f.write_only or _empty(value):
+    get = values.get
+    for name, default, enum, how in _export_fields(kind):
+        value = get(name)
+        if value is None:
             continue
-        if f.default is not None and value == f.default:
+        if type(value) is str:  # most values: tested here without the general rules below
+            if not value or value == default:
+                continue
+            if enum is not None and value not in enum:
+                if unknown is not None:
+                    unknown.append(f"{name}: {value!r}")
+                continue
+            if how is _TEXT:
+                out[name] = value.replace("${", "$${") if "${" in value else value
+                continue
+        elif _empty(value) or (default is not None and value == default):
             continue
-        if f.type == "enum" and f.enum and value not in f.enum:
+        elif enum is not None and value not in enum:
             if unknown is not None:
-                unknown.append(f"{f.name}: {value!r}")
+                unknown.append(f"{name}: {value!r}")
             continue
-        if f.secret:
-            out[f.name] = _env_reference(kind, f)
-        elif f.type == "permissions":
-            out[f.name] = _plain(permission_shorthand(value))
+        if how is _SECRET:
+            out[name] = _env_reference(kind, kind.field(name))
+        elif how is _PERMISSIONS:
+            out[name] = _plain(permission_shorthand(value))
         else:
-            out[f.name] = _plain(value)
+            out[name] = _plain(value)
     return out
+
+
+_TEXT, _SECRET, _PERMISSIONS = "text", "secret", "permissions"
+# kind -> (the kind, what manifest_values goes through per field), worked out once per kind
+_EXPORT_FIELDS: dict[int, tuple[Kind, tuple[tuple[str, Any, Any, str], ...]]] = {}
+
+
+def _export_fields(kind: Kind) -> tuple[tuple[str, Any, Any, str], ...]:
+    """(name, default, enum or None, how it is written) for each field an export can write:
+    computed and write-only fields are never exported."""
+    known = _EXPORT_FIELDS.get(id(kind))
+    if known is None or known[0] is not kind:
+        computed = set(kind.extra.get("computed_fields", ()))
+        plan = tuple(
+            (
+                f.name,
+                f.default,
+                f.enum if f.type == "enum" and f.enum else None,
+                _SECRET if f.secret else _PERMISSIONS if f.type == "permissions" else _TEXT,
+            )
+            for f in kind.fields
+            if f.name not in computed and not f.write_only
+        )
+        known = _EXPORT_FIELDS[id(kind)] = (kind, plan)
+    return known[1]
 
 
 def permission_shorthand(perms: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
@@ -391,10 +428,144 @@ def _emit_c(document: dict[str, Any]) -> str:
     return str(yaml.emit(events, Dumper=_CDumper, allow_unicode=True, width=1_000_000))
 
 
+# The writer of the simple shapes: block mappings of scalars and inline lists, written as
+# text, each distinct scalar styled once. A scalar that is not plain, printable ASCII text
+# is styled by libyaml itself (a one-entry document, its line cut out), so the bytes are those
+# _emit_c writes for the same document (tests/export); anything else (see _c_emittable) makes
+# the whole document go through _emit_c or _ManifestDumper.
+
+
+class _NotSimple(Exception):
+    """The document holds a shape the direct writer leaves to the emitters."""
+
+
+# plain in a block, resolved as text: starts with a letter, `_` or `(`; then letters, digits,
+# spaces and punctuation that is no YAML indicator there (no `:`, `#`, quotes at the start)
+_PLAIN = re.compile(r"[A-Za-z_(](?:[A-Za-z0-9 _.()/&+,=@'\-]*[A-Za-z0-9_.)])?\Z")
+# libyaml writes a longer key as a complex key (`? key`)
+_SIMPLE_KEY_MAX = 128
+
+
+def _c_line(key: Any, value: Any) -> str:
+    """`key: value` as libyaml writes that one-entry mapping (no line break)."""
+    events: list[Any] = [
+        yaml.StreamStartEvent(),
+        yaml.DocumentStartEvent(explicit=False),
+        yaml.MappingStartEvent(None, _MAP, True, flow_style=False),
+    ]
+    _events(key, events)
+    _events(value, events)
+    events += [
+        yaml.MappingEndEvent(),
+        yaml.DocumentEndEvent(explicit=False),
+        yaml.StreamEndEvent(),
+    ]
+    text = str(yaml.emit(events, Dumper=_CDumper, allow_unicode=True, width=1_000_000))
+    if text.count("\n") != 1 or not text.endswith("\n"):
+        raise _NotSimple  # a complex key or a block scalar: not one line
+    return text[:-1]
+
+
+class _SimpleWriter:
+    """Block mappings written line by line; scalar styles remembered per distinct value."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, str] = {}
+        self.texts: dict[str, str] = {}
+        self.seen: set[int] = set()
+        self.lines: list[str] = []
+
+    def key(self, key: Any) -> str:
+        if type(key) is not str:
+            raise _NotSimple
+        styled = self.keys.get(key)
+        if styled is None:
+            if len(key) > _SIMPLE_KEY_MAX or not (key.isascii() and key.isprintable()):
+                raise _NotSimple
+            if _PLAIN.match(key) and (key[0] not in _CLAIMED or _plain_tag(key) == _STR):
+                styled = key
+            else:
+                line = _c_line(key, 0)
+                if not line.endswith(": 0"):
+                    raise _NotSimple
+                styled = line[:-3]
+            self.keys[key] = styled
+        return styled
+
+    def text(self, value: str) -> str:
+        styled = self.texts.get(value)
+        if styled is None:
+            if not (value.isascii() and value.isprintable()):
+                raise _NotSimple
+            if _PLAIN.match(value) and (value[0] not in _CLAIMED or _plain_tag(value) == _STR):
+                styled = value
+            else:
+                styled = _c_line("k", value)[3:]
+            self.texts[value] = styled
+        return styled
+
+    def value(self, value: Any) -> str:
+        kind = type(value)
+        if kind is str:
+            return self.text(value)
+        if kind is bool:
+            return "true" if value else "false"
+        if kind is int:
+            text = str(value)
+            return text if _plain_tag(text) == _INT else _c_line("k", value)[3:]
+        if value is None:
+            return "null"
+        if kind is list:
+            self.once(value)
+            if not _inline(value) or not all(_c_emittable(v, self.seen) for v in value):
+                raise _NotSimple
+            return _c_line("k", value)[3:]
+        raise _NotSimple
+
+    def once(self, value: Any) -> None:
+        if id(value) in self.seen:
+            raise _NotSimple  # the representer would write an anchor and an alias
+        self.seen.add(id(value))
+
+    def mapping(self, mapping: dict[str, Any], indent: str) -> None:
+        add, keys, texts = self.lines.append, self.keys, self.texts
+        for key, item in mapping.items():
+            # styles already worked out are looked up here (exact str only: a subclass would
+            # hash like the text yet is no plain string to the emitters)
+            styled = keys.get(key) if type(key) is str else None
+            head = indent + (styled if styled is not None else self.key(key))
+            if type(item) is str:
+                text = texts.get(item)
+                add(f"{head}: {text if text is not None else self.text(item)}\n")
+            elif type(item) is dict:
+                self.once(item)
+                if item:
+                    add(head + ":\n")
+                    self.mapping(item, indent + "  ")
+                else:
+                    add(head + ": {}\n")
+            else:
+                add(f"{head}: {self.value(item)}\n")
+
+
+def _write_simple(document: dict[str, Any]) -> str:
+    if not document:
+        raise _NotSimple
+    writer = _SimpleWriter()
+    writer.once(document)
+    writer.mapping(document, "")
+    return "".join(writer.lines)
+
+
 def dump_yaml(document: Mapping[str, Any]) -> str:
     """The one place manifest YAML is written: strings that look like numbers, booleans or
     dates are quoted (identifiers stay strings), unicode is kept, lines are not wrapped."""
     data = dict(document)
+    if _CDumper is not None:
+        try:
+            return _write_simple(data)
+        except _NotSimple:
+            pass
     if _CDumper is not None and _c_emittable(data, set()):
         return _emit_c(data)
     return yaml.dump(
@@ -459,31 +630,47 @@ def export(
     ui = ui or default_ui()
     if declared is None:  # with --unmanaged no file is overwritten: new files get free names
         check_folder(out, force=force, interactive=ui.interactive, confirm=ui.confirm)
-    to_read = [k for k in chosen if readable(REGISTRY[k])]
-    live = State({})
-    if to_read:  # templates alone need no connection
-        with (
-            ui.progress(quiet=quiet) as progress,
-            open_clients(ctx.target, progress=progress) as clients,
-        ):
-            progress.step(f"reading {len(to_read)} kind(s) from {ctx.target.name}")
-            live = read_live(clients, to_read)
-    parts = []
-    for key in chosen:
-        kind = REGISTRY[key]
-        if not readable(kind):
-            if declared is None or not declared.of(key):
-                parts.append(KindExport(key, None, 0, template(kind)))
-            continue
-        part = kind_export(key, live, declared)
-        if part.count or part.section is None:
-            parts.append(part)
-        # else: no live object (or nothing new with --unmanaged): no file, and the team's own
-        # file for the kind stays as it is
-    written = _write(
-        out, parts, _target_text(ctx.target), single_file=single_file, keep=declared is not None
-    )
+    with _collector_paused():
+        to_read = [k for k in chosen if readable(REGISTRY[k])]
+        live = State({})
+        if to_read:  # templates alone need no connection
+            with (
+                ui.progress(quiet=quiet) as progress,
+                open_clients(ctx.target, progress=progress) as clients,
+            ):
+                progress.step(f"reading {len(to_read)} kind(s) from {ctx.target.name}")
+                live = read_live(clients, to_read)
+        parts = []
+        for key in chosen:
+            kind = REGISTRY[key]
+            if not readable(kind):
+                if declared is None or not declared.of(key):
+                    parts.append(KindExport(key, None, 0, template(kind)))
+                continue
+            part = kind_export(key, live, declared)
+            if part.count or part.section is None:
+                parts.append(part)
+            # else: no live object (or nothing new with --unmanaged): no file, and the team's own
+            # file for the kind stays as it is
+        written = _write(
+            out, parts, _target_text(ctx.target), single_file=single_file, keep=declared is not None
+        )
     return summary(out, written)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while a company is read and written: the live records,
+    resources and manifest values are hundreds of thousands of young objects without cycles,
+    which the collector would walk again and again (a fifth of an export's CPU at 27,500
+    objects) for nothing; reference counting still frees them. On again afterwards."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 def _target_text(tgt: Any) -> str:

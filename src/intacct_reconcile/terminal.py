@@ -9,11 +9,12 @@ which honours `NO_COLOR`, `FORCE_COLOR`, `TERM=dumb` and the global `--no-color`
 from __future__ import annotations
 
 import sys
-from typing import Protocol, TextIO
-
-from rich.console import Console
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 from intacct_reconcile.progress import Progress
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 class Ui(Protocol):
@@ -65,9 +66,29 @@ class TerminalUi:
         self._stdout = stdout or sys.stdout
         self._stderr = stderr or sys.stderr
         self._stdin = stdin or sys.stdin
-        # rich reads NO_COLOR, FORCE_COLOR and TERM from the environment; --no-color wins
-        self._out_console = Console(file=self._stdout, no_color=no_color or None, highlight=False)
-        self._err_console = Console(file=self._stderr, no_color=no_color or None, highlight=False)
+        self._no_color = no_color
+        self._consoles: dict[str, Console] = {}
+
+    def _console(self, which: str) -> Console:
+        """The rich console of stdout or stderr, made when first asked (rich takes a while to
+        import, and a run writing JSON to a pipe never needs it)."""
+        console = self._consoles.get(which)
+        if console is None:
+            from rich.console import Console
+
+            stream = self._stdout if which == "out" else self._stderr
+            # rich reads NO_COLOR, FORCE_COLOR and TERM from the environment; --no-color wins
+            console = Console(file=stream, no_color=self._no_color or None, highlight=False)
+            self._consoles[which] = console
+        return console
+
+    @property
+    def _out_console(self) -> Console:
+        return self._console("out")
+
+    @property
+    def _err_console(self) -> Console:
+        return self._console("err")
 
     @property
     def color(self) -> bool:
@@ -91,7 +112,9 @@ class TerminalUi:
         self._stderr.flush()
 
     def progress(self, *, quiet: bool) -> Progress:
-        return Progress(self._stderr, enabled=not quiet, console=self._err_console)
+        # the console is used only for a bar on a terminal
+        tty = not quiet and bool(getattr(self._stderr, "isatty", lambda: False)())
+        return Progress(self._stderr, enabled=not quiet, console=self._err_console if tty else None)
 
     def confirm(self, question: str) -> bool:
         """The question on stderr, the answer from stdin; only "y" or "yes" says yes.

@@ -112,6 +112,9 @@ def _reference_records(data: etree._Element) -> list[dict]:
         b"<data><R><A>1</A><!-- note --></R><!-- between --><R><A>2</A></R></data>",
         b"<data><R><A>1</A><?pi x?></R></data>",
         b"<data><R/><R><A/></R></data>",
+        b"<data>stray<R><A>1</A></R></data>",  # text between the records
+        b"<data><R>text</R><R><A>1</A></R></data>",  # a record of text alone
+        b"<data><R><A>1</A></R><?pi x?></data>",
         b"<data></data>",
     ],
 )

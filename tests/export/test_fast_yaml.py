@@ -120,6 +120,28 @@ def test_each_tricky_scalar_alone_is_the_same_bytes():
         assert export.dump_yaml(document) == python_dump(document), text
 
 
+def test_the_direct_writer_writes_the_simple_shapes_as_the_emitters_do():
+    # everything but the over-long key, which libyaml writes as a complex key (`? key`)
+    document = company()
+    document["web_services_users"].pop("x" * 300)
+    assert export._write_simple(document) == python_dump(document)
+    for text in TRICKY:
+        if len(text) <= 128:
+            one = {"gl_accounts": {"1000": {"title": text}, text or "k": {"n": 1}}}
+            assert export._write_simple(one) == python_dump(one), text
+
+
+def test_shapes_the_direct_writer_leaves_to_the_emitters_are_still_the_same_bytes():
+    shared = ["Reader"]
+    for document in [
+        {"k": {"x" * 200: {"n": 1}}},  # a complex key
+        {"k": {"a": shared, "b": shared}},  # one list twice: an anchor and an alias
+        {"k": {"n": True, "roles": [["nested"]]}},  # a list in a list: a block list
+        {"k": {}},
+    ]:
+        assert export.dump_yaml(document) == python_dump(document)
+
+
 def test_what_the_c_emitter_would_write_differently_goes_through_python():
     shared = {"a": 1}
     others = [
@@ -133,3 +155,19 @@ def test_what_the_c_emitter_would_write_differently_goes_through_python():
     for document in others:
         assert not export._c_emittable(document, set())
         assert export.dump_yaml(document) == python_dump(document)
+
+
+def test_the_cycle_collector_is_paused_only_while_exporting():
+    import gc
+
+    assert gc.isenabled()
+    with export._collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()  # a caller that turned it off keeps it off
+    try:
+        with export._collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

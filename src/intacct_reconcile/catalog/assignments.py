@@ -97,8 +97,7 @@ def from_ui(rows: Iterable[Mapping[str, Any]], cat: Catalog | None = None) -> Li
     same managed set a REST read gives; names compare case-insensitively (Title Case in XML,
     sentence case in the catalogue)."""
     cat = cat or load()
-    by_ui = _ui_index(cat)
-    labels = {r.ui.casefold(): r.id for r in cat.rights.values()}
+    by_ui, labels = _ui_lookups(cat)
     out = LiveAssignments()
     for row in rows:
         app, policy = str(row.get("APPLICATIONNAME") or ""), str(row.get("POLICYNAME") or "")
@@ -119,6 +118,21 @@ def from_ui(rows: Iterable[Mapping[str, Any]], cat: Catalog | None = None) -> Li
         if strange:
             out.outside.append(f"{app} / {policy}: {', '.join(strange)}")
     return out
+
+
+# catalogue -> (the catalogue, its UI lookups): a company's roles are read with one
+# catalogue, and building the lookups for each role was most of reading them
+_UiLookups = tuple[dict[tuple[str, str], Permission], dict[str, str]]
+_UI_LOOKUPS: dict[int, tuple[Catalog, _UiLookups]] = {}
+
+
+def _ui_lookups(cat: Catalog) -> _UiLookups:
+    """(application, policy) and right labels as the UI spells them (case-folded)."""
+    known = _UI_LOOKUPS.get(id(cat))
+    if known is None or known[0] is not cat:
+        labels = {r.ui.casefold(): r.id for r in cat.rights.values()}
+        known = _UI_LOOKUPS[id(cat)] = (cat, (_ui_index(cat), labels))
+    return known[1]
 
 
 def _ui_index(cat: Catalog) -> dict[tuple[str, str], Permission]:

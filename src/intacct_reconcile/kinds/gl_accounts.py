@@ -36,16 +36,28 @@ def _dims_to_api(
     return payload
 
 
+_MISSING: Any = object()
+_SORTED_DIMENSIONS = sorted(DIMENSIONS.items())
+_DIMENSION_FIELDS = frozenset(DIMENSIONS.values())
+
+
 def _dims_from_api(kind: Kind, record: Mapping[str, Any], values: dict[str, Any]) -> dict[str, Any]:
-    present = [api for api in DIMENSIONS.values() if api in record]
+    if _DIMENSION_FIELDS.isdisjoint(record):
+        return values  # not read (a plan whose manifests declare no required_dimensions)
+    present = False
+    required = []
+    get = record.get
+    for dim, api in _SORTED_DIMENSIONS:  # sorted by dimension: the tuple needs no sort
+        raw = get(api, _MISSING)
+        if raw is _MISSING:
+            continue
+        present = True
+        if raw == "false" or raw == "":  # how nearly every live record says it: no copies
+            continue
+        if str(raw).strip() and to_bool(raw):
+            required.append(dim)
     if present:
-        values["required_dimensions"] = tuple(
-            sorted(
-                dim
-                for dim, api in DIMENSIONS.items()
-                if api in record and str(record[api]).strip() and to_bool(record[api])
-            )
-        )
+        values["required_dimensions"] = tuple(required)
     return values
 
 

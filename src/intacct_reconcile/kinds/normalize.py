@@ -273,6 +273,8 @@ _MEMO_LIMIT = 1024  # distinct spellings remembered per field; more are converte
 
 
 def _reader(f: Field, rest: bool) -> Callable[[Any], Any]:
+    if f.type == "string" and not (rest and f.ref):
+        return _string_reader(f, rest)
     if f.type not in ("boolean", "enum") or (rest and f.ref):
         return functools.partial(field_from_api, f, rest=rest)
     memo: dict[str, Any] = {}
@@ -290,12 +292,36 @@ def _reader(f: Field, rest: bool) -> Callable[[Any], Any]:
     return convert
 
 
+def _string_reader(f: Field, rest: bool) -> Callable[[Any], Any]:
+    """field_from_api for a text field, its case rule looked up once instead of per value."""
+    case = _ref_case(f.ref) if f.ref and f.case == "exact" else f.case
+
+    def convert(raw: Any) -> Any:
+        if type(raw) is not str:
+            return field_from_api(f, raw, rest=rest)
+        text = raw.strip()
+        if not text:
+            return None
+        if case == "lower":
+            return text.lower()
+        if case == "upper":
+            return text.upper()
+        return text
+
+    return convert
+
+
 def values_from_api(kind: Kind, record: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    get = record.get
     for name, path, convert in kind.api_readers:
-        raw = record[path] if path in record else get_path(record, path)
+        raw = get(path, MISSING)
         if raw is MISSING:
-            continue
+            if "." not in path:
+                continue
+            raw = get_path(record, path)  # a nested group (CONTACTINFO.EMAIL1)
+            if raw is MISSING:
+                continue
         out[name] = convert(raw)
     if kind.hooks.from_api:
         out = kind.hooks.from_api(kind, record, out)
@@ -312,6 +338,8 @@ def identity_from_api(kind: Kind, record: Mapping[str, Any]) -> str:
         raise ValueError(f"{kind.key} record has no {kind.identity.api}")
     if kind.identity.type == "enum":
         return enum_from_api(kind.identity, raw)
+    if type(raw) is str and kind.identity.type != "cidr":
+        return apply_case(kind.identity, raw.strip())  # what the line below does with text
     return normalize_identity(kind, str(_ref_id(raw)))
 
 

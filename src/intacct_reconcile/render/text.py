@@ -4,11 +4,10 @@ so piped output and golden files stay plain. The escape codes come from rich's s
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from itertools import groupby
-
-from rich.color import ColorSystem
-from rich.style import Style
+from typing import Any
 
 from intacct_reconcile.render import auditor
 from intacct_reconcile.render.values import (
@@ -27,23 +26,29 @@ from intacct_reconcile.render.values import (
 )
 from intacct_reconcile.types import ApplyReport, Change, Plan
 
-STYLES = {
-    name: Style.parse(spec)
-    for name, spec in {
-        "create": "green",
-        "update": "yellow",
-        "delete": "red",
-        "deactivate": "red",
-        "manual": "cyan",
-        "attested": "dim",
-        "applied": "green",
-        "failed": "red",
-        "not_attempted": "dim",
-        "interrupted": "yellow",
-        "skipped": "dim",
-        "heading": "bold",
-    }.items()
+# the style of each word; rich is imported only when something is coloured (a terminal)
+STYLE_SPECS = {
+    "create": "green",
+    "update": "yellow",
+    "delete": "red",
+    "deactivate": "red",
+    "manual": "cyan",
+    "attested": "dim",
+    "applied": "green",
+    "failed": "red",
+    "not_attempted": "dim",
+    "interrupted": "yellow",
+    "skipped": "dim",
+    "heading": "bold",
 }
+
+
+@functools.cache
+def _styles() -> tuple[dict[str, Any], Any]:
+    from rich.color import ColorSystem
+    from rich.style import Style
+
+    return {name: Style.parse(spec) for name, spec in STYLE_SPECS.items()}, ColorSystem.STANDARD
 
 
 def render(obj: Plan | ApplyReport, *, color: bool = False) -> str:
@@ -54,7 +59,10 @@ def render(obj: Plan | ApplyReport, *, color: bool = False) -> str:
 
 def _paint(text: str, style: str, color: bool) -> str:
     # the 8 standard colours: every colour terminal shows them, whatever its palette
-    return STYLES[style].render(text, color_system=ColorSystem.STANDARD) if color else text
+    if not color:
+        return text
+    styles, standard = _styles()
+    return str(styles[style].render(text, color_system=standard))
 
 
 def render_plan(plan: Plan, *, color: bool = False) -> str:

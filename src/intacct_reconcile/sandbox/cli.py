@@ -31,15 +31,28 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from intacct_reconcile.errors import ReconcileError
-from intacct_reconcile.sandbox import company, objects
-from intacct_reconcile.sandbox.companies import SEEDS, Companies
-from intacct_reconcile.sandbox.objects.errors import SandboxError
-from intacct_reconcile.sandbox.store import Store
+
+if TYPE_CHECKING:
+    from intacct_reconcile.sandbox import company, objects
+    from intacct_reconcile.sandbox.companies import SEEDS, Companies
+    from intacct_reconcile.sandbox.objects.errors import SandboxError
+    from intacct_reconcile.sandbox.store import Store
+
+
+def _load() -> None:
+    """The sandbox itself, imported when a sandbox command runs: every other command of the
+    CLI registers this group without paying for the sandbox's import at start-up."""
+    global company, objects, SEEDS, Companies, SandboxError, Store
+    from intacct_reconcile.sandbox import company, objects
+    from intacct_reconcile.sandbox.companies import SEEDS, Companies
+    from intacct_reconcile.sandbox.objects.errors import SandboxError
+    from intacct_reconcile.sandbox.store import Store
+
 
 DEFAULT_DB = Path(".intacct-reconcile") / "sandbox.db"
 
@@ -90,6 +103,7 @@ def _boundary(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _load()
         try:
             return fn(*args, **kwargs)
         except ReconcileError as exc:
