@@ -254,3 +254,29 @@ def run_github_script(
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
+
+
+BASE_BRANCH = "main"  # github.base_ref of the pull_request runs in these tests
+BASE_REF_EXPR = "${{ github.base_ref }}"
+
+
+def step_env(spec: dict[str, Any]) -> dict[str, str]:
+    """A step's own env as a pull_request run against main evaluates it (other expressions,
+    such as step outputs, are left to the tests that set them)."""
+    values = {k: str(v).replace(BASE_REF_EXPR, BASE_BRANCH) for k, v in spec.get("env", {}).items()}
+    return {k: v for k, v in values.items() if "${{" not in v}
+
+
+def with_base_branch(checkout: Path) -> None:
+    """The checkout as actions/checkout with fetch-depth: 0 leaves it for a pull request: a git
+    repository where origin/main is the base branch (here: the manifests as they are now)."""
+    if (checkout / ".git").exists():
+        return
+    git = ["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci", "-C", str(checkout)]
+    for args in (
+        ["init", "-q", "-b", BASE_BRANCH],
+        ["add", "-A"],
+        ["commit", "-q", "-m", "base"],
+        ["update-ref", f"refs/remotes/origin/{BASE_BRANCH}", "HEAD"],
+    ):
+        subprocess.run([*git, *args], check=True, capture_output=True, timeout=60)

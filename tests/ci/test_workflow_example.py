@@ -26,6 +26,7 @@ from .ci_files import (
     _FLAG,
     ACCOUNTS,
     ACTION,
+    BASE_REF_EXPR,
     HEAD_SHA,
     MERGE_SHA,
     WORKFLOW,
@@ -40,7 +41,9 @@ from .ci_files import (
     run_script,
     schema_errors,
     step,
+    step_env,
     step_named,
+    with_base_branch,
 )
 
 
@@ -53,32 +56,6 @@ def job_env(workflow: dict[str, Any], **overrides: str) -> dict[str, str]:
     """The workflow's env as a runner sets it, without the secrets (the sandbox needs none)."""
     env = {k: str(v) for k, v in workflow["env"].items() if "${{" not in str(v)}
     return {**env, "TARGET": "sandbox", **overrides}
-
-
-BASE_BRANCH = "main"  # github.base_ref of the pull_request runs in these tests
-BASE_REF_EXPR = "${{ github.base_ref }}"
-
-
-def step_env(spec: dict[str, Any]) -> dict[str, str]:
-    """A step's own env as a pull_request run against main evaluates it (other expressions,
-    such as step outputs, are left to the tests that set them)."""
-    values = {k: str(v).replace(BASE_REF_EXPR, BASE_BRANCH) for k, v in spec.get("env", {}).items()}
-    return {k: v for k, v in values.items() if "${{" not in v}
-
-
-def with_base_branch(checkout: Path) -> None:
-    """The checkout as actions/checkout with fetch-depth: 0 leaves it for a pull request: a git
-    repository where origin/main is the base branch (here: the manifests as they are now)."""
-    if (checkout / ".git").exists():
-        return
-    git = ["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci", "-C", str(checkout)]
-    for args in (
-        ["init", "-q", "-b", BASE_BRANCH],
-        ["add", "-A"],
-        ["commit", "-q", "-m", "base"],
-        ["update-ref", f"refs/remotes/origin/{BASE_BRANCH}", "HEAD"],
-    ):
-        subprocess.run([*git, *args], check=True, capture_output=True, timeout=60)
 
 
 def run_step(

@@ -12,7 +12,16 @@ from typing import Any
 
 from typer.main import get_command
 
-from ci.ci_files import WORKFLOW, load, repo_with_manifests, run_script, step, step_named
+from ci.ci_files import (
+    WORKFLOW,
+    load,
+    repo_with_manifests,
+    run_script,
+    step,
+    step_env,
+    step_named,
+    with_base_branch,
+)
 from intacct_reconcile.cli import app
 
 SHA = "3" * 40
@@ -27,7 +36,11 @@ def test_the_apply_job_writes_and_verifies_evidence(tmp_path: Path):
     workflow = load(WORKFLOW)
     checkout = repo_with_manifests(tmp_path)
     env = job_env(workflow)
-    planned = run_script(step(workflow, "plan", "plan")["run"], cwd=checkout, env=env, tmp=tmp_path)
+    with_base_branch(checkout)  # the plan job plans against the PR's base branch (--base)
+    plan_step = step(workflow, "plan", "plan")
+    planned = run_script(
+        plan_step["run"], cwd=checkout, env={**env, **step_env(plan_step)}, tmp=tmp_path
+    )
     assert planned.returncode == 0, planned.stderr
     (checkout / "reviewed").mkdir()
     shutil.move(checkout / "plan.json", checkout / "reviewed" / "plan.json")
