@@ -19,34 +19,23 @@ try:  # Ctrl-C while the modules load (a second or so) must not print a tracebac
     from typing import Annotated, Any
 
     import typer
-    from typer.core import TyperGroup
 
     from intacct_reconcile import __version__, interrupts, terminal
     from intacct_reconcile.client.errors import redact
     from intacct_reconcile.errors import ConfigError, ReconcileError
+    from intacct_reconcile.usage_errors import ExitOneGroup, UsageError
 except KeyboardInterrupt:  # pragma: no cover - timing dependent; tested through a subprocess
     sys.stderr.write("interrupted\n")
     raise SystemExit(130) from None
 
-# click's usage errors (unknown option, bad value) exit 2, which CI reads as "changes
-# present" with --detailed-exitcode; bad input is exit 1 here (README "Exit codes").
-_UsageError = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
 
-
-class _Group(TyperGroup):
-    """The root command group: usage errors exit 1, like every other bad input."""
+class _Group(ExitOneGroup):
+    """The root command group: usage errors exit 1, its own included."""
 
     def make_context(self, *args: Any, **kwargs: Any) -> Any:
         try:
             return super().make_context(*args, **kwargs)
-        except _UsageError as exc:
-            exc.exit_code = 1  # type: ignore[attr-defined]
-            raise
-
-    def invoke(self, ctx: Any) -> Any:
-        try:
-            return super().invoke(ctx)
-        except _UsageError as exc:
+        except UsageError as exc:
             exc.exit_code = 1  # type: ignore[attr-defined]
             raise
 

@@ -148,18 +148,11 @@ class Gateway:
 
     def entity(self, entity_id: str | None) -> Gateway:
         """A gateway with an entity-level session (None or "" = top level), same limits."""
-        creds = dataclasses.replace(self._creds, entity_id=entity_id or None)
-        return Gateway(
-            self._shared.http,
-            creds,
-            retry=self._retry,
-            progress=self._progress,
-            _shared=self._shared,
-        )
+        return self.signed_in_as(dataclasses.replace(self._creds, entity_id=entity_id or None))
 
     def signed_in_as(self, creds: XmlCredentials) -> Gateway:
-        """A gateway with another sender and login (its own session), same HTTP client and
-        limits: the smoke check signs in as a vendor's web services user this way."""
+        """A gateway with other credentials (its own session), same HTTP client and limits:
+        an entity's session, or the smoke check's sign-in as a vendor's web services user."""
         return Gateway(
             self._shared.http,
             creds,

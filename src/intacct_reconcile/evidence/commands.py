@@ -12,20 +12,19 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
 
 from intacct_reconcile.errors import ReconcileError
+from intacct_reconcile.usage_errors import ExitOneGroup
 
 Boundary = Callable[[Callable[..., Any]], Callable[..., Any]]
 DEFAULT_COMMAND = "write"
-_UsageError = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
 
 
 class BundleInvalidError(ReconcileError):
     """`evidence verify` found a changed, added or removed byte: exit 1."""
 
 
-class _EvidenceGroup(TyperGroup):
+class _EvidenceGroup(ExitOneGroup):
     """`evidence ARGS` means `evidence write ARGS` unless ARGS starts with a subcommand; usage
     errors exit 1 like every other bad input (README "Exit codes")."""
 
@@ -34,13 +33,6 @@ class _EvidenceGroup(TyperGroup):
         if not helping and (not args or args[0] not in self.commands):
             args = [DEFAULT_COMMAND, *args]
         return super().parse_args(ctx, args)
-
-    def invoke(self, ctx: Any) -> Any:
-        try:
-            return super().invoke(ctx)
-        except _UsageError as exc:
-            exc.exit_code = 1  # type: ignore[attr-defined]
-            raise
 
 
 def register(app: typer.Typer, boundary: Boundary) -> None:
