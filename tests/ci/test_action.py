@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from .ci_files import (
+    BASE_BRANCH,
     ACCOUNTS,
     ACTION,
     HEAD_SHA,
@@ -23,6 +24,7 @@ from .ci_files import (
     schema_errors,
     step,
     step_named,
+    with_base_branch,
     workflow_steps,
 )
 
@@ -215,3 +217,45 @@ def test_plan_comment_shows_the_error_with_the_commit(
     body = calls[0][1]["body"]
     assert "failed (exit 1)" in body and "sideways" in body and HEAD_SHA in body
     assert "an older plan" not in body
+
+
+def test_plan_comment_splits_the_plan_against_its_base(
+    action: dict[str, Any], tmp_path: Path
+) -> None:
+    """With `base`, the comment separates this pull request's change from what the base
+    branch already had pending (the sandbox starts without the declared objects)."""
+    checkout = repo_with_manifests(tmp_path)
+    with_base_branch(checkout)  # origin/main declares the manifests as they are now
+    (checkout / "intacct" / "accounts.yaml").write_text(ACCOUNTS.replace("Spend", "Spent"))
+    run = run_action_step(
+        action,
+        "plan",
+        checkout,
+        tmp_path,
+        MANIFESTS="intacct",
+        TARGET="sandbox",
+        PLAN_FILE="plan.json",
+        BASE=f"origin/{BASE_BRANCH}",
+    )
+    assert run.outputs["exit-code"] == "2", run.stderr
+    markdown = (checkout / "plan.md").read_text()
+    assert "introduced by this pull request" in markdown
+    assert "already pending on base" in markdown.lower()
+    # the saved plan is the whole head plan, as without the base
+    assert json.loads((checkout / "plan.json").read_text())["manifest_digest"]
+
+
+def test_plan_comment_without_base_does_not_split(action: dict[str, Any], tmp_path: Path) -> None:
+    checkout = repo_with_manifests(tmp_path)
+    run = run_action_step(
+        action,
+        "plan",
+        checkout,
+        tmp_path,
+        MANIFESTS="intacct",
+        TARGET="sandbox",
+        PLAN_FILE="plan.json",
+        BASE="",
+    )
+    assert run.outputs["exit-code"] == "2", run.stderr
+    assert "introduced by this pull request" not in (checkout / "plan.md").read_text()
