@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from .ci_files import (
-    BASE_BRANCH,
     ACCOUNTS,
     ACTION,
+    BASE_BRANCH,
     HEAD_SHA,
     WORKFLOW,
     StepRun,
