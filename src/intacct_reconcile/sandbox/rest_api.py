@@ -170,9 +170,10 @@ def handle(app: Any, environ: dict[str, Any]) -> Response:
         store = home.in_entity(principal.entity_id)
         if path.startswith("services/core/") and path != "services/core/query":
             return _core_service(app, store, method, path, principal, environ)
-        # writes of users and roles need admin rights; other objects are open to any token
+        # writes of users and roles need admin rights; reads need the object's List or View
+        # right, as over XML (user_rights)
         _check_rights(home, principal.user_id, method, path)
-        return _route(app, store, method, path, raw, environ)
+        return _route(app, store, method, path, raw, environ, reader=_Reader(home, principal))
     except RestError as exc:
         # RFC 6750 §3: a 401 names the scheme the client should use
         extra = [("WWW-Authenticate", 'Bearer error="invalid_token"')] if exc.status == 401 else []
@@ -231,10 +232,10 @@ def _in_entity(home: Any, principal: Principal, environ: dict[str, Any]) -> Prin
     return dataclasses.replace(principal, entity_id=entity)
 
 
-# writes that need admin rights (user_rights); every other object is open to any valid token
-# of the company
-# assumption: no per-permission checks on the other objects (any token of the company may
-# read and write them)
+# writes that need admin rights (user_rights); other writes are open to any valid token of the
+# company, reads need the object's read right (_Reader)
+# assumption: no per-permission checks on writes of the other objects (any token of the company
+# may write them)
 ADMIN_WRITES = {"company-config/user": user_rights.USERS, "company-config/role": user_rights.ROLES}
 _VERBS = {"POST": "create", "PATCH": "update", "DELETE": "delete"}
 
@@ -251,6 +252,35 @@ def _check_rights(home: Any, login: str, method: str, path: str) -> None:
         # assumption: a refused user or role write is the documented 403 status, with our
         # wording of the reason
         raise forbidden(f"Permission denied: {method} {'/'.join(parts[1:3])}: {why}")
+
+
+@dataclasses.dataclass(frozen=True)
+class _Reader:
+    """The signed-in user whose rights a read needs (`home`: the company's top-level store,
+    where roles and their permission assignments live)."""
+
+    home: Any
+    principal: Principal
+
+    def check(self, resource: Any, verb: str) -> None:
+        """Refuse listing (`list`, the query service) without the object's List right, or
+        reading by key (`get`) without its View right (user_rights.READ_GRANTS)."""
+        xml = getattr(resource, "xml", None)
+        if xml is None:  # the permission catalogue, which is no XML object: anyone may read it
+            return
+        function = "read" if verb == "get" else "query"
+        missing = user_rights.read_refusal(self.home, self.principal.user_id, xml, function)
+        if missing:
+            operation = user_rights.OPERATION[function]
+            # the wording integrators report for a role without the right ("You do not have
+            # permission for API operation QUERY on objects of type GLACCOUNT")
+            # assumption: REST answers it with the documented 403 for "does not have sufficient
+            # permission", the message as over XML and a detail naming the missing right
+            raise forbidden(
+                f"You do not have permission for API operation {operation} on objects of type "
+                f"{xml.lower()}",
+                [Detail(f"Grant {missing} to the user's role (or to the user)", "/object")],
+            )
 
 
 def _core_service(
@@ -281,13 +311,20 @@ def _core_service(
 
 
 def _route(
-    app: Any, store: Any, method: str, path: str, raw: bytes, environ: dict[str, Any]
+    app: Any,
+    store: Any,
+    method: str,
+    path: str,
+    raw: bytes,
+    environ: dict[str, Any],
+    *,
+    reader: _Reader,
 ) -> Response:
     parts = path.split("/")
     if path == "services/core/query":
         if method != "POST":
             raise method_not_allowed(method, path)
-        return _query(store, _json_payload(raw, method))
+        return _query(store, _json_payload(raw, method), reader)
     if parts[0] != "objects" or len(parts) not in (3, 4):
         raise RestError(
             404,
@@ -308,6 +345,7 @@ def _route(
     if len(parts) == 3:
         if method == "GET":
             _allow(resource, "list", method, path)
+            reader.check(resource, "list")
             return _list(resource, store, environ.get("QUERY_STRING", ""))
         if method == "POST":
             _allow(resource, "create", method, path)
@@ -335,9 +373,11 @@ def _route(
     key = parts[3]
     if method == "GET" and "," in key:
         _allow(resource, "get", method, path)
+        reader.check(resource, "get")
         return _batch_get(resource, store, key.split(","))
     if method == "GET":
         _allow(resource, "get", method, path)
+        reader.check(resource, "get")
         return _respond(200, {"ia::result": resource.read(store, key), "ia::meta": _one()})
     if method == "PATCH":
         _allow(resource, "update", method, path)
@@ -426,7 +466,7 @@ def _list(resource: Any, store: Any, query_string: str) -> Response:
     return _respond(200, run_query(query, _records(resource, store, query), resource.fields()))
 
 
-def _query(store: Any, query: Any) -> Response:
+def _query(store: Any, query: Any, reader: _Reader) -> Response:
     if not isinstance(query, dict):
         raise bad_request("The query must be a JSON object")
     name = query.get("object")
@@ -442,5 +482,6 @@ def _query(store: Any, query: Any) -> Response:
                 )
             ],
         )
+    reader.check(resource, "list")
     body = run_query(query, _records(resource, store, query), resource.fields())
     return _respond(200, body)

@@ -155,5 +155,7 @@ def unauthorized(message: str) -> RestError:
     return RestError(401, "invalidToken", message, "REST-1401", "IA.INVALID_TOKEN")
 
 
-def forbidden(message: str) -> RestError:
-    return RestError(403, "forbidden", message, "REST-1403", "IA.NOT_AUTHORIZED")
+def forbidden(message: str, details: list[Detail] | None = None) -> RestError:
+    return RestError(
+        403, "forbidden", message, "REST-1403", "IA.NOT_AUTHORIZED", details=list(details or [])
+    )
