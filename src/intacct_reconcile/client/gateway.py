@@ -1,8 +1,11 @@
 """XML gateway client: sessions, retries, paged reads and batched idempotent writes.
 
-Reads use `query` (pagesize 2000): the first pages of all requested objects travel in one
-request; the remaining offsets are packed several functions per request and fetched in
-parallel, never more than `concurrency` requests in flight. Writes send up to 100 records per
+Reads use `query` (pagesize 2000): the first pages of all requested objects travel together,
+spread over up to `concurrency` requests in flight at once (one request when a single object
+is read); the remaining offsets are packed several functions per request and fetched in
+parallel, never more than `concurrency` requests in flight. A read may name a `row` function:
+each page's records are passed through it by the thread that fetched the page, so converting
+one page overlaps the server's work on the next. Writes send up to 100 records per
 function and up to 10 functions per request with `uniqueid=true` and control ids derived from
 the caller's idempotency key and the function content, so a retried request never applies a
 function twice.
@@ -48,6 +51,9 @@ class ReadSpec:
     filter: Filter | None = None
     name: str | None = None  # key in read_many's answer; defaults to the object
     method: Literal["query", "readByQuery"] = "query"
+    # each record -> what read_many returns for it, run page by page as the pages arrive (on
+    # the fetching thread: it must be thread-safe); None: the records as parsed
+    row: Callable[[dict[str, Any]], Any] | None = None
 
     @property
     def key(self) -> str:
@@ -256,51 +262,90 @@ class Gateway:
     ) -> list[dict[str, Any]]:
         return self.read_many([ReadSpec(object, fields, filter)])[object]
 
-    def read_many(self, reads: Sequence[ReadSpec]) -> dict[str, list[dict[str, Any]]]:
-        """Every record of every read: first pages in one request, the rest in parallel."""
+    def read_many(self, reads: Sequence[ReadSpec]) -> dict[str, list[Any]]:
+        """Every record of every read (through its `row` when it names one): the first pages
+        together, the rest in parallel."""
         # `query` needs named fields (no "*", reference §2): such reads use readByQuery
         queries = [r for r in reads if r.method == "query" and "*" not in r.fields]
         fallback = [r for r in reads if r not in queries]
-        out: dict[str, list[dict[str, Any]]] = {}
+        out: dict[str, list[Any]] = {}
         if queries:
             out, failed = self._query_all(queries)
             fallback += failed
         for spec in fallback:
-            out[spec.key] = self._read_by_query(spec)
+            out[spec.key] = _rows(spec, self._read_by_query(spec))
         return out
 
     def _query_all(
         self, queries: Sequence[ReadSpec]
-    ) -> tuple[dict[str, list[dict[str, Any]]], list[ReadSpec]]:
-        firsts = [Function(f"read-{i}-0", self._page_body(r, 0)) for i, r in enumerate(queries)]
-        pages: dict[tuple[int, int], list[dict[str, Any]]] = {}
-        pending: list[tuple[int, int]] = []
+    ) -> tuple[dict[str, list[Any]], list[ReadSpec]]:
+        pages: dict[tuple[int, int], list[Any]] = {}
         tally = _Tally(self._report)
-        answered: dict[int, Result] = {}
-        for i, (spec, result) in enumerate(zip(queries, self.call(firsts), strict=True)):
-            if result.ok:
-                answered[i] = result
-                pending += [(i, off) for off in self._offsets(spec, result)]
-                tally.start(spec.object, 0, result.total_count)
-            elif _query_unsupported(result):
-                log.info("query cannot read %s; using readByQuery", spec.object)
-            else:
-                raise result.error()
-        futures = self._start_pages(queries, pending, pages, tally)
-        # convert the first pages while the server works on the rest, then let their parsed
-        # response go: a 2,000-record page's element tree is ten times its records' size
-        del result
-        read = sorted(answered)
-        for i in read:
-            pages[(i, 0)] = answered.pop(i).records
-            tally.add(queries[i].object, len(pages[(i, 0)]))
-        for future in futures:
-            future.result()
+        answered: list[int] = []
+        pending: list[tuple[int, int]] = []
+        unsupported: set[int] = set()
+        futures: list[Future[Any]] = []
+        try:
+            # the first pages, spread over the lanes (round robin: sizes are not known yet),
+            # so no lane waits idle while the other carries every first page
+            lanes = min(self.concurrency, len(queries))
+            groups = [list(range(k, len(queries), lanes)) for k in range(lanes)]
+            futures = [
+                self._shared.pool.submit(self._first_pages, queries, group, pages, tally)
+                for group in groups[1:]
+            ]
+            outcomes = [self._first_pages(queries, groups[0], pages, tally)]
+            outcomes += [f.result() for f in futures]
+            for group, outcome in zip(groups, outcomes, strict=True):
+                for i, offsets in zip(group, outcome, strict=True):
+                    if offsets is None:
+                        unsupported.add(i)
+                    else:
+                        answered.append(i)
+                        pending += [(i, off) for off in offsets]
+            futures = self._start_pages(queries, pending, pages, tally)
+            for future in futures:
+                future.result()
+        except BaseException:
+            # nothing left running (or still sending) once a read has failed
+            for future in futures:
+                future.cancel()
+            for future in futures:
+                if not future.cancelled():
+                    future.exception()
+            raise
         out = {}
-        for i in read:
+        for i in sorted(answered):
             offsets = sorted(off for (j, off) in pages if j == i)
             out[queries[i].key] = [rec for off in offsets for rec in pages[(i, off)]]
-        return out, [q for i, q in enumerate(queries) if i not in read]
+        return out, [q for i, q in enumerate(queries) if i in unsupported]
+
+    def _first_pages(
+        self,
+        queries: Sequence[ReadSpec],
+        group: Sequence[int],
+        pages: dict[tuple[int, int], list[Any]],
+        tally: _Tally,
+    ) -> list[list[int] | None]:
+        """One request with the first page of each read in `group`: the offsets of each read's
+        remaining pages (None: `query` cannot read that object)."""
+        functions = [Function(f"read-{i}-0", self._page_body(queries[i], 0)) for i in group]
+        out: list[list[int] | None] = []
+        for i, result in zip(group, self.call(functions), strict=True):
+            spec = queries[i]
+            if result.ok:
+                out.append(self._offsets(spec, result))
+                tally.start(spec.object, 0, result.total_count)
+                pages[(i, 0)] = _rows(spec, result.records)
+                tally.add(spec.object, len(pages[(i, 0)]))
+            elif _query_unsupported(result):
+                log.info("query cannot read %s; using readByQuery", spec.object)
+                out.append(None)
+            else:
+                raise result.error()
+        # the parsed answer is let go on return (a 2,000-record page's element tree is ten
+        # times its records' size): only the records are kept
+        return out
 
     def _page_body(self, spec: ReadSpec, offset: int) -> etree._Element:
         return envelope.query(spec.object, spec.fields, spec.filter, offset=offset)
@@ -331,7 +376,7 @@ class Gateway:
         self,
         queries: Sequence[ReadSpec],
         pending: list[tuple[int, int]],
-        pages: dict[tuple[int, int], list[dict[str, Any]]],
+        pages: dict[tuple[int, int], list[Any]],
         tally: _Tally,
     ) -> list[Future[None]]:
         """Submit the remaining pages, packed into a multiple of `concurrency` requests."""
@@ -347,13 +392,14 @@ class Gateway:
                 Function(f"read-{i}-{off}", self._page_body(queries[i], off)) for i, off in pack
             ]
             for (i, off), result in zip(pack, self.call(functions), strict=True):
-                pages[(i, off)] = result.raise_for_status().records
-                if len(pages[(i, off)]) > envelope.QUERY_PAGE_SIZE:
+                page = result.raise_for_status().records
+                if len(page) > envelope.QUERY_PAGE_SIZE:
                     raise ProtocolError(
-                        f"query on {queries[i].object}: a page of {len(pages[(i, off)])} "
+                        f"query on {queries[i].object}: a page of {len(page)} "
                         f"records, more than the {envelope.QUERY_PAGE_SIZE} asked for"
                     )
-                tally.add(queries[i].object, len(pages[(i, off)]))
+                pages[(i, off)] = _rows(queries[i], page)
+                tally.add(queries[i].object, len(page))
 
         return [self._shared.pool.submit(fetch, pack) for pack in packs]
 
@@ -577,6 +623,10 @@ class Gateway:
                 rights = xml.text(policy, "rights")
                 policies[xml.text(policy, "policyName")] = [r for r in rights.split("|") if r]
         return out
+
+
+def _rows(spec: ReadSpec, records: list[dict[str, Any]]) -> list[Any]:
+    return records if spec.row is None else [spec.row(r) for r in records]
 
 
 def _is_replay(result: Result) -> bool:

@@ -63,13 +63,17 @@ class XmlReader(KindReader):
         return select_fields(kind)
 
     def specs(self, kind: Kind) -> list[ReadSpec]:
-        return [ReadSpec(self.object or kind.object or "", self.fields(kind), name=kind.key)]
+        # records become Resources page by page as they arrive, while later pages are still
+        # on their way; a reader that joins rows of other reads (its own `rows`) waits for all
+        row = _Row(kind) if type(self).rows is XmlReader.rows else None
+        return [
+            ReadSpec(self.object or kind.object or "", self.fields(kind), name=kind.key, row=row)
+        ]
 
     def read(self, kind: Kind, clients: Any, records: Records) -> dict[str, Resource]:
         by_key: dict[str, Resource] = {}
         for record, meta in self.rows(kind, records):
-            meta.update({name: record.get(name) for name in kind.api_constants})
-            found = resource(kind, record, meta)
+            found = record if type(record) is Resource else _resource(kind, record, meta)
             if found is not None:
                 by_key[found.key] = found
         return by_key
@@ -79,7 +83,25 @@ class XmlReader(KindReader):
     ) -> Iterator[tuple[Mapping[str, Any], dict[str, Any]]]:
         """(record for `from_api`, meta a write needs) for each row of the kind's object."""
         for record in records.get(kind.key, ()):
-            yield record, {"RECORDNO": record.get("RECORDNO")}
+            if record is None:
+                continue  # a record `_Row` could not read (said in the log)
+            yield record, {} if type(record) is Resource else {"RECORDNO": record.get("RECORDNO")}
+
+
+def _resource(kind: Kind, record: Mapping[str, Any], meta: dict[str, Any]) -> Resource | None:
+    meta.update({name: record.get(name) for name in kind.api_constants})
+    return resource(kind, record, meta)
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One record of the kind's object -> its Resource (None when unreadable), run by the
+    gateway on the thread that fetched the page."""
+
+    kind: Kind
+
+    def __call__(self, record: dict[str, Any]) -> Resource | None:
+        return _resource(self.kind, record, {"RECORDNO": record.get("RECORDNO")})
 
 
 @dataclass(frozen=True)
