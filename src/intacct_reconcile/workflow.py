@@ -545,11 +545,12 @@ def apply_in(
     with (
         locks.hold(ctx.config.base_dir, ctx.target.name),
         ui.progress(quiet=quiet) as progress,
-        open_clients(ctx.target, progress=progress) as clients,
+        contextlib.ExitStack() as stack,
     ):
         # under the lock: an apply running right now is not an unfinished one
         unfinished = _unfinished_applies(ctx, ui)
         if saved is not None:
+            clients = stack.enter_context(open_clients(ctx.target, progress=progress))
             already_done, live = _refuse_stale(clients, saved.plan, progress)
             # the gate judges what the file asks for against live state, never the file's
             # own counts and flags (rederive.py)
@@ -557,8 +558,16 @@ def apply_in(
             the_plan = _saved_plan_sod(ctx, clients, the_plan, live, progress)
             checksum = saved.checksum
         else:
-            manifests = _load_desired(path, ctx.target)
-            the_plan = _make_plan(ctx, clients, manifests, only_kinds, progress, only)
+            # as `plan` does: the reads start once the manifests have parsed, while they are
+            # checked (readahead.py)
+            ahead = ReadAhead(ctx.target, progress, only_kinds, stack)
+            try:
+                manifests = _load_desired(path, ctx.target, on_loaded=ahead.start)
+            except BaseException:
+                ahead.join()  # invalid manifests: what was read no longer matters
+                raise
+            clients = ahead.clients()
+            the_plan = _make_plan(ctx, clients, manifests, only_kinds, progress, only, ahead)
             checksum = _run_checksum(the_plan)
             already_done = frozenset()
         if not the_plan.has_changes:

@@ -441,30 +441,52 @@ class Gateway:
         *,
         idempotency_key: str,
         key_field: str | None = None,
+        independent: bool = False,
     ) -> list[WriteResult]:
-        """Create records; `key_field` (e.g. ACCOUNTNO) lets replayed creates find RECORDNO."""
+        """Create records; `key_field` (e.g. ACCOUNTNO) lets replayed creates find RECORDNO.
+        `independent`: no record refers to another of the call, so their requests may be in
+        flight together (see `_run_writes`)."""
         items = [(object, r) for r in records]
-        results = self._write("create", object, items, idempotency_key, envelope.create)
+        results = self._write(
+            "create", object, items, idempotency_key, envelope.create, independent=independent
+        )
         if key_field:
             self._fill_replayed_recordnos(object, key_field, records, results)
         return results
 
     def update(
-        self, object: str, records: Sequence[Mapping[str, Any]], *, idempotency_key: str
+        self,
+        object: str,
+        records: Sequence[Mapping[str, Any]],
+        *,
+        idempotency_key: str,
+        independent: bool = False,
     ) -> list[WriteResult]:
         items = [(object, r) for r in records]
-        results = self._write("update", object, items, idempotency_key, envelope.update)
+        results = self._write(
+            "update", object, items, idempotency_key, envelope.update, independent=independent
+        )
         for i, (record, result) in enumerate(zip(records, results, strict=True)):
             if result.ok and result.recordno is None and record.get("RECORDNO"):
                 results[i] = dataclasses.replace(result, recordno=str(record["RECORDNO"]))
         return results
 
     def delete(
-        self, object: str, recordnos: Sequence[str], *, idempotency_key: str
+        self,
+        object: str,
+        recordnos: Sequence[str],
+        *,
+        idempotency_key: str,
+        independent: bool = False,
     ) -> list[WriteResult]:
         keys = [str(k) for k in recordnos]
         results = self._write(
-            "delete", object, keys, idempotency_key, lambda ks: envelope.delete(object, ks)
+            "delete",
+            object,
+            keys,
+            idempotency_key,
+            lambda ks: envelope.delete(object, ks),
+            independent=independent,
         )
         return [
             dataclasses.replace(r, recordno=k) if r.ok else r
@@ -478,6 +500,8 @@ class Gateway:
         items: Sequence[Any],
         key: str,
         build: Callable[[Sequence[Any]], etree._Element],
+        *,
+        independent: bool = False,
     ) -> list[WriteResult]:
         """Batch items into functions and requests; give every item its own WriteResult."""
         batches = [
@@ -488,14 +512,16 @@ class Gateway:
         out: list[WriteResult | None] = [None] * len(items)
         tally = _Tally(self._report)
         tally.start(object, 0, len(items), "write")
-        failed = self._run_writes(functions, batches, out, tally, object)
+        failed = self._run_writes(functions, batches, out, tally, object, independent)
         # A failed multi-record function applied nothing (assumption: each function is atomic,
         # as the sandbox store and Intacct's own rollback do): retry its records one by one
         # so each gets its own verdict.
         singles_idx = [i for b in failed for i in b]
         if singles_idx:
             single_fns = [self._write_function(verb, key, build([items[i]])) for i in singles_idx]
-            self._run_writes(single_fns, [[i] for i in singles_idx], out, tally, object)
+            self._run_writes(
+                single_fns, [[i] for i in singles_idx], out, tally, object, independent
+            )
         return [
             r if r is not None else WriteResult(False, error=IntacctError("no result")) for r in out
         ]
@@ -510,8 +536,10 @@ class Gateway:
         out: list[WriteResult | None],
         tally: _Tally,
         object: str,
+        independent: bool = False,
     ) -> list[Sequence[int]]:
-        """Send write functions, several per request, in order; return failed batches."""
+        """Send write functions, several per request, in order (`independent`: spread over
+        the company's concurrent requests, in flight together); return failed batches."""
         pairs = list(zip(functions, batches, strict=True))
         failed: list[Sequence[int]] = []
 
@@ -527,6 +555,14 @@ class Gateway:
                     out[batch[0]] = WriteResult(False, error=result.error())
                 tally.add(object, len(batch), "write")
 
+        if independent and len(pairs) > 1:
+            # no record refers to another: the functions go in `concurrency` requests (or
+            # more, FUNCTIONS_PER_REQUEST at most each) sent together, so the server works on
+            # them side by side instead of one long request after another
+            lanes = max(min(self.concurrency, len(pairs)), -(-len(pairs) // FUNCTIONS_PER_REQUEST))
+            size = -(-len(pairs) // lanes)
+            self._in_parallel(list(_chunks(pairs, size)), send_group, out)
+            return failed
         # Requests go one after another: records within a kind may refer to each other
         # (a parent location, a supervisor), so the caller's order must be the order applied.
         groups = list(_chunks(pairs, FUNCTIONS_PER_REQUEST))
@@ -541,6 +577,30 @@ class Gateway:
                         out[index] = out[index] or WriteResult(False, error=exc)
                 break
         return failed
+
+    def _in_parallel(
+        self,
+        groups: Sequence[Sequence[tuple[Function, Sequence[int]]]],
+        send_group: Callable[[Sequence[tuple[Function, Sequence[int]]]], None],
+        out: list[WriteResult | None],
+    ) -> None:
+        """Each group in a request of its own, `concurrency` in flight at once; a request that
+        fails as a whole fails only its own records (re-running is safe: control ids)."""
+
+        def settle(group: Sequence[tuple[Function, Sequence[int]]]) -> None:
+            try:
+                send_group(group)
+            except IntacctError as exc:
+                for _, batch in group:
+                    for index in batch:
+                        out[index] = out[index] or WriteResult(False, error=exc)
+
+        others = [self._shared.pool.submit(settle, group) for group in groups[1:]]
+        try:
+            settle(groups[0])
+        finally:
+            for future in others:  # every request's answer is in before the results go back
+                future.result()
 
     @staticmethod
     def _record_success(

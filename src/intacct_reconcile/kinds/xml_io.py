@@ -116,18 +116,24 @@ class XmlWriter(KindWriter):
         obj = kind.object or ""
         key = context.key(first.action, *(str(c.ref) for c in changes))
         context.step(f"{first.action} {len(changes)} {kind.key} ({obj})")
+        # the applier never puts a change and one it depends on in one call: the requests
+        # carrying them may be in flight together
         if first.action == "delete":
             recordnos = [str(c.live_meta.get("RECORDNO", "")) for c in changes]
-            results = gateway.delete(obj, recordnos, idempotency_key=key)
+            results = gateway.delete(obj, recordnos, idempotency_key=key, independent=True)
         else:
             create = first.action == "create"
             records = [self.record(kind, c, create=create) for c in changes]
             if create:
                 results = gateway.create(
-                    obj, records, idempotency_key=key, key_field=kind.identity.api
+                    obj,
+                    records,
+                    idempotency_key=key,
+                    key_field=kind.identity.api,
+                    independent=True,
                 )
             else:
-                results = gateway.update(obj, records, idempotency_key=key)
+                results = gateway.update(obj, records, idempotency_key=key, independent=True)
         written = [(i, c) for i, (c, r) in enumerate(zip(changes, results, strict=True)) if r.ok]
         after_failed = self.after(kind, gateway, first.action, written, context)
         out = []
