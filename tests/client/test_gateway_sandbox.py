@@ -147,6 +147,24 @@ def test_writes_are_batched_and_land(tmp_path):
     assert app.store.count("GLACCOUNT") == before + 248
 
 
+def test_independent_writes_go_in_the_lanes_together_and_keep_their_order(tmp_path):
+    app = sandbox(tmp_path, latency_ms=30, concurrency=2, queue_wait_s=0)
+    before = app.store.count("GLACCOUNT")
+    gw = gateway(app, concurrency=2, retry=NO_RETRY)
+    batch = accounts(1_000)
+    batch[650] = {"ACCOUNTNO": "50650"}  # no TITLE: its function fails, then its records alone
+    results = gw.create("GLACCOUNT", batch, idempotency_key="wide", independent=True)
+    assert [r.key for r in results if r.ok] == [str(50_000 + i) for i in range(1_000) if i != 650]
+    assert isinstance(results[650].error, ValidationError)
+    assert app.store.count("GLACCOUNT") == before + 999
+    writes = [e for e in request_log(tmp_path) if e["functions"][:1] == ["create"]]
+    # ten functions in two requests of five, in flight together; then the failed function's
+    # hundred records one by one (their own verdicts)
+    assert [len(e["functions"]) for e in writes[:2]] == [5, 5]
+    assert gw.peak_in_flight == 2
+    assert sum(e["records_sent"] for e in writes[2:]) == 100
+
+
 def test_rerunning_the_same_write_never_applies_twice(tmp_path):
     app = sandbox(tmp_path)
     gw = gateway(app)
