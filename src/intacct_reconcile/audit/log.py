@@ -59,9 +59,10 @@ def append(path: Path, records: Sequence[Mapping[str, Any]]) -> list[dict[str, A
             sealed, lines = [], []
             for record in records:
                 body = {**record, "prev": prev}
-                body["hash"] = prev = record_hash(body)
+                line, prev = _sealed_line(body)
+                body["hash"] = prev
                 sealed.append(body)
-                lines.append(canonical_json(body))
+                lines.append(line)
             # a line torn by a crash stays a line of its own (verify reports it)
             text = ("\n" if torn else "") + "\n".join(lines) + "\n"
             fh.write(text.encode("utf-8"))
@@ -73,6 +74,19 @@ def append(path: Path, records: Sequence[Mapping[str, Any]]) -> list[dict[str, A
             "until the apply can be recorded; make the folder writable and run `plan`"
         ) from None
     return sealed
+
+
+def _sealed_line(body: Mapping[str, Any]) -> tuple[str, str]:
+    """(the record's line with its hash, the hash) for a record without `hash` yet: each
+    top-level value is written once, for the hashed text and for the line alike (the line is
+    `canonical_json` of the record with its hash: same keys in the same sorted order)."""
+    if "hash" in body:
+        raise ValueError("a record to seal carries a hash already")
+    parts = {key: canonical_json(key) + ":" + canonical_json(value) for key, value in body.items()}
+    order = sorted(parts)
+    hashed = digest(("{" + ",".join(parts[k] for k in order) + "}").encode())
+    parts["hash"] = '"hash":' + canonical_json(hashed)
+    return "{" + ",".join(parts[k] for k in sorted(parts)) + "}", hashed
 
 
 def _chain_end(fh: Any) -> tuple[str, bool]:
