@@ -336,7 +336,7 @@ class Gateway:
             if result.ok:
                 out.append(self._offsets(spec, result))
                 tally.start(spec.object, 0, result.total_count)
-                pages[(i, 0)] = _rows(spec, result.records)
+                pages[(i, 0)] = _page(spec, result)
                 tally.add(spec.object, len(pages[(i, 0)]))
             elif _query_unsupported(result):
                 log.info("query cannot read %s; using readByQuery", spec.object)
@@ -392,13 +392,13 @@ class Gateway:
                 Function(f"read-{i}-{off}", self._page_body(queries[i], off)) for i, off in pack
             ]
             for (i, off), result in zip(pack, self.call(functions), strict=True):
-                page = result.raise_for_status().records
+                page = _page(queries[i], result.raise_for_status())
                 if len(page) > envelope.QUERY_PAGE_SIZE:
                     raise ProtocolError(
                         f"query on {queries[i].object}: a page of {len(page)} "
                         f"records, more than the {envelope.QUERY_PAGE_SIZE} asked for"
                     )
-                pages[(i, off)] = _rows(queries[i], page)
+                pages[(i, off)] = page
                 tally.add(queries[i].object, len(page))
 
         return [self._shared.pool.submit(fetch, pack) for pack in packs]
@@ -687,6 +687,14 @@ class Gateway:
 
 def _rows(spec: ReadSpec, records: list[dict[str, Any]]) -> list[Any]:
     return records if spec.row is None else [spec.row(r) for r in records]
+
+
+def _page(spec: ReadSpec, result: Result) -> list[Any]:
+    """One answered page as read_many returns it; records that go through `row` at once are
+    let go page by page, so their texts need not be shared (xml.records)."""
+    if spec.row is None:
+        return result.records
+    return [spec.row(r) for r in xml.records(result.data, share=False)]
 
 
 def _is_replay(result: Result) -> bool:

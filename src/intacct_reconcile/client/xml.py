@@ -153,21 +153,27 @@ def _not_flat(node: etree._Element) -> bool:
 _FIELDS = etree.XPath("count(*/*)")
 
 
-def records(node: etree._Element | None) -> list[dict[str, Any]]:
-    """Each child of <data> as a flat-or-nested dict of its fields."""
+def records(node: etree._Element | None, *, share: bool = True) -> list[dict[str, Any]]:
+    """Each child of <data> as a flat-or-nested dict of its fields. `share`: repeated tags and
+    texts of a flat page as one str each (for records that are kept; a caller that converts
+    each page as it arrives and lets the records go skips it)."""
     if node is None:
         return []
     if not _not_flat(node):
         # the usual page (query results): every record is a row of leaf fields, checked once
         # for the whole page in C instead of field by field
-        # lxml makes a new str for every tag and text it hands out: sharing the repeated ones
-        # ("false", "active", the field names) saved ~20 MiB of a 30,000-record plan's peak
-        shared: dict[str, str] = {}
-        one = shared.setdefault
-        flat = [
-            {one(t := c.tag, t): one(v, v) if (v := c.text) else "" for c in child}
-            for child in node
-        ]
+        if share:
+            # lxml makes a new str for every tag and text it hands out: sharing the repeated
+            # ones ("false", "active", the field names) saved ~20 MiB of a 30,000-record plan's
+            # peak when every page's records were held until the last page came
+            shared: dict[str, str] = {}
+            one = shared.setdefault
+            flat = [
+                {one(t := c.tag, t): one(v, v) if (v := c.text) else "" for c in child}
+                for child in node
+            ]
+        else:
+            flat = [{c.tag: c.text or "" for c in child} for child in node]
         if sum(map(len, flat)) == _FIELDS(node):  # no repeated field in any record
             return flat
     out = []
