@@ -117,6 +117,12 @@ def _check_format(fmt: str) -> None:
         raise ConfigError(f"unknown --format {fmt!r} — use one of: {', '.join(FORMATS)}")
 
 
+def _color(ui: Ui, fmt: str) -> bool:
+    """Colour for stdout, asked only for text: asking makes the terminal's console, which a
+    run writing JSON or markdown to a pipe never needs (rich takes a while to import)."""
+    return fmt == "text" and ui.color
+
+
 def _render(thing: Plan | ApplyReport, fmt: str, color: bool = False) -> str:
     """`color`: the Ui's verdict for the stream the text goes to (text format only)."""
     return RENDERERS[fmt](thing, color=color and fmt == "text")
@@ -572,7 +578,7 @@ def apply_in(
             already_done = frozenset()
         if not the_plan.has_changes:
             the_plan = dataclasses.replace(the_plan, unfinished_applies=unfinished)
-            return ApplyOutcome(None, _render(the_plan, fmt, ui.color), 0, context=ctx)
+            return ApplyOutcome(None, _render(the_plan, fmt, _color(ui, fmt)), 0, context=ctx)
         allowed = safety.enforce(
             the_plan, _safety_options(ctx, force, allow_irreversible, clients, the_plan)
         )
@@ -617,10 +623,11 @@ def apply_in(
             + f" — each change is listed in the report and in {audit.audit_path(ctx.base_dir)}"
         )
         return ApplyOutcome(
-            report, _render(report, fmt, ui.color), interrupted_code, journal.apply_id, ctx
+            report, _render(report, fmt, _color(ui, fmt)), interrupted_code, journal.apply_id, ctx
         )
     exit_code = 0 if report.counts()["failed"] == 0 and report.counts()["not_attempted"] == 0 else 4
-    return ApplyOutcome(report, _render(report, fmt, ui.color), exit_code, journal.apply_id, ctx)
+    output = _render(report, fmt, _color(ui, fmt))
+    return ApplyOutcome(report, output, exit_code, journal.apply_id, ctx)
 
 
 CONFIRM_QUESTION = "Apply these changes?"
