@@ -3,9 +3,9 @@
 - Changes run in plan order, each through its kind's writer (kinds/io.py). Consecutive
   changes of one kind, action and entity that do not depend on each other go to the writer
   together when it `batches`: the XML writer sends them through the gateway's batched writes
-  (≤ 100 records per function, several functions per request, the requests of one call in
-  flight together within the company's concurrency limit); the REST writer sends one object
-  per request, in parallel within that limit.
+  (≤ 100 records per function, several functions per request; a call's creates or updates
+  in requests in flight together within the company's concurrency limit); the REST writer
+  sends one object per request, in parallel within that limit.
 - Idempotency: every write carries a key derived from the plan checksum and the change refs;
   the clients turn it into deterministic control ids (XML `uniqueid`) or request keys (REST),
   so a retried request, or a re-run of the same saved plan, never creates twice.

@@ -130,11 +130,13 @@ class XmlWriter(KindWriter):
         obj = kind.object or ""
         key = context.key(first.action, *(str(c.ref) for c in changes))
         context.step(f"{first.action} {len(changes)} {kind.key} ({obj})")
-        # the applier never puts a change and one it depends on in one call: the requests
-        # carrying them may be in flight together
+        # creates and updates: the applier never puts a change and one it depends on in one
+        # call, so the requests carrying them may be in flight together. Deletes run in reverse
+        # dependency order, and a call may hold an object and the one it refers to (a child
+        # location deleted before its parent): theirs go one after another.
         if first.action == "delete":
             recordnos = [str(c.live_meta.get("RECORDNO", "")) for c in changes]
-            results = gateway.delete(obj, recordnos, idempotency_key=key, independent=True)
+            results = gateway.delete(obj, recordnos, idempotency_key=key)
         else:
             create = first.action == "create"
             records = [self.record(kind, c, create=create) for c in changes]
