@@ -5,7 +5,7 @@
     outcome  one per change once its answer is known (or it is known never to have been sent)
     end      the apply finished (completed, or stopped by Ctrl-C / SIGTERM) with its counts
 
-Intents and outcomes are written one batch at a time (one append per request, not per
+Intents and outcomes are written one batch at a time (one append per writer call, not per
 change). A process killed mid-apply leaves intents without outcomes: exactly the changes that
 may or may not have landed (see history.py). Values are masked as `***`: secret fields, any
 text that looks like a secret reference (`${env:NAME}`), and any text holding a known secret
