@@ -3,8 +3,9 @@
 - Changes run in plan order, each through its kind's writer (kinds/io.py). Consecutive
   changes of one kind, action and entity that do not depend on each other go to the writer
   together when it `batches`: the XML writer sends them through the gateway's batched writes
-  (≤ 100 records per function, several functions per request); the REST writer sends one
-  object per request, in parallel within the company's concurrency limit.
+  (≤ 100 records per function, several functions per request; a call's creates or updates
+  in requests in flight together within the company's concurrency limit); the REST writer
+  sends one object per request, in parallel within that limit.
 - Idempotency: every write carries a key derived from the plan checksum and the change refs;
   the clients turn it into deterministic control ids (XML `uniqueid`) or request keys (REST),
   so a retried request, or a re-run of the same saved plan, never creates twice.
@@ -14,11 +15,11 @@
   attestation closed them).
 - After the writes, touched objects are read again; one that does not hold what the plan
   wrote is a failed change whose error shows the difference.
-- Stopping (`should_stop`, set by the first Ctrl-C or SIGTERM): the request in flight gets its
-  answer, nothing more is sent (batched groups go to the writer one request's worth at a
-  time); the rest is `not_attempted` and the report is `interrupted`. A KeyboardInterrupt (a
-  second Ctrl-C) raises `ApplyInterrupted` carrying the report so far: the changes whose
-  request was in flight are `interrupted` (answer unknown).
+- Stopping (`should_stop`, set by the first Ctrl-C or SIGTERM): the requests in flight get
+  their answers, nothing more is sent (batched groups go to the writer up to
+  RECORDS_PER_REQUEST records at a time); the rest is `not_attempted` and the report is
+  `interrupted`. A KeyboardInterrupt (a second Ctrl-C) raises `ApplyInterrupted` carrying the
+  report so far: the changes whose request was in flight are `interrupted` (answer unknown).
 - Journal (`journal`, the audit log's write-ahead journal): told of every writer call before
   its request is sent and again when the answers are back, so a killed run leaves a record of
   what was on its way.
@@ -43,8 +44,9 @@ from intacct_reconcile.types import ApplyReport, Change, ChangeResult, Plan, Ref
 
 log = logging.getLogger("intacct_reconcile.applier")
 Step = Callable[[str], None]
-# a batched group goes to its writer one XML request's worth at a time, so that a stop request
-# is honoured between requests
+# a batched group goes to its writer one XML request's worth of records at a time (sent as the
+# company's concurrent requests at once when independent), so that a stop request is honoured
+# between them
 RECORDS_PER_REQUEST = RECORDS_PER_FUNCTION * FUNCTIONS_PER_REQUEST
 IN_FLIGHT = (
     "in flight when the apply was stopped at once; Intacct's answer never came — run `plan` "

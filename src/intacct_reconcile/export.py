@@ -145,6 +145,10 @@ def manifest_values(
             if how is _TEXT:
                 out[name] = value.replace("${", "$${") if "${" in value else value
                 continue
+        elif type(value) is bool and enum is None and how is _TEXT:  # flags: the rules below
+            if default is None or value != default:  # in short (never empty, nothing to copy)
+                out[name] = value
+            continue
         elif _empty(value) or (default is not None and value == default):
             continue
         elif enum is not None and value not in enum:

@@ -3,9 +3,10 @@
 Reads go through the clients only, as few requests as the APIs allow, each kind through its
 reader (kinds/io.py): every reader's XML reads (the XML kinds, and what other kinds read from
 the XML gateway, such as roles' ROLES/ROLEPOLICYASSIGNMENT and users' USERROLES links) go in
-one `read_many`, so the first pages of all of them share one request; then each reader turns
-its records into Resources, making any request of its own (a paged REST list, one
-`get_applications` call). Kinds Intacct cannot report read as empty: the planner closes them
+one `read_many`, so the first pages of all of them travel together (spread over the company's
+concurrent requests); then each reader turns its records into Resources (the general XML
+reader page by page, as the pages arrive), making any request of its own (a paged REST list,
+one `get_applications` call). Kinds Intacct cannot report read as empty: the planner closes them
 with attestations.
 
 Records are normalised with `Kind.from_api`, so live values compare equal to desired values;

@@ -117,6 +117,12 @@ def _check_format(fmt: str) -> None:
         raise ConfigError(f"unknown --format {fmt!r} — use one of: {', '.join(FORMATS)}")
 
 
+def _color(ui: Ui, fmt: str) -> bool:
+    """Colour for stdout, asked only for text: asking makes the terminal's console, which a
+    run writing JSON or markdown to a pipe never needs (rich takes a while to import)."""
+    return fmt == "text" and ui.color
+
+
 def _render(thing: Plan | ApplyReport, fmt: str, color: bool = False) -> str:
     """`color`: the Ui's verdict for the stream the text goes to (text format only)."""
     return RENDERERS[fmt](thing, color=color and fmt == "text")
@@ -545,11 +551,12 @@ def apply_in(
     with (
         locks.hold(ctx.config.base_dir, ctx.target.name),
         ui.progress(quiet=quiet) as progress,
-        open_clients(ctx.target, progress=progress) as clients,
+        contextlib.ExitStack() as stack,
     ):
         # under the lock: an apply running right now is not an unfinished one
         unfinished = _unfinished_applies(ctx, ui)
         if saved is not None:
+            clients = stack.enter_context(open_clients(ctx.target, progress=progress))
             already_done, live = _refuse_stale(clients, saved.plan, progress)
             # the gate judges what the file asks for against live state, never the file's
             # own counts and flags (rederive.py)
@@ -557,13 +564,21 @@ def apply_in(
             the_plan = _saved_plan_sod(ctx, clients, the_plan, live, progress)
             checksum = saved.checksum
         else:
-            manifests = _load_desired(path, ctx.target)
-            the_plan = _make_plan(ctx, clients, manifests, only_kinds, progress, only)
+            # as `plan` does: the reads start once the manifests have parsed, while they are
+            # checked (readahead.py)
+            ahead = ReadAhead(ctx.target, progress, only_kinds, stack)
+            try:
+                manifests = _load_desired(path, ctx.target, on_loaded=ahead.start)
+            except BaseException:
+                ahead.join()  # invalid manifests: what was read no longer matters
+                raise
+            clients = ahead.clients()
+            the_plan = _make_plan(ctx, clients, manifests, only_kinds, progress, only, ahead)
             checksum = _run_checksum(the_plan)
             already_done = frozenset()
         if not the_plan.has_changes:
             the_plan = dataclasses.replace(the_plan, unfinished_applies=unfinished)
-            return ApplyOutcome(None, _render(the_plan, fmt, ui.color), 0, context=ctx)
+            return ApplyOutcome(None, _render(the_plan, fmt, _color(ui, fmt)), 0, context=ctx)
         allowed = safety.enforce(
             the_plan, _safety_options(ctx, force, allow_irreversible, clients, the_plan)
         )
@@ -608,10 +623,11 @@ def apply_in(
             + f" — each change is listed in the report and in {audit.audit_path(ctx.base_dir)}"
         )
         return ApplyOutcome(
-            report, _render(report, fmt, ui.color), interrupted_code, journal.apply_id, ctx
+            report, _render(report, fmt, _color(ui, fmt)), interrupted_code, journal.apply_id, ctx
         )
     exit_code = 0 if report.counts()["failed"] == 0 and report.counts()["not_attempted"] == 0 else 4
-    return ApplyOutcome(report, _render(report, fmt, ui.color), exit_code, journal.apply_id, ctx)
+    output = _render(report, fmt, _color(ui, fmt))
+    return ApplyOutcome(report, output, exit_code, journal.apply_id, ctx)
 
 
 CONFIRM_QUESTION = "Apply these changes?"

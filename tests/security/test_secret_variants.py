@@ -116,6 +116,27 @@ def test_an_error_quoting_variants_of_a_secret_keeps_none(tmp_path: Path) -> Non
     assert audit.applies(tmp_path)[0].final()["gl_accounts/2"] == "failed"
 
 
+def test_a_value_journaled_before_its_secret_was_known_is_masked_after(tmp_path: Path) -> None:
+    late = "Late-Registered-Zq93-secret"  # a secret that becomes known mid-run
+    journal = ApplyJournal(
+        audit.audit_path(tmp_path),
+        RunFacts("prod", "ACME", "", "tester", "USER", None, None, "sha256:x", "0"),
+        env={},
+    )
+
+    def change(key: str) -> Change:
+        return Change(
+            "create", Ref("gl_accounts", key), "xml", fields=(FieldChange("title", None, late),)
+        )
+
+    journal.sending([change("1")])  # not a secret yet: written as it is
+    Secret(late)  # registered now, as credentials loaded later would be
+    journal.sending([change("2")])
+    lines = [json.loads(line) for line in audit.audit_path(tmp_path).read_text().splitlines()]
+    after = {rec["ref"]: rec["values"][0]["after"] for rec in lines if rec["type"] == "intent"}
+    assert after == {"gl_accounts/1": late, "gl_accounts/2": "***"}
+
+
 def test_debug_logs_keep_no_variant(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     quoted = " ".join(make(SECRET) for make in VARIANTS.values())

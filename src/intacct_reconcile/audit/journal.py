@@ -5,7 +5,7 @@
     outcome  one per change once its answer is known (or it is known never to have been sent)
     end      the apply finished (completed, or stopped by Ctrl-C / SIGTERM) with its counts
 
-Intents and outcomes are written one batch at a time (one append per request, not per
+Intents and outcomes are written one batch at a time (one append per writer call, not per
 change). A process killed mid-apply leaves intents without outcomes: exactly the changes that
 may or may not have landed (see history.py). Values are masked as `***`: secret fields, any
 text that looks like a secret reference (`${env:NAME}`), and any text holding a known secret
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from intacct_reconcile.audit import log
-from intacct_reconcile.client.errors import redact, register_secret
+from intacct_reconcile.client.errors import redact, register_secret, secrets_generation
 from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.kinds.io import entity_of
 from intacct_reconcile.manifest.coerce import SECRET_NAME
@@ -195,11 +195,29 @@ def _hide(value: Any, hidden: bool) -> Any:
     return MASK if hidden else _masked(value)
 
 
+# text -> does it hold a secret or a secret reference, for texts seen while no secret was
+# registered since (a thousand creates repeat the same type and balance values)
+_VERDICTS: dict[str, bool] = {}
+_VERDICTS_OF = [-1]  # the secrets generation the verdicts hold for
+_VERDICTS_MAX = 4096
+
+
+def _holds_secret(text: str) -> bool:
+    generation = secrets_generation()
+    if _VERDICTS_OF[0] != generation or len(_VERDICTS) >= _VERDICTS_MAX:
+        _VERDICTS.clear()
+        _VERDICTS_OF[0] = generation
+    verdict = _VERDICTS.get(text)
+    if verdict is None:
+        verdict = _VERDICTS[text] = bool(SECRET_REFERENCE.search(text)) or redact(text) != text
+    return verdict
+
+
 def _masked(value: Any) -> Any:
     """Any secret reference inside a value, at any depth, as `***`."""
     if isinstance(value, str):
         # the whole value, not the secret inside it: no prefix or suffix of a secret survives
-        return MASK if SECRET_REFERENCE.search(value) or redact(value) != value else value
+        return MASK if _holds_secret(value) else value
     if isinstance(value, Mapping):
         return {str(k): _masked(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,9 +60,10 @@ def append(path: Path, records: Sequence[Mapping[str, Any]]) -> list[dict[str, A
             sealed, lines = [], []
             for record in records:
                 body = {**record, "prev": prev}
-                body["hash"] = prev = record_hash(body)
+                line, prev = _sealed_line(body)
+                body["hash"] = prev
                 sealed.append(body)
-                lines.append(canonical_json(body))
+                lines.append(line)
             # a line torn by a crash stays a line of its own (verify reports it)
             text = ("\n" if torn else "") + "\n".join(lines) + "\n"
             fh.write(text.encode("utf-8"))
@@ -73,6 +75,29 @@ def append(path: Path, records: Sequence[Mapping[str, Any]]) -> list[dict[str, A
             "until the apply can be recorded; make the folder writable and run `plan`"
         ) from None
     return sealed
+
+
+def _sealed_line(body: Mapping[str, Any]) -> tuple[str, str]:
+    """(the record's line with its hash, the hash) for a record without `hash` yet, from one
+    `canonical_json`: the record is written with a stand-in hash (a random token no record
+    holds); without that entry the text is exactly the hashed one, and the line is the text
+    with the real hash in its place (same keys, same sorted order)."""
+    if "hash" in body:
+        raise ValueError("a record to seal carries a hash already")
+    stand_in = "sha256:" + secrets.token_hex(32)
+    text = canonical_json({**body, "hash": stand_in})
+    entry = '"hash":' + canonical_json(stand_in)
+    if text.count(stand_in) != 1:  # pragma: no cover - a random token found twice
+        hashed = record_hash(body)
+        return canonical_json({**body, "hash": hashed}), hashed
+    if entry + "," in text:
+        without = text.replace(entry + ",", "", 1)
+    elif "," + entry in text:
+        without = text.replace("," + entry, "", 1)
+    else:
+        without = text.replace(entry, "", 1)
+    hashed = digest(without.encode())
+    return text.replace(stand_in, hashed, 1), hashed
 
 
 def _chain_end(fh: Any) -> tuple[str, bool]:

@@ -33,6 +33,7 @@ from intacct_reconcile.errors import ReconcileError
 
 _SECRETS: set[str] = set()
 _SECRETS_LOCK = threading.Lock()
+_GENERATION = [0]  # secrets registered so far (see secrets_generation)
 # Shorter values would blank out ordinary words in messages; real secrets are longer.
 _MIN_SECRET_LEN = 6
 # A run of this many characters of a secret (or of one of its encodings) is redacted: a
@@ -73,6 +74,7 @@ def register_secret(value: str) -> None:
         if value in _SECRETS:
             return
         _SECRETS.add(value)
+        _GENERATION[0] += 1
         if len(value) < _MIN_FRAGMENT:
             _SHORT.append(re.compile(re.escape(value), re.IGNORECASE))
         textual, encoded = _forms(value)
@@ -86,6 +88,12 @@ def register_secret(value: str) -> None:
                     windows.setdefault(form[start : start + _MIN_FRAGMENT], []).append(
                         (form, start)
                     )
+
+
+def secrets_generation() -> int:
+    """Changes whenever a secret is registered: what `redact` makes of a text stays the same
+    while it does not (callers may remember verdicts on repeated texts until then)."""
+    return _GENERATION[0]
 
 
 def known_secrets() -> frozenset[str]:

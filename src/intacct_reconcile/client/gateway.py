@@ -1,8 +1,11 @@
 """XML gateway client: sessions, retries, paged reads and batched idempotent writes.
 
-Reads use `query` (pagesize 2000): the first pages of all requested objects travel in one
-request; the remaining offsets are packed several functions per request and fetched in
-parallel, never more than `concurrency` requests in flight. Writes send up to 100 records per
+Reads use `query` (pagesize 2000): the first pages of all requested objects travel together,
+spread over up to `concurrency` requests in flight at once (one request when a single object
+is read); the remaining offsets are packed several functions per request and fetched in
+parallel, never more than `concurrency` requests in flight. A read may name a `row` function:
+each page's records are passed through it by the thread that fetched the page, so converting
+one page overlaps the server's work on the next. Writes send up to 100 records per
 function and up to 10 functions per request with `uniqueid=true` and control ids derived from
 the caller's idempotency key and the function content, so a retried request never applies a
 function twice.
@@ -48,6 +51,9 @@ class ReadSpec:
     filter: Filter | None = None
     name: str | None = None  # key in read_many's answer; defaults to the object
     method: Literal["query", "readByQuery"] = "query"
+    # each record -> what read_many returns for it, run page by page as the pages arrive (on
+    # the fetching thread: it must be thread-safe); None: the records as parsed
+    row: Callable[[dict[str, Any]], Any] | None = None
 
     @property
     def key(self) -> str:
@@ -256,51 +262,90 @@ class Gateway:
     ) -> list[dict[str, Any]]:
         return self.read_many([ReadSpec(object, fields, filter)])[object]
 
-    def read_many(self, reads: Sequence[ReadSpec]) -> dict[str, list[dict[str, Any]]]:
-        """Every record of every read: first pages in one request, the rest in parallel."""
+    def read_many(self, reads: Sequence[ReadSpec]) -> dict[str, list[Any]]:
+        """Every record of every read (through its `row` when it names one): the first pages
+        together, the rest in parallel."""
         # `query` needs named fields (no "*", reference §2): such reads use readByQuery
         queries = [r for r in reads if r.method == "query" and "*" not in r.fields]
         fallback = [r for r in reads if r not in queries]
-        out: dict[str, list[dict[str, Any]]] = {}
+        out: dict[str, list[Any]] = {}
         if queries:
             out, failed = self._query_all(queries)
             fallback += failed
         for spec in fallback:
-            out[spec.key] = self._read_by_query(spec)
+            out[spec.key] = _rows(spec, self._read_by_query(spec))
         return out
 
     def _query_all(
         self, queries: Sequence[ReadSpec]
-    ) -> tuple[dict[str, list[dict[str, Any]]], list[ReadSpec]]:
-        firsts = [Function(f"read-{i}-0", self._page_body(r, 0)) for i, r in enumerate(queries)]
-        pages: dict[tuple[int, int], list[dict[str, Any]]] = {}
-        pending: list[tuple[int, int]] = []
+    ) -> tuple[dict[str, list[Any]], list[ReadSpec]]:
+        pages: dict[tuple[int, int], list[Any]] = {}
         tally = _Tally(self._report)
-        answered: dict[int, Result] = {}
-        for i, (spec, result) in enumerate(zip(queries, self.call(firsts), strict=True)):
-            if result.ok:
-                answered[i] = result
-                pending += [(i, off) for off in self._offsets(spec, result)]
-                tally.start(spec.object, 0, result.total_count)
-            elif _query_unsupported(result):
-                log.info("query cannot read %s; using readByQuery", spec.object)
-            else:
-                raise result.error()
-        futures = self._start_pages(queries, pending, pages, tally)
-        # convert the first pages while the server works on the rest, then let their parsed
-        # response go: a 2,000-record page's element tree is ten times its records' size
-        del result
-        read = sorted(answered)
-        for i in read:
-            pages[(i, 0)] = answered.pop(i).records
-            tally.add(queries[i].object, len(pages[(i, 0)]))
-        for future in futures:
-            future.result()
+        answered: list[int] = []
+        pending: list[tuple[int, int]] = []
+        unsupported: set[int] = set()
+        futures: list[Future[Any]] = []
+        try:
+            # the first pages, spread over the lanes (round robin: sizes are not known yet),
+            # so no lane waits idle while the other carries every first page
+            lanes = min(self.concurrency, len(queries))
+            groups = [list(range(k, len(queries), lanes)) for k in range(lanes)]
+            futures = [
+                self._shared.pool.submit(self._first_pages, queries, group, pages, tally)
+                for group in groups[1:]
+            ]
+            outcomes = [self._first_pages(queries, groups[0], pages, tally)]
+            outcomes += [f.result() for f in futures]
+            for group, outcome in zip(groups, outcomes, strict=True):
+                for i, offsets in zip(group, outcome, strict=True):
+                    if offsets is None:
+                        unsupported.add(i)
+                    else:
+                        answered.append(i)
+                        pending += [(i, off) for off in offsets]
+            futures = self._start_pages(queries, pending, pages, tally)
+            for future in futures:
+                future.result()
+        except BaseException:
+            # nothing left running (or still sending) once a read has failed
+            for future in futures:
+                future.cancel()
+            for future in futures:
+                if not future.cancelled():
+                    future.exception()
+            raise
         out = {}
-        for i in read:
+        for i in sorted(answered):
             offsets = sorted(off for (j, off) in pages if j == i)
             out[queries[i].key] = [rec for off in offsets for rec in pages[(i, off)]]
-        return out, [q for i, q in enumerate(queries) if i not in read]
+        return out, [q for i, q in enumerate(queries) if i in unsupported]
+
+    def _first_pages(
+        self,
+        queries: Sequence[ReadSpec],
+        group: Sequence[int],
+        pages: dict[tuple[int, int], list[Any]],
+        tally: _Tally,
+    ) -> list[list[int] | None]:
+        """One request with the first page of each read in `group`: the offsets of each read's
+        remaining pages (None: `query` cannot read that object)."""
+        functions = [Function(f"read-{i}-0", self._page_body(queries[i], 0)) for i in group]
+        out: list[list[int] | None] = []
+        for i, result in zip(group, self.call(functions), strict=True):
+            spec = queries[i]
+            if result.ok:
+                out.append(self._offsets(spec, result))
+                tally.start(spec.object, 0, result.total_count)
+                pages[(i, 0)] = _page(spec, result)
+                tally.add(spec.object, len(pages[(i, 0)]))
+            elif _query_unsupported(result):
+                log.info("query cannot read %s; using readByQuery", spec.object)
+                out.append(None)
+            else:
+                raise result.error()
+        # the parsed answer is let go on return (a 2,000-record page's element tree is ten
+        # times its records' size): only the records are kept
+        return out
 
     def _page_body(self, spec: ReadSpec, offset: int) -> etree._Element:
         return envelope.query(spec.object, spec.fields, spec.filter, offset=offset)
@@ -331,7 +376,7 @@ class Gateway:
         self,
         queries: Sequence[ReadSpec],
         pending: list[tuple[int, int]],
-        pages: dict[tuple[int, int], list[dict[str, Any]]],
+        pages: dict[tuple[int, int], list[Any]],
         tally: _Tally,
     ) -> list[Future[None]]:
         """Submit the remaining pages, packed into a multiple of `concurrency` requests."""
@@ -347,13 +392,14 @@ class Gateway:
                 Function(f"read-{i}-{off}", self._page_body(queries[i], off)) for i, off in pack
             ]
             for (i, off), result in zip(pack, self.call(functions), strict=True):
-                pages[(i, off)] = result.raise_for_status().records
-                if len(pages[(i, off)]) > envelope.QUERY_PAGE_SIZE:
+                page = _page(queries[i], result.raise_for_status())
+                if len(page) > envelope.QUERY_PAGE_SIZE:
                     raise ProtocolError(
-                        f"query on {queries[i].object}: a page of {len(pages[(i, off)])} "
+                        f"query on {queries[i].object}: a page of {len(page)} "
                         f"records, more than the {envelope.QUERY_PAGE_SIZE} asked for"
                     )
-                tally.add(queries[i].object, len(pages[(i, off)]))
+                pages[(i, off)] = page
+                tally.add(queries[i].object, len(page))
 
         return [self._shared.pool.submit(fetch, pack) for pack in packs]
 
@@ -395,30 +441,52 @@ class Gateway:
         *,
         idempotency_key: str,
         key_field: str | None = None,
+        independent: bool = False,
     ) -> list[WriteResult]:
-        """Create records; `key_field` (e.g. ACCOUNTNO) lets replayed creates find RECORDNO."""
+        """Create records; `key_field` (e.g. ACCOUNTNO) lets replayed creates find RECORDNO.
+        `independent`: no record refers to another of the call, so their requests may be in
+        flight together (see `_run_writes`)."""
         items = [(object, r) for r in records]
-        results = self._write("create", object, items, idempotency_key, envelope.create)
+        results = self._write(
+            "create", object, items, idempotency_key, envelope.create, independent=independent
+        )
         if key_field:
             self._fill_replayed_recordnos(object, key_field, records, results)
         return results
 
     def update(
-        self, object: str, records: Sequence[Mapping[str, Any]], *, idempotency_key: str
+        self,
+        object: str,
+        records: Sequence[Mapping[str, Any]],
+        *,
+        idempotency_key: str,
+        independent: bool = False,
     ) -> list[WriteResult]:
         items = [(object, r) for r in records]
-        results = self._write("update", object, items, idempotency_key, envelope.update)
+        results = self._write(
+            "update", object, items, idempotency_key, envelope.update, independent=independent
+        )
         for i, (record, result) in enumerate(zip(records, results, strict=True)):
             if result.ok and result.recordno is None and record.get("RECORDNO"):
                 results[i] = dataclasses.replace(result, recordno=str(record["RECORDNO"]))
         return results
 
     def delete(
-        self, object: str, recordnos: Sequence[str], *, idempotency_key: str
+        self,
+        object: str,
+        recordnos: Sequence[str],
+        *,
+        idempotency_key: str,
+        independent: bool = False,
     ) -> list[WriteResult]:
         keys = [str(k) for k in recordnos]
         results = self._write(
-            "delete", object, keys, idempotency_key, lambda ks: envelope.delete(object, ks)
+            "delete",
+            object,
+            keys,
+            idempotency_key,
+            lambda ks: envelope.delete(object, ks),
+            independent=independent,
         )
         return [
             dataclasses.replace(r, recordno=k) if r.ok else r
@@ -432,6 +500,8 @@ class Gateway:
         items: Sequence[Any],
         key: str,
         build: Callable[[Sequence[Any]], etree._Element],
+        *,
+        independent: bool = False,
     ) -> list[WriteResult]:
         """Batch items into functions and requests; give every item its own WriteResult."""
         batches = [
@@ -442,14 +512,16 @@ class Gateway:
         out: list[WriteResult | None] = [None] * len(items)
         tally = _Tally(self._report)
         tally.start(object, 0, len(items), "write")
-        failed = self._run_writes(functions, batches, out, tally, object)
+        failed = self._run_writes(functions, batches, out, tally, object, independent)
         # A failed multi-record function applied nothing (assumption: each function is atomic,
         # as the sandbox store and Intacct's own rollback do): retry its records one by one
         # so each gets its own verdict.
         singles_idx = [i for b in failed for i in b]
         if singles_idx:
             single_fns = [self._write_function(verb, key, build([items[i]])) for i in singles_idx]
-            self._run_writes(single_fns, [[i] for i in singles_idx], out, tally, object)
+            self._run_writes(
+                single_fns, [[i] for i in singles_idx], out, tally, object, independent
+            )
         return [
             r if r is not None else WriteResult(False, error=IntacctError("no result")) for r in out
         ]
@@ -464,8 +536,10 @@ class Gateway:
         out: list[WriteResult | None],
         tally: _Tally,
         object: str,
+        independent: bool = False,
     ) -> list[Sequence[int]]:
-        """Send write functions, several per request, in order; return failed batches."""
+        """Send write functions, several per request, in order (`independent`: spread over
+        the company's concurrent requests, in flight together); return failed batches."""
         pairs = list(zip(functions, batches, strict=True))
         failed: list[Sequence[int]] = []
 
@@ -481,6 +555,14 @@ class Gateway:
                     out[batch[0]] = WriteResult(False, error=result.error())
                 tally.add(object, len(batch), "write")
 
+        if independent and len(pairs) > 1:
+            # no record refers to another: the functions go in `concurrency` requests (or
+            # more, FUNCTIONS_PER_REQUEST at most each) sent together, so the server works on
+            # them side by side instead of one long request after another
+            lanes = max(min(self.concurrency, len(pairs)), -(-len(pairs) // FUNCTIONS_PER_REQUEST))
+            size = -(-len(pairs) // lanes)
+            self._in_parallel(list(_chunks(pairs, size)), send_group, out)
+            return failed
         # Requests go one after another: records within a kind may refer to each other
         # (a parent location, a supervisor), so the caller's order must be the order applied.
         groups = list(_chunks(pairs, FUNCTIONS_PER_REQUEST))
@@ -495,6 +577,30 @@ class Gateway:
                         out[index] = out[index] or WriteResult(False, error=exc)
                 break
         return failed
+
+    def _in_parallel(
+        self,
+        groups: Sequence[Sequence[tuple[Function, Sequence[int]]]],
+        send_group: Callable[[Sequence[tuple[Function, Sequence[int]]]], None],
+        out: list[WriteResult | None],
+    ) -> None:
+        """Each group in a request of its own, `concurrency` in flight at once; a request that
+        fails as a whole fails only its own records (re-running is safe: control ids)."""
+
+        def settle(group: Sequence[tuple[Function, Sequence[int]]]) -> None:
+            try:
+                send_group(group)
+            except IntacctError as exc:
+                for _, batch in group:
+                    for index in batch:
+                        out[index] = out[index] or WriteResult(False, error=exc)
+
+        others = [self._shared.pool.submit(settle, group) for group in groups[1:]]
+        try:
+            settle(groups[0])
+        finally:
+            for future in others:  # every request's answer is in before the results go back
+                future.result()
 
     @staticmethod
     def _record_success(
@@ -577,6 +683,18 @@ class Gateway:
                 rights = xml.text(policy, "rights")
                 policies[xml.text(policy, "policyName")] = [r for r in rights.split("|") if r]
         return out
+
+
+def _rows(spec: ReadSpec, records: list[dict[str, Any]]) -> list[Any]:
+    return records if spec.row is None else [spec.row(r) for r in records]
+
+
+def _page(spec: ReadSpec, result: Result) -> list[Any]:
+    """One answered page as read_many returns it; records that go through `row` at once are
+    let go page by page, so their texts need not be shared (xml.records)."""
+    if spec.row is None:
+        return result.records
+    return [spec.row(r) for r in xml.records(result.data, share=False)]
 
 
 def _is_replay(result: Result) -> bool:

@@ -17,9 +17,13 @@ MAX_BODY_BYTES = 64 * 1024 * 1024
 XML_CONTENT_TYPES = ("text/xml", "application/xml")
 
 
+class _SafeParser(etree.XMLParser):
+    """The parser `parse` uses: its documents hold no comments or processing instructions."""
+
+
 def _parser() -> etree.XMLParser:
     # a new parser per call: lxml parsers are not safe to share across threads
-    return etree.XMLParser(
+    return _SafeParser(
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -131,37 +135,45 @@ def to_python(node: etree._Element) -> Any:
 
 
 # Each true when some record has more than leaf fields: nested fields, comments or processing
-# instructions among its fields, anything but records in <data>. Three paths, not their union:
-# a union sorts the nodes of a whole page into document order, four times the cost.
-_NOT_FLAT_PATHS = (
-    etree.XPath("boolean(*/*/*)"),
-    etree.XPath("boolean(*/comment() | */processing-instruction())"),
-    etree.XPath("boolean(node()[not(self::*)])"),
-)
+# instructions among its fields, anything but records in <data>. Separate paths, not their
+# union: a union sorts the nodes of a whole page into document order, four times the cost.
+_NESTED = etree.XPath("boolean(*/*/*)")
+_NOT_ELEMENTS = etree.XPath("boolean(node()[not(self::*)])")
+_MARKUP = etree.XPath("boolean(*/comment() | */processing-instruction())")
 
 
 def _not_flat(node: etree._Element) -> bool:
-    return any(path(node) for path in _NOT_FLAT_PATHS)
+    if _NESTED(node) or _NOT_ELEMENTS(node):
+        return True
+    # `parse` drops comments and processing instructions as it reads: a page it parsed has
+    # none to look for (a third of the walk over a page)
+    return not isinstance(node.getroottree().parser, _SafeParser) and bool(_MARKUP(node))
 
 
 _FIELDS = etree.XPath("count(*/*)")
 
 
-def records(node: etree._Element | None) -> list[dict[str, Any]]:
-    """Each child of <data> as a flat-or-nested dict of its fields."""
+def records(node: etree._Element | None, *, share: bool = True) -> list[dict[str, Any]]:
+    """Each child of <data> as a flat-or-nested dict of its fields. `share`: repeated tags and
+    texts of a flat page as one str each (for records that are kept; a caller that converts
+    each page as it arrives and lets the records go skips it)."""
     if node is None:
         return []
     if not _not_flat(node):
         # the usual page (query results): every record is a row of leaf fields, checked once
         # for the whole page in C instead of field by field
-        # lxml makes a new str for every tag and text it hands out: sharing the repeated ones
-        # ("false", "active", the field names) saved ~20 MiB of a 30,000-record plan's peak
-        shared: dict[str, str] = {}
-        one = shared.setdefault
-        flat = [
-            {one(t := c.tag, t): one(v, v) if (v := c.text) else "" for c in child}
-            for child in node
-        ]
+        if share:
+            # lxml makes a new str for every tag and text it hands out: sharing the repeated
+            # ones ("false", "active", the field names) saved ~20 MiB of a 30,000-record plan's
+            # peak when every page's records were held until the last page came
+            shared: dict[str, str] = {}
+            one = shared.setdefault
+            flat = [
+                {one(t := c.tag, t): one(v, v) if (v := c.text) else "" for c in child}
+                for child in node
+            ]
+        else:
+            flat = [{c.tag: c.text or "" for c in child} for child in node]
         if sum(map(len, flat)) == _FIELDS(node):  # no repeated field in any record
             return flat
     out = []
