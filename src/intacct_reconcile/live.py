@@ -15,6 +15,7 @@ Records are normalised with `Kind.from_api`, so live values compare equal to des
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 from intacct_reconcile.errors import ManifestError, Problem
 from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.kinds.base import Kind
+from intacct_reconcile.kinds.xml_io import by_key
 from intacct_reconcile.manifest.objects import DeferredRef
 from intacct_reconcile.types import Resource, State
 
@@ -42,16 +44,46 @@ def read_live(
     for kind in chosen:
         kind.reader.prepare(kind, clients)  # refusals (missing credentials) before any request
     specs: dict[str, Any] = {}
+    wanted_by: dict[str, int] = {}
     for kind in chosen:
         for spec in kind.reader.specs(kind):
             # two readers may want the same read (one object's rows serve both); a name may
             # not stand for two different reads
             if specs.setdefault(spec.key, spec) != spec:
                 raise ValueError(f"{kind.key}: read {spec.key!r} is already another read")
-    records = clients.xml.read_many(list(specs.values())) if specs else {}
-    resources = {kind.key: kind.reader.read(kind, clients, records) for kind in chosen}
+            wanted_by[spec.key] = wanted_by.get(spec.key, 0) + 1
+    paged = {
+        kind.key: functools.partial(_page_resources, kind)
+        for kind in chosen
+        if wanted_by.get(kind.key) == 1 and _reads_by_page(kind)
+    }
+    records = clients.xml.read_many(list(specs.values()), convert=paged) if specs else {}
+    resources = {
+        kind.key: by_key(records.get(kind.key, ()))
+        if kind.key in paged
+        else kind.reader.read(kind, clients, records)
+        for kind in chosen
+    }
+    del records
     live = State({k.key: resources.get(k.key, {}) for k in chosen})
     return live if desired is None else own_objects(live, desired, registry)
+
+
+def _reads_by_page(kind: Kind) -> bool:
+    """Does the kind's one read (named after it) turn into Resources page by page?"""
+    from intacct_reconcile.kinds.xml_io import XmlReader
+
+    reader = kind.reader
+    if not isinstance(reader, XmlReader) or not reader.reads_by_page():
+        return False
+    return [spec.key for spec in reader.specs(kind)] == [kind.key]
+
+
+def _page_resources(kind: Kind, page: list[dict[str, Any]]) -> list[Resource]:
+    """One page of the kind's records as Resources, made as the page arrives: the records
+    (a dict and strings per field) are let go page by page rather than all held until the
+    last page is in; the Resources are what the plan keeps."""
+    return kind.reader.resources(kind, {kind.key: page})  # type: ignore[attr-defined]
 
 
 def own_objects(live: State, desired: State, registry: Mapping[str, Kind] | None = None) -> State:

@@ -141,3 +141,34 @@ def test_filter_reaches_the_query():
     fake = FakeGateway(handler=Pager())
     Gateway(fake.client(), CREDS).read_all("ROLES", ["RECORDNO"], envelope.eq("NAME", "Admin"))
     assert fake.seen[1].root.findtext(".//query/filter/equalto/value") == "Admin"
+
+
+def test_each_page_is_converted_as_it_arrives_and_the_answer_keeps_page_order(monkeypatch):
+    monkeypatch.setitem(SIZES, "GLACCOUNT", 9_000)
+    pages = []
+    lock = threading.Lock()
+
+    def numbers(records):
+        with lock:
+            pages.append((threading.current_thread().name, len(records)))
+        return [int(r["RECORDNO"]) for r in records]
+
+    fake = FakeGateway(handler=Pager())
+    gw = Gateway(fake.client(), CREDS, concurrency=2)
+    out = gw.read_many(
+        [ReadSpec("GLACCOUNT", ["RECORDNO"]), ReadSpec("ROLES", ["RECORDNO"])],
+        convert={"GLACCOUNT": numbers},
+    )
+    assert out["GLACCOUNT"] == list(range(9_000))  # converted, in page order
+    assert [r["RECORDNO"] for r in out["ROLES"]] == [str(i) for i in range(7)]  # as read
+    assert sorted(size for _, size in pages) == [1000, 2000, 2000, 2000, 2000]  # per page
+    # the later pages are converted by the threads that fetched them, not all at the end
+    assert len({name for name, _ in pages}) > 1
+
+
+def test_a_read_by_query_fallback_is_converted_too():
+    fake = FakeGateway(handler=Pager())
+    out = Gateway(fake.client(), CREDS).read_many(
+        [ReadSpec("LEGACYONLY", ["RECORDNO"])], convert={"LEGACYONLY": lambda rs: [len(rs)]}
+    )
+    assert out["LEGACYONLY"] == [2500]

@@ -39,6 +39,8 @@ PAGES_PER_REQUEST = 4  # at most this many offset pages packed into one read req
 # the most pages one read may take: every record a valid answer can count, in full pages
 MAX_PAGES = envelope.MAX_RECORDS // envelope.READ_BY_QUERY_PAGE_SIZE
 log = logging.getLogger("intacct_reconcile.client")
+# what one page of a read's records becomes (read_many's `convert`)
+PageConverter = Callable[[list[dict[str, Any]]], list[Any]]
 
 
 @dataclass(frozen=True)
@@ -256,24 +258,34 @@ class Gateway:
     ) -> list[dict[str, Any]]:
         return self.read_many([ReadSpec(object, fields, filter)])[object]
 
-    def read_many(self, reads: Sequence[ReadSpec]) -> dict[str, list[dict[str, Any]]]:
-        """Every record of every read: first pages in one request, the rest in parallel."""
+    def read_many(
+        self, reads: Sequence[ReadSpec], convert: Mapping[str, PageConverter] | None = None
+    ) -> dict[str, list[Any]]:
+        """Every record of every read: first pages in one request, the rest in parallel.
+
+        `convert`: by read name, what each page of that read's records becomes, applied as
+        the page arrives (on the thread that fetched it); the answer then holds the converted
+        items in page order. A caller keeping a compact form of each record never holds every
+        page's records at once."""
         # `query` needs named fields (no "*", reference §2): such reads use readByQuery
         queries = [r for r in reads if r.method == "query" and "*" not in r.fields]
         fallback = [r for r in reads if r not in queries]
-        out: dict[str, list[dict[str, Any]]] = {}
+        converters = convert or {}
+        out: dict[str, list[Any]] = {}
         if queries:
-            out, failed = self._query_all(queries)
+            out, failed = self._query_all(queries, converters)
             fallback += failed
         for spec in fallback:
-            out[spec.key] = self._read_by_query(spec)
+            records = self._read_by_query(spec)
+            page = converters.get(spec.key)
+            out[spec.key] = records if page is None else page(records)
         return out
 
     def _query_all(
-        self, queries: Sequence[ReadSpec]
-    ) -> tuple[dict[str, list[dict[str, Any]]], list[ReadSpec]]:
+        self, queries: Sequence[ReadSpec], convert: Mapping[str, PageConverter]
+    ) -> tuple[dict[str, list[Any]], list[ReadSpec]]:
         firsts = [Function(f"read-{i}-0", self._page_body(r, 0)) for i, r in enumerate(queries)]
-        pages: dict[tuple[int, int], list[dict[str, Any]]] = {}
+        pages: dict[tuple[int, int], list[Any]] = {}
         pending: list[tuple[int, int]] = []
         tally = _Tally(self._report)
         answered: dict[int, Result] = {}
@@ -286,14 +298,17 @@ class Gateway:
                 log.info("query cannot read %s; using readByQuery", spec.object)
             else:
                 raise result.error()
-        futures = self._start_pages(queries, pending, pages, tally)
+        futures = self._start_pages(queries, pending, pages, tally, convert)
         # convert the first pages while the server works on the rest, then let their parsed
         # response go: a 2,000-record page's element tree is ten times its records' size
         del result
         read = sorted(answered)
         for i in read:
-            pages[(i, 0)] = answered.pop(i).records
-            tally.add(queries[i].object, len(pages[(i, 0)]))
+            records = answered.pop(i).records
+            tally.add(queries[i].object, len(records))
+            page = convert.get(queries[i].key)
+            pages[(i, 0)] = records if page is None else page(records)
+            del records
         for future in futures:
             future.result()
         out = {}
@@ -331,8 +346,9 @@ class Gateway:
         self,
         queries: Sequence[ReadSpec],
         pending: list[tuple[int, int]],
-        pages: dict[tuple[int, int], list[dict[str, Any]]],
+        pages: dict[tuple[int, int], list[Any]],
         tally: _Tally,
+        convert: Mapping[str, PageConverter],
     ) -> list[Future[None]]:
         """Submit the remaining pages, packed into a multiple of `concurrency` requests."""
         if not pending:
@@ -347,13 +363,15 @@ class Gateway:
                 Function(f"read-{i}-{off}", self._page_body(queries[i], off)) for i, off in pack
             ]
             for (i, off), result in zip(pack, self.call(functions), strict=True):
-                pages[(i, off)] = result.raise_for_status().records
-                if len(pages[(i, off)]) > envelope.QUERY_PAGE_SIZE:
+                records = result.raise_for_status().records
+                if len(records) > envelope.QUERY_PAGE_SIZE:
                     raise ProtocolError(
-                        f"query on {queries[i].object}: a page of {len(pages[(i, off)])} "
+                        f"query on {queries[i].object}: a page of {len(records)} "
                         f"records, more than the {envelope.QUERY_PAGE_SIZE} asked for"
                     )
-                tally.add(queries[i].object, len(pages[(i, off)]))
+                tally.add(queries[i].object, len(records))
+                page = convert.get(queries[i].key)
+                pages[(i, off)] = records if page is None else page(records)
 
         return [self._shared.pool.submit(fetch, pack) for pack in packs]
 

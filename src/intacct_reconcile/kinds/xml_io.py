@@ -7,7 +7,7 @@ records per function, several functions per request).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,13 +66,29 @@ class XmlReader(KindReader):
         return [ReadSpec(self.object or kind.object or "", self.fields(kind), name=kind.key)]
 
     def read(self, kind: Kind, clients: Any, records: Records) -> dict[str, Resource]:
-        by_key: dict[str, Resource] = {}
+        return by_key(self.resources(kind, records))
+
+    def resources(self, kind: Kind, records: Records) -> list[Resource]:
+        """The rows of the kind's object as Resources (a row it cannot read is left out)."""
+        out = []
+        constants = kind.api_constants
         for record, meta in self.rows(kind, records):
-            meta.update({name: record.get(name) for name in kind.api_constants})
+            if constants:
+                meta.update({name: record.get(name) for name in constants})
             found = resource(kind, record, meta)
             if found is not None:
-                by_key[found.key] = found
-        return by_key
+                out.append(found)
+        return out
+
+    def reads_by_page(self) -> bool:
+        """Can each page of the kind's records become Resources on its own, as it arrives
+        (live.read_live)? Yes for this reader as it is; not for a subclass that joins rows
+        of other reads (users' role links) or reads in a way of its own."""
+        cls = type(self)
+        return all(
+            getattr(cls, name) is getattr(XmlReader, name)
+            for name in ("read", "rows", "specs", "resources")
+        )
 
     def rows(
         self, kind: Kind, records: Records
@@ -80,6 +96,11 @@ class XmlReader(KindReader):
         """(record for `from_api`, meta a write needs) for each row of the kind's object."""
         for record in records.get(kind.key, ()):
             yield record, {"RECORDNO": record.get("RECORDNO")}
+
+
+def by_key(resources: Iterable[Resource]) -> dict[str, Resource]:
+    """Resources by key (the last of two with one key wins, as Intacct's rows come)."""
+    return {found.key: found for found in resources}
 
 
 @dataclass(frozen=True)
