@@ -71,9 +71,7 @@ def test_pages_become_the_resources_the_reader_makes_of_the_whole_answer(sandbox
     assert len(whole) >= 4_500
     assert read.of(GL.key) == whole
     assert list(read.of(GL.key)) == list(whole)  # the same order too
-    assert sorted(n for k, n in pages if k == GL.key) == sorted(
-        [2_000, 2_000, len(whole) - 4_000]
-    )
+    assert sorted(n for k, n in pages if k == GL.key) == sorted([2_000, 2_000, len(whole) - 4_000])
     assert USERS.key not in {k for k, _ in pages}  # joins its role links: read whole
     expected = USERS.reader.read(USERS, clients, clients.xml.read_many(USERS.reader.specs(USERS)))
     assert read.of(USERS.key) == expected
