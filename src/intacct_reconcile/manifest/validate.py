@@ -13,9 +13,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator
+from typing import TYPE_CHECKING, Any
 
 from intacct_reconcile import catalog
 from intacct_reconcile.errors import ManifestError, Problem
@@ -23,7 +21,7 @@ from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.kinds.base import Kind
 from intacct_reconcile.kinds.normalize import to_date
 from intacct_reconcile.manifest.coerce import Coerced, coerce_document
-from intacct_reconcile.manifest.fastcheck import certainly_valid
+from intacct_reconcile.manifest.fastcheck import certainly_valid, sections_certainly_valid
 from intacct_reconcile.manifest.gcpause import gc_paused
 from intacct_reconcile.manifest.loader import (
     CONFIG_FILE,
@@ -40,6 +38,9 @@ from intacct_reconcile.manifest.schema import object_validation_schema, sections
 from intacct_reconcile.smoke import declare as smoke
 from intacct_reconcile.sod import mitigations
 from intacct_reconcile.types import Span
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,10 @@ _LEAN_SECTIONS = frozenset(key for key, kind in REGISTRY.items() if kind.shape =
 
 @functools.cache
 def _validator(kind_key: str | None, absent: bool = False) -> Draft202012Validator:
+    # imported when a check needs it: manifests the quick checks (fastcheck) find certainly
+    # valid never load jsonschema (a twentieth of a second)
+    from jsonschema import Draft202012Validator
+
     if kind_key is None:
         return Draft202012Validator(sections_schema())
     return Draft202012Validator(object_validation_schema(kind_key, absent=absent))
@@ -90,8 +95,10 @@ class _Run:
             return
         c = coerce_document(doc, self.vars, self.env, release=True)
         self.problems.extend(c.problems)
-        for error in _validator(None).iter_errors(_shallow(c.data)):
-            self.problems.extend(translate(error, c))
+        shallow = _shallow(c.data)
+        if not sections_certainly_valid(shallow):
+            for error in _validator(None).iter_errors(shallow):
+                self.problems.extend(translate(error, c))
         for kind_key, section in c.data.items():
             kind = REGISTRY.get(kind_key)
             if kind is not None:
