@@ -20,13 +20,16 @@ try:  # Ctrl-C while the modules load (a second or so) must not print a tracebac
 
     import typer
 
-    from intacct_reconcile import __version__, interrupts, terminal
+    from intacct_reconcile import __version__, cli_values, interrupts, terminal
     from intacct_reconcile.client.errors import redact
     from intacct_reconcile.errors import ConfigError, ReconcileError
     from intacct_reconcile.usage_errors import ExitOneGroup, UsageError
 except KeyboardInterrupt:  # pragma: no cover - timing dependent; tested through a subprocess
     sys.stderr.write("interrupted\n")
     raise SystemExit(130) from None
+
+
+cli_values.install()  # plain values converted without loading pydantic (cli_values.py)
 
 
 class _Group(ExitOneGroup):

@@ -49,8 +49,11 @@ def read_live(
             # not stand for two different reads
             if specs.setdefault(spec.key, spec) != spec:
                 raise ValueError(f"{kind.key}: read {spec.key!r} is already another read")
+    # the general XML reader's records arrive as Resources, made page by page as the pages
+    # came in (XmlReader.specs); other readers turn their records into Resources here
     records = clients.xml.read_many(list(specs.values())) if specs else {}
     resources = {kind.key: kind.reader.read(kind, clients, records) for kind in chosen}
+    del records
     live = State({k.key: resources.get(k.key, {}) for k in chosen})
     return live if desired is None else own_objects(live, desired, registry)
 

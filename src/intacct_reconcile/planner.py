@@ -134,16 +134,21 @@ def _plan_kind(
     options: PlanOptions,
 ) -> _KindPlan:
     full = options.ownership.get(kind.key, kind.ownership) == "full"
+    # a kind without create-only fields has no drift to note in them (most kinds)
+    fixed = any(_fixed(spec) and not spec.write_only for spec in kind.fields)
     out = _KindPlan()
     for key in sorted({*desired, *live}):
         declared, current = desired.get(key), live.get(key)
         if declared is not None:
             change = _plan_declared(kind, declared, current, options)
             if current is not None and declared.ensure == "present":
-                out.notes += _fixed_field_notes(kind, declared, current)
+                if fixed:
+                    out.notes += _fixed_field_notes(kind, declared, current)
                 # what the live reader saw but cannot manage (e.g. permissions outside the
                 # permission catalogue): said once, never diffed
-                out.notes += [f"{current.ref}: {n}" for n in current.meta.get("notes", ())]
+                seen = current.meta.get("notes")
+                if seen:
+                    out.notes += [f"{current.ref}: {n}" for n in seen]
         elif full and not kind.read_only:
             change = _removal(kind, current, note=f"not declared and {kind.key} ownership is full")
         else:

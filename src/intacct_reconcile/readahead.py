@@ -18,6 +18,7 @@ from typing import Any
 
 from intacct_reconcile.connect import open_clients
 from intacct_reconcile.kinds import REGISTRY
+from intacct_reconcile.kinds.base import Kind
 from intacct_reconcile.live import fields_to_read, read_live
 from intacct_reconcile.settings import Target
 from intacct_reconcile.types import State
@@ -49,7 +50,7 @@ class ReadAhead:
         ]
         if not kinds or self._open() is None:
             return
-        self.fields = {k: fields_to_read(REGISTRY[k], names[k]) for k in kinds}
+        self.fields = {k: _fields(REGISTRY[k], names[k]) for k in kinds}
         self.progress.step(f"reading live state: {', '.join(kinds)}")
         self._thread = threading.Thread(target=self._read, name="intacct-read-ahead", daemon=True)
         self._thread.start()
@@ -98,3 +99,12 @@ class ReadAhead:
                 if k in self.fields and needed.get(k, frozenset()) <= self.fields[k]
             }
         )
+
+
+def _fields(kind: Kind, names: set[str]) -> frozenset[str]:
+    """The fields to read of a kind whose objects write `names`. A kind whose checks derive
+    values from what is written (a package file's sha256 `digest`) needs fields the names do
+    not show: all of its fields are read, or the plan would read it a second time."""
+    if kind.hooks.resolve is not None:
+        return fields_to_read(kind, (f.name for f in kind.fields))
+    return fields_to_read(kind, names)

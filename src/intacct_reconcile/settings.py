@@ -17,9 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
-import jsonschema
-
 from intacct_reconcile import yamlfile
 from intacct_reconcile.attestations import CONFIG_SCHEMA as ATTESTATIONS_SCHEMA
 from intacct_reconcile.credentials import ENV, SANDBOX_XML
@@ -57,6 +54,8 @@ class Target:
         """An embedded sandbox or one served on this machine (takes sandbox credentials)."""
         if self.sandbox:
             return True
+        import httpx  # late: `validate` reads targets' vars and never talks to a server
+
         host = httpx.URL(self.endpoint).host
         if host == "localhost":
             return True
@@ -255,6 +254,8 @@ def _parse_yaml(path: Path, text: str) -> tuple[Node | None, dict[str, Any]]:
 def _check_schema(
     path: Path, node: Node | None, data: Any, schema: dict[str, Any] | None = None
 ) -> None:
+    import jsonschema  # late: a twentieth of a second that `validate` alone does not need
+
     validator = jsonschema.Draft202012Validator(schema or CONFIG_SCHEMA)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     if not errors:

@@ -436,9 +436,11 @@ def plan_in(
         )
         if not quiet:
             ui.note(f"saved plan to {out}")
-    output = _render(the_plan, fmt, ui.color)
+    # only text carries colour: JSON or markdown never asks the terminal (rich stays unloaded)
+    color = fmt == "text" and ui.color
+    output = _render(the_plan, fmt, color)
     if base is not None:  # the split is for review: the plan file holds the whole head plan
-        output = base.render(output, the_plan, fmt, ui.color)
+        output = base.render(output, the_plan, fmt, color)
     return PlanOutcome(the_plan, output, the_plan.has_changes)
 
 

@@ -72,3 +72,15 @@ def test_read_ahead_result_covers_only_kinds_read_with_every_needed_field(tmp_pa
         assert list(live.resources) == ["departments"]  # gl_accounts: read again by the plan
         assert live.of("departments")  # the starter company's departments
         assert ahead.clients() is not None
+
+
+def test_a_kind_whose_checks_derive_fields_is_read_once_with_all_of_them(tmp_path):
+    # custom packages write `file`; validation adds its `digest`, which the plan compares
+    packages = REGISTRY["custom_packages"]
+    target = Target("sandbox", sandbox=True, db=tmp_path / "sandbox.db")
+    with ExitStack() as stack, Progress(io.StringIO(), enabled=False) as progress:
+        ahead = ReadAhead(target, progress, (), stack)
+        ahead.start({"custom_packages": {"file"}})
+        needed = {"custom_packages": fields_to_read(packages, {"file", "digest"})}
+        live = ahead.result(["custom_packages"], needed)
+        assert list(live.resources) == ["custom_packages"]  # covered: no second read

@@ -49,3 +49,25 @@ def test_editors_accept_the_modeline_and_raw_yaml() -> None:
     validator = Draft202012Validator(manifest_schema())
     raw = yaml.safe_load("version: 1\ngl_accounts:\n  '2110': {title: A, close_into: 3910}\n")
     assert list(validator.iter_errors(raw)) == []
+
+
+def test_sections_schema_is_the_full_schemas_top_level_with_each_sections_shape() -> None:
+    # made without the object schemas; it must say what the full schema says of the top level
+    from intacct_reconcile.kinds import REGISTRY
+    from intacct_reconcile.manifest.schema import _SHALLOW, sections_schema
+
+    full = manifest_schema()
+    sections = sections_schema()
+    assert {k: v for k, v in full.items() if k not in ("$defs", "properties")} == {
+        k: v for k, v in sections.items() if k != "properties"
+    }
+    assert list(sections["properties"]) == list(full["properties"])
+    for key, section in sections["properties"].items():
+        if key not in REGISTRY:
+            assert section == full["properties"][key]  # version, mitigations, smoke checks
+            continue
+        names = full["properties"][key].get("propertyNames")
+        expected = dict(_SHALLOW[REGISTRY[key].shape])
+        if names is not None:
+            expected["propertyNames"] = names
+        assert section == expected

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from intacct_reconcile.errors import ConfigError, ReconcileError
-from intacct_reconcile.types import ChangeResult, Resource
+from intacct_reconcile.types import NO_SPANS, ChangeResult, Resource
 
 if TYPE_CHECKING:
     from intacct_reconcile.client.gateway import ReadSpec
@@ -96,7 +96,8 @@ def resource(kind: Kind, record: Mapping[str, Any], meta: Mapping[str, Any]) -> 
         # one odd live record must not stop the plan: it is left out and said so
         log.warning("skipping a live %s record: %s", kind.key, exc)
         return None
-    return Resource(kind.key, key, values, meta=dict(meta))
+    # by position (kind, key, values, source, ensure, field_spans, meta): made for every record
+    return Resource(kind.key, key, values, None, "present", NO_SPANS, dict(meta))
 
 
 def entity_of(change: Change) -> str:

@@ -7,7 +7,7 @@ records per function, several functions per request).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,12 +73,16 @@ class XmlReader(KindReader):
         ]
 
     def read(self, kind: Kind, clients: Any, records: Records) -> dict[str, Resource]:
-        by_key: dict[str, Resource] = {}
+        return by_key(self.resources(kind, records))
+
+    def resources(self, kind: Kind, records: Records) -> list[Resource]:
+        """The rows of the kind's object as Resources (a row it cannot read is left out)."""
+        out = []
         for record, meta in self.rows(kind, records):
             found = record if type(record) is Resource else _resource(kind, record, meta)
             if found is not None:
-                by_key[found.key] = found
-        return by_key
+                out.append(found)
+        return out
 
     def rows(
         self, kind: Kind, records: Records
@@ -116,6 +120,11 @@ class _Row:
         for name in kind.api_constants:
             meta[name] = record.get(name)
         return Resource(kind.key, key, values, meta=meta)
+
+
+def by_key(resources: Iterable[Resource]) -> dict[str, Resource]:
+    """Resources by key (the last of two with one key wins, as Intacct's rows come)."""
+    return {found.key: found for found in resources}
 
 
 @dataclass(frozen=True)

@@ -50,14 +50,16 @@ def to_resource(obj: Declared) -> Resource:
     if only:
         values = {k: v for k, v in values.items() if k not in only}
         # validation switches (allow_any), not Intacct state
+    # (kind, key, values, source, ensure, field_spans, meta): by position, as it is made for
+    # every declared object
     return Resource(
-        kind=kind.key,
-        key=obj.key,
-        values=values,
-        source=obj.span,
-        ensure="absent" if obj.ensure == "absent" else "present",
-        field_spans=_field_spans(kind, obj.field_spans),
-        meta=_NO_META,
+        kind.key,
+        obj.key,
+        values,
+        obj.span,
+        "absent" if obj.ensure == "absent" else "present",
+        _field_spans(kind, obj.field_spans),
+        _NO_META,
     )
 
 

@@ -1,4 +1,5 @@
 """A quick yes for the object schema: is a flat object (scalar values only) certainly valid?
+And for the sections schema: is a document's top level certainly valid?
 
 jsonschema walks every object's schema afresh; for 100,000 `field: value` objects that was a
 large share of validation. Here each kind's object schema is read once into one small test
@@ -14,8 +15,9 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.kinds.base import Kind
-from intacct_reconcile.manifest.schema import object_validation_schema
+from intacct_reconcile.manifest.schema import object_validation_schema, sections_schema
 
 Test = Callable[[Any], bool]
 # the tests of an object's values: fields that must be text (the usual one), fields that
@@ -160,3 +162,33 @@ def _property_test(schema: Mapping[str, Any]) -> Test | None:
         return True
 
     return test
+
+
+def sections_certainly_valid(data: Any) -> bool:
+    """True only if the sections schema finds no problem in `data` (a document as
+    validate's `_shallow` leaves it): `version: 1`, then kinds' sections of the right shape
+    and `x-` anchors. Anything else (mitigations and smoke checks, which that schema checks
+    whole; a section whose keys it checks; an unknown key) is jsonschema's to judge."""
+    if type(data) is not dict:
+        return False
+    version = data.get("version", _MISSING)
+    if type(version) is not int or version != 1:
+        return False
+    sections = sections_schema()["properties"]
+    for key, section in data.items():
+        if key == "version" or (type(key) is str and key.startswith("x-")):
+            continue  # `^x-`: free-form
+        kind = REGISTRY.get(key)
+        if kind is None or "propertyNames" in sections[key]:
+            return False
+        if kind.shape == "mapping":
+            if type(section) is not dict or not all(
+                v is None or type(v) is dict for v in section.values()
+            ):
+                return False
+        elif kind.shape == "list":
+            if type(section) is not list or not all(type(v) in (str, dict) for v in section):
+                return False
+        elif type(section) is not dict:  # a singleton
+            return False
+    return True

@@ -5,14 +5,15 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterator
-from typing import Any
-
-from jsonschema.exceptions import ValidationError, best_match
+from typing import TYPE_CHECKING, Any
 
 from intacct_reconcile.errors import Problem
 from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.manifest.coerce import Coerced
 from intacct_reconcile.manifest.schema import DATE, ENV_ONLY, MONTH
+
+if TYPE_CHECKING:  # jsonschema is imported where a check needs it (manifest/validate)
+    from jsonschema.exceptions import ValidationError
 
 TYPE_NAMES = {
     "object": "a mapping",
@@ -81,6 +82,8 @@ def translate(error: ValidationError, c: Coerced, prefix: tuple = ()) -> Iterato
     if any(path[:end] in c.failed for end in range(len(path) + 1)):
         return  # already reported (substitution or literal secret)
     if error.validator in ("anyOf", "oneOf") and error.context:
+        from jsonschema.exceptions import best_match
+
         yield from translate(best_match(error.context), c, prefix)
         return
     if "propertyNames" in error.schema_path:

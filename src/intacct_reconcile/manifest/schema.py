@@ -139,8 +139,11 @@ def kind_schema(kind: Kind) -> dict[str, Any]:
     return out
 
 
-@functools.cache
-def manifest_schema() -> dict[str, Any]:
+VERSION = {"const": 1, "description": "Manifest format version."}
+
+
+def _top_level(properties: dict[str, Any]) -> dict[str, Any]:
+    """The document: `version`, the given sections, nothing else (but x-* anchors)."""
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
@@ -148,15 +151,23 @@ def manifest_schema() -> dict[str, Any]:
         "description": "Desired Sage Intacct configuration. Files merge by kind.",
         "type": "object",
         "required": ["version"],
-        "properties": {
-            "version": {"const": 1, "description": "Manifest format version."},
-            **{key: kind_schema(kind) for key, kind in REGISTRY.items()},
-            mitigations.SECTION: mitigations.SCHEMA,
-            smoke.SECTION: smoke.SCHEMA,
-        },
+        "properties": properties,
         # x-* keys hold YAML anchors to merge (`<<: *defaults`) and are otherwise ignored
         "patternProperties": {"^x-": {"description": "Free-form: anchors for `<<` merges."}},
         "additionalProperties": False,
+    }
+
+
+@functools.cache
+def manifest_schema() -> dict[str, Any]:
+    properties = {
+        "version": VERSION,
+        **{key: kind_schema(kind) for key, kind in REGISTRY.items()},
+        mitigations.SECTION: mitigations.SCHEMA,
+        smoke.SECTION: smoke.SCHEMA,
+    }
+    return {
+        **_top_level(properties),
         "$defs": {
             **{
                 key: _shared_permission_sets(kind, object_schema(kind))
@@ -197,17 +208,18 @@ _SHALLOW = {
 
 @functools.cache
 def sections_schema() -> dict[str, Any]:
-    """The top level only: version and each kind's section shape."""
-    full = manifest_schema()
-    props: dict[str, Any] = {"version": full["properties"]["version"]}
+    """The top level only: version and each kind's section shape. Made without the object
+    schemas (the permission catalogue among them): every `validate` needs this one."""
+    props: dict[str, Any] = {"version": VERSION}
     for key, kind in REGISTRY.items():
         section = dict(_SHALLOW[kind.shape])
-        if "propertyNames" in full["properties"][key]:
-            section["propertyNames"] = full["properties"][key]["propertyNames"]
+        names = kind_schema(kind).get("propertyNames")
+        if names is not None:
+            section["propertyNames"] = names
         props[key] = section
     props[mitigations.SECTION] = mitigations.SCHEMA  # small: checked whole, located errors
     props[smoke.SECTION] = smoke.SCHEMA
-    return {**{k: v for k, v in full.items() if k != "$defs"}, "properties": props}
+    return _top_level(props)
 
 
 @functools.cache

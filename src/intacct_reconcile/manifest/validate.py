@@ -13,9 +13,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator
+from typing import TYPE_CHECKING, Any
 
 from intacct_reconcile import catalog
 from intacct_reconcile.errors import ManifestError, Problem
@@ -23,7 +21,7 @@ from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.kinds.base import Kind
 from intacct_reconcile.kinds.normalize import to_date
 from intacct_reconcile.manifest.coerce import Coerced, coerce_document
-from intacct_reconcile.manifest.fastcheck import certainly_valid
+from intacct_reconcile.manifest.fastcheck import certainly_valid, sections_certainly_valid
 from intacct_reconcile.manifest.gcpause import gc_paused
 from intacct_reconcile.manifest.loader import (
     CONFIG_FILE,
@@ -40,6 +38,9 @@ from intacct_reconcile.manifest.schema import object_validation_schema, sections
 from intacct_reconcile.smoke import declare as smoke
 from intacct_reconcile.sod import mitigations
 from intacct_reconcile.types import Span
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,10 @@ _LEAN_SECTIONS = frozenset(key for key, kind in REGISTRY.items() if kind.shape =
 
 @functools.cache
 def _validator(kind_key: str | None, absent: bool = False) -> Draft202012Validator:
+    # imported when a check needs it: manifests the quick checks (fastcheck) find certainly
+    # valid never load jsonschema (a twentieth of a second)
+    from jsonschema import Draft202012Validator
+
     if kind_key is None:
         return Draft202012Validator(sections_schema())
     return Draft202012Validator(object_validation_schema(kind_key, absent=absent))
@@ -90,8 +95,10 @@ class _Run:
             return
         c = coerce_document(doc, self.vars, self.env, release=True)
         self.problems.extend(c.problems)
-        for error in _validator(None).iter_errors(_shallow(c.data)):
-            self.problems.extend(translate(error, c))
+        shallow = _shallow(c.data)
+        if not sections_certainly_valid(shallow):
+            for error in _validator(None).iter_errors(shallow):
+                self.problems.extend(translate(error, c))
         for kind_key, section in c.data.items():
             kind = REGISTRY.get(kind_key)
             if kind is not None:
@@ -188,15 +195,9 @@ class _Run:
             }
         else:  # every key is a field of the kind (certainly_valid)
             values, spans = obj, FieldSpans(lean.file, lean.keys, lean.fields_at)
-        declared = Declared(
-            kind=kind,
-            key=raw_key,
-            ensure="present",
-            values=values,
-            span=c.key_spans[path],
-            field_spans=spans,
-            manifest=doc.path,
-        )
+        # (kind, key, ensure, values, span, field_spans, manifest): by position, for 100,000
+        # objects a keyword call's cost is felt
+        declared = Declared(kind, raw_key, "present", values, c.key_spans[path], spans, doc.path)
         if self.identity(declared):
             self.meaning(declared, c, path)
             self.register(declared)
@@ -388,10 +389,17 @@ def _no_files_hint(path: Path) -> str:
 
 
 def _digest(files: list[tuple[str, bytes]]) -> str:
+    """sha256 over each (name, sha256 of its bytes): see `_hashed`."""
     h = hashlib.sha256()
-    for name, data in files:
-        h.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+    for name, hashed in files:
+        h.update(name.encode() + b"\0" + hashed)
     return h.hexdigest()
+
+
+def _hashed(name: str, data: bytes) -> tuple[str, bytes]:
+    """A file's part of the digest, taken as soon as it is read: the bytes are let go then
+    (a 100,000-object manifest is megabytes) rather than held until every file is checked."""
+    return name, hashlib.sha256(data).digest()
 
 
 # called with the field names each kind's objects use, once every file is parsed
@@ -484,7 +492,9 @@ def _validate(
         documents, problems = load_file(file, name, _LEAN_SECTIONS)
         run.problems.extend(problems)
         contents.append(
-            (file.relative_to(path).as_posix() if path.is_dir() else file.name, file.read_bytes())
+            _hashed(
+                file.relative_to(path).as_posix() if path.is_dir() else file.name, file.read_bytes()
+            )
         )
         loaded.append(documents)
     if on_loaded is not None and not run.problems:
@@ -503,7 +513,7 @@ def _validate(
         for obj in by_key.values():
             if obj.kind.hooks.digest_parts:
                 # e.g. a package file's bytes: part of the desired state, so of the digest
-                contents += obj.kind.hooks.digest_parts(obj)
+                contents += [_hashed(*part) for part in obj.kind.hooks.digest_parts(obj)]
     for key in run.objects:
         kind = REGISTRY[key]
         if kind.hooks.check_manifests is not None:  # rules across kinds (e.g. subscriptions)
