@@ -29,8 +29,7 @@ from typing import Any
 
 import yaml
 
-from harness import run_cli_done as run_cli  # type: ignore[import-not-found]
-from harness import verdict  # type: ignore[import-not-found]
+from harness import run_cli, verdict  # type: ignore[import-not-found]
 from intacct_reconcile.sandbox import realism
 from intacct_reconcile.sandbox.app import SandboxApp, make_app
 from intacct_reconcile.sandbox.options import SandboxOptions
@@ -134,29 +133,40 @@ def compare(root: Path, endpoints: dict[str, str], at_once: ServedAtOnce) -> Non
     write_project(folder, endpoints)
 
     started = time.perf_counter()
+    server_cpu = time.process_time()  # this process serves the sandbox (its threads)
+    client_cpu = 0.0
     for name in endpoints:
-        done, _, _ = run_cli(["plan", str(folder), "--target", name, "--quiet"])
-        if done.returncode != 0:
-            print(f"single plan of {name} failed (exit {done.returncode}): {done.stderr[-800:]}")
+        single = run_cli(["plan", str(folder), "--target", name, "--quiet"])
+        client_cpu += single.cpu_s
+        if single.exit_code != 0:
+            print(f"single plan of {name} failed (exit {single.exit_code}): {single.stderr[-800:]}")
             return
     sequential = time.perf_counter() - started
-    print(f"{COMPANIES} single-target plans, one after another: {sequential:.1f} s")
+    server_cpu = time.process_time() - server_cpu
+    print(
+        f"{COMPANIES} single-target plans, one after another: {sequential:.1f} s "
+        f"(CPU: {client_cpu:.1f} s in the plan processes, {server_cpu:.1f} s in the sandbox)"
+    )
 
-    done, fleet_wall, peak = run_cli(
+    server_cpu = time.process_time()
+    done = run_cli(
         [
             "plan", str(folder), "--target", "clients", "--quiet", "--format", "json",
             "--parallel-targets", str(PARALLEL), "--out-dir", str(root / "plans"),
         ]
     )  # fmt: skip
-    if done.returncode != 0:
-        print(f"fleet plan failed (exit {done.returncode}): {done.stderr[-2000:]}")
+    server_cpu = time.process_time() - server_cpu
+    fleet_wall, peak = done.wall_s, int(done.peak_mib)
+    if done.exit_code != 0:
+        print(f"fleet plan failed (exit {done.exit_code}): {done.stderr[-2000:]}")
         return
     summary = json.loads(done.stdout)["summary"]
     speedup = sequential / fleet_wall if fleet_wall else 0.0
     print(
         f"fleet plan, {PARALLEL} targets at once: {fleet_wall:.1f} s wall, peak memory "
         f"{peak} MiB, {summary['targets']} targets, {summary['failed']} failed, "
-        f"{summary['creates']} creates"
+        f"{summary['creates']} creates (CPU: {done.cpu_s:.1f} s in the fleet process, "
+        f"{server_cpu:.1f} s in the sandbox)"
     )
     print(
         f"  speed-up {speedup:.1f}x (target >= {SPEEDUP_TARGET:.0f}x at 200 companies): "
