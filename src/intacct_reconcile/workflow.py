@@ -396,9 +396,11 @@ def plan_in(
     quiet: bool = False,
     ui: Ui | None = None,
     base: Any = None,
+    render: bool = True,
 ) -> PlanOutcome:
     """`plan` for a target already chosen (a fleet chooses many from one config). `base`:
-    `plan --base`'s base manifests (base_split.AgainstBase), planned against the same read."""
+    `plan --base`'s base manifests (base_split.AgainstBase), planned against the same read.
+    `render=False`: no rendered output (a fleet shows one roll-up row per target instead)."""
     ui = ui or default_ui()
     _check_kinds(only_kinds)  # a mistyped --kind: before any read
     with ui.progress(quiet=quiet) as progress, contextlib.ExitStack() as stack:
@@ -430,7 +432,7 @@ def plan_in(
         )
         if not quiet:
             ui.note(f"saved plan to {out}")
-    output = _render(the_plan, fmt, ui.color)
+    output = _render(the_plan, fmt, ui.color) if render else ""
     if base is not None:  # the split is for review: the plan file holds the whole head plan
         output = base.render(output, the_plan, fmt, ui.color)
     return PlanOutcome(the_plan, output, the_plan.has_changes)
