@@ -7,10 +7,15 @@ that moment and the checks run meanwhile. The result is used only where it cover
 checked manifests turned out to need (every kind, every field to compare); anything it does
 not cover is read again the ordinary way, so a guess from unchecked names can cost time but
 never correctness. When the manifests are invalid, the reads' outcome is dropped.
+
+A plan never writes, so within one plan a query asked again (the access review's users, role
+links and roles, read already for the plan's own kinds) is answered from the rows the first
+asking returned (SharedReads): the same query of the same company, moments apart.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
@@ -21,6 +26,65 @@ from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.live import fields_to_read, read_live
 from intacct_reconcile.settings import Target
 from intacct_reconcile.types import State
+
+
+class SharedReads:
+    """A plan's XML gateway that asks Intacct once per query (everything else is the
+    gateway's own): a `read_many` spec already answered in this plan gets copies of the rows
+    returned then, also when it asks for fewer plain fields of the same object, filter and
+    method (the rows cut down to those fields, in their order). Only for reads: a plan writes
+    nothing, and the wrapper lives as long as the plan's clients."""
+
+    def __init__(self, gateway: Any) -> None:
+        self._gateway = gateway
+        self._lock = threading.Lock()
+        self._answered: list[tuple[Any, list[dict[str, Any]]]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._gateway, name)
+
+    def _from_earlier(self, spec: Any) -> list[dict[str, Any]] | None:
+        fields = list(spec.fields)
+        for earlier, rows in self._answered:
+            if (earlier.object, repr(earlier.filter), earlier.method) != (
+                spec.object,
+                repr(spec.filter),
+                spec.method,
+            ):
+                continue
+            if list(earlier.fields) == fields:
+                return [dict(row) for row in rows]
+            plain = all("." not in f and f != "*" for f in fields)
+            if plain and "*" not in earlier.fields and set(fields) <= set(earlier.fields):
+                return [{f: row[f] for f in fields if f in row} for row in rows]
+        return None
+
+    def read_many(self, reads: Sequence[Any]) -> dict[str, list[dict[str, Any]]]:
+        out: dict[str, list[dict[str, Any]]] = {}
+        missing = []
+        with self._lock:
+            for spec in reads:
+                rows = self._from_earlier(spec)
+                if rows is None:
+                    missing.append(spec)
+                else:
+                    out[spec.key] = rows
+        if missing:
+            read = self._gateway.read_many(missing)
+            with self._lock:
+                for spec in missing:
+                    if spec.key in read:
+                        # kept as copies: the caller's readers may change the rows they get
+                        self._answered.append((spec, [dict(row) for row in read[spec.key]]))
+            out.update(read)
+        return out
+
+    def read_all(
+        self, object: str, fields: Sequence[str], filter: Any = None
+    ) -> list[dict[str, Any]]:
+        from intacct_reconcile.client.gateway import ReadSpec
+
+        return self.read_many([ReadSpec(object, fields, filter)])[object]
 
 
 class ReadAhead:
@@ -59,9 +123,10 @@ class ReadAhead:
         by `clients()`, after the manifests' own problems have had their say."""
         if self._clients is None and self._open_error is None:
             try:
-                self._clients = self.stack.enter_context(
+                clients = self.stack.enter_context(
                     open_clients(self.target, progress=self.progress)
                 )
+                self._clients = dataclasses.replace(clients, xml=SharedReads(clients.xml))
             except Exception as exc:
                 self._open_error = exc
         return self._clients

@@ -300,7 +300,8 @@ def _review_access(
     progress: Progress,
 ) -> Plan:
     """Access review of every live user, and segregation of duties, when the plan touches
-    roles or users (or the config enables SoD): one extra read of users and roles."""
+    roles or users (or the config enables SoD): one extra read of users and roles (what the
+    plan's own reads asked already is answered from them: readahead.SharedReads)."""
     from intacct_reconcile import access_review, sod
 
     touches = access_review.affects_access(REGISTRY, kinds)
