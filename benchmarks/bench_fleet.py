@@ -7,7 +7,12 @@ first plan. The companies are one config group (a targets file, per-company vars
 picks its company by the company ID of its login. Both runs are real `intacct-reconcile`
 processes: N `plan --target T` in a row, then one `plan --target clients --parallel-targets P
 --out-dir DIR`; wall seconds, the fleet process's peak memory (VmHWM) and the most
-requests the sandbox served at once (per company and over all) are printed, never asserted.
+requests the sandbox served at once (per company and over all) are printed, never asserted,
+and returned for results.json (with the aims, at 200 companies).
+
+The sandbox is served by this process (threads, one SQLite file), so on a small machine its
+CPU competes with the plan processes' for the same cores: the figures include the CPU seconds
+of both sides, which are steadier than wall seconds on a shared machine.
 
     BENCH_FLEET_COMPANIES=200 make bench     # default 20
     BENCH_FLEET_PARALLEL=16 make bench       # targets at once in the fleet run (default 32)
@@ -29,8 +34,7 @@ from typing import Any
 
 import yaml
 
-from harness import run_cli_done as run_cli  # type: ignore[import-not-found]
-from harness import verdict  # type: ignore[import-not-found]
+from harness import run_cli, verdict  # type: ignore[import-not-found]
 from intacct_reconcile.sandbox import realism
 from intacct_reconcile.sandbox.app import SandboxApp, make_app
 from intacct_reconcile.sandbox.options import SandboxOptions
@@ -108,7 +112,7 @@ def write_project(folder: Path, endpoints: dict[str, str]) -> None:
     )
 
 
-def main() -> None:
+def main() -> dict[str, Any]:
     print(
         f"{COMPANIES} companies (Expensify blueprint) on one sandbox, {LATENCY_MS} ms latency, "
         f"{REQUESTS_PER_COMPANY} requests at once per company"
@@ -125,38 +129,56 @@ def main() -> None:
         print(f"created {COMPANIES} companies in {time.perf_counter() - started:.1f} s")
         at_once = ServedAtOnce(app)
         with served(app) as url:
-            compare(root, dict.fromkeys(names, url), at_once)
+            figures = compare(root, dict.fromkeys(names, url), at_once)
         app.store.close()
+    return figures
 
 
-def compare(root: Path, endpoints: dict[str, str], at_once: ServedAtOnce) -> None:
+def compare(root: Path, endpoints: dict[str, str], at_once: ServedAtOnce) -> dict[str, Any]:
     folder = root / "project"
     write_project(folder, endpoints)
 
     started = time.perf_counter()
+    server_cpu = time.process_time()  # this process serves the sandbox (its threads)
+    client_cpu = 0.0
     for name in endpoints:
-        done, _, _ = run_cli(["plan", str(folder), "--target", name, "--quiet"])
-        if done.returncode != 0:
-            print(f"single plan of {name} failed (exit {done.returncode}): {done.stderr[-800:]}")
-            return
+        single = run_cli(["plan", str(folder), "--target", name, "--quiet"])
+        client_cpu += single.cpu_s
+        if single.exit_code != 0:
+            print(f"single plan of {name} failed (exit {single.exit_code}): {single.stderr[-800:]}")
+            return {}
     sequential = time.perf_counter() - started
-    print(f"{COMPANIES} single-target plans, one after another: {sequential:.1f} s")
+    server_cpu = time.process_time() - server_cpu
+    figures: dict[str, Any] = {
+        "companies": COMPANIES,
+        "parallel_targets": PARALLEL,
+        "sequential_s": round(sequential, 2),
+        "sequential_cpu_s": {"plans": round(client_cpu, 2), "sandbox": round(server_cpu, 2)},
+    }
+    print(
+        f"{COMPANIES} single-target plans, one after another: {sequential:.1f} s "
+        f"(CPU: {client_cpu:.1f} s in the plan processes, {server_cpu:.1f} s in the sandbox)"
+    )
 
-    done, fleet_wall, peak = run_cli(
+    server_cpu = time.process_time()
+    done = run_cli(
         [
             "plan", str(folder), "--target", "clients", "--quiet", "--format", "json",
             "--parallel-targets", str(PARALLEL), "--out-dir", str(root / "plans"),
         ]
     )  # fmt: skip
-    if done.returncode != 0:
-        print(f"fleet plan failed (exit {done.returncode}): {done.stderr[-2000:]}")
-        return
+    server_cpu = time.process_time() - server_cpu
+    fleet_wall, peak = done.wall_s, int(done.peak_mib)
+    if done.exit_code != 0:
+        print(f"fleet plan failed (exit {done.exit_code}): {done.stderr[-2000:]}")
+        return figures
     summary = json.loads(done.stdout)["summary"]
     speedup = sequential / fleet_wall if fleet_wall else 0.0
     print(
         f"fleet plan, {PARALLEL} targets at once: {fleet_wall:.1f} s wall, peak memory "
         f"{peak} MiB, {summary['targets']} targets, {summary['failed']} failed, "
-        f"{summary['creates']} creates"
+        f"{summary['creates']} creates (CPU: {done.cpu_s:.1f} s in the fleet process, "
+        f"{server_cpu:.1f} s in the sandbox)"
     )
     print(
         f"  speed-up {speedup:.1f}x (target >= {SPEEDUP_TARGET:.0f}x at 200 companies): "
@@ -174,3 +196,31 @@ def compare(root: Path, endpoints: dict[str, str], at_once: ServedAtOnce) -> Non
         f"{at_once.peak_total} over all companies"
         + (" (more than one company's limit: the limit is per company)" if across else "")
     )
+    figures.update(
+        fleet_s=round(fleet_wall, 2),
+        fleet_cpu_s={"plan": round(done.cpu_s, 2), "sandbox": round(server_cpu, 2)},
+        speedup=round(speedup, 2),
+        peak_mib=peak,
+        failed=summary["failed"],
+        peak_requests_per_company=at_once.peak_company,
+    )
+    aims = [
+        {
+            "name": "fleet plan memory (MiB)",
+            "value": peak,
+            "aim": f"< {MEMORY_TARGET_MIB} MiB",
+            "met": 0 < peak < MEMORY_TARGET_MIB,
+        }
+    ]
+    if COMPANIES >= 200:
+        aims.insert(
+            0,
+            {
+                "name": f"fleet plan speed-up over {COMPANIES} single plans",
+                "value": round(speedup, 2),
+                "aim": f">= {SPEEDUP_TARGET:g}x",
+                "met": speedup >= SPEEDUP_TARGET,
+            },
+        )
+    figures["aims"] = aims
+    return figures

@@ -7,10 +7,17 @@ that moment and the checks run meanwhile. The result is used only where it cover
 checked manifests turned out to need (every kind, every field to compare); anything it does
 not cover is read again the ordinary way, so a guess from unchecked names can cost time but
 never correctness. When the manifests are invalid, the reads' outcome is dropped.
+
+Between two writes, a query asked again (the access review's users, role links and roles,
+read already for the plan's own kinds) is answered from the rows the first asking returned
+(SharedReads): the same query of the same company, moments apart. A plan never writes; an
+apply that reads ahead writes through the same clients, and any call that is not a read makes
+the wrapper forget every answer, so what apply reads back after a write is Intacct's.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
@@ -22,6 +29,95 @@ from intacct_reconcile.kinds.base import Kind
 from intacct_reconcile.live import fields_to_read, read_live
 from intacct_reconcile.settings import Target
 from intacct_reconcile.types import State
+
+
+class SharedReads:
+    """A plan's XML gateway that asks Intacct once per query (everything else is the
+    gateway's own): a `read_many` spec already answered in this plan gets copies of the rows
+    returned then, also when it asks for fewer plain fields of the same object, filter and
+    method (the rows cut down to those fields, in their order). Any other call of the
+    gateway's that is not a plain read (a write, `call`, an entity's gateway) forgets every
+    answer first: after it, Intacct may hold something else."""
+
+    # the gateway's methods that only read (anything else may write)
+    READS_ONLY = frozenset({"get_applications", "get_companyprefs", "get_user_permissions"})
+    # gateways of their own (an entity's, another user's): their writes are not seen here, so
+    # once one is handed out nothing is shared any more
+    OTHER_GATEWAYS = frozenset({"entity", "signed_in_as"})
+
+    def __init__(self, gateway: Any) -> None:
+        self._gateway = gateway
+        self._lock = threading.Lock()
+        self._answered: list[tuple[Any, list[dict[str, Any]]]] = []
+        self._sharing = True
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._gateway, name)
+        if not callable(value) or name in self.READS_ONLY:
+            return value
+        stop = name in self.OTHER_GATEWAYS
+
+        def forgetting(*args: Any, **kwargs: Any) -> Any:
+            self.forget(stop_sharing=stop)
+            return value(*args, **kwargs)
+
+        return forgetting
+
+    def forget(self, *, stop_sharing: bool = False) -> None:
+        """Answer nothing from earlier answers until asked again (`stop_sharing`: ever)."""
+        with self._lock:
+            self._answered.clear()
+            self._sharing = self._sharing and not stop_sharing
+
+    def _from_earlier(self, spec: Any) -> list[dict[str, Any]] | None:
+        fields = list(spec.fields)
+        for earlier, rows in self._answered:
+            if (earlier.object, repr(earlier.filter), earlier.method) != (
+                spec.object,
+                repr(spec.filter),
+                spec.method,
+            ):
+                continue
+            if list(earlier.fields) == fields:
+                return _through_row(spec, [dict(row) for row in rows])
+            plain = all("." not in f and f != "*" for f in fields)
+            if plain and "*" not in earlier.fields and set(fields) <= set(earlier.fields):
+                return _through_row(spec, [{f: row[f] for f in fields if f in row} for row in rows])
+        return None
+
+    def read_many(self, reads: Sequence[Any]) -> dict[str, list[dict[str, Any]]]:
+        out: dict[str, list[dict[str, Any]]] = {}
+        missing = []
+        with self._lock:
+            for spec in reads:
+                rows = self._from_earlier(spec)
+                if rows is None:
+                    missing.append(spec)
+                else:
+                    out[spec.key] = rows
+        if missing:
+            read = self._gateway.read_many(missing)
+            with self._lock:
+                for spec in missing:
+                    # only records as parsed are kept: a read with a `row` function got them
+                    # turned into something else (Resources) page by page
+                    if self._sharing and spec.key in read and spec.row is None:
+                        # kept as copies: the caller's readers may change the rows they get
+                        self._answered.append((spec, [dict(row) for row in read[spec.key]]))
+            out.update(read)
+        return out
+
+    def read_all(
+        self, object: str, fields: Sequence[str], filter: Any = None
+    ) -> list[dict[str, Any]]:
+        from intacct_reconcile.client.gateway import ReadSpec
+
+        return self.read_many([ReadSpec(object, fields, filter)])[object]
+
+
+def _through_row(spec: Any, rows: list[dict[str, Any]]) -> list[Any]:
+    """The rows as the gateway answers `spec`: through its `row` function when it names one."""
+    return rows if spec.row is None else [spec.row(row) for row in rows]
 
 
 class ReadAhead:
@@ -60,9 +156,10 @@ class ReadAhead:
         by `clients()`, after the manifests' own problems have had their say."""
         if self._clients is None and self._open_error is None:
             try:
-                self._clients = self.stack.enter_context(
+                clients = self.stack.enter_context(
                     open_clients(self.target, progress=self.progress)
                 )
+                self._clients = dataclasses.replace(clients, xml=SharedReads(clients.xml))
             except Exception as exc:
                 self._open_error = exc
         return self._clients

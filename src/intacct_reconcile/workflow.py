@@ -306,7 +306,8 @@ def _review_access(
     progress: Progress,
 ) -> Plan:
     """Access review of every live user, and segregation of duties, when the plan touches
-    roles or users (or the config enables SoD): one extra read of users and roles."""
+    roles or users (or the config enables SoD): one extra read of users and roles (what the
+    plan's own reads asked already is answered from them: readahead.SharedReads)."""
     from intacct_reconcile import access_review, sod
 
     touches = access_review.affects_access(REGISTRY, kinds)
@@ -402,9 +403,11 @@ def plan_in(
     quiet: bool = False,
     ui: Ui | None = None,
     base: Any = None,
+    render: bool = True,
 ) -> PlanOutcome:
     """`plan` for a target already chosen (a fleet chooses many from one config). `base`:
-    `plan --base`'s base manifests (base_split.AgainstBase), planned against the same read."""
+    `plan --base`'s base manifests (base_split.AgainstBase), planned against the same read.
+    `render=False`: no rendered output (a fleet shows one roll-up row per target instead)."""
     ui = ui or default_ui()
     _check_kinds(only_kinds)  # a mistyped --kind: before any read
     with ui.progress(quiet=quiet) as progress, contextlib.ExitStack() as stack:
@@ -438,7 +441,7 @@ def plan_in(
             ui.note(f"saved plan to {out}")
     # only text carries colour: JSON or markdown never asks the terminal (rich stays unloaded)
     color = fmt == "text" and ui.color
-    output = _render(the_plan, fmt, color)
+    output = _render(the_plan, fmt, color) if render else ""
     if base is not None:  # the split is for review: the plan file holds the whole head plan
         output = base.render(output, the_plan, fmt, color)
     return PlanOutcome(the_plan, output, the_plan.has_changes)

@@ -109,6 +109,36 @@ def test_wrong_credentials_and_a_faulty_company_fail_alone(tmp_path, serve_compa
     assert again.exit_code == 0, again.output
 
 
+def test_manifests_that_fail_for_the_first_target_fail_it_alone(tmp_path, serve_companies, cli):
+    # the fleet loads the manifests once before the targets start (for the first target, to
+    # build what they share): that load's problems are still the target's own row
+    project = write_project(tmp_path / "p", serve_companies(CLIENTS))
+    config = project / "intacct-reconcile.yaml"
+    config.write_text(config.read_text().replace("    vars: {region: South}\n", ""))
+    targets = project / "clients.targets.yaml"
+    text = targets.read_text().replace(", vars: {region: North}", "")
+    targets.write_text(
+        text.replace("company_id: client-b", "company_id: client-b, vars: {region: B}").replace(
+            "company_id: client-c", "company_id: client-c, vars: {region: C}"
+        )
+    )
+
+    result = cli(
+        "plan", project, "--target", "clients", "--format", "json", "--out-dir", tmp_path / "o"
+    )
+
+    assert result.exit_code == 1, result.output
+    rows = {r["target"]: r for r in json.loads(result.stdout)["targets"]}
+    assert not rows["client-a"]["ok"]
+    assert "departments.yaml:3:" in rows["client-a"]["error"]
+    assert "undefined variable var.region" in rows["client-a"]["error"]
+    assert [rows[n]["creates"] for n in ("client-b", "client-c")] == [2, 2]
+    assert sorted(p.name for p in (tmp_path / "o").glob("*.plan.json")) == [
+        "client-b.plan.json",
+        "client-c.plan.json",
+    ]
+
+
 def test_shards_cover_every_target_once_and_rollup_joins_them(tmp_path, serve_companies, cli):
     names = [f"c{n:02d}" for n in range(7)]
     project = write_project(tmp_path / "p", serve_companies(names))

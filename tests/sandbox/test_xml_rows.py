@@ -19,6 +19,7 @@ from intacct_reconcile.sandbox.xml_codec import record_element, row_plan, rows_e
 GL = objects.definition("GLACCOUNT")
 USER = objects.definition("USERINFO")
 ROLES = objects.definition("ROLES")
+ASSIGNMENT = objects.definition("ROLEPOLICYASSIGNMENT")  # ROLES.NAME is stored as ROLENAME
 
 
 def _wire(data: etree._Element, pretty: bool) -> bytes:
@@ -120,6 +121,21 @@ def test_groups_lists_and_aliases() -> None:
     _same(ROLES, ["NAME", "ROLES.NAME"], [{"NAME": "Admins"}, {"NAME": "AP"}])
 
 
+def test_a_group_of_top_level_fields_is_rendered_from_the_template() -> None:
+    fields = ["RECORDNO", "ROLES.NAME", "APPLICATIONNAME", "POLICYNAME", "RIGHTS"]
+    assert row_plan(ASSIGNMENT, ASSIGNMENT.name, fields).template is not None
+    records: list[dict[str, Any]] = [
+        {"ROLENAME": "Admins", "APPLICATIONNAME": "Administration", "RIGHTS": "List|View"},
+        {"ROLENAME": "", "APPLICATIONNAME": "R&D <x>", "POLICYNAME": "Users"},
+        {"ROLENAME": "AP", "ROLES": ["x", "y"]},  # a list: one group element per item
+        {"ROLENAME": {"A": "x"}, "ROLES": {"NAME": "n"}, "RIGHTS": 3},
+    ]
+    _same(ASSIGNMENT, fields, records)
+    _same(ASSIGNMENT, ["ROLES.NAME", "RECORDNO", "RIGHTS", "ROLES.NAME"], records)
+    out = _new(_store(ASSIGNMENT, records[:1]), ASSIGNMENT.name, ASSIGNMENT, fields, False)
+    assert b"<RECORDNO>1</RECORDNO><ROLES><NAME>Admins</NAME></ROLES><APPLICATIONNAME>" in out
+
+
 def test_control_characters_are_refused_as_before() -> None:
     _same(GL, ["ACCOUNTNO", "TITLE"], [{"ACCOUNTNO": "1000", "TITLE": "bell\x07"}])
     _same(GL, ["ACCOUNTNO", "TITLE"], [{"ACCOUNTNO": "1000", "TITLE": {"A": "nul\x00"}}])
@@ -183,3 +199,18 @@ def test_plain_pages_with_empty_values_and_text_that_looks_like_json() -> None:
     ]
     _same(GL, ["ACCOUNTNO", "TITLE", "STATUS"], records)
     _same(GL, ["TITLE"], records)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {"ROLENAME": st.text(min_size=1, max_size=6)},
+            optional={"ROLES": _values, "RIGHTS": _values, "APPLICATIONNAME": _values},
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_any_stored_values_in_a_group_render_as_record_element_does(records: list[dict]) -> None:
+    _same(ASSIGNMENT, ["RECORDNO", "ROLES.NAME", "APPLICATIONNAME", "RIGHTS"], records)

@@ -21,6 +21,7 @@ Passwords are kept as salted hashes, never in clear, so a sandbox database holds
 from __future__ import annotations
 
 import hashlib
+import hmac
 import ipaddress
 import secrets
 from typing import Any
@@ -95,11 +96,28 @@ def _hash(secret: str, salt: str | None = None) -> str:
     return f"{salt}${digest}"
 
 
+# Every request carries the sender password and most log in or use a session: a salted hash
+# per request was the sandbox's largest cost per request. A secret once verified against a
+# stored hash is remembered as a keyed digest of the pair (never the secret itself); a new
+# password is a new stored hash (new salt), so it is verified again.
+_VERIFIED_KEY = secrets.token_bytes(32)
+_verified: set[bytes] = set()
+_VERIFIED_MAX = 10_000
+
+
 def _matches(secret: str, stored: str | None) -> bool:
     if not stored:
         return False
+    pair = hmac.digest(_VERIFIED_KEY, f"{stored}\0{secret}".encode(), "sha256")
+    if pair in _verified:
+        return True
     salt, _, _ = stored.partition("$")
-    return secrets.compare_digest(_hash(secret, salt), stored)
+    if not secrets.compare_digest(_hash(secret, salt), stored):
+        return False
+    if len(_verified) >= _VERIFIED_MAX:
+        _verified.clear()
+    _verified.add(pair)
+    return True
 
 
 # -- credentials -----------------------------------------------------------------------

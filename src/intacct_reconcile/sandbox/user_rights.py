@@ -55,7 +55,10 @@ def effective_permissions(store: Store, login: str) -> dict[str, dict[str, list[
         for right in row["RIGHTS"].split("|"):
             if right and right not in rights:
                 rights.append(right)
-        rights.sort(key=lambda r: order.get(r, 999))
+    # sorted once at the end: a stable sort gives what sorting after every row gave
+    for policies in merged.values():
+        for rights in policies.values():
+            rights.sort(key=lambda r: order.get(r, 999))
     return merged
 
 

@@ -213,7 +213,7 @@ class RowPlan:
     """How one (object, fields) pair renders: the stored keys to fetch and a row template."""
 
     keys: tuple[str, ...]  # top-level record keys the fields read, in fetch order
-    template: str | None  # "<TAG><F>%s</F>...</TAG>", None when fields nest in groups
+    template: str | None  # "<TAG><F>%s</F>...</TAG>", None when a field is inside stored JSON
     slots: tuple[int, ...] | None  # index into keys per %s; None when it is keys' own order
 
 
@@ -224,12 +224,32 @@ def row_plan(defn: ObjectDef, tag: str, fields: Sequence[str]) -> RowPlan:
         for key in (head, stored.split(".")[0] if head else stored):
             if key and key not in keys:
                 keys.append(key)
-    if any(head for _, _, head, _ in plan):
-        return RowPlan(tuple(keys), None, None)
-    body = "".join(f"<{name}>%s</{name}>" for name, _, _, _ in plan)
-    slots = tuple(keys.index(stored) for _, stored, _, _ in plan)
+    if any("." in stored for _, stored, head, _ in plan if head):
+        return RowPlan(tuple(keys), None, None)  # a value inside a group's stored JSON
+    # record_element's layout: a group element where its first field comes, holding every
+    # field of that group (ROLES.NAME -> <ROLES><NAME>); the other fields in order. A group
+    # whose stored value is a list (one element per item) is a row record_element builds.
+    layout: list[tuple[str, list[tuple[str, int]]] | tuple[str, int]] = []
+    groups: dict[str, list[tuple[str, int]]] = {}
+    for name, stored, head, _ in plan:
+        if not head:
+            layout.append((name, keys.index(stored)))
+        elif head in groups:
+            groups[head].append((name, keys.index(stored)))
+        else:
+            groups[head] = [(name, keys.index(stored))]
+            layout.append((head, groups[head]))
+    body, order = [], []
+    for name, where in layout:
+        if isinstance(where, int):
+            body.append(f"<{name}>%s</{name}>")
+            order.append(where)
+        else:
+            body.append(f"<{name}>" + "".join(f"<{n}>%s</{n}>" for n, _ in where) + f"</{name}>")
+            order += [slot for _, slot in where]
+    slots = tuple(order)
     same = slots == tuple(range(len(keys)))
-    return RowPlan(tuple(keys), f"<{tag}>{body}</{tag}>", None if same else slots)
+    return RowPlan(tuple(keys), f"<{tag}>{''.join(body)}</{tag}>", None if same else slots)
 
 
 def _escape(value: str) -> str:

@@ -19,6 +19,7 @@ the catalogue does not know is an error at its file:line:col, with the closest n
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,6 +79,19 @@ def load_pack(path: Path | None = None) -> Pack:
         raise ManifestError(
             [Problem(None, f"{file}: SoD rule pack not found", "check `sod: pack:` in the config")]
         )
+    # every plan that touches access evaluates the pack: a fleet parsed it once per target
+    key = (shown, str(file), hashlib.sha256(file.read_bytes()).hexdigest())
+    loaded = _LOADED.get(key)
+    if loaded is None:
+        loaded = _LOADED[key] = _parse(file, shown)
+    return loaded
+
+
+# packs parsed, by name shown, file and content digest (a changed file is parsed again)
+_LOADED: dict[tuple[str, str, str], Pack] = {}
+
+
+def _parse(file: Path, shown: str) -> Pack:
     documents, problems = load_file(file, str(file))
     if problems:
         raise ManifestError(problems)

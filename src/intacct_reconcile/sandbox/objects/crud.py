@@ -354,15 +354,17 @@ def page(
     """(total matching, the `select` columns of rows offset..offset+limit) in `order`."""
     defn = definition(obj)
     sql, params = compile_where(defn, where, case_insensitive) if where else ("1", [])
-    total = store.execute(
-        f"SELECT COUNT(*) FROM {store.records_sql} WHERE obj = ? AND {sql}", (defn.name, *params)
-    )[0][0]
     rows = store.execute(
         f"SELECT {select} FROM {store.records_sql} WHERE obj = ? AND {sql} "
         f"ORDER BY {_order_sql(defn, order, case_insensitive)} LIMIT ? OFFSET ?",
         (*select_params, defn.name, *params, -1 if limit is None else limit, offset),
     )
-    return int(total), list(rows)
+    if offset == 0 and (limit is None or len(rows) < limit):
+        return len(rows), rows  # the page holds every match: no second scan to count them
+    total = store.execute(
+        f"SELECT COUNT(*) FROM {store.records_sql} WHERE obj = ? AND {sql}", (defn.name, *params)
+    )[0][0]
+    return int(total), rows
 
 
 AGGREGATES = ("count", "avg", "min", "max", "sum")
