@@ -124,7 +124,13 @@ class ReadAhead:
     """Opens the target's clients and reads live state on a thread of its own."""
 
     def __init__(
-        self, target: Target, progress: Any, only_kinds: Sequence[str], stack: ExitStack
+        self,
+        target: Target,
+        progress: Any,
+        only_kinds: Sequence[str],
+        stack: ExitStack,
+        *,
+        share_reads: bool = False,
     ) -> None:
         self.target, self.progress, self.only_kinds, self.stack = (
             target,
@@ -132,6 +138,9 @@ class ReadAhead:
             only_kinds,
             stack,
         )
+        # only a plan shares repeated reads: an apply also writes, over REST too, which the
+        # XML gateway's wrapper never sees
+        self.share_reads = share_reads
         self._clients: Any = None
         self._open_error: BaseException | None = None
         self.fields: dict[str, frozenset[str]] = {}
@@ -159,7 +168,11 @@ class ReadAhead:
                 clients = self.stack.enter_context(
                     open_clients(self.target, progress=self.progress)
                 )
-                self._clients = dataclasses.replace(clients, xml=SharedReads(clients.xml))
+                self._clients = (
+                    dataclasses.replace(clients, xml=SharedReads(clients.xml))
+                    if self.share_reads
+                    else clients
+                )
             except Exception as exc:
                 self._open_error = exc
         return self._clients

@@ -412,7 +412,7 @@ def plan_in(
     _check_kinds(only_kinds)  # a mistyped --kind: before any read
     with ui.progress(quiet=quiet) as progress, contextlib.ExitStack() as stack:
         # reads start once the manifests have parsed, while they are checked (readahead.py)
-        ahead: Any = ReadAhead(ctx.target, progress, only_kinds, stack)
+        ahead: Any = ReadAhead(ctx.target, progress, only_kinds, stack, share_reads=True)
         if base is not None:  # one live read serves the base's plan too
             ahead = base.shared(ahead)
         try:
