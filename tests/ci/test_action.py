@@ -90,9 +90,18 @@ def test_validate_records_the_exit_code(action: dict[str, Any], tmp_path: Path) 
     assert "sideways" in bad.stderr
 
 
-def plan_comment(action: dict[str, Any], checkout: Path, tmp: Path) -> dict[str, str]:
+def plan_comment(
+    action: dict[str, Any], checkout: Path, tmp: Path, base: str = ""
+) -> dict[str, str]:
     run = run_action_step(
-        action, "plan", checkout, tmp, MANIFESTS="intacct", TARGET="sandbox", PLAN_FILE="plan.json"
+        action,
+        "plan",
+        checkout,
+        tmp,
+        MANIFESTS="intacct",
+        TARGET="sandbox",
+        PLAN_FILE="plan.json",
+        BASE=base,
     )
     assert run.returncode == 0, run.stderr
     return run.outputs
@@ -227,17 +236,8 @@ def test_plan_comment_splits_the_plan_against_its_base(
     checkout = repo_with_manifests(tmp_path)
     with_base_branch(checkout)  # origin/main declares the manifests as they are now
     (checkout / "intacct" / "accounts.yaml").write_text(ACCOUNTS.replace("Spend", "Spent"))
-    run = run_action_step(
-        action,
-        "plan",
-        checkout,
-        tmp_path,
-        MANIFESTS="intacct",
-        TARGET="sandbox",
-        PLAN_FILE="plan.json",
-        BASE=f"origin/{BASE_BRANCH}",
-    )
-    assert run.outputs["exit-code"] == "2", run.stderr
+    outputs = plan_comment(action, checkout, tmp_path, base=f"origin/{BASE_BRANCH}")
+    assert outputs["exit-code"] == "2"
     markdown = (checkout / "plan.md").read_text()
     assert "introduced by this pull request" in markdown
     assert "already pending on base" in markdown.lower()
@@ -247,15 +247,5 @@ def test_plan_comment_splits_the_plan_against_its_base(
 
 def test_plan_comment_without_base_does_not_split(action: dict[str, Any], tmp_path: Path) -> None:
     checkout = repo_with_manifests(tmp_path)
-    run = run_action_step(
-        action,
-        "plan",
-        checkout,
-        tmp_path,
-        MANIFESTS="intacct",
-        TARGET="sandbox",
-        PLAN_FILE="plan.json",
-        BASE="",
-    )
-    assert run.outputs["exit-code"] == "2", run.stderr
+    assert plan_comment(action, checkout, tmp_path)["exit-code"] == "2"
     assert "introduced by this pull request" not in (checkout / "plan.md").read_text()

@@ -13,17 +13,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from intacct_reconcile import live
-from intacct_reconcile.client.gateway import Gateway
 from intacct_reconcile.connect import Clients
-from intacct_reconcile.credentials import load_credentials
 from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.sandbox import objects
-from intacct_reconcile.sandbox.app import SandboxOptions, make_app
-from intacct_reconcile.settings import Target
+
+from .conftest import sandbox_clients
 
 GL = REGISTRY["gl_accounts"]
 USERS = REGISTRY["web_services_users"]
@@ -31,17 +28,8 @@ USERS = REGISTRY["web_services_users"]
 
 @pytest.fixture
 def sandbox(tmp_path: Path) -> Iterator[tuple[Any, Clients]]:
-    app = make_app(":memory:", SandboxOptions(log_path=str(tmp_path / "requests.jsonl")))
-    xml, _ = load_credentials(
-        Target("sandbox", sandbox=True, company_id="DEMO"), env={}, ini_path=Path("/nonexistent")
-    )
-    http = httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://sandbox")
-    gateway = Gateway(http, xml, concurrency=2)
-    try:
-        yield app, Clients(gateway, None, Target("t"))
-    finally:
-        gateway.close()
-        http.close()
+    with sandbox_clients(tmp_path, concurrency=2) as served:
+        yield served
 
 
 def test_pages_become_the_resources_the_reader_makes_of_the_whole_answer(sandbox):
