@@ -3,6 +3,7 @@
 docs/evidence.md describes the format. The modules:
 
 index.py     the index of SHA-256 digests (index.json, SHA256SUMS) and the deterministic zip
+signing.py   the optional HMAC signature of the index (index.sig), with the evidence key
 verify.py    `evidence verify DIR|ZIP`: offline, no config, no network; any changed, added or
              removed byte fails, naming the file
 approval.py  the approval context from CI: pull request, approvers, commit, run
@@ -19,3 +20,4 @@ FORMAT = "intacct-reconcile evidence"
 FORMAT_VERSION = 1
 INDEX_FILE = "index.json"
 SUMS_FILE = "SHA256SUMS"
+SIGNATURE_FILE = "index.sig"  # signing.py: the one file the index cannot list

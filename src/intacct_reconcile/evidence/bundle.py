@@ -32,12 +32,14 @@ from intacct_reconcile.client.errors import known_secrets, register_secret
 from intacct_reconcile.errors import ConfigError, ReconcileError
 from intacct_reconcile.evidence import (
     INDEX_FILE,
+    SIGNATURE_FILE,
     SUMS_FILE,
     approval,
     collect,
     html,
     index,
     readback,
+    signing,
 )
 from intacct_reconcile.manifest.coerce import SECRET_NAME
 from intacct_reconcile.planfile import plan_to_data, review_to_data
@@ -57,6 +59,7 @@ class Written:
     readback_status: str
     index_digest: str
     files: int
+    signed: bool
 
 
 def _pretty(value: Any) -> bytes:
@@ -82,6 +85,7 @@ def write(
     env: Mapping[str, str] | None = None,
 ) -> Written:
     env = os.environ if env is None else env
+    key = signing.key_from(env)
     manifests = path or (config.parent if config else Path("."))
     if not manifests.exists():
         raise ConfigError(f"{manifests}: no such manifest folder — pass PATH the manifest folder")
@@ -193,6 +197,8 @@ def write(
         "readback": result.get("status"),
     }
     files[INDEX_FILE] = index.build(files, facts)
+    if key is not None:
+        files[SIGNATURE_FILE] = signing.sign(files[INDEX_FILE], key)
     _write_folder(out, files)
     if make_zip:
         _atomic_write(zip_path, index.pack_zip(files, out.name))
@@ -203,6 +209,7 @@ def write(
         str(result.get("status")),
         index.sha256(files[INDEX_FILE]),
         len(files),
+        key is not None,
     )
 
 

@@ -14,10 +14,18 @@ from typing import Annotated, Any
 import typer
 
 from intacct_reconcile.errors import ReconcileError
+from intacct_reconcile.evidence import signing
 from intacct_reconcile.usage_errors import ExitOneGroup
 
 Boundary = Callable[[Callable[..., Any]], Callable[..., Any]]
 DEFAULT_COMMAND = "write"
+
+
+_SIGNATURE_SAYS = {
+    signing.Status.VALID: f"valid (HMAC-SHA256 with the key in {signing.KEY_ENV})",
+    signing.Status.UNCHECKED: f"present, not checked: {signing.KEY_ENV} is not set here",
+    signing.Status.ABSENT: "none (the bundle was written without the evidence key)",
+}
 
 
 class BundleInvalidError(ReconcileError):
@@ -134,6 +142,11 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
             typer.echo(f"wrote {written.zip}")
         typer.echo(f"read-back: {written.readback_status}")
         typer.echo(f"index sha256:{written.index_digest} (record it elsewhere)")
+        typer.echo(
+            f"signed: index.sig, with the key in {signing.KEY_ENV}"
+            if written.signed
+            else f"not signed: set {signing.KEY_ENV} to sign bundles (docs/evidence.md)"
+        )
 
     @evidence_app.command("verify")
     @boundary
@@ -141,16 +154,32 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
         bundle_path: Annotated[
             Path, typer.Argument(metavar="BUNDLE", help="An evidence folder or its zip.")
         ],
+        require_signature: Annotated[
+            bool,
+            typer.Option(
+                "--require-signature",
+                help=f"Fail unless index.sig is there and verifies with the key in "
+                f"{signing.KEY_ENV}.",
+            ),
+        ] = False,
     ) -> None:
         """Check a bundle offline: exit 1 on any changed, added or removed byte."""
+        import os
+
         from intacct_reconcile.evidence.verify import verify as check
 
-        verdict = check(bundle_path)
+        key = signing.key_from(os.environ)
+        verdict = check(bundle_path, key, require_signature=require_signature)
         if not verdict.ok:
+            altered = not (verdict.unsigned_only and require_signature)
             raise BundleInvalidError(
-                "evidence bundle altered:\n  "
+                ("evidence bundle altered:\n  " if altered else "evidence bundle refused:\n  ")
                 + "\n  ".join(verdict.problems)
-                + "\n— keep it as found; compare it with the copy the CI stored"
+                + (
+                    "\n— keep it as found; compare it with the copy the CI stored"
+                    if altered
+                    else ""
+                )
             )
         facts = verdict.facts
         typer.echo(
@@ -159,5 +188,6 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
             f"{facts.get('readback')}; written by intacct-reconcile {facts.get('tool_version')}"
         )
         typer.echo(f"index sha256:{verdict.index_digest}")
+        typer.echo(f"signature: {_SIGNATURE_SAYS[verdict.signature]}")
 
     app.add_typer(evidence_app, name="evidence")

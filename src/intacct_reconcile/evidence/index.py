@@ -22,7 +22,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from intacct_reconcile.digests import canonical_json
-from intacct_reconcile.evidence import FORMAT, FORMAT_VERSION, INDEX_FILE, SUMS_FILE
+from intacct_reconcile.evidence import (
+    FORMAT,
+    FORMAT_VERSION,
+    INDEX_FILE,
+    SIGNATURE_FILE,
+    SUMS_FILE,
+)
 
 SELF_DIGEST = "index_sha256"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip can hold: no clock in the bytes
@@ -101,7 +107,7 @@ def parse(data: bytes) -> tuple[Index | None, str]:
         if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
             return None, f"a `files` entry is malformed: {entry!r}"
         path = entry["path"]
-        if not safe_path(path) or path == INDEX_FILE or path in listed:
+        if not safe_path(path) or path in (INDEX_FILE, SIGNATURE_FILE) or path in listed:
             return None, f"a `files` entry names an impossible or repeated path: {path!r}"
         digest, size = entry.get("sha256"), entry.get("bytes")
         if not isinstance(digest, str) or not isinstance(size, int) or isinstance(size, bool):

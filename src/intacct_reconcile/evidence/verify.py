@@ -6,6 +6,8 @@ The rules (docs/evidence.md):
 - every file the index lists is there, with the listed size and SHA-256;
 - nothing else is there: no other file, folder or link (in a zip: no other entry);
 - SHA256SUMS agrees with the index;
+- `index.sig`, when there, is well formed and, given the evidence key, signs index.json; when a
+  signature is required, it must be there and verify (signing.py);
 - a zip must be readable member by member (each member's CRC), hold one top folder, and be
   byte for byte the zip `evidence` packs from those files (so its headers are covered too).
 
@@ -22,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from intacct_reconcile.evidence import INDEX_FILE, SUMS_FILE, index
+from intacct_reconcile.evidence import INDEX_FILE, SIGNATURE_FILE, SUMS_FILE, index, signing
 from intacct_reconcile.evidence.index import Index
 
 
@@ -33,6 +35,8 @@ class Verdict:
     files: int = 0
     index_digest: str = ""
     facts: Mapping[str, object] = field(default_factory=dict)
+    signature: signing.Status = signing.Status.ABSENT
+    unsigned_only: bool = False  # intact, but refused for want of a signature that verifies
 
     @property
     def ok(self) -> bool:
@@ -42,25 +46,37 @@ class Verdict:
         self.problems.append(f"{self.bundle}/{path}: {what}" if path else f"{self.bundle}: {what}")
 
 
-def verify(path: Path) -> Verdict:
-    """Check a bundle folder or its zip."""
-    if path.is_dir():
-        return _verify_folder(path)
+def verify(path: Path, key: bytes | None = None, *, require_signature: bool = False) -> Verdict:
+    """Check a bundle folder or its zip; `key` checks its signature, which `require_signature`
+    makes mandatory (absent, or present but unchecked for want of a key, fails)."""
     verdict = Verdict(str(path))
-    if not path.is_file():
+    if path.is_dir():
+        _verify_folder(verdict, path, key)
+    elif not path.is_file():
         verdict.fail("", "no such evidence folder or zip")
         return verdict
-    return _verify_zip(path, path.read_bytes())
+    else:
+        _verify_zip(verdict, path.read_bytes(), key)
+    if require_signature and verdict.ok and verdict.signature is not signing.Status.VALID:
+        verdict.unsigned_only = True
+        verdict.fail(
+            SIGNATURE_FILE,
+            "missing: removed, or the bundle was written without the evidence key — a signed "
+            "bundle is required"
+            if verdict.signature is signing.Status.ABSENT
+            else f"cannot be checked: set {signing.KEY_ENV} to the key the bundle was signed "
+            "with (a signed bundle is required)",
+        )
+    return verdict
 
 
-def _verify_folder(root: Path) -> Verdict:
-    verdict = Verdict(str(root))
+def _verify_folder(verdict: Verdict, root: Path, key: bytes | None) -> None:
     listing = root / INDEX_FILE
     if listing.is_file() and not listing.is_symlink():
         _, problem = index.parse(listing.read_bytes())
         if problem:  # nothing else can be checked against a broken index: say so at once
             verdict.fail(INDEX_FILE, problem)
-            return verdict
+            return
     files: dict[str, bytes] = {}
     for folder, dirs, names in os.walk(root, followlinks=False):
         here = Path(folder)
@@ -78,26 +94,24 @@ def _verify_folder(root: Path) -> Verdict:
                 verdict.fail(rel, "not a regular file (a link or device): added")
                 continue
             files[rel] = (here / name).read_bytes()
-    _check_files(verdict, files)
-    return verdict
+    _check_files(verdict, files, key)
 
 
 def _join(folder: str, name: str) -> str:
     return name if folder == "." else f"{folder}/{name}"
 
 
-def _verify_zip(path: Path, data: bytes) -> Verdict:
-    verdict = Verdict(str(path))
+def _verify_zip(verdict: Verdict, data: bytes, key: bytes | None) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         verdict.fail("", f"not a readable zip ({exc}): its directory or end record was changed")
-        return verdict
+        return
     infos = archive.infolist()
     tops = {info.filename.split("/", 1)[0] for info in infos}
     if len(tops) != 1:
         verdict.fail("", f"a bundle zip holds one top folder; this one holds {sorted(tops)}")
-        return verdict
+        return
     top = tops.pop()
     files: dict[str, bytes] = {}
     for info in infos:
@@ -113,7 +127,7 @@ def _verify_zip(path: Path, data: bytes) -> Verdict:
             files[rel] = archive.read(info)
         except Exception as exc:  # zipfile raises many types for damaged members
             verdict.fail(rel, f"cannot be read back from the zip ({exc}): changed")
-    _check_files(verdict, files)
+    _check_files(verdict, files, key)
     if verdict.ok:
         repacked = index.pack_zip(files, top)
         if repacked != data:
@@ -125,7 +139,6 @@ def _verify_zip(path: Path, data: bytes) -> Verdict:
                 "(its headers were changed, or it was re-packed by another tool — unzip it "
                 "and verify the folder)",
             )
-    return verdict
 
 
 def _first_difference(a: bytes, b: bytes) -> int:
@@ -150,8 +163,9 @@ def _region(infos: list[zipfile.ZipInfo], offset: int, size: int) -> str:
     return owner
 
 
-def _check_files(verdict: Verdict, found: Mapping[str, bytes]) -> None:
+def _check_files(verdict: Verdict, found: Mapping[str, bytes], key: bytes | None) -> None:
     files = dict(found)
+    signature = files.pop(SIGNATURE_FILE, None)
     raw = files.pop(INDEX_FILE, None)
     if raw is None:
         verdict.fail(INDEX_FILE, "missing: removed (without it nothing can be checked)")
@@ -164,6 +178,11 @@ def _check_files(verdict: Verdict, found: Mapping[str, bytes]) -> None:
     verdict.facts = parsed.facts
     _compare(verdict, parsed, files)
     verdict.files = len(files) + 1
+    if signature is not None:
+        verdict.files += 1
+        verdict.signature, problem = signing.check(signature, raw, key)
+        if problem:
+            verdict.fail(SIGNATURE_FILE, problem)
 
 
 def _compare(verdict: Verdict, listed: Index, files: Mapping[str, bytes]) -> None:
