@@ -38,7 +38,7 @@ from intacct_reconcile.errors import ReconcileError
 from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.kinds.base import Kind
 from intacct_reconcile.kinds.io import STOPPED, WriteContext, entity_of, never
-from intacct_reconcile.live import read_live
+from intacct_reconcile.live import fields_to_read, read_live
 from intacct_reconcile.planner import diff_fields
 from intacct_reconcile.types import ApplyReport, Change, ChangeResult, Plan, Ref, State
 
@@ -257,8 +257,14 @@ def _verify(run: _Run, changes: Sequence[Change]) -> None:
     if not kinds:
         return
     run.step(f"verifying {len(applied)} change(s)")
+    # only the fields the changes wrote (as a plan reads only the declared ones): less XML to
+    # answer and to parse; a kind whose reader reads whole objects reads them whole anyway
+    written: dict[str, set[str]] = {k: set() for k in kinds}
+    for result in applied.values():
+        written[result.change.ref.kind].update(result.change.desired or {})
+    fields = {k: fields_to_read(run.kinds[k], names) for k, names in written.items()}
     try:
-        live = read_live(run.clients, kinds, registry=run.kinds)
+        live = read_live(run.clients, kinds, registry=run.kinds, fields=fields)
     except ReconcileError as exc:
         for index, result in applied.items():
             run.results[index] = ChangeResult(
