@@ -53,6 +53,15 @@ def verified_tls() -> ssl.SSLContext:
         return context
 
 
+def warm_tls(target: Target) -> None:
+    """Build the verifying TLS context on a thread of its own, for a target that will need
+    it. Loading the CA bundle runs outside the interpreter lock, so it takes no time from
+    the manifests being read meanwhile; `open_clients` then finds it built."""
+    if target.sandbox:
+        return
+    threading.Thread(target=verified_tls, name="intacct-tls", daemon=True).start()
+
+
 def sandbox_http(db: Path | str, company_id: str | None = None) -> httpx.Client:
     """An httpx client talking in-process to an embedded sandbox stored in `db`.
 

@@ -34,7 +34,7 @@ from intacct_reconcile import (
     rederive,
     safety,
 )
-from intacct_reconcile.connect import open_clients
+from intacct_reconcile.connect import open_clients, warm_tls
 from intacct_reconcile.errors import ConfigError, ReconcileError, StalePlanError
 from intacct_reconcile.interrupts import stop_on_signal
 from intacct_reconcile.kinds import REGISTRY
@@ -372,6 +372,7 @@ def plan(
             "exist) — pass --out a file path in an existing folder"
         )
     ctx = _context(path, config, target, concurrency, sandbox=sandbox)
+    warm_tls(ctx.target)  # while the manifests load
     if base is not None:  # `--base REF`: the base planned against the same live read
         from intacct_reconcile import base_split
 
@@ -510,6 +511,7 @@ def apply(
         auto_approve = True  # a saved plan was reviewed: applying it is the approval
     else:
         ctx = _context(path, config, target, concurrency, sandbox=sandbox)
+    warm_tls(ctx.target)  # while the plan file or the manifests load
     return apply_in(
         ctx,
         path,
@@ -559,8 +561,8 @@ def apply_in(
         contextlib.ExitStack() as stack,
     ):
         # under the lock: an apply running right now is not an unfinished one
-        unfinished = _unfinished_applies(ctx, ui)
         if saved is not None:
+            unfinished = _unfinished_applies(ctx, ui)
             clients = stack.enter_context(open_clients(ctx.target, progress=progress))
             already_done, live = _refuse_stale(clients, saved.plan, progress)
             # the gate judges what the file asks for against live state, never the file's
@@ -577,6 +579,7 @@ def apply_in(
             except BaseException:
                 ahead.join()  # invalid manifests: what was read no longer matters
                 raise
+            unfinished = _unfinished_applies(ctx, ui)  # while the reads are on their way
             clients = ahead.clients()
             the_plan = _make_plan(ctx, clients, manifests, only_kinds, progress, only, ahead)
             checksum = _run_checksum(the_plan)
