@@ -131,7 +131,7 @@ def apply(
         _run_groups(run, changes, already_done)
         stopped = run.should_stop()
         if verify and not stopped:
-            _verify(run, changes)
+            _verify(run, changes, plan.live_counts)
     except KeyboardInterrupt as exc:
         for index in run.in_flight:
             run.results.setdefault(index, ChangeResult(changes[index], "interrupted", IN_FLIGHT))
@@ -250,8 +250,10 @@ def _execute(run: _Run, items: list[tuple[int, Change]]) -> None:
 # --- verification ----------------------------------------------------------------------------
 
 
-def _verify(run: _Run, changes: Sequence[Change]) -> None:
-    """Re-read the kinds that were written; a change that did not stick becomes failed."""
+def _verify(run: _Run, changes: Sequence[Change], live_counts: Mapping[str, int]) -> None:
+    """Re-read the kinds that were written; a change that did not stick becomes failed.
+    `live_counts`: the objects of each kind the plan saw, to tell the reads how many to
+    expect (the plan's count plus the creates, less the deletes)."""
     applied = {i: r for i, r in run.results.items() if r.status == "applied"}
     kinds = sorted({r.change.ref.kind for r in applied.values()})
     if not kinds:
@@ -263,8 +265,12 @@ def _verify(run: _Run, changes: Sequence[Change]) -> None:
     for result in applied.values():
         written[result.change.ref.kind].update(result.change.desired or {})
     fields = {k: fields_to_read(run.kinds[k], names) for k, names in written.items()}
+    expected = {k: live_counts.get(k, 0) for k in kinds}
+    for result in applied.values():
+        step = {"create": 1, "delete": -1}.get(result.change.action, 0)
+        expected[result.change.ref.kind] += step
     try:
-        live = read_live(run.clients, kinds, registry=run.kinds, fields=fields)
+        live = read_live(run.clients, kinds, registry=run.kinds, fields=fields, expected=expected)
     except ReconcileError as exc:
         for index, result in applied.items():
             run.results[index] = ChangeResult(
