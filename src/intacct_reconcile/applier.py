@@ -301,7 +301,10 @@ def _mismatch(kind: Kind, change: Change, live: State) -> str:
     if current is None:
         return f"{change.ref} is not in Intacct after {change.action}"
     wanted = {k: v for k, v in (change.desired or {}).items() if not _unverifiable(kind, k)}
-    diffs = diff_fields(kind, wanted, current.values)
+    held = current.values
+    if all(held.get(name) == value for name, value in wanted.items()):
+        return ""  # the usual verdict, without a field-level diff
+    diffs = diff_fields(kind, wanted, held)
     if not diffs:
         return ""
     shown = "; ".join(f"{d.name}: wrote {d.after!r}, reads {d.before!r}" for d in diffs)
