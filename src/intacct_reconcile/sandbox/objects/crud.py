@@ -198,12 +198,14 @@ def create_record(
     clean.update(WHENCREATED=stamp, WHENMODIFIED=stamp)
     if defn.field("MEGAENTITYID") is not None:
         clean["MEGAENTITYID"] = entity
-    with store.transaction():
-        recordno = store.insert(defn.name, key, clean)
-        if defn.name == "USERROLES":
+    if defn.name == "USERROLES":  # the link and its mirror together or not at all
+        with store.transaction():
+            recordno = store.insert(defn.name, key, clean)
             store.insert(
                 "ROLEUSERS", key, {"USERLOGINID": clean["USERID"], "ROLENAME": clean["ROLENAME"]}
             )
+    else:
+        recordno = store.insert(defn.name, key, clean)  # a transaction of its own
     return recordno, key, {**clean, "RECORDNO": str(recordno)}
 
 
