@@ -38,7 +38,7 @@ from intacct_reconcile.errors import ReconcileError
 from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.kinds.base import Kind
 from intacct_reconcile.kinds.io import STOPPED, WriteContext, entity_of, never
-from intacct_reconcile.live import read_live
+from intacct_reconcile.live import fields_to_read, read_live
 from intacct_reconcile.planner import diff_fields
 from intacct_reconcile.types import ApplyReport, Change, ChangeResult, Plan, Ref, State
 
@@ -131,7 +131,7 @@ def apply(
         _run_groups(run, changes, already_done)
         stopped = run.should_stop()
         if verify and not stopped:
-            _verify(run, changes)
+            _verify(run, changes, plan.live_counts)
     except KeyboardInterrupt as exc:
         for index in run.in_flight:
             run.results.setdefault(index, ChangeResult(changes[index], "interrupted", IN_FLIGHT))
@@ -250,15 +250,27 @@ def _execute(run: _Run, items: list[tuple[int, Change]]) -> None:
 # --- verification ----------------------------------------------------------------------------
 
 
-def _verify(run: _Run, changes: Sequence[Change]) -> None:
-    """Re-read the kinds that were written; a change that did not stick becomes failed."""
+def _verify(run: _Run, changes: Sequence[Change], live_counts: Mapping[str, int]) -> None:
+    """Re-read the kinds that were written; a change that did not stick becomes failed.
+    `live_counts`: the objects of each kind the plan saw, to tell the reads how many to
+    expect (the plan's count plus the creates, less the deletes)."""
     applied = {i: r for i, r in run.results.items() if r.status == "applied"}
     kinds = sorted({r.change.ref.kind for r in applied.values()})
     if not kinds:
         return
     run.step(f"verifying {len(applied)} change(s)")
+    # only the fields the changes wrote (as a plan reads only the declared ones): less XML to
+    # answer and to parse; a kind whose reader reads whole objects reads them whole anyway
+    written: dict[str, set[str]] = {k: set() for k in kinds}
+    for result in applied.values():
+        written[result.change.ref.kind].update(result.change.desired or {})
+    fields = {k: fields_to_read(run.kinds[k], names) for k, names in written.items()}
+    expected = {k: live_counts.get(k, 0) for k in kinds}
+    for result in applied.values():
+        step = {"create": 1, "delete": -1}.get(result.change.action, 0)
+        expected[result.change.ref.kind] += step
     try:
-        live = read_live(run.clients, kinds, registry=run.kinds)
+        live = read_live(run.clients, kinds, registry=run.kinds, fields=fields, expected=expected)
     except ReconcileError as exc:
         for index, result in applied.items():
             run.results[index] = ChangeResult(
@@ -289,7 +301,10 @@ def _mismatch(kind: Kind, change: Change, live: State) -> str:
     if current is None:
         return f"{change.ref} is not in Intacct after {change.action}"
     wanted = {k: v for k, v in (change.desired or {}).items() if not _unverifiable(kind, k)}
-    diffs = diff_fields(kind, wanted, current.values)
+    held = current.values
+    if all(held.get(name) == value for name, value in wanted.items()):
+        return ""  # the usual verdict, without a field-level diff
+    diffs = diff_fields(kind, wanted, held)
     if not diffs:
         return ""
     shown = "; ".join(f"{d.name}: wrote {d.after!r}, reads {d.before!r}" for d in diffs)

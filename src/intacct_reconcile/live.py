@@ -34,17 +34,24 @@ def read_live(
     *,
     registry: Mapping[str, Kind] | None = None,
     fields: Mapping[str, Collection[str]] | None = None,
+    expected: Mapping[str, int] | None = None,
 ) -> State:
     """Live state of `kinds` (manifest keys). `desired` narrows kinds whose API object holds
     others' objects too (see `_own_objects`). `fields`: the manifest fields to read per kind
-    (`fields_to_read`); a kind it does not name is read whole (export, stale checks)."""
+    (`fields_to_read`); a kind it does not name is read whole (export, stale checks).
+    `expected`: about how many objects a kind holds, when known (apply's verification): a
+    kind read in one query hands it to the gateway, which splits a large one over the lanes."""
     registry = registry or REGISTRY
     chosen = [narrowed(registry[k], (fields or {}).get(k)) for k in dict.fromkeys(kinds)]
     for kind in chosen:
         kind.reader.prepare(kind, clients)  # refusals (missing credentials) before any request
     specs: dict[str, Any] = {}
     for kind in chosen:
-        for spec in kind.reader.specs(kind):
+        kind_specs = kind.reader.specs(kind)
+        count = (expected or {}).get(kind.key, 0)
+        if count and len(kind_specs) == 1:
+            kind_specs = [replace(kind_specs[0], expected=count)]
+        for spec in kind_specs:
             # two readers may want the same read (one object's rows serve both); a name may
             # not stand for two different reads
             if specs.setdefault(spec.key, spec) != spec:

@@ -416,8 +416,13 @@ def parse_span(text: str) -> Span:
     return Span(file, int(line), int(column))
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def _thaw(value: Any) -> Any:
     """Normalised values -> JSON data (tuples and sets become lists)."""
+    if type(value) in _PLAIN:  # nearly every value: no abstract-class checks for them
+        return value
     if isinstance(value, Mapping):
         return {str(k): _thaw(v) for k, v in value.items()}
     if isinstance(value, set | frozenset):

@@ -412,7 +412,17 @@ def create_fields(kind: Kind, desired: Mapping[str, Any]) -> tuple[FieldChange, 
 
 
 def _field_specs(kind: Kind) -> dict[str, Field]:
-    return {f.name: f for f in kind.fields}
+    # once per kind value (a plan or a verification asks per object); the kind is kept with
+    # its fields so that its id is not reused while remembered
+    found = _SPECS.get(id(kind))
+    if found is None or found[0] is not kind:
+        if len(_SPECS) > 256:
+            _SPECS.clear()
+        found = _SPECS[id(kind)] = (kind, {f.name: f for f in kind.fields})
+    return found[1]
+
+
+_SPECS: dict[int, tuple[Kind, dict[str, Field]]] = {}
 
 
 def _field_names(kind: Kind, values: Mapping[str, Any]) -> list[str]:

@@ -143,6 +143,7 @@ class ReadAhead:
         self.share_reads = share_reads
         self._clients: Any = None
         self._open_error: BaseException | None = None
+        self._open_lock = threading.Lock()  # the reads' thread and clients() open them once
         self.fields: dict[str, frozenset[str]] = {}
         self._thread: threading.Thread | None = None
         self._live: State | None = None
@@ -153,16 +154,22 @@ class ReadAhead:
         kinds = [
             k for k in names if k in REGISTRY and (not self.only_kinds or k in self.only_kinds)
         ]
-        if not kinds or self._open() is None:
+        if not kinds:
             return
         self.fields = {k: _fields(REGISTRY[k], names[k]) for k in kinds}
-        self.progress.step(f"reading live state: {', '.join(kinds)}")
-        self._thread = threading.Thread(target=self._read, name="intacct-read-ahead", daemon=True)
+        # the clients open on the reads' thread too: the checks go on meanwhile
+        self._thread = threading.Thread(
+            target=self._read, args=(kinds,), name="intacct-read-ahead", daemon=True
+        )
         self._thread.start()
 
     def _open(self) -> Any:
         """The clients, opened once; an error opening them (credentials) is kept and raised
         by `clients()`, after the manifests' own problems have had their say."""
+        with self._open_lock:
+            return self._open_once()
+
+    def _open_once(self) -> Any:
         if self._clients is None and self._open_error is None:
             try:
                 clients = self.stack.enter_context(
@@ -177,8 +184,11 @@ class ReadAhead:
                 self._open_error = exc
         return self._clients
 
-    def _read(self) -> None:
+    def _read(self, kinds: Sequence[str]) -> None:
         try:
+            if self._open() is None:
+                return  # the error is raised by clients()
+            self.progress.step(f"reading live state: {', '.join(kinds)}")
             self._live = read_live(self._clients, list(self.fields), fields=self.fields)
         except BaseException as exc:  # handed to the main thread by result()
             self._error = exc

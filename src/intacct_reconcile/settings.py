@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from intacct_reconcile import yamlfile
+from intacct_reconcile import quickschema, yamlfile
 from intacct_reconcile.attestations import CONFIG_SCHEMA as ATTESTATIONS_SCHEMA
 from intacct_reconcile.credentials import ENV, SANDBOX_XML
 from intacct_reconcile.errors import ConfigError, did_you_mean
@@ -254,9 +254,12 @@ def _parse_yaml(path: Path, text: str) -> tuple[Node | None, dict[str, Any]]:
 def _check_schema(
     path: Path, node: Node | None, data: Any, schema: dict[str, Any] | None = None
 ) -> None:
-    import jsonschema  # late: a twentieth of a second that `validate` alone does not need
+    schema = schema or CONFIG_SCHEMA
+    if quickschema.certainly_valid(data, schema):
+        return  # jsonschema, a twentieth of a second to import, only says what is wrong
+    import jsonschema
 
-    validator = jsonschema.Draft202012Validator(schema or CONFIG_SCHEMA)
+    validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     if not errors:
         return

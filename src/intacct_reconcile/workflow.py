@@ -34,7 +34,7 @@ from intacct_reconcile import (
     rederive,
     safety,
 )
-from intacct_reconcile.connect import open_clients
+from intacct_reconcile.connect import open_clients, warm_tls
 from intacct_reconcile.errors import ConfigError, ReconcileError, StalePlanError
 from intacct_reconcile.interrupts import stop_on_signal
 from intacct_reconcile.kinds import REGISTRY
@@ -372,6 +372,7 @@ def plan(
             "exist) — pass --out a file path in an existing folder"
         )
     ctx = _context(path, config, target, concurrency, sandbox=sandbox)
+    warm_tls(ctx.target)  # while the manifests load
     if base is not None:  # `--base REF`: the base planned against the same live read
         from intacct_reconcile import base_split
 
@@ -510,6 +511,7 @@ def apply(
         auto_approve = True  # a saved plan was reviewed: applying it is the approval
     else:
         ctx = _context(path, config, target, concurrency, sandbox=sandbox)
+    warm_tls(ctx.target)  # while the plan file or the manifests load
     return apply_in(
         ctx,
         path,
@@ -559,8 +561,9 @@ def apply_in(
         contextlib.ExitStack() as stack,
     ):
         # under the lock: an apply running right now is not an unfinished one
-        unfinished = _unfinished_applies(ctx, ui)
         if saved is not None:
+            unfinished = _unfinished_applies(ctx, ui)
+            provenance = _provenance(ctx)
             clients = stack.enter_context(open_clients(ctx.target, progress=progress))
             already_done, live = _refuse_stale(clients, saved.plan, progress)
             # the gate judges what the file asks for against live state, never the file's
@@ -577,6 +580,8 @@ def apply_in(
             except BaseException:
                 ahead.join()  # invalid manifests: what was read no longer matters
                 raise
+            # while the reads are on their way
+            unfinished, provenance = _unfinished_applies(ctx, ui), _provenance(ctx)
             clients = ahead.clients()
             the_plan = _make_plan(ctx, clients, manifests, only_kinds, progress, only, ahead)
             checksum = _run_checksum(the_plan)
@@ -594,7 +599,7 @@ def apply_in(
             return ApplyOutcome(None, "apply cancelled: nothing was changed", 1)
         pending = [c for c in the_plan.changes if c.pending and c.action != "manual"]
         progress.step(f"applying {len(pending)} change(s) to {ctx.target.name}")
-        journal = _journal(ctx, by, checksum)
+        journal = _journal(ctx, by, checksum, provenance)
         journal.begin(the_plan.changes)
         with stop_on_signal(progress.step) as stop:
             try:
@@ -661,11 +666,23 @@ def _unknown(change: Any) -> ChangeResult:
     )
 
 
-def _journal(ctx: Context, by: str | None, checksum: str) -> Any:
+def _provenance(ctx: Context) -> tuple[str, str, dict[str, object] | None]:
+    """Who runs this apply (and how that is known) and the manifests' git commit: asked while
+    the live reads are on their way (each may run git, which takes a while in a big checkout)."""
+    who, who_from = audit.who_ran(ctx.base_dir)
+    return who, who_from, audit.git_state(ctx.base_dir)
+
+
+def _journal(
+    ctx: Context,
+    by: str | None,
+    checksum: str,
+    provenance: tuple[str, str, dict[str, object] | None],
+) -> Any:
     """The audit log's journal of this apply: who ran it, from which commit, to where."""
     from intacct_reconcile.audit.journal import ApplyJournal, RunFacts
 
-    who, who_from = audit.who_ran(ctx.base_dir)
+    who, who_from, git = provenance
     facts = RunFacts(
         target=ctx.target.name,
         company_id=ctx.target.company_id or "",
@@ -673,7 +690,7 @@ def _journal(ctx: Context, by: str | None, checksum: str) -> Any:
         who=who,
         who_from=who_from,
         by=by,
-        git=audit.git_state(ctx.base_dir),
+        git=git,
         plan_checksum=checksum,
         tool_version=__version__,
     )

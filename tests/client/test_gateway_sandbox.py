@@ -103,6 +103,28 @@ def test_a_read_with_a_row_function_gets_every_record_through_it_in_order(tmp_pa
     assert any(name.startswith("intacct-xml") for name in seen_on)
 
 
+@pytest.mark.parametrize("under", [None, 0, 1_400], ids=["unknown", "exact", "more-than-expected"])
+def test_a_lone_read_expected_to_be_large_is_split_over_the_lanes_from_the_start(tmp_path, under):
+    app = sandbox(tmp_path, concurrency=2)
+    seed_accounts(app, 3_000)
+    total = app.store.count("GLACCOUNT")
+    expected = 0 if under is None else total - under
+    gw = gateway(app)
+    rows = gw.read_many([ReadSpec("GLACCOUNT", FIELDS, expected=expected)])["GLACCOUNT"]
+    # every record once, in RECORDNO order, however the pages were cut
+    assert [int(r["RECORDNO"]) for r in rows] == sorted({int(r["RECORDNO"]) for r in rows})
+    assert len(rows) == total
+    returned = [e["records_returned"] for e in request_log(tmp_path)[1:]]  # after the session
+    if under is None:  # unknown size: a first page of 2,000 tells the count, as before
+        assert returned[0] == 2000 and len(returned) == 2
+    elif under == 0:  # two equal pages, in flight together
+        assert sorted(returned) == [total // 2, total - total // 2]
+    else:  # more than expected: the two first pages, then the rest in the lanes
+        half = -(-expected // 2)
+        assert sorted(returned[:2]) == [half, half]
+        assert sum(returned) == total and len(returned) == 4
+
+
 def test_read_by_query_and_read_more_page_through(tmp_path):
     app = sandbox(tmp_path)
     seed_accounts(app, 2_300)

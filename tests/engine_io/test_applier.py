@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+from lxml import etree
 
 from intacct_reconcile import applier, planner
 from intacct_reconcile.client.gateway import Gateway
@@ -18,6 +19,7 @@ from intacct_reconcile.credentials import (
     XmlCredentials,
 )
 from intacct_reconcile.kinds import REGISTRY
+from intacct_reconcile.kinds.xml_io import select_fields
 from intacct_reconcile.live import read_live
 from intacct_reconcile.manifest.api import load_desired
 from intacct_reconcile.sandbox import objects
@@ -96,24 +98,50 @@ def test_creates_of_one_kind_share_one_request(tmp_path: Path):
     assert gl_writes[0].count(b"<ACCOUNTNO>") == 3
 
 
+def test_verification_reads_back_only_the_fields_the_changes_wrote(tmp_path: Path):
+    app = make_app(":memory:")
+    clients, http = clients_for(app)
+    bodies: list[bytes] = []
+    http.event_hooks["request"].append(lambda request: bodies.append(request.read()))
+    try:
+        plan = make_plan(clients)
+        bodies.clear()
+        report = applier.apply(plan, clients, plan_checksum="sha256:fields")
+    finally:
+        clients.xml.close()
+        http.close()
+    assert report.ok
+    wrote = {
+        name for c in plan.changes if c.ref.kind == "gl_accounts" for name in (c.desired or {})
+    }
+    kind = REGISTRY["gl_accounts"]
+    rereads = [b for b in bodies if b"<query>" in b and b"<object>GLACCOUNT</object>" in b]
+    assert len(rereads) == 1
+    selected = set(etree.fromstring(rereads[0]).xpath("//query/select/field/text()"))
+    # identity and what the changes wrote (as a plan reads), never every field of the kind
+    assert {kind.field(n).api for n in wrote if kind.field(n).api} <= selected
+    assert kind.identity.api in selected
+    assert len(selected) < len(select_fields(kind))
+
+
 def test_verification_reports_a_write_that_did_not_stick(tmp_path: Path):
     app = make_app(":memory:")
     clients, http = clients_for(app)
     try:
         plan = make_plan(clients)
         # the server silently stores another title: the applier must notice on re-read
-        original = objects.create
+        original = objects.create_record  # what the gateway's create function calls
 
         def tampering_create(store, obj, record, **kw):
             if obj == "GLACCOUNT" and record.get("ACCOUNTNO") == "2111":
                 record = {**record, "TITLE": "Not what was sent"}
             return original(store, obj, record, **kw)
 
-        objects.create = tampering_create  # the sandbox's own module, not the network
+        objects.create_record = tampering_create  # the sandbox's own module, not the network
         try:
             report = applier.apply(plan, clients, plan_checksum="sha256:verify")
         finally:
-            objects.create = original
+            objects.create_record = original
     finally:
         clients.xml.close()
         http.close()

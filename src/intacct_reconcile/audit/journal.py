@@ -15,6 +15,7 @@ text that looks like a secret reference (`${env:NAME}`), and any text holding a 
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import uuid
@@ -160,10 +161,7 @@ def _key(change: Change) -> tuple[str, str]:
 
 def masked_values(change: Change) -> list[dict[str, Any]]:
     """Before -> after of every field the change writes, secrets as `***`."""
-    secret = set(change.secret_fields)
-    kind = REGISTRY.get(change.ref.kind)
-    if kind is not None:
-        secret |= {f.name for f in kind.fields if f.secret}
+    secret = set(change.secret_fields) | _secret_fields(change.ref.kind)
     if change.fields:
         pairs = [(f.name, f.before, f.after, f.added, f.removed) for f in change.fields]
     else:  # e.g. a delete: nothing compared field by field, the object's last values
@@ -182,6 +180,13 @@ def masked_values(change: Change) -> list[dict[str, Any]]:
             item["removed"] = [_masked(r) for r in removed]
         values.append(item)
     return values
+
+
+@functools.cache
+def _secret_fields(kind_key: str) -> frozenset[str]:
+    """The kind's fields that hold secrets (once per kind, not once per change)."""
+    kind = REGISTRY.get(kind_key)
+    return frozenset(f.name for f in kind.fields if f.secret) if kind is not None else frozenset()
 
 
 def _error_text(error: str) -> str:

@@ -58,9 +58,10 @@ def append(path: Path, records: Sequence[Mapping[str, Any]]) -> list[dict[str, A
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX)  # released when the file closes
             prev, torn = _chain_end(fh)
             sealed, lines = [], []
+            stand_in = _stand_in()  # one for the batch: each record is sealed on its own
             for record in records:
                 body = {**record, "prev": prev}
-                line, prev = _sealed_line(body)
+                line, prev = _sealed_line(body, stand_in)
                 body["hash"] = prev
                 sealed.append(body)
                 lines.append(line)
@@ -77,16 +78,21 @@ def append(path: Path, records: Sequence[Mapping[str, Any]]) -> list[dict[str, A
     return sealed
 
 
-def _sealed_line(body: Mapping[str, Any]) -> tuple[str, str]:
+def _stand_in() -> str:
+    """A random token in the form of a hash, which no record holds."""
+    return "sha256:" + secrets.token_hex(32)
+
+
+def _sealed_line(body: Mapping[str, Any], stand_in: str = "") -> tuple[str, str]:
     """(the record's line with its hash, the hash) for a record without `hash` yet, from one
     `canonical_json`: the record is written with a stand-in hash (a random token no record
     holds); without that entry the text is exactly the hashed one, and the line is the text
     with the real hash in its place (same keys, same sorted order)."""
     if "hash" in body:
         raise ValueError("a record to seal carries a hash already")
-    stand_in = "sha256:" + secrets.token_hex(32)
+    stand_in = stand_in or _stand_in()
     text = canonical_json({**body, "hash": stand_in})
-    entry = '"hash":' + canonical_json(stand_in)
+    entry = '"hash":"' + stand_in + '"'  # its JSON text: hex digits need no escapes
     if text.count(stand_in) != 1:  # pragma: no cover - a random token found twice
         hashed = record_hash(body)
         return canonical_json({**body, "hash": hashed}), hashed

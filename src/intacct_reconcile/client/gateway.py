@@ -39,6 +39,10 @@ HEADERS = {"Content-Type": "application/xml", "Accept": "application/xml, text/x
 RECORDS_PER_FUNCTION = 100
 FUNCTIONS_PER_REQUEST = 10
 PAGES_PER_REQUEST = 4  # at most this many offset pages packed into one read request
+# a lone read expected to return this many records or more goes out as `concurrency` pages of
+# equal size at once, instead of one page that tells the count first: each lane's server
+# answers half of it (a smaller read is not worth a request more)
+SPLIT_AT = 1000
 # the most pages one read may take: every record a valid answer can count, in full pages
 MAX_PAGES = envelope.MAX_RECORDS // envelope.READ_BY_QUERY_PAGE_SIZE
 log = logging.getLogger("intacct_reconcile.client")
@@ -54,6 +58,9 @@ class ReadSpec:
     # each record -> what read_many returns for it, run page by page as the pages arrive (on
     # the fetching thread: it must be thread-safe); None: the records as parsed
     row: Callable[[dict[str, Any]], Any] | None = None
+    # about how many records the read returns (0: unknown); a lone read expected to hold
+    # SPLIT_AT records or more is split over the lanes from its first request (`_split_read`)
+    expected: int = 0
 
     @property
     def key(self) -> str:
@@ -269,7 +276,13 @@ class Gateway:
         queries = [r for r in reads if r.method == "query" and "*" not in r.fields]
         fallback = [r for r in reads if r not in queries]
         out: dict[str, list[Any]] = {}
-        if queries:
+        if len(queries) == 1 and self.concurrency > 1 and queries[0].expected >= SPLIT_AT:
+            split = self._split_read(queries[0])
+            if split is None:
+                fallback += queries
+            else:
+                out[queries[0].key] = split
+        elif queries:
             out, failed = self._query_all(queries)
             fallback += failed
         for spec in fallback:
@@ -347,19 +360,75 @@ class Gateway:
         # times its records' size): only the records are kept
         return out
 
-    def _page_body(self, spec: ReadSpec, offset: int) -> etree._Element:
-        return envelope.query(spec.object, spec.fields, spec.filter, offset=offset)
+    def _split_read(self, spec: ReadSpec) -> list[Any] | None:
+        """A lone read expected to fill several lanes: its first `concurrency` pages, of an
+        equal size that covers the expected records, go out together; pages past them (more
+        records than expected) follow in parallel. None: `query` cannot read the object."""
+        lanes = self.concurrency
+        size = min(envelope.QUERY_PAGE_SIZE, -(-spec.expected // lanes))
+        pages: dict[tuple[int, int], list[Any]] = {}
+        tally = _Tally(self._report)
+
+        def fetch(offset: int) -> Result:
+            function = Function(f"read-0-{offset}", self._page_body(spec, offset, size))
+            (result,) = self.call([function])
+            if result.ok:
+                page = _page(spec, result)
+                if len(page) > size:
+                    raise ProtocolError(
+                        f"query on {spec.object}: a page of {len(page)} records, more than "
+                        f"the {size} asked for"
+                    )
+                pages[(0, offset)] = page
+            return result
+
+        futures = [self._shared.pool.submit(fetch, k * size) for k in range(1, lanes)]
+        try:
+            first = fetch(0)
+            if not first.ok:
+                if _query_unsupported(first):
+                    log.info("query cannot read %s; using readByQuery", spec.object)
+                    return None
+                raise first.error()
+            tally.start(spec.object, 0, first.total_count)
+            for future in futures:
+                future.result().raise_for_status()
+            offsets = self._offsets(spec, first, size)
+            step = offsets[0] if offsets else size
+            if step != size:  # the server pages by fewer than asked: its pages, from its count
+                for key in [k for k in pages if k[1]]:
+                    del pages[key]
+                more, size = [(0, off) for off in offsets], step
+            else:
+                more = [(0, off) for off in offsets if off >= lanes * size]
+            tally.add(spec.object, sum(len(page) for page in pages.values()))
+            futures += self._start_pages([spec], more, pages, tally, size)
+            for future in futures:
+                future.result()
+        except BaseException:
+            for future in futures:  # nothing left running once the read has failed
+                future.cancel()
+            for future in futures:
+                if not future.cancelled():
+                    future.exception()
+            raise
+        return [rec for off in sorted(off for _, off in pages) for rec in pages[(0, off)]]
+
+    def _page_body(
+        self, spec: ReadSpec, offset: int, size: int = envelope.QUERY_PAGE_SIZE
+    ) -> etree._Element:
+        return envelope.query(spec.object, spec.fields, spec.filter, offset=offset, pagesize=size)
 
     @staticmethod
-    def _offsets(spec: ReadSpec, first: Result) -> list[int]:
+    def _offsets(spec: ReadSpec, first: Result, size: int = envelope.QUERY_PAGE_SIZE) -> list[int]:
         """Offsets of the remaining pages, from counts the answer gives (checked first)."""
         step = first.int_attr("count", -1)
         step = len(first.records) if step < 0 else step
         total = first.total_count
-        if step > envelope.QUERY_PAGE_SIZE:
+        if step > size:
             raise ProtocolError(
                 f"query on {spec.object}: a page of {step} records, more than the "
-                f"{envelope.QUERY_PAGE_SIZE} asked for; refusing the answer"
+                f"{size} asked for; refusing the answer"
             )
         if first.num_remaining <= 0 or total <= step:
             return []
@@ -378,8 +447,10 @@ class Gateway:
         pending: list[tuple[int, int]],
         pages: dict[tuple[int, int], list[Any]],
         tally: _Tally,
+        size: int = envelope.QUERY_PAGE_SIZE,
     ) -> list[Future[None]]:
-        """Submit the remaining pages, packed into a multiple of `concurrency` requests."""
+        """Submit the remaining pages (of `size` records), packed into a multiple of
+        `concurrency` requests."""
         if not pending:
             return []
         # a multiple of `concurrency` requests, so that every lane carries the same load
@@ -389,14 +460,15 @@ class Gateway:
 
         def fetch(pack: list[tuple[int, int]]) -> None:
             functions = [
-                Function(f"read-{i}-{off}", self._page_body(queries[i], off)) for i, off in pack
+                Function(f"read-{i}-{off}", self._page_body(queries[i], off, size))
+                for i, off in pack
             ]
             for (i, off), result in zip(pack, self.call(functions), strict=True):
                 page = _page(queries[i], result.raise_for_status())
-                if len(page) > envelope.QUERY_PAGE_SIZE:
+                if len(page) > size:
                     raise ProtocolError(
                         f"query on {queries[i].object}: a page of {len(page)} "
-                        f"records, more than the {envelope.QUERY_PAGE_SIZE} asked for"
+                        f"records, more than the {size} asked for"
                     )
                 pages[(i, off)] = page
                 tally.add(queries[i].object, len(page))

@@ -72,6 +72,17 @@ class SandboxApp:
         return _json_404(path)
 
 
+def warm_up() -> None:
+    """Load what the first requests would otherwise load while their client waits: the
+    gateway's and the REST API's modules and the permission catalogue. `sandbox serve` calls
+    it before it listens, as a server starts up before it takes requests (an in-process app
+    keeps loading them lazily: a test that never sends an XML request never loads them)."""
+    from intacct_reconcile.sandbox import rest_api, xml_gateway  # noqa: F401
+    from intacct_reconcile.sandbox.objects import permissions
+
+    permissions.modules()
+
+
 def _json_404(path: str) -> Response:
     body = json.dumps({"error": "not found", "path": path}).encode()
     return "404 Not Found", [("Content-Type", "application/json")], body

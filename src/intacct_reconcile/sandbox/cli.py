@@ -224,7 +224,7 @@ def serve(
     log: Annotated[Path | None, typer.Option(help="JSON-lines request log file.")] = None,
 ) -> None:
     """Serve the sandbox over HTTP. First stdout line: "listening on http://HOST:PORT"."""
-    from intacct_reconcile.sandbox.app import make_app
+    from intacct_reconcile.sandbox.app import make_app, warm_up
     from intacct_reconcile.sandbox.options import SandboxOptions
     from intacct_reconcile.sandbox.serve import serve as run
 
@@ -245,6 +245,7 @@ def serve(
         log_path=str(log) if log else None,
     )
     app = make_app(_prepare(db), options)
+    warm_up()  # before the listening line: no first request waits for the sandbox to load
     try:
         run(app, host, port)
     except OSError as exc:

@@ -48,9 +48,19 @@ FAULT_EXPIRE = "session_expired"
 # 413 without being read, so a huge upload cannot fill the sandbox's memory.
 MAX_REQUEST_BYTES = 50 * 1024 * 1024
 
-_SAFE_PARSER = etree.XMLParser(
-    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
-)
+# one parser per thread (requests are answered on threads of their own): see xml_codec._parser
+_PARSERS = threading.local()
+
+
+def _safe_parser() -> etree.XMLParser:
+    parser = getattr(_PARSERS, "safe", None)
+    if parser is None:
+        parser = _PARSERS.safe = etree.XMLParser(
+            resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+        )
+    return parser
+
+
 # Response <data ... count="N"> (XML) — read with a regex so logging never re-parses big pages.
 _DATA_COUNT = re.compile(rb"<data\b[^>]*?\bcount=\"(\d+)\"")
 _KEY_RESULT = re.compile(rb"<key>")
@@ -80,7 +90,7 @@ class RequestInfo:
 def describe_xml(body: bytes) -> RequestInfo:
     """Function names, objects and record counts of a gateway request; never credentials."""
     try:
-        root = etree.fromstring(body, _SAFE_PARSER)
+        root = etree.fromstring(body, _safe_parser())
     except etree.XMLSyntaxError:
         return RequestInfo(api="xml")
     functions: list[str] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
@@ -15,13 +16,33 @@ from lxml import etree
 from intacct_reconcile.sandbox.objects import ObjectDef
 from intacct_reconcile.sandbox.objects.errors import Problem
 
-_PARSER = etree.XMLParser(
-    resolve_entities=False,
-    no_network=True,
-    load_dtd=False,
-    huge_tree=False,
-    remove_blank_text=True,
-)
+# Parsers per thread: the server answers requests on threads of its own, and a parser shared
+# by them parses into the dictionary of the thread that first used it while that thread builds
+# another answer, which now and then garbled a request's tag names (lxml: "avoid sharing
+# parsers between threads").
+_PARSERS = threading.local()
+
+
+def _parser() -> etree.XMLParser:
+    parser = getattr(_PARSERS, "request", None)
+    if parser is None:
+        parser = _PARSERS.request = etree.XMLParser(
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            huge_tree=False,
+            remove_blank_text=True,
+        )
+    return parser
+
+
+def _row_parser() -> etree.XMLParser:
+    parser = getattr(_PARSERS, "rows", None)
+    if parser is None:
+        parser = _PARSERS.rows = etree.XMLParser(
+            resolve_entities=False, no_network=True, huge_tree=True
+        )
+    return parser
 
 
 class ParseError(Exception):
@@ -30,7 +51,7 @@ class ParseError(Exception):
 
 def parse(body: bytes) -> etree._Element:
     try:
-        root = etree.fromstring(body, _PARSER)
+        root = etree.fromstring(body, _parser())
     except etree.XMLSyntaxError as exc:
         raise ParseError(str(exc)) from exc
     if root is None:
@@ -198,7 +219,6 @@ def _lookup(record: Mapping[str, Any], path: str) -> Any:
 # output, asked for by includewhitespace, turns the text back into elements first.)
 
 _ROWS = "ia-rows"
-_ROW_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 # Stands for "" in the text: libxml2 parses <A></A> as an element without text, which
 # serialises as <A/>, but a field set to "" must come out as <A></A> as before.
 _EMPTY = "\ue000"
@@ -350,7 +370,7 @@ def _row_text(template: str, slots: tuple[int, ...] | None, row: list[Any], plai
 def _materialize(pi: etree._Element) -> None:
     """Replace a rows instruction by the elements it stands for."""
     parent = pi.getparent()
-    page = etree.fromstring(f"<data>{pi.text}</data>".encode(), _ROW_PARSER)
+    page = etree.fromstring(f"<data>{pi.text}</data>".encode(), _row_parser())
     for empty in _PLACEHOLDERS(page, e=_EMPTY):
         empty.text = ""
     parent.remove(pi)

@@ -55,17 +55,17 @@ def _write_many(ctx: Context, element: etree._Element, verb: str) -> Outcome:
         _require_admin(ctx, defn.name, verb)
         record = record_from_element(defn, item)
         try:
-            if verb == "create":
-                recordno, _ = objects.create(
+            if verb == "create":  # the record as stored comes back with its RECORDNO
+                recordno, _, stored = objects.create_record(
                     ctx.store, defn.name, record, via="xml", entity=ctx.locationid
                 )
             else:
                 recordno, _ = objects.update(ctx.store, defn.name, record, via="xml")
+                stored = objects.get(ctx.store, defn.name, recordno) or {}
         except SandboxError as exc:
             if len(items) > 1:
                 exc.errors.insert(0, (GENERIC, f"Record {position} ({defn.name}) failed", "", ""))
             raise
-        stored = objects.get(ctx.store, defn.name, recordno) or {}
         out = sub(data, defn.name.lower())
         sub(out, "RECORDNO", str(recordno))
         for name in defn.key:

@@ -95,9 +95,39 @@ def _normalise(obj: ObjectDef, record: Mapping[str, Any]) -> tuple[Record, list[
     return clean, []
 
 
+# per object: its required fields, those with defaults, and those that are or hold references
+# (found once: a thousand creates of one object would otherwise walk all its fields each)
+_REQUIRED: dict[str, tuple[Field, ...]] = {}
+_REF_FIELDS: dict[str, tuple[Field, ...]] = {}
+_DEFAULTED: dict[str, tuple[Field, ...]] = {}
+
+
+def _required_fields(obj: ObjectDef) -> tuple[Field, ...]:
+    found = _REQUIRED.get(obj.name)
+    if found is None:
+        found = _REQUIRED[obj.name] = tuple(f for f in obj.fields if f.required)
+    return found
+
+
+def _defaulted_fields(obj: ObjectDef) -> tuple[Field, ...]:
+    found = _DEFAULTED.get(obj.name)
+    if found is None:
+        found = _DEFAULTED[obj.name] = tuple(f for f in obj.fields if f.default is not None)
+    return found
+
+
+def _ref_fields(obj: ObjectDef) -> tuple[Field, ...]:
+    found = _REF_FIELDS.get(obj.name)
+    if found is None:
+        found = _REF_FIELDS[obj.name] = tuple(
+            f for f in obj.fields if f.ref or (f.type == "group" and any(c.ref for c in f.children))
+        )
+    return found
+
+
 def _refs(obj: ObjectDef, record: Record) -> Iterable[tuple[str, str, str]]:
     """(field path, value, target object) of every reference in the record, groups included."""
-    for field in obj.fields:
+    for field in _ref_fields(obj):
         value = record.get(field.name)
         if field.ref and isinstance(value, str) and value:
             yield field.name, value, field.ref
@@ -111,11 +141,11 @@ def _refs(obj: ObjectDef, record: Record) -> Iterable[tuple[str, str, str]]:
 def _validate(
     store: Store, obj: ObjectDef, record: Record, previous: Record | None
 ) -> list[E.Problem]:
-    for field in obj.fields:
+    for field in _required_fields(obj):
         value = record.get(field.name)
-        if field.required and (value is None or value == "" or value == {}):
+        if value is None or value == "" or value == {}:
             return [E.required(field.name)]
-    before = {path: value for path, value, _ in _refs(obj, previous or {})}
+    before = {path: value for path, value, _ in _refs(obj, previous)} if previous else {}
     for path, value, target in _refs(obj, record):
         if before.get(path) != value and store.get_by_key(target, value) is None:
             return [E.missing_reference(path, value, OBJECTS[target].label)]
@@ -135,13 +165,26 @@ def create(
     `entity` is the session's entity (locationid; default: the entity the store is seen from),
     kept as MEGAENTITYID where the object has it.
     """
+    recordno, key, _stored = create_record(store, obj, record, via=via, entity=entity)
+    return recordno, key
+
+
+def create_record(
+    store: Store,
+    obj: str,
+    record: Mapping[str, Any],
+    *,
+    via: str = "xml",
+    entity: str | None = None,
+) -> tuple[int, str, Record]:
+    """`create`, also returning the record as stored (what `get` would read back now)."""
     entity = store.entity if entity is None else entity
     defn = definition(obj)
     _allowed(defn, "create", via)
     clean, problems = _normalise(defn, record)
     if not problems:
-        for field in defn.fields:
-            if field.default is not None and clean.get(field.name) in (None, ""):
+        for field in _defaulted_fields(defn):
+            if clean.get(field.name) in (None, ""):
                 clean[field.name] = field.default
         problems = _validate(store, defn, clean, None)
     if problems:
@@ -155,13 +198,15 @@ def create(
     clean.update(WHENCREATED=stamp, WHENMODIFIED=stamp)
     if defn.field("MEGAENTITYID") is not None:
         clean["MEGAENTITYID"] = entity
-    with store.transaction():
-        recordno = store.insert(defn.name, key, clean)
-        if defn.name == "USERROLES":
+    if defn.name == "USERROLES":  # the link and its mirror together or not at all
+        with store.transaction():
+            recordno = store.insert(defn.name, key, clean)
             store.insert(
                 "ROLEUSERS", key, {"USERLOGINID": clean["USERID"], "ROLENAME": clean["ROLENAME"]}
             )
-    return recordno, key
+    else:
+        recordno = store.insert(defn.name, key, clean)  # a transaction of its own
+    return recordno, key, {**clean, "RECORDNO": str(recordno)}
 
 
 def _duplicate(defn: ObjectDef, key: str) -> E.SandboxError:
