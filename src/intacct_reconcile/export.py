@@ -478,6 +478,7 @@ class _SimpleWriter:
         self.texts: dict[str, str] = {}
         self.seen: set[int] = set()
         self.lines: list[str] = []
+        self.heads: dict[str, dict[str, str]] = {}  # indent -> key -> indent + styled key
 
     def key(self, key: Any) -> str:
         if type(key) is not str:
@@ -532,22 +533,29 @@ class _SimpleWriter:
         self.seen.add(id(value))
 
     def mapping(self, mapping: dict[str, Any], indent: str) -> None:
-        add, keys, texts = self.lines.append, self.keys, self.texts
+        add, texts = self.lines.append, self.texts
+        # each key's styled line start at this depth, worked out once (exact str keys only:
+        # a subclass would hash like the text yet is no plain string to the emitters)
+        heads = self.heads.get(indent)
+        if heads is None:
+            heads = self.heads[indent] = {}
         for key, item in mapping.items():
-            # styles already worked out are looked up here (exact str only: a subclass would
-            # hash like the text yet is no plain string to the emitters)
-            styled = keys.get(key) if type(key) is str else None
-            head = indent + (styled if styled is not None else self.key(key))
-            if type(item) is str:
+            head = heads.get(key) if type(key) is str else None
+            if head is None:
+                head = heads[key] = indent + self.key(key)
+            kind = type(item)
+            if kind is str:
                 text = texts.get(item)
                 add(f"{head}: {text if text is not None else self.text(item)}\n")
-            elif type(item) is dict:
+            elif kind is dict:
                 self.once(item)
                 if item:
                     add(head + ":\n")
                     self.mapping(item, indent + "  ")
                 else:
                     add(head + ": {}\n")
+            elif kind is bool:
+                add(head + (": true\n" if item else ": false\n"))
             else:
                 add(f"{head}: {self.value(item)}\n")
 
