@@ -100,19 +100,20 @@ def kind_export(kind_key: str, live: State, declared: State | None = None) -> Ki
     from intacct_reconcile.live import holds_constants
 
     kind = REGISTRY[kind_key]
-    skip = set(declared.of(kind_key)) if declared is not None else set()
-    # only the kind's own objects: web_services_users exports login-disabled users, not the
-    # people who sign in to the UI
-    resources = [
-        r
-        for key, r in sorted(live.of(kind_key).items())
-        if key not in skip and holds_constants(kind, r)
-    ]
+    objects = live.of(kind_key)
+    skip = declared.of(kind_key) if declared is not None else {}
+    # by key (keys are unique: sorting them alone gives the order sorting the items does)
+    resources = [objects[key] for key in sorted(objects) if key not in skip]
+    if kind.api_constants:
+        # only the kind's own objects: web_services_users exports login-disabled users, not
+        # the people who sign in to the UI
+        resources = [r for r in resources if holds_constants(kind, r)]
     comment = _outside_comment(resources) + _secret_comment(kind)
     if kind.shape == "list":
         return KindExport(kind_key, [r.key for r in resources], len(resources), comment)
     unknown: list[str] = []
-    section = {r.key: manifest_values(kind, r.values, unknown=unknown) for r in resources}
+    plan = _export_fields(kind)
+    section = {r.key: _manifest_values(kind, plan, r.values, unknown) for r in resources}
     comment += _unknown_comment(kind, resources, unknown)
     if kind.shape == "singleton":
         values = next(iter(section.values()), {})
@@ -129,9 +130,19 @@ def manifest_values(
     equal to the field's default, without empty ones, secrets as environment references.
     An enum value no manifest can declare (a newer Intacct choice) is left out and named in
     `unknown` ("field: value"), so the export still validates."""
+    return _manifest_values(kind, _export_fields(kind), values, unknown)
+
+
+def _manifest_values(
+    kind: Kind,
+    plan: tuple[tuple[str, Any, Any, str], ...],
+    values: Mapping[str, Any],
+    unknown: list[str] | None,
+) -> dict[str, Any]:
+    """manifest_values with the kind's `_export_fields` worked out (once per kind export)."""
     out: dict[str, Any] = {}
     get = values.get
-    for name, default, enum, how in _export_fields(kind):
+    for name, default, enum, how in plan:
         value = get(name)
         if value is None:
             continue
