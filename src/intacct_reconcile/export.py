@@ -496,10 +496,13 @@ class _SimpleWriter:
             raise _NotSimple
         styled = self.keys.get(key)
         if styled is None:
-            if len(key) > _SIMPLE_KEY_MAX or not (key.isascii() and key.isprintable()):
+            if len(key) > _SIMPLE_KEY_MAX:
                 raise _NotSimple
+            # _PLAIN matches printable ASCII only: the general check is for the others
             if _PLAIN.match(key) and (key[0] not in _CLAIMED or _plain_tag(key) == _STR):
                 styled = key
+            elif not (key.isascii() and key.isprintable()):
+                raise _NotSimple
             else:
                 line = _c_line(key, 0)
                 if not line.endswith(": 0"):
@@ -511,10 +514,11 @@ class _SimpleWriter:
     def text(self, value: str) -> str:
         styled = self.texts.get(value)
         if styled is None:
-            if not (value.isascii() and value.isprintable()):
-                raise _NotSimple
+            # _PLAIN matches printable ASCII only: the general check is for the others
             if _PLAIN.match(value) and (value[0] not in _CLAIMED or _plain_tag(value) == _STR):
                 styled = value
+            elif not (value.isascii() and value.isprintable()):
+                raise _NotSimple
             else:
                 styled = _c_line("k", value)[3:]
             self.texts[value] = styled
