@@ -648,14 +648,14 @@ def export(
     chosen = choose_kinds(kinds)
     if unmanaged is not None and not unmanaged.exists():
         raise ConfigError(f"{unmanaged}: no such manifest directory or file — check --unmanaged")
-    # with --unmanaged the config is found next to those manifests, as `plan` finds it
-    ctx = _context(unmanaged, config, target, concurrency, sandbox=sandbox)
-    declared = _load_desired(unmanaged, ctx.target).desired if unmanaged is not None else None
-    # before any read: a long export must not fail at the last step
-    ui = ui or default_ui()
-    if declared is None:  # with --unmanaged no file is overwritten: new files get free names
-        check_folder(out, force=force, interactive=ui.interactive, confirm=ui.confirm)
-    with _collector_paused():
+    with _collector_paused():  # from the config's loading on (its checker's imports too)
+        # with --unmanaged the config is found next to those manifests, as `plan` finds it
+        ctx = _context(unmanaged, config, target, concurrency, sandbox=sandbox)
+        declared = _load_desired(unmanaged, ctx.target).desired if unmanaged is not None else None
+        # before any read: a long export must not fail at the last step
+        ui = ui or default_ui()
+        if declared is None:  # with --unmanaged no file is overwritten: new files get free names
+            check_folder(out, force=force, interactive=ui.interactive, confirm=ui.confirm)
         # the company lives in _read_and_write's locals: let go on its return, while the
         # collector is still off (once on, its first collection would walk every object still
         # alive that was made meanwhile, a hundredth of a second at 27,500 objects, only to find
@@ -711,7 +711,9 @@ def _collector_paused() -> Iterator[None]:
     """Python's cycle collector off while a company is read and written: the live records,
     resources and manifest values are hundreds of thousands of young objects without cycles,
     which the collector would walk again and again (a fifth of an export's CPU at 27,500
-    objects) for nothing; reference counting still frees them. On again afterwards."""
+    objects) for nothing; reference counting still frees them. The configuration is loaded
+    inside it too (its checker's imports are thousands more long-lived objects). On again
+    afterwards."""
     was_on = gc.isenabled()
     gc.disable()
     try:
