@@ -100,19 +100,20 @@ def kind_export(kind_key: str, live: State, declared: State | None = None) -> Ki
     from intacct_reconcile.live import holds_constants
 
     kind = REGISTRY[kind_key]
-    skip = set(declared.of(kind_key)) if declared is not None else set()
-    # only the kind's own objects: web_services_users exports login-disabled users, not the
-    # people who sign in to the UI
-    resources = [
-        r
-        for key, r in sorted(live.of(kind_key).items())
-        if key not in skip and holds_constants(kind, r)
-    ]
+    objects = live.of(kind_key)
+    skip = declared.of(kind_key) if declared is not None else {}
+    # by key (keys are unique: sorting them alone gives the order sorting the items does)
+    resources = [objects[key] for key in sorted(objects) if key not in skip]
+    if kind.api_constants:
+        # only the kind's own objects: web_services_users exports login-disabled users, not
+        # the people who sign in to the UI
+        resources = [r for r in resources if holds_constants(kind, r)]
     comment = _outside_comment(resources) + _secret_comment(kind)
     if kind.shape == "list":
         return KindExport(kind_key, [r.key for r in resources], len(resources), comment)
     unknown: list[str] = []
-    section = {r.key: manifest_values(kind, r.values, unknown=unknown) for r in resources}
+    plan = _export_fields(kind)
+    section = {r.key: _manifest_values(kind, plan, r.values, unknown) for r in resources}
     comment += _unknown_comment(kind, resources, unknown)
     if kind.shape == "singleton":
         values = next(iter(section.values()), {})
@@ -129,9 +130,19 @@ def manifest_values(
     equal to the field's default, without empty ones, secrets as environment references.
     An enum value no manifest can declare (a newer Intacct choice) is left out and named in
     `unknown` ("field: value"), so the export still validates."""
+    return _manifest_values(kind, _export_fields(kind), values, unknown)
+
+
+def _manifest_values(
+    kind: Kind,
+    plan: tuple[tuple[str, Any, Any, str], ...],
+    values: Mapping[str, Any],
+    unknown: list[str] | None,
+) -> dict[str, Any]:
+    """manifest_values with the kind's `_export_fields` worked out (once per kind export)."""
     out: dict[str, Any] = {}
     get = values.get
-    for name, default, enum, how in _export_fields(kind):
+    for name, default, enum, how in plan:
         value = get(name)
         if value is None:
             continue
@@ -478,16 +489,20 @@ class _SimpleWriter:
         self.texts: dict[str, str] = {}
         self.seen: set[int] = set()
         self.lines: list[str] = []
+        self.heads: dict[str, dict[str, str]] = {}  # indent -> key -> indent + styled key
 
     def key(self, key: Any) -> str:
         if type(key) is not str:
             raise _NotSimple
         styled = self.keys.get(key)
         if styled is None:
-            if len(key) > _SIMPLE_KEY_MAX or not (key.isascii() and key.isprintable()):
+            if len(key) > _SIMPLE_KEY_MAX:
                 raise _NotSimple
+            # _PLAIN matches printable ASCII only: the general check is for the others
             if _PLAIN.match(key) and (key[0] not in _CLAIMED or _plain_tag(key) == _STR):
                 styled = key
+            elif not (key.isascii() and key.isprintable()):
+                raise _NotSimple
             else:
                 line = _c_line(key, 0)
                 if not line.endswith(": 0"):
@@ -499,10 +514,11 @@ class _SimpleWriter:
     def text(self, value: str) -> str:
         styled = self.texts.get(value)
         if styled is None:
-            if not (value.isascii() and value.isprintable()):
-                raise _NotSimple
+            # _PLAIN matches printable ASCII only: the general check is for the others
             if _PLAIN.match(value) and (value[0] not in _CLAIMED or _plain_tag(value) == _STR):
                 styled = value
+            elif not (value.isascii() and value.isprintable()):
+                raise _NotSimple
             else:
                 styled = _c_line("k", value)[3:]
             self.texts[value] = styled
@@ -532,22 +548,29 @@ class _SimpleWriter:
         self.seen.add(id(value))
 
     def mapping(self, mapping: dict[str, Any], indent: str) -> None:
-        add, keys, texts = self.lines.append, self.keys, self.texts
+        add, texts = self.lines.append, self.texts
+        # each key's styled line start at this depth, worked out once (exact str keys only:
+        # a subclass would hash like the text yet is no plain string to the emitters)
+        heads = self.heads.get(indent)
+        if heads is None:
+            heads = self.heads[indent] = {}
         for key, item in mapping.items():
-            # styles already worked out are looked up here (exact str only: a subclass would
-            # hash like the text yet is no plain string to the emitters)
-            styled = keys.get(key) if type(key) is str else None
-            head = indent + (styled if styled is not None else self.key(key))
-            if type(item) is str:
+            head = heads.get(key) if type(key) is str else None
+            if head is None:
+                head = heads[key] = indent + self.key(key)
+            kind = type(item)
+            if kind is str:
                 text = texts.get(item)
                 add(f"{head}: {text if text is not None else self.text(item)}\n")
-            elif type(item) is dict:
+            elif kind is dict:
                 self.once(item)
                 if item:
                     add(head + ":\n")
                     self.mapping(item, indent + "  ")
                 else:
                     add(head + ": {}\n")
+            elif kind is bool:
+                add(head + (": true\n" if item else ": false\n"))
             else:
                 add(f"{head}: {self.value(item)}\n")
 
@@ -619,46 +642,67 @@ def export(
     ui: Ui | None = None,
 ) -> str:
     """Write live objects as manifests into `out`; returns the summary line(s)."""
-    from intacct_reconcile.connect import open_clients
-    from intacct_reconcile.live import read_live, readable
     from intacct_reconcile.terminal import default_ui
     from intacct_reconcile.workflow import _context, _load_desired
 
     chosen = choose_kinds(kinds)
     if unmanaged is not None and not unmanaged.exists():
         raise ConfigError(f"{unmanaged}: no such manifest directory or file — check --unmanaged")
-    # with --unmanaged the config is found next to those manifests, as `plan` finds it
-    ctx = _context(unmanaged, config, target, concurrency, sandbox=sandbox)
-    declared = _load_desired(unmanaged, ctx.target).desired if unmanaged is not None else None
-    # before any read: a long export must not fail at the last step
-    ui = ui or default_ui()
-    if declared is None:  # with --unmanaged no file is overwritten: new files get free names
-        check_folder(out, force=force, interactive=ui.interactive, confirm=ui.confirm)
-    with _collector_paused():
-        to_read = [k for k in chosen if readable(REGISTRY[k])]
-        live = State({})
-        if to_read:  # templates alone need no connection
-            with (
-                ui.progress(quiet=quiet) as progress,
-                open_clients(ctx.target, progress=progress) as clients,
-            ):
-                progress.step(f"reading {len(to_read)} kind(s) from {ctx.target.name}")
-                live = read_live(clients, to_read)
-        parts = []
-        for key in chosen:
-            kind = REGISTRY[key]
-            if not readable(kind):
-                if declared is None or not declared.of(key):
-                    parts.append(KindExport(key, None, 0, template(kind)))
-                continue
-            part = kind_export(key, live, declared)
-            if part.count or part.section is None:
-                parts.append(part)
-            # else: no live object (or nothing new with --unmanaged): no file, and the team's own
-            # file for the kind stays as it is
-        written = _write(
-            out, parts, _target_text(ctx.target), single_file=single_file, keep=declared is not None
+    with _collector_paused():  # from the config's loading on (its checker's imports too)
+        # with --unmanaged the config is found next to those manifests, as `plan` finds it
+        ctx = _context(unmanaged, config, target, concurrency, sandbox=sandbox)
+        declared = _load_desired(unmanaged, ctx.target).desired if unmanaged is not None else None
+        # before any read: a long export must not fail at the last step
+        ui = ui or default_ui()
+        if declared is None:  # with --unmanaged no file is overwritten: new files get free names
+            check_folder(out, force=force, interactive=ui.interactive, confirm=ui.confirm)
+        # the company lives in _read_and_write's locals: let go on its return, while the
+        # collector is still off (once on, its first collection would walk every object still
+        # alive that was made meanwhile, a hundredth of a second at 27,500 objects, only to find
+        # no garbage)
+        return _read_and_write(
+            chosen, out, ctx.target, declared, ui=ui, quiet=quiet, single_file=single_file
         )
+
+
+def _read_and_write(
+    chosen: Sequence[str],
+    out: Path,
+    tgt: Any,
+    declared: State | None,
+    *,
+    ui: Ui,
+    quiet: bool,
+    single_file: bool,
+) -> str:
+    """Read the chosen kinds, write their files; the summary line(s)."""
+    from intacct_reconcile.connect import open_clients
+    from intacct_reconcile.live import read_live, readable
+
+    to_read = [k for k in chosen if readable(REGISTRY[k])]
+    live = State({})
+    if to_read:  # templates alone need no connection
+        with (
+            ui.progress(quiet=quiet) as progress,
+            open_clients(tgt, progress=progress) as clients,
+        ):
+            progress.step(f"reading {len(to_read)} kind(s) from {tgt.name}")
+            live = read_live(clients, to_read)
+    parts = []
+    for key in chosen:
+        kind = REGISTRY[key]
+        if not readable(kind):
+            if declared is None or not declared.of(key):
+                parts.append(KindExport(key, None, 0, template(kind)))
+            continue
+        part = kind_export(key, live, declared)
+        if part.count or part.section is None:
+            parts.append(part)
+        # else: no live object (or nothing new with --unmanaged): no file, and the team's own
+        # file for the kind stays as it is
+    written = _write(
+        out, parts, _target_text(tgt), single_file=single_file, keep=declared is not None
+    )
     return summary(out, written)
 
 
@@ -667,7 +711,9 @@ def _collector_paused() -> Iterator[None]:
     """Python's cycle collector off while a company is read and written: the live records,
     resources and manifest values are hundreds of thousands of young objects without cycles,
     which the collector would walk again and again (a fifth of an export's CPU at 27,500
-    objects) for nothing; reference counting still frees them. On again afterwards."""
+    objects) for nothing; reference counting still frees them. The configuration is loaded
+    inside it too (its checker's imports are thousands more long-lived objects). On again
+    afterwards."""
     was_on = gc.isenabled()
     gc.disable()
     try:

@@ -20,6 +20,17 @@ def test_hostile_documents_are_refused_without_expanding(body):
         xml.parse(body)
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<r><a>Cash &amp; Equivalents &#38; &lt;&gt;</a></r>",  # `&`: the tree is walked
+        "<r><a>Cash &amp; Equivalents &#38; &lt;&gt;</a></r>".encode("utf-16"),  # no `<` first
+    ],
+)
+def test_predefined_entities_and_character_references_are_text(body):
+    assert xml.parse(body).findtext("a") == "Cash & Equivalents & <>"
+
+
 def test_xxe_never_reads_the_file():
     with pytest.raises(ProtocolError) as info:
         xml.parse(XXE)

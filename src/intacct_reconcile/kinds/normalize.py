@@ -253,11 +253,16 @@ def field_from_api(f: Field, raw: Any, *, rest: bool) -> Any:
     raise ValueError(f"unknown field type {f.type!r}")
 
 
-Reader = tuple[str, str, Callable[[Any], Any]]
+# (field name, API path, raw -> normalised value, what values_from_api does inline for text):
+# a dict of remembered spellings (booleans, enums), _AS_TEXT (text kept as it is but for
+# surrounding white space) or None (always the converter)
+Reader = tuple[str, str, Callable[[Any], Any], Any]
+_AS_TEXT: Any = object()
 
 
 def api_readers(kind: Kind) -> tuple[Reader, ...]:
-    """(field name, API path, raw -> normalised value) for each field read back from the API.
+    """(field name, API path, raw -> normalised value, inline rule) for each field read back
+    from the API.
 
     Kind.api_readers caches this per kind: a plan converts tens of thousands of live records,
     and booleans and enums take a handful of distinct raw spellings, so their conversion is
@@ -265,18 +270,20 @@ def api_readers(kind: Kind) -> tuple[Reader, ...]:
     """
     rest = kind.api == "rest"
     return tuple(
-        (f.name, f.api, _reader(f, rest)) for f in kind.fields if f.api and not f.write_only
+        (f.name, f.api, *_reader(f, rest)) for f in kind.fields if f.api and not f.write_only
     )
 
 
 _MEMO_LIMIT = 1024  # distinct spellings remembered per field; more are converted each time
 
 
-def _reader(f: Field, rest: bool) -> Callable[[Any], Any]:
+def _reader(f: Field, rest: bool) -> tuple[Callable[[Any], Any], Any]:
     if f.type == "string" and not (rest and f.ref):
-        return _string_reader(f, rest)
+        convert = _string_reader(f, rest)
+        case = _ref_case(f.ref) if f.ref and f.case == "exact" else f.case
+        return convert, _AS_TEXT if case not in ("lower", "upper") else None
     if f.type not in ("boolean", "enum") or (rest and f.ref):
-        return functools.partial(field_from_api, f, rest=rest)
+        return functools.partial(field_from_api, f, rest=rest), None
     memo: dict[str, Any] = {}
 
     def convert(raw: Any) -> Any:
@@ -289,7 +296,7 @@ def _reader(f: Field, rest: bool) -> Callable[[Any], Any]:
                 memo[raw] = value
         return value
 
-    return convert
+    return convert, memo
 
 
 def _string_reader(f: Field, rest: bool) -> Callable[[Any], Any]:
@@ -314,7 +321,7 @@ def _string_reader(f: Field, rest: bool) -> Callable[[Any], Any]:
 def values_from_api(kind: Kind, record: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     get = record.get
-    for name, path, convert in kind.api_readers:
+    for name, path, convert, inline in kind.api_readers:
         raw = get(path, MISSING)
         if raw is MISSING:
             if "." not in path:
@@ -322,6 +329,17 @@ def values_from_api(kind: Kind, record: Mapping[str, Any]) -> dict[str, Any]:
             raw = get_path(record, path)  # a nested group (CONTACTINFO.EMAIL1)
             if raw is MISSING:
                 continue
+        # the readers' common cases written out here (tens of thousands of records a read,
+        # a dozen fields each): a spelling met before, text kept as it is
+        if type(raw) is str:
+            if inline is _AS_TEXT:
+                out[name] = raw.strip() or None
+                continue
+            if inline is not None:
+                value = inline.get(raw, MISSING)
+                if value is not MISSING:
+                    out[name] = value
+                    continue
         out[name] = convert(raw)
     if kind.hooks.from_api:
         out = kind.hooks.from_api(kind, record, out)

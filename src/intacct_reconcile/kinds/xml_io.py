@@ -23,7 +23,7 @@ from intacct_reconcile.kinds.io import (
     resource,
 )
 from intacct_reconcile.kinds.normalize import identity_from_api, values_from_api
-from intacct_reconcile.types import Change, ChangeResult, Resource
+from intacct_reconcile.types import NO_SPANS, Change, ChangeResult, Resource
 
 # manifest field -> the kind's `extra` table naming the API fields its hooks read
 PSEUDO_FIELDS = {"required_dimensions": "dimensions"}
@@ -73,7 +73,23 @@ class XmlReader(KindReader):
         ]
 
     def read(self, kind: Kind, clients: Any, records: Records) -> dict[str, Resource]:
-        return by_key(self.resources(kind, records))
+        if type(self).rows is not XmlReader.rows or type(self).resources is not (
+            XmlReader.resources
+        ):
+            return by_key(self.resources(kind, records))
+        # what `resources` and `by_key` do, in one pass: the rows came as Resources, made page
+        # by page as they arrived (`_Row`), tens of thousands of them
+        out: dict[str, Resource] = {}
+        for record in records.get(kind.key, ()):
+            if type(record) is not Resource:
+                if record is None:
+                    continue  # a record `_Row` could not read (said in the log)
+                found = _resource(kind, record, {"RECORDNO": record.get("RECORDNO")})
+                if found is None:
+                    continue
+                record = found
+            out[record.key] = record
+        return out
 
     def resources(self, kind: Kind, records: Records) -> list[Resource]:
         """The rows of the kind's object as Resources (a row it cannot read is left out)."""
@@ -119,7 +135,8 @@ class _Row:
         meta = {"RECORDNO": record.get("RECORDNO")}
         for name in kind.api_constants:
             meta[name] = record.get(name)
-        return Resource(kind.key, key, values, meta=meta)
+        # by position (kind, key, values, source, ensure, field_spans, meta): one per record
+        return Resource(kind.key, key, values, None, "present", NO_SPANS, meta)
 
 
 def by_key(resources: Iterable[Resource]) -> dict[str, Resource]:
