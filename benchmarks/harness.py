@@ -52,17 +52,47 @@ class Run:
     exit_code: int
     wall_s: float  # the whole process, interpreter start-up included
     in_process_s: float  # from the first line of the program to its exit
-    cpu_s: float  # user + system time of the process
-    peak_mib: float
+    cpu_s: float  # user + system time of the process and the processes it waited for
+    peak_mib: float  # the sum of the peaks of the process and of those it started
     requests: int  # HTTP requests the sandbox logged meanwhile
     stdout: str
     stderr: str
+    processes: int = 1  # the CLI's own process and those it started (a fleet's workers)
+    own_cpu_s: float = 0.0  # the CLI's own process alone (run_cli)
+    own_peak_mib: float = 0.0
 
 
-# The CLI, run as `python -c`, reporting its own figures as the last line of stderr.
+# The CLI, run as `python -c`, reporting its own figures as the last line of stderr: its CPU
+# time and that of the processes it started and waited for (a fleet's worker processes), and
+# the peak memory of all of them summed. A process's peak is its VmHWM; the peaks of the
+# processes it starts are sampled every 0.1 s while they run (a thread scanning /proc for
+# them, ~1 ms of CPU a scan), the last sample of each being its peak (VmHWM only grows).
 _CHILD = """\
-import json, resource, runpy, sys, time
+import json, os, resource, runpy, sys, threading, time
 started = time.perf_counter()
+peaks = {}
+def hwm(pid):
+    try:
+        with open(f'/proc/{pid}/status') as status:
+            return next(int(l.split()[1]) for l in status if l.startswith('VmHWM:'))
+    except (OSError, StopIteration, ValueError):
+        return 0
+def watch():
+    family = {os.getpid()}
+    while True:
+        for entry in os.scandir('/proc'):
+            if entry.name.isdigit() and int(entry.name) not in family:
+                try:
+                    with open(f'/proc/{entry.name}/stat', 'rb') as stat:
+                        ppid = int(stat.read().rsplit(b')', 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+                if ppid in family:
+                    family.add(int(entry.name))
+        for pid in family - {os.getpid()}:
+            peaks[pid] = max(peaks.get(pid, 0), hwm(pid))
+        time.sleep(0.1)
+threading.Thread(target=watch, daemon=True).start()
 sys.argv = ['intacct-reconcile', *sys.argv[1:]]
 code = 0
 try:
@@ -70,13 +100,15 @@ try:
 except SystemExit as exc:
     code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
 finally:
-    use = resource.getrusage(resource.RUSAGE_SELF)
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     # VmHWM: this program's own peak (ru_maxrss carries the parent's across fork and exec)
-    with open('/proc/self/status') as status:
-        hwm = [int(l.split()[1]) for l in status if l.startswith('VmHWM:')]
     print(json.dumps({'in_process_s': time.perf_counter() - started,
-                      'cpu_s': use.ru_utime + use.ru_stime,
-                      'maxrss_kib': hwm[0] if hwm else use.ru_maxrss}), file=sys.stderr, flush=True)
+                      'cpu_s': own.ru_utime + own.ru_stime,
+                      'children_cpu_s': children.ru_utime + children.ru_stime,
+                      'maxrss_kib': hwm('self') or own.ru_maxrss,
+                      'children_maxrss_kib': sum(peaks.values()),
+                      'processes': 1 + len(peaks)}), file=sys.stderr, flush=True)
 sys.exit(code)
 """
 
@@ -117,11 +149,15 @@ def run_cli(args: Iterable[str], log: Path | None = None, python: str = sys.exec
         exit_code=done.returncode,
         wall_s=wall,
         in_process_s=float(figures.get("in_process_s", wall)),
-        cpu_s=float(figures.get("cpu_s", 0.0)),
-        peak_mib=int(figures.get("maxrss_kib", 0)) / 1024,
+        cpu_s=float(figures.get("cpu_s", 0.0)) + float(figures.get("children_cpu_s", 0.0)),
+        peak_mib=(int(figures.get("maxrss_kib", 0)) + int(figures.get("children_maxrss_kib", 0)))
+        / 1024,
         requests=log_lines(log) - before,
         stdout=done.stdout,
         stderr="\n".join(lines[:-1]),
+        processes=int(figures.get("processes", 1)),
+        own_cpu_s=float(figures.get("cpu_s", 0.0)),
+        own_peak_mib=int(figures.get("maxrss_kib", 0)) / 1024,
     )
 
 
