@@ -391,12 +391,17 @@ def _apply_row(target: Target, outcome: workflow.ApplyOutcome) -> TargetResult:
 
 
 class Job(Protocol):
-    """What a fleet runs for each target (PlanJob, ApplyJob, ApplyDirJob)."""
-
-    def prepare(self) -> None:
-        """Once per process, before its targets start."""
+    """What a fleet runs for each target (PlanJob, ApplyJob, ApplyDirJob; or any function of
+    a target, which has nothing to prepare and runs in this process only)."""
 
     def __call__(self, target: Target) -> TargetResult: ...
+
+
+def prepare(job: Job) -> None:
+    """Once per process, before its targets start: the job's `prepare()`, if it has one."""
+    ready = getattr(job, "prepare", None)
+    if ready is not None:
+        ready()
 
 
 def _first(chosen: Sequence[Target]) -> Target | None:
@@ -457,7 +462,7 @@ def _run(
         from intacct_reconcile import fleet_workers
 
         return fleet_workers.run(chosen, job, parallel, count, on_result, stop)
-    job.prepare()
+    prepare(job)
     results: list[TargetResult] = []
     reported: set[Future[TargetResult]] = set()
 

@@ -39,7 +39,15 @@ from typing import Any
 
 from intacct_reconcile import interrupts
 from intacct_reconcile.client import deadline
-from intacct_reconcile.fleet import NOT_STARTED, Job, OnResult, TargetResult, _failed, _guarded
+from intacct_reconcile.fleet import (
+    NOT_STARTED,
+    Job,
+    OnResult,
+    TargetResult,
+    _failed,
+    _guarded,
+    prepare,
+)
 from intacct_reconcile.settings import Target
 
 POLL_SECONDS = 0.1  # how often a waiting side looks again (its workers, its fleet process)
@@ -86,8 +94,6 @@ def run(
         )
         for n, count in enumerate(threads)
     ]
-    for process in processes:
-        process.start()
     fleet = _Fleet(chosen, processes, results, on_result)
 
     def tell(signum: int) -> None:
@@ -96,6 +102,8 @@ def run(
     if stop is not None:
         stop.listeners.append(tell)
     try:
+        for process in processes:
+            process.start()
         fleet.wait()
     except KeyboardInterrupt as exc:
         tell(signal.SIGTERM if isinstance(exc, interrupts.Terminated) else signal.SIGINT)
@@ -110,7 +118,8 @@ def run(
     if stop is not None and stop():
         tell(stop.signum or signal.SIGINT)
     for process in processes:
-        process.join()
+        if process.pid is not None:
+            process.join()
     for target in chosen:  # never taken by a worker: an apply stopped before they began
         if target.name not in fleet.rows:
             if stop is not None and stop():
@@ -147,7 +156,9 @@ class _Fleet:
             except queue.Empty:
                 pass
             for n, process in enumerate(self.processes):
-                if n not in self.done and process.exitcode is not None:
+                if n not in self.done and process.pid is None:
+                    self.done.add(n)  # never started (a signal while starting them)
+                elif n not in self.done and process.exitcode is not None:
                     self.drain()  # what it sent before it ended is in the pipe already
                     if n not in self.done:
                         self.lost(n, process.exitcode)
@@ -214,7 +225,7 @@ def work(
     deadline.adopt(limits)  # --timeout / --request-timeout, as the fleet process has them
     stop = _Relayed(stopped)
     interrupts.share(stop)  # an apply's targets stop between requests when told
-    job.prepare()
+    prepare(job)
 
     def take() -> None:
         while not stop() and os.getppid() == fleet_process:
