@@ -3,11 +3,15 @@
     results = fleet.plan(Path("intacct"), selectors=["client-*"], out_dir=Path("plans"),
                          on_result=print_line)
 
-Each target runs as the single-target verb does (workflow.plan_in / apply_in), in a pool of
-`parallel` threads; each target's clients keep that company's own request limit. A target
-that fails (bad credentials, API errors, a stale plan) is one failed row: the others carry
-on. Only a small TargetResult per target is kept, and `on_result` sees each as it finishes,
-so output streams and memory does not grow with the plans.
+Each target runs as the single-target verb does (workflow.plan_in / apply_in), `parallel`
+at a time; each target's clients keep that company's own request limit. The targets run as
+threads of this process, or, for a fleet large enough to use the machine's other cores, in
+worker processes (`workers`, auto_workers; fleet_workers.py), each with its share of the
+threads. What a target runs is a job (PlanJob, ApplyJob, ApplyDirJob): settings and paths,
+picklable, no credentials. A target that fails (bad credentials, API errors, a stale plan) is
+one failed row: the others carry on. Only a small TargetResult per target is kept, and
+`on_result` sees each as it finishes, so output streams and memory does not grow with the
+plans.
 """
 
 from __future__ import annotations
@@ -29,8 +33,8 @@ from intacct_reconcile.settings import Config, Target, find_config, load_config
 
 DEFAULT_PARALLEL_TARGETS = 4
 # auto_workers: a worker process costs ~0.3 s of CPU to start (a fresh interpreter, its
-# imports, the config and the manifests' schema), about what 8 targets' plans cost; a fleet
-# uses one more worker per this many targets, up to one per core
+# imports, the config and the manifests' schema), about what 10 targets' plans cost, and
+# ~45 MiB; a fleet uses one more worker per this many targets, up to one per core
 TARGETS_PER_WORKER = 32
 PLAN_SUFFIX = ".plan.json"
 ROLLUP_NAME = "rollup.json"
