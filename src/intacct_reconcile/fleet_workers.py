@@ -19,9 +19,10 @@ number (the signal, 0 until then):
   running ones finish and are reported, then the interrupt goes on (exit 130/143);
 - an apply's first signal (its stop request, interrupts.py): told at once, so every running
   target stops between requests and keeps what landed; targets not started are rows that
-  say so;
-- a second signal stops waiting for rows. As with threads, this process still waits at exit
-  for its workers, which finish only the requests they have in flight.
+  say so. Its second signal is then as a plan's first;
+- one more signal while the running targets are waited for stops at once: the workers are
+  killed (an apply's changes then in flight are unknown, and the audit log says so on the
+  target's next apply, as for any apply killed mid-way).
 A worker that ends without finishing (killed, out of memory) fails the targets it was
 running, and only those. A worker whose fleet process is gone starts no further target.
 """
@@ -106,11 +107,14 @@ def run(
             process.start()
         fleet.wait()
     except KeyboardInterrupt as exc:
+        # a plan's signal, or an apply's second: no target starts, the running ones finish
+        # (an apply's between requests) and are reported, as threads do
         tell(signal.SIGTERM if isinstance(exc, interrupts.Terminated) else signal.SIGINT)
-        if stop is None:
-            # a plan: the targets running finish and are reported (a second signal raises
-            # out of this wait: stop waiting)
+        try:
             fleet.wait()
+        except KeyboardInterrupt:
+            _end_now(processes)  # asked once more: stop at once
+            raise
         raise
     finally:
         if stop is not None:
@@ -127,6 +131,17 @@ def run(
             else:
                 fleet.report(_failed(target, 1, UNTAKEN))
     return sorted(fleet.rows.values(), key=lambda r: r.target)
+
+
+def _end_now(processes: Sequence[Any]) -> None:
+    """Kill the workers (they ignore SIGTERM): what an apply had in flight is unknown, and the
+    audit log says so on the target's next apply, as for any apply killed mid-way."""
+    for process in processes:
+        if process.pid is not None and process.exitcode is None:
+            process.kill()
+    for process in processes:
+        if process.pid is not None:
+            process.join()
 
 
 class _Fleet:

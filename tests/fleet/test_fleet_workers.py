@@ -38,6 +38,8 @@ class Logins:
         self.companies: list[str] = []
         self.lock = threading.Lock()
         self.two = threading.Event()
+        self.busy = 0  # requests being answered (a killed client's may still be)
+        self.idle = threading.Condition(self.lock)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
@@ -50,7 +52,18 @@ class Logins:
                     self.companies.append(name)
                 if len(self.companies) >= 2:
                     self.two.set()
-        return self.app(environ, start_response)
+        with self.lock:
+            self.busy += 1
+        try:
+            return list(self.app(environ, start_response))
+        finally:
+            with self.lock:
+                self.busy -= 1
+                self.idle.notify_all()
+
+    def wait_idle(self) -> None:
+        with self.lock:
+            self.idle.wait_for(lambda: self.busy == 0, timeout=30)
 
 
 def _serve(tmp_path: Path, names: list[str], latency_ms: float) -> Iterator[tuple[Logins, str]]:
@@ -61,6 +74,7 @@ def _serve(tmp_path: Path, names: list[str], latency_ms: float) -> Iterator[tupl
     try:
         with served(logins) as url:
             yield logins, url
+            logins.wait_idle()  # before the database closes under a request in flight
     finally:
         app.store.close()
 
@@ -259,3 +273,38 @@ def test_reviewed_plans_applied_in_workers_converge(
                  "2", "--format", "json", env=_env())  # fmt: skip
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["summary"]["with_changes"] == 0
+
+
+def test_one_more_ctrl_c_ends_the_workers_at_once(tmp_path: Path, slow: tuple[Logins, str]) -> None:
+    logins, url = slow
+    names = [f"client-{c}" for c in "abcd"]
+    project = write_project(tmp_path / "p", dict.fromkeys(names, url))
+    command = [sys.executable, "-m", "intacct_reconcile", "plan", str(project), "--target"]
+    command += ["all", "--workers", "2", "--parallel-targets", "2"]
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+        start_new_session=True,
+    )
+    try:
+        assert logins.two.wait(timeout=120), "two targets never started"
+        workers = _workers_of(process.pid)
+        assert len(workers) == 2, workers
+        os.killpg(process.pid, signal.SIGINT)  # the running targets would be waited for...
+        time.sleep(0.05)
+        os.killpg(process.pid, signal.SIGINT)  # ...but asked again: stop at once
+        out, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+    assert process.returncode == 130, err
+    assert "Traceback" not in err and err.rstrip().endswith("interrupted")
+    assert all(_gone(pid) for pid in workers)  # killed and reaped before the CLI ended
+    with logins.lock:
+        assert len(logins.companies) == 2  # nothing started after the first Ctrl-C
+    assert "target    creates" not in out
