@@ -269,6 +269,11 @@ def test_reviewed_plans_applied_in_workers_converge(
     assert applied.returncode == 0, applied.stderr
     rows = json.loads(applied.stdout)["targets"]
     assert [(r["target"], r["ok"], r["applied"]) for r in rows] == [(n, True, 2) for n in names]
+    # the workers appended to one audit log at once: its chain is whole, every apply in it
+    verified = _cli("audit", "verify", "--path", project, env=_env())
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    log = (project / ".intacct-reconcile" / "audit.log").read_text().splitlines()
+    assert {json.loads(line).get("target") for line in log} >= set(names)
     again = _cli("plan", project, "--target", "client-*", "--detailed-exitcode", "--workers",
                  "2", "--format", "json", env=_env())  # fmt: skip
     assert again.returncode == 0, again.stderr
