@@ -116,6 +116,11 @@ def run(
             _end_now(processes)  # asked once more: stop at once
             raise
         raise
+    except BaseException:
+        # this process failed (its output closed, say): the workers stop as for a signal
+        # rather than carry on with nobody to report to
+        tell(signal.SIGTERM)
+        raise
     finally:
         if stop is not None:
             stop.listeners.remove(tell)

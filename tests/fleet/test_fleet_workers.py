@@ -313,3 +313,17 @@ def test_one_more_ctrl_c_ends_the_workers_at_once(tmp_path: Path, slow: tuple[Lo
     with logins.lock:
         assert len(logins.companies) == 2  # nothing started after the first Ctrl-C
     assert "target    creates" not in out
+
+
+def test_workers_keep_the_runs_time_limit(tmp_path: Path, slow: tuple[Logins, str]) -> None:
+    _, url = slow
+    names = [f"client-{c}" for c in "abcd"]
+    project = write_project(tmp_path / "p", dict.fromkeys(names, url))
+
+    result = _cli("plan", project, "--target", "all", "--format", "json", "--workers", "2",
+                  "--parallel-targets", "4", "--timeout", "0.3", env=_env())  # fmt: skip
+
+    assert result.returncode == 1, result.stderr
+    rows = json.loads(result.stdout)["targets"]
+    assert [r["target"] for r in rows] == names
+    assert all(not r["ok"] and "--timeout" in r["error"] for r in rows), rows
