@@ -1,6 +1,8 @@
 """What every benchmark shares: a seeded sandbox served by `intacct-reconcile sandbox serve`
-in a process of its own, the CLI run as a whole process that reports its own CPU time and peak
-memory, requests counted from the sandbox's request log, and aims printed as met / missed.
+in a process of its own, the CLI run as a whole process that reports its CPU time and peak
+memory (with those of the processes it starts, a fleet's workers: their CPU added, their
+peaks summed), requests counted from the sandbox's request log, and aims printed as met /
+missed.
 
 The package is byte-compiled once before the first CLI run, as installing it (pip install, a
 wheel) does: without that, an editable install under PYTHONDONTWRITEBYTECODE=1 (as on CI
