@@ -146,7 +146,12 @@ def run_cli(args: Iterable[str], log: Path | None = None, python: str = sys.exec
     )
     wall = time.perf_counter() - started
     lines = done.stderr.strip().splitlines()
-    figures = json.loads(lines[-1]) if lines and lines[-1].startswith("{") else {}
+    # the figures line is the program's last, but a process it started (multiprocessing's
+    # resource tracker) may still write after it: take the last line that holds figures
+    found = [n for n, line in enumerate(lines) if line.startswith('{"in_process_s"')]
+    figures = json.loads(lines.pop(found[-1])) if found else {}
+    if not figures:
+        print(f"  (no figures from the CLI process; its stderr ends: {lines[-3:]!r})")
     return Run(
         exit_code=done.returncode,
         wall_s=wall,
@@ -156,7 +161,7 @@ def run_cli(args: Iterable[str], log: Path | None = None, python: str = sys.exec
         / 1024,
         requests=log_lines(log) - before,
         stdout=done.stdout,
-        stderr="\n".join(lines[:-1]),
+        stderr="\n".join(lines),
         processes=int(figures.get("processes", 1)),
         own_cpu_s=float(figures.get("cpu_s", 0.0)),
         own_peak_mib=int(figures.get("maxrss_kib", 0)) / 1024,
