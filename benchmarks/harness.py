@@ -1,6 +1,8 @@
 """What every benchmark shares: a seeded sandbox served by `intacct-reconcile sandbox serve`
-in a process of its own, the CLI run as a whole process that reports its own CPU time and peak
-memory, requests counted from the sandbox's request log, and aims printed as met / missed.
+in a process of its own, the CLI run as a whole process that reports its CPU time and peak
+memory (with those of the processes it starts, a fleet's workers: their CPU added, their
+peaks summed), requests counted from the sandbox's request log, and aims printed as met /
+missed.
 
 The package is byte-compiled once before the first CLI run, as installing it (pip install, a
 wheel) does: without that, an editable install under PYTHONDONTWRITEBYTECODE=1 (as on CI
@@ -52,17 +54,47 @@ class Run:
     exit_code: int
     wall_s: float  # the whole process, interpreter start-up included
     in_process_s: float  # from the first line of the program to its exit
-    cpu_s: float  # user + system time of the process
-    peak_mib: float
+    cpu_s: float  # user + system time of the process and the processes it waited for
+    peak_mib: float  # the sum of the peaks of the process and of those it started
     requests: int  # HTTP requests the sandbox logged meanwhile
     stdout: str
     stderr: str
+    processes: int = 1  # the CLI's own process and those it started (a fleet's workers)
+    own_cpu_s: float = 0.0  # the CLI's own process alone (run_cli)
+    own_peak_mib: float = 0.0
 
 
-# The CLI, run as `python -c`, reporting its own figures as the last line of stderr.
+# The CLI, run as `python -c`, reporting its own figures as the last line of stderr: its CPU
+# time and that of the processes it started and waited for (a fleet's worker processes), and
+# the peak memory of all of them summed. A process's peak is its VmHWM; the peaks of the
+# processes it starts are sampled every 0.1 s while they run (a thread scanning /proc for
+# them, ~1 ms of CPU a scan), the last sample of each being its peak (VmHWM only grows).
 _CHILD = """\
-import json, resource, runpy, sys, time
+import json, os, resource, runpy, sys, threading, time
 started = time.perf_counter()
+peaks = {}
+def hwm(pid):
+    try:
+        with open(f'/proc/{pid}/status') as status:
+            return next(int(l.split()[1]) for l in status if l.startswith('VmHWM:'))
+    except (OSError, StopIteration, ValueError):
+        return 0
+def watch():
+    family = {os.getpid()}
+    while True:
+        for entry in os.scandir('/proc'):
+            if entry.name.isdigit() and int(entry.name) not in family:
+                try:
+                    with open(f'/proc/{entry.name}/stat', 'rb') as stat:
+                        ppid = int(stat.read().rsplit(b')', 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+                if ppid in family:
+                    family.add(int(entry.name))
+        for pid in family - {os.getpid()}:
+            peaks[pid] = max(peaks.get(pid, 0), hwm(pid))
+        time.sleep(0.1)
+threading.Thread(target=watch, daemon=True).start()
 sys.argv = ['intacct-reconcile', *sys.argv[1:]]
 code = 0
 try:
@@ -70,13 +102,15 @@ try:
 except SystemExit as exc:
     code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
 finally:
-    use = resource.getrusage(resource.RUSAGE_SELF)
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     # VmHWM: this program's own peak (ru_maxrss carries the parent's across fork and exec)
-    with open('/proc/self/status') as status:
-        hwm = [int(l.split()[1]) for l in status if l.startswith('VmHWM:')]
     print(json.dumps({'in_process_s': time.perf_counter() - started,
-                      'cpu_s': use.ru_utime + use.ru_stime,
-                      'maxrss_kib': hwm[0] if hwm else use.ru_maxrss}), file=sys.stderr, flush=True)
+                      'cpu_s': own.ru_utime + own.ru_stime,
+                      'children_cpu_s': children.ru_utime + children.ru_stime,
+                      'maxrss_kib': hwm('self') or own.ru_maxrss,
+                      'children_maxrss_kib': sum(peaks.values()),
+                      'processes': 1 + len(peaks)}), file=sys.stderr, flush=True)
 sys.exit(code)
 """
 
@@ -112,16 +146,25 @@ def run_cli(args: Iterable[str], log: Path | None = None, python: str = sys.exec
     )
     wall = time.perf_counter() - started
     lines = done.stderr.strip().splitlines()
-    figures = json.loads(lines[-1]) if lines and lines[-1].startswith("{") else {}
+    # the figures line is the program's last, but a process it started (multiprocessing's
+    # resource tracker) may still write after it: take the last line that holds figures
+    found = [n for n, line in enumerate(lines) if line.startswith('{"in_process_s"')]
+    figures = json.loads(lines.pop(found[-1])) if found else {}
+    if not figures:
+        print(f"  (no figures from the CLI process; its stderr ends: {lines[-3:]!r})")
     return Run(
         exit_code=done.returncode,
         wall_s=wall,
         in_process_s=float(figures.get("in_process_s", wall)),
-        cpu_s=float(figures.get("cpu_s", 0.0)),
-        peak_mib=int(figures.get("maxrss_kib", 0)) / 1024,
+        cpu_s=float(figures.get("cpu_s", 0.0)) + float(figures.get("children_cpu_s", 0.0)),
+        peak_mib=(int(figures.get("maxrss_kib", 0)) + int(figures.get("children_maxrss_kib", 0)))
+        / 1024,
         requests=log_lines(log) - before,
         stdout=done.stdout,
-        stderr="\n".join(lines[:-1]),
+        stderr="\n".join(lines),
+        processes=int(figures.get("processes", 1)),
+        own_cpu_s=float(figures.get("cpu_s", 0.0)),
+        own_peak_mib=int(figures.get("maxrss_kib", 0)) / 1024,
     )
 
 

@@ -141,6 +141,7 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
         out_dir: fleet_commands.OutDirOpt = None,
         parallel_targets: fleet_commands.ParallelOpt = fleet_commands.DEFAULT_PARALLEL,
         shard: fleet_commands.ShardOpt = None,
+        workers: fleet_commands.WorkersOpt = None,
         base: Annotated[
             str | None,
             typer.Option(
@@ -176,6 +177,7 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
                     quiet=quiet,
                     parallel=parallel_targets,
                     shard=shard,
+                    workers=workers,
                 )
             return
         ui = default_ui()
@@ -248,6 +250,7 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
         request_timeout: RequestTimeoutOpt = None,
         parallel_targets: fleet_commands.ParallelOpt = fleet_commands.DEFAULT_PARALLEL,
         shard: fleet_commands.ShardOpt = None,
+        workers: fleet_commands.WorkersOpt = None,
         smoke_check: Annotated[
             bool,
             typer.Option(
@@ -281,6 +284,7 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
                     quiet=quiet,
                     parallel=parallel_targets,
                     shard=shard,
+                    workers=workers,
                 )
             return
         ui = default_ui()

@@ -3,23 +3,28 @@
     results = fleet.plan(Path("intacct"), selectors=["client-*"], out_dir=Path("plans"),
                          on_result=print_line)
 
-Each target runs as the single-target verb does (workflow.plan_in / apply_in), in a pool of
-`parallel` threads; each target's clients keep that company's own request limit. A target
-that fails (bad credentials, API errors, a stale plan) is one failed row: the others carry
-on. Only a small TargetResult per target is kept, and `on_result` sees each as it finishes,
-so output streams and memory does not grow with the plans.
+Each target runs as the single-target verb does (workflow.plan_in / apply_in), `parallel`
+at a time; each target's clients keep that company's own request limit. The targets run as
+threads of this process, or, for a fleet large enough to use the machine's other cores, in
+worker processes (`workers`, auto_workers; fleet_workers.py), each with its share of the
+threads. What a target runs is a job (PlanJob, ApplyJob, ApplyDirJob): settings and paths,
+picklable, no credentials. A target that fails (bad credentials, API errors, a stale plan) is
+one failed row: the others carry on. Only a small TargetResult per target is kept, and
+`on_result` sees each as it finishes, so output streams and memory does not grow with the
+plans.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from intacct_reconcile import interrupts, planfile, targets, workflow
 from intacct_reconcile.client.errors import redact
@@ -27,6 +32,10 @@ from intacct_reconcile.errors import ConfigError, ReconcileError
 from intacct_reconcile.settings import Config, Target, find_config, load_config
 
 DEFAULT_PARALLEL_TARGETS = 4
+# auto_workers: a worker process costs ~0.3 s of CPU to start (a fresh interpreter, its
+# imports, the config and the manifests' schema), about what 10 targets' plans cost, and
+# ~45 MiB; a fleet uses one more worker per this many targets, up to one per core
+TARGETS_PER_WORKER = 32
 PLAN_SUFFIX = ".plan.json"
 ROLLUP_NAME = "rollup.json"
 
@@ -110,25 +119,44 @@ def plan(
     only_kinds: Sequence[str] = (),
     concurrency: int | None = None,
     on_result: OnResult | None = None,
+    workers: int | None = None,
 ) -> list[TargetResult]:
-    """Plan every selected target; with `out_dir`, one plan file per target in it."""
+    """Plan every selected target; with `out_dir`, one plan file per target in it.
+    `workers`: processes to run the targets in (None: auto_workers)."""
     cfg = _load(path, config)
     chosen = choose(cfg, selectors, shard)
     if out_dir is not None:
         _prepare_out_dir(out_dir)
-    base = path if path.is_dir() else path.parent
-    _warm_up(path, chosen)
+    job = PlanJob(cfg, path, out_dir, tuple(only_kinds), concurrency, _first(chosen))
+    return _run(chosen, job, parallel, on_result, workers=workers)
 
-    def one(target: Target) -> TargetResult:
-        ctx = workflow.Context(cfg, _with_concurrency(target, concurrency), base)
-        out = out_dir / plan_file_name(target.name) if out_dir is not None else None
+
+@dataclass(frozen=True)
+class PlanJob:
+    """One target's plan, as every target of a fleet plan runs it. Picklable, for worker
+    processes (fleet_workers.py): settings and paths only — no credentials, which each
+    process resolves for itself as a single-target run does."""
+
+    cfg: Config
+    path: Path
+    out_dir: Path | None
+    only_kinds: tuple[str, ...]
+    concurrency: int | None
+    first: Target | None  # whose manifests warm a process up (_warm_up)
+
+    def prepare(self) -> None:
+        _warm_up(self.path, self.first)
+
+    def __call__(self, target: Target) -> TargetResult:
+        base = self.path if self.path.is_dir() else self.path.parent
+        ctx = workflow.Context(self.cfg, _with_concurrency(target, self.concurrency), base)
+        out = self.out_dir / plan_file_name(target.name) if self.out_dir is not None else None
         # the roll-up row is made from the plan itself: nothing is rendered per target
         outcome = workflow.plan_in(
-            ctx, path, out=out, fmt="json", only_kinds=only_kinds, quiet=True, render=False
-        )
+            ctx, self.path, out=out, fmt="json", only_kinds=self.only_kinds, quiet=True,
+            render=False,
+        )  # fmt: skip
         return _plan_row(target, outcome, out)
-
-    return _run(chosen, one, parallel, on_result)
 
 
 def _plan_row(target: Target, outcome: workflow.PlanOutcome, out: Path | None) -> TargetResult:
@@ -189,6 +217,7 @@ def apply(
     by: str | None = None,
     on_result: OnResult | None = None,
     stop: interrupts.StopRequest | None = None,
+    workers: int | None = None,
 ) -> list[TargetResult]:
     """Plan and apply every selected target from the manifests (needs --auto-approve: a
     fleet is not confirmed target by target; review `plan --out-dir` and `apply DIR`)."""
@@ -199,26 +228,44 @@ def apply(
         )
     cfg = _load(path, config)
     chosen = choose(cfg, selectors, shard)
-    base = path if path.is_dir() else path.parent
-    _warm_up(path, chosen)
+    job = ApplyJob(
+        cfg, path, tuple(only_kinds), concurrency, _first(chosen), force, allow_irreversible, by
+    )
+    return _run(chosen, job, parallel, on_result, stop, workers)
 
-    def one(target: Target) -> TargetResult:
-        ctx = workflow.Context(cfg, _with_concurrency(target, concurrency), base)
+
+@dataclass(frozen=True)
+class ApplyJob:
+    """One target's apply from the manifests (picklable, as PlanJob)."""
+
+    cfg: Config
+    path: Path
+    only_kinds: tuple[str, ...]
+    concurrency: int | None
+    first: Target | None
+    force: bool
+    allow_irreversible: bool
+    by: str | None
+
+    def prepare(self) -> None:
+        _warm_up(self.path, self.first)
+
+    def __call__(self, target: Target) -> TargetResult:
+        base = self.path if self.path.is_dir() else self.path.parent
+        ctx = workflow.Context(self.cfg, _with_concurrency(target, self.concurrency), base)
         outcome = workflow.apply_in(
             ctx,
-            path,
+            self.path,
             None,
             auto_approve=True,
-            force=force,
-            allow_irreversible=allow_irreversible,
+            force=self.force,
+            allow_irreversible=self.allow_irreversible,
             fmt="json",
-            only_kinds=only_kinds,
-            by=by,
+            only_kinds=self.only_kinds,
+            by=self.by,
             quiet=True,
         )
         return _apply_row(target, outcome)
-
-    return _run(chosen, one, parallel, on_result, stop)
 
 
 def is_plan_dir(path: Path) -> bool:
@@ -240,6 +287,7 @@ def apply_dir(
     by: str | None = None,
     on_result: OnResult | None = None,
     stop: interrupts.StopRequest | None = None,
+    workers: int | None = None,
 ) -> list[TargetResult]:
     """Apply each reviewed plan file in `plan_dir` (exactly as saved, stale ones refused)."""
     files = sorted(plan_dir.glob("*" + PLAN_SUFFIX))
@@ -268,27 +316,43 @@ def apply_dir(
             "not define — pass the --config the plans were made with"
         )
 
-    def one(target: Target) -> TargetResult:
-        file = by_target[target.name]
+    chosen = [cfg.targets[n] for n in sorted(by_target)]
+    job = ApplyDirJob(cfg, by_target, concurrency, force, allow_irreversible, by)
+    return _run(chosen, job, parallel, on_result, stop, workers)
+
+
+@dataclass(frozen=True)
+class ApplyDirJob:
+    """One target's reviewed plan file applied (picklable, as PlanJob)."""
+
+    cfg: Config
+    files: Mapping[str, Path]  # target name -> its plan file
+    concurrency: int | None
+    force: bool
+    allow_irreversible: bool
+    by: str | None
+
+    def prepare(self) -> None:
+        pass  # each target reads its own plan file; nothing is shared to build first
+
+    def __call__(self, target: Target) -> TargetResult:
+        file = self.files[target.name]
         saved = planfile.load_saved(file)
-        tgt = _with_concurrency(target, concurrency)
+        tgt = _with_concurrency(target, self.concurrency)
         workflow._same_target(file, saved.target, tgt)
-        ctx = workflow.Context(cfg, tgt, cfg.base_dir)
+        ctx = workflow.Context(self.cfg, tgt, self.cfg.base_dir)
         outcome = workflow.apply_in(
             ctx,
             file,
             saved,
             auto_approve=True,
-            force=force,
-            allow_irreversible=allow_irreversible,
+            force=self.force,
+            allow_irreversible=self.allow_irreversible,
             fmt="json",
-            by=by,
+            by=self.by,
             quiet=True,
         )
         return dataclasses.replace(_apply_row(target, outcome), plan_file=str(file))
-
-    chosen = [cfg.targets[n] for n in sorted(by_target)]
-    return _run(chosen, one, parallel, on_result, stop)
 
 
 def _recorded_config(files: Sequence[Path]) -> Path | None:
@@ -330,7 +394,26 @@ def _apply_row(target: Target, outcome: workflow.ApplyOutcome) -> TargetResult:
 # --- running -----------------------------------------------------------------------------------
 
 
-def _warm_up(path: Path, chosen: Sequence[Target]) -> None:
+class Job(Protocol):
+    """What a fleet runs for each target (PlanJob, ApplyJob, ApplyDirJob; or any function of
+    a target, which has nothing to prepare and runs in this process only)."""
+
+    def __call__(self, target: Target) -> TargetResult: ...
+
+
+def prepare(job: Job) -> None:
+    """Once per process, before its targets start: the job's `prepare()`, if it has one."""
+    ready = getattr(job, "prepare", None)
+    if ready is not None:
+        ready()
+
+
+def _first(chosen: Sequence[Target]) -> Target | None:
+    """The target whose manifests warm a process up; none for a single target."""
+    return chosen[0] if len(chosen) >= 2 else None
+
+
+def _warm_up(path: Path, first: Target | None) -> None:
     """Load the manifests once before the targets start, for the first target.
 
     What every target shares is built on first use and then cached for the process (the
@@ -338,31 +421,52 @@ def _warm_up(path: Path, chosen: Sequence[Target]) -> None:
     Targets started together would each build it at once, before any could reuse it: 32
     targets at once built the schema 32 times (~30 ms of CPU each). The outcome is dropped:
     each target loads and checks the manifests with its own vars, and reports its own errors."""
-    if len(chosen) < 2:
+    if first is None:
         return
     from intacct_reconcile import access_review, live, readahead, sod  # noqa: F401
     from intacct_reconcile.client import gateway, rest  # noqa: F401
 
     with contextlib.suppress(Exception):  # each target's own run reports its problems
-        workflow._load_desired(path, chosen[0])
+        workflow._load_desired(path, first)
 
 
 def _with_concurrency(target: Target, concurrency: int | None) -> Target:
     return dataclasses.replace(target, concurrency=concurrency) if concurrency else target
 
 
+def auto_workers(targets: int, parallel: int) -> int:
+    """Worker processes when --workers is not given: one per core this process may use,
+    one per TARGETS_PER_WORKER targets, at most one per target at once, at least one."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, parallel, targets // TARGETS_PER_WORKER))
+
+
 def _run(
     chosen: Sequence[Target],
-    one: Callable[[Target], TargetResult],
+    job: Job,
     parallel: int,
     on_result: OnResult | None,
     stop: interrupts.StopRequest | None = None,
+    workers: int | None = None,
 ) -> list[TargetResult]:
-    """Run `one` for every target, `parallel` at a time; a failure is that target's row.
+    """Run `job` for every target, `parallel` at a time over all, in `workers` processes
+    (None: auto_workers; 1: threads of this process); a failure is that target's row.
     Once `stop()` (an apply's first Ctrl-C or SIGTERM), targets not started yet are
     rows that say so; the running ones stop between requests on their own (interrupts.py)."""
     if parallel < 1:
         raise ConfigError("--parallel-targets must be at least 1")
+    if workers is not None and workers < 1:
+        raise ConfigError("--workers must be at least 1")
+    count = auto_workers(len(chosen), parallel) if workers is None else workers
+    count = min(count, parallel, len(chosen))  # each worker runs at least one target at once
+    if count > 1:
+        from intacct_reconcile import fleet_workers
+
+        return fleet_workers.run(chosen, job, parallel, count, on_result, stop)
+    prepare(job)
     results: list[TargetResult] = []
     reported: set[Future[TargetResult]] = set()
 
@@ -376,7 +480,7 @@ def _run(
     pool = ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="target")
     futures: list[Future[TargetResult]] = []
     try:
-        futures = [pool.submit(_guarded, one, target, stop) for target in chosen]
+        futures = [pool.submit(_guarded, job, target, stop) for target in chosen]
         for future in as_completed(futures):
             report(future)
     except KeyboardInterrupt:

@@ -33,7 +33,17 @@ ParallelOpt = Annotated[
     typer.Option(
         "--parallel-targets",
         min=1,
-        help="Targets worked on at once (each keeps its own company's request limit).",
+        help="Targets worked on at once, over all worker processes (each keeps its own "
+        "company's request limit).",
+    ),
+]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        min=1,
+        help="Processes the targets run in, for the machine's other cores (default: one per "
+        "core, one per 32 targets, at least 1; 1 runs them all in this process).",
     ),
 ]
 ShardOpt = Annotated[
@@ -127,6 +137,7 @@ def plan(
     quiet: bool,
     parallel: int,
     shard: str | None,
+    workers: int | None = None,
 ) -> None:
     from intacct_reconcile import fleet, rollup
 
@@ -146,6 +157,7 @@ def plan(
         only_kinds=only_kinds,
         concurrency=concurrency,
         on_result=_printer(fmt, quiet),
+        workers=workers,
     )
     if out_dir is not None:
         written = rollup.write(out_dir, "plan", results, shard)
@@ -169,6 +181,7 @@ def apply(
     quiet: bool,
     parallel: int,
     shard: str | None,
+    workers: int | None = None,
 ) -> None:
     from intacct_reconcile import fleet
 
@@ -195,6 +208,7 @@ def apply(
             concurrency=concurrency,
             by=by,
             on_result=show,
+            workers=workers,
         )
     else:
         if path.is_dir() and not any(path.iterdir()):
@@ -213,6 +227,7 @@ def apply(
             concurrency=concurrency,
             by=by,
             on_result=show,
+            workers=workers,
         )
     # the first Ctrl-C/SIGTERM stops every running target between requests (each keeps what
     # landed, reported in its row) and starts no other; the second interrupts at once

@@ -11,7 +11,8 @@ once (the changes in flight are then reported as interrupted: sent, answer unkno
 Signals reach only the main thread. A fleet apply runs its targets in worker threads: it
 installs `stop_on_signal()` in the main thread around the whole run, and each target's own
 `stop_on_signal()` in a worker shares that request, so the first signal stops every running
-target between requests.
+target between requests. A fleet's worker processes (fleet_workers.py) ignore signals: the
+fleet process relays its request, and `share()` hands it to every thread of the worker.
 """
 
 from __future__ import annotations
@@ -52,6 +53,9 @@ class StopRequest:
 
     def __init__(self) -> None:
         self.signum: int | None = None
+        # told the signal as it lands, in the signal handler (a fleet's worker processes:
+        # fleet_workers.py); must not take locks
+        self.listeners: list[Callable[[int], None]] = []
 
     def __call__(self) -> bool:
         return self.signum is not None
@@ -63,6 +67,13 @@ class StopRequest:
 
 # the request installed by the main thread, shared with worker threads while it is installed
 _installed: StopRequest | None = None
+
+
+def share(request: StopRequest) -> None:
+    """In a fleet's worker process (no signal handlers of its own): every thread's
+    `stop_on_signal()` answers with `request`, the fleet process's request relayed."""
+    global _installed
+    _installed = request
 
 
 @contextmanager
@@ -79,6 +90,8 @@ def stop_on_signal(announce: Callable[[str], None]) -> Iterator[StopRequest]:
         if request.signum is not None:
             raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
         request.signum = signum
+        for listener in list(request.listeners):
+            listener(signum)
         announce(
             "stopping: waiting for the answer to the request in flight, sending nothing more "
             "(press Ctrl-C again to stop at once)"

@@ -1,9 +1,10 @@
 """A real Ctrl-C (SIGINT) or SIGTERM while a fleet apply writes to several companies at once.
 
 The CLI runs as its own process against one sandbox served over HTTP with latency, hosting
-three companies; two targets run at a time. The signal is sent once both running targets
-have a write request in flight: each gets its answer, nothing more is sent to any company, the
-third target never starts, and the roll-up says per target what landed — as the sandbox does.
+three companies; two targets run at a time (as threads of the CLI process, or in two worker
+processes). The signal is sent once both running targets have a write request in flight: each
+gets its answer, nothing more is sent to any company, the third target never starts, and the
+roll-up says per target what landed — as the sandbox does.
 """
 
 from __future__ import annotations
@@ -86,24 +87,37 @@ def _accounts_in(app: SandboxApp, company: str) -> int:
     return sum(1 for r in rows if str(r["ACCOUNTNO"]).startswith("6") and len(r["ACCOUNTNO"]) == 5)
 
 
-@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+@pytest.mark.parametrize(
+    ("sig", "code", "workers"),
+    [
+        (signal.SIGINT, 130, "1"),
+        (signal.SIGTERM, 143, "1"),
+        # two worker processes (one target each): a terminal's Ctrl-C reaches the whole
+        # process group; the workers leave it to the fleet process, which tells them
+        (signal.SIGINT, 130, "2"),
+    ],
+)
 def test_first_signal_stops_every_running_target_and_reports_what_landed(
-    fleet: tuple[SandboxApp, WriteWatch, Path], sig: signal.Signals, code: int
+    fleet: tuple[SandboxApp, WriteWatch, Path], sig: signal.Signals, code: int, workers: str
 ) -> None:
     app, watch, project = fleet
     env = {k: v for k, v in os.environ.items() if not k.startswith("INTACCT_")}
     command = [sys.executable, "-m", "intacct_reconcile", "apply", str(project), "--target"]
     command += ["all", "--auto-approve", "--parallel-targets", "2", "--format", "json"]
     process = subprocess.Popen(
-        command,
+        [*command, "--workers", workers],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        start_new_session=True,
     )
     try:
         assert watch.two_writing.wait(timeout=120), "two targets never wrote at once"
-        process.send_signal(sig)
+        if workers == "1":
+            process.send_signal(sig)
+        else:
+            os.killpg(process.pid, sig)
         out, err = process.communicate(timeout=120)
     finally:
         if process.poll() is None:

@@ -76,6 +76,23 @@ def limits(*, request: float | None = None, run: float | None = None) -> Iterato
             _settings = previous
 
 
+def current() -> Any:
+    """The limits in force, to hand to another process (a fleet's workers: fleet_workers.py).
+    A run's limit is a point on the monotonic clock, which on Linux is one clock for every
+    process of the machine (CLOCK_MONOTONIC), so it ends there when it ends here."""
+    with _lock:
+        return _settings
+
+
+def adopt(settings: Any) -> None:
+    """In a fleet's worker process: the fleet process's limits, for the whole process."""
+    global _settings
+    if not isinstance(settings, _Settings):
+        raise TypeError(f"not deadline settings: {settings!r}")
+    with _lock:
+        _settings = settings
+
+
 def start_request() -> Limit:
     """The deadline of a request starting now: its own, or the run's if that comes first."""
     with _lock:
