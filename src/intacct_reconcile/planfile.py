@@ -35,7 +35,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from intacct_reconcile import pretty_json
 from intacct_reconcile.digests import ABSENT, canonical_json, fingerprint, fingerprint_fields
 from intacct_reconcile.errors import PlanFileError
 from intacct_reconcile.types import (
@@ -145,9 +144,7 @@ def save(
     if signing_key is not None:
         body["signature"] = _sign(_signed_content(body), signing_key)
     body["checksum"] = checksum(body)
-    # json.dumps(body, indent=2, ensure_ascii=False, default=str), in a third of the CPU: a fleet
-    # writes one plan file per target
-    text = pretty_json.dumps(body)
+    text = json.dumps(body, indent=2, ensure_ascii=False, default=str)
     try:
         Path(path).write_text(text + "\n", encoding="utf-8")
     except OSError as exc:
