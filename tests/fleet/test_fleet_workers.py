@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +118,38 @@ def _workers_of(pid: int) -> list[int]:
     return found
 
 
+@contextmanager
+def two_targets_running(
+    tmp_path: Path, url: str, logins: Logins, *args: str, own_group: bool = False
+) -> Iterator[tuple[subprocess.Popen[str], list[int]]]:
+    """`plan --target all --workers 2 --parallel-targets 2 ARGS` over four companies, run as a
+    real process (in a process group of its own with `own_group`, as a terminal's foreground
+    job), held until two targets have signed in; yields it and its two workers, and kills it at
+    the end if the test left it running."""
+    names = [f"client-{c}" for c in "abcd"]
+    project = write_project(tmp_path / "p", dict.fromkeys(names, url))
+    command = [sys.executable, "-m", "intacct_reconcile", "plan", str(project), "--target"]
+    command += ["all", "--workers", "2", "--parallel-targets", "2", *args]
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+        cwd=tmp_path,
+        start_new_session=own_group,
+    )
+    try:
+        assert logins.two.wait(timeout=120), "two targets never started"
+        workers = _workers_of(process.pid)
+        assert len(workers) == 2, workers
+        yield process, workers
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
 def _gone(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[0]
@@ -172,24 +205,11 @@ def test_a_killed_worker_fails_only_the_targets_it_was_running(
 ) -> None:
     logins, url = slow
     names = [f"client-{c}" for c in "abcd"]
-    project = write_project(tmp_path / "p", dict.fromkeys(names, url))
-    command = [sys.executable, "-m", "intacct_reconcile", "plan", str(project), "--target"]
-    command += ["all", "--format", "json", "--workers", "2", "--parallel-targets", "2"]
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env()
-    )
-    try:
-        assert logins.two.wait(timeout=120), "two targets never started"
-        workers = _workers_of(process.pid)
-        assert len(workers) == 2, workers
+    with two_targets_running(tmp_path, url, logins, "--format", "json") as (process, workers):
         with logins.lock:
             running = list(logins.companies)
         os.kill(workers[0], signal.SIGKILL)
         out, err = process.communicate(timeout=120)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
 
     assert process.returncode == 1, err
     assert "Traceback" not in err
@@ -207,23 +227,10 @@ def test_a_signal_stops_a_fleet_plan_in_workers_with_the_rows_of_the_running_tar
     tmp_path: Path, slow: tuple[Logins, str], sig: signal.Signals, code: int
 ) -> None:
     logins, url = slow
-    names = [f"client-{c}" for c in "abcd"]
-    project = write_project(tmp_path / "p", dict.fromkeys(names, url))
-    command = [sys.executable, "-m", "intacct_reconcile", "plan", str(project), "--target"]
-    command += ["all", "--workers", "2", "--parallel-targets", "2", "--out-dir", "plans"]
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=_env(),
-        cwd=tmp_path,
-        start_new_session=True,  # its own process group, as a terminal's foreground job
-    )
-    try:
-        assert logins.two.wait(timeout=120), "two targets never started"
-        workers = _workers_of(process.pid)
-        assert len(workers) == 2, workers
+    with two_targets_running(tmp_path, url, logins, "--out-dir", "plans", own_group=True) as (
+        process,
+        workers,
+    ):
         if sig == signal.SIGINT:
             os.killpg(process.pid, sig)  # Ctrl-C: the terminal signals the whole group
         else:
@@ -231,10 +238,6 @@ def test_a_signal_stops_a_fleet_plan_in_workers_with_the_rows_of_the_running_tar
         started = time.monotonic()
         out, err = process.communicate(timeout=120)
         stopped_after = time.monotonic() - started
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
 
     assert process.returncode == code, err
     assert "Traceback" not in err and err.rstrip().endswith("interrupted")
@@ -282,30 +285,11 @@ def test_reviewed_plans_applied_in_workers_converge(
 
 def test_one_more_ctrl_c_ends_the_workers_at_once(tmp_path: Path, slow: tuple[Logins, str]) -> None:
     logins, url = slow
-    names = [f"client-{c}" for c in "abcd"]
-    project = write_project(tmp_path / "p", dict.fromkeys(names, url))
-    command = [sys.executable, "-m", "intacct_reconcile", "plan", str(project), "--target"]
-    command += ["all", "--workers", "2", "--parallel-targets", "2"]
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=_env(),
-        start_new_session=True,
-    )
-    try:
-        assert logins.two.wait(timeout=120), "two targets never started"
-        workers = _workers_of(process.pid)
-        assert len(workers) == 2, workers
+    with two_targets_running(tmp_path, url, logins, own_group=True) as (process, workers):
         os.killpg(process.pid, signal.SIGINT)  # the running targets would be waited for...
         time.sleep(0.05)
         os.killpg(process.pid, signal.SIGINT)  # ...but asked again: stop at once
         out, err = process.communicate(timeout=120)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
 
     assert process.returncode == 130, err
     assert "Traceback" not in err and err.rstrip().endswith("interrupted")
