@@ -146,6 +146,8 @@ class ReadAhead:
         self._open_lock = threading.Lock()  # the reads' thread and clients() open them once
         self.fields: dict[str, frozenset[str]] = {}
         self._thread: threading.Thread | None = None
+        self._signing: threading.Thread | None = None
+        self._sign_in_error: BaseException | None = None
         self._live: State | None = None
         self._error: BaseException | None = None
 
@@ -162,6 +164,35 @@ class ReadAhead:
             target=self._read, args=(kinds,), name="intacct-read-ahead", daemon=True
         )
         self._thread.start()
+
+    def sign_in(self) -> None:
+        """Open the clients and the API session on a thread of their own now: the session
+        needs only the target, so it is under way while the manifests load and parse (an
+        apply's first request no longer waits for them). Its error is raised by the reads,
+        or by `clients()` when nothing is read ahead."""
+        # opened here, not on the thread: opening is CPU work (loading the HTTP transport)
+        # that would only share the interpreter lock with the manifests' parsing; the
+        # session's request is the waiting that overlaps it
+        clients = self._open()
+        if clients is None:
+            return  # the error is raised by clients()
+        self._signing = threading.Thread(
+            target=self._sign_in, args=(clients.xml,), name="intacct-sign-in", daemon=True
+        )
+        self._signing.start()
+
+    def _sign_in(self, gateway: Any) -> None:
+        try:
+            gateway.sign_in()
+        except BaseException as exc:
+            self._sign_in_error = exc
+
+    def _signed_in(self) -> BaseException | None:
+        """Wait for an early sign-in; its error, if it failed (never tried twice: a wrong
+        password is not sent again)."""
+        if self._signing is not None:
+            self._signing.join()
+        return self._sign_in_error
 
     def _open(self) -> Any:
         """The clients, opened once; an error opening them (credentials) is kept and raised
@@ -188,6 +219,10 @@ class ReadAhead:
         try:
             if self._open() is None:
                 return  # the error is raised by clients()
+            failed = self._signed_in()
+            if failed is not None:
+                self._error = failed
+                return
             self.progress.step(f"reading live state: {', '.join(kinds)}")
             self._live = read_live(self._clients, list(self.fields), fields=self.fields)
         except BaseException as exc:  # handed to the main thread by result()
@@ -196,12 +231,15 @@ class ReadAhead:
     def join(self) -> None:
         if self._thread is not None:
             self._thread.join()
+        self._signed_in()
 
     def clients(self) -> Any:
         """The target's clients (opened now if the reads never started)."""
         clients = self._open()
         if self._open_error is not None:
             raise self._open_error
+        if self._thread is None and (failed := self._signed_in()) is not None:
+            raise failed  # nothing read ahead: the reads would sign in again
         return clients
 
     def result(self, kinds: Sequence[str], needed: Mapping[str, frozenset[str]]) -> State:

@@ -24,8 +24,20 @@ from intacct_reconcile.errors import ConfigError, did_you_mean
 from intacct_reconcile.manifest.loader import Node
 from intacct_reconcile.safety_policy import SCHEMA as SAFETY_SCHEMA
 from intacct_reconcile.safety_policy import Policy, policy_from_data
-from intacct_reconcile.sod import CONFIG_SCHEMA as SOD_SCHEMA
 from intacct_reconcile.targets import GROUP_SCHEMA, load_groups
+
+# the config's `sod:` section (what sod/ reads from it): defined here, not in sod/, whose
+# loading brings the access review and every kind with it, which reading a config must not wait
+# for (an apply signs in as soon as its config is read)
+SOD_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "enabled": {"type": "boolean"},
+        "pack": {"type": "string", "minLength": 1},
+        "block_new_violations": {"type": "boolean"},
+    },
+}
 
 CONFIG_NAME = "intacct-reconcile.yaml"
 DEFAULT_ENDPOINT = "https://api.intacct.com"

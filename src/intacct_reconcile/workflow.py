@@ -575,6 +575,7 @@ def apply_in(
             # as `plan` does: the reads start once the manifests have parsed, while they are
             # checked (readahead.py)
             ahead = ReadAhead(ctx.target, progress, only_kinds, stack)
+            ahead.sign_in()  # the session needs only the target: while the manifests load
             try:
                 manifests = _load_desired(path, ctx.target, on_loaded=ahead.start)
             except BaseException:

@@ -224,6 +224,11 @@ class Gateway:
             return [by_id[f.control_id] for f in functions]
         return list(response.results)  # results come back in function order
 
+    def sign_in(self) -> None:
+        """Open the API session now instead of with the first call (retried as calls are):
+        an apply signs in while its manifests load."""
+        self._retry.run(lambda _: self._current_session(), what="getAPISession")
+
     def _current_session(self) -> Session:
         with self._session_lock:
             if self._session is None:

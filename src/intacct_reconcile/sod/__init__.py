@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from intacct_reconcile.access_review import Snapshots
+from intacct_reconcile.settings import SOD_SCHEMA as CONFIG_SCHEMA
 from intacct_reconcile.sod.evaluate import evaluate
 from intacct_reconcile.sod.mitigations import Mitigation, check_rules
 from intacct_reconcile.sod.pack import Pack, load_pack
@@ -28,16 +29,6 @@ from intacct_reconcile.types import Plan, SodFinding
 
 # the finding standing for "not evaluated" when users or roles could not be read
 NOT_EVALUATED = "not_evaluated"
-
-CONFIG_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {
-        "enabled": {"type": "boolean"},
-        "pack": {"type": "string", "minLength": 1},
-        "block_new_violations": {"type": "boolean"},
-    },
-}
 
 __all__ = ["CONFIG_SCHEMA", "Pack", "enabled", "evaluate_plan", "gate_messages", "load_pack"]
 
