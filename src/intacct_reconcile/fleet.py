@@ -21,7 +21,7 @@ import dataclasses
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -32,6 +32,11 @@ from intacct_reconcile.errors import ConfigError, ReconcileError
 from intacct_reconcile.settings import Config, Target, find_config, load_config
 
 DEFAULT_PARALLEL_TARGETS = 4
+# The main thread waits for its targets in steps this long, never in one blocking wait: the
+# kernel may hand a Ctrl-C or SIGTERM to any thread of the process, and Python runs its handler
+# in the main thread only once that thread wakes up. A main thread blocked until a target
+# finished saw the signal only then, after the other targets had sent every request.
+WAKE_SECONDS = 0.1
 # auto_workers: a worker process costs ~0.3 s of CPU to start (a fresh interpreter, its
 # imports, the config and the manifests' schema), about what 10 targets' plans cost, and
 # ~45 MiB; a fleet uses one more worker per this many targets, up to one per core
@@ -472,6 +477,8 @@ def _run(
 
     def report(future: Future[TargetResult]) -> None:
         reported.add(future)
+        while not future.done():
+            wait([future], timeout=WAKE_SECONDS)
         result = future.result()
         results.append(result)
         if on_result is not None:
@@ -481,8 +488,12 @@ def _run(
     futures: list[Future[TargetResult]] = []
     try:
         futures = [pool.submit(_guarded, job, target, stop) for target in chosen]
-        for future in as_completed(futures):
-            report(future)
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, timeout=WAKE_SECONDS, return_when=FIRST_COMPLETED)
+            for future in futures:
+                if future in done:
+                    report(future)
     except KeyboardInterrupt:
         # Ctrl-C: targets not started never start. A thread cannot be stopped mid-request,
         # so the targets already running finish, and their rows are still reported: the
