@@ -86,3 +86,43 @@ def test_readme_exit_codes_match_the_cli_epilog() -> None:
     assert documented == {0, 1, 2, 3, 4, 5, 6, 130, 143}
     for code in documented - {0}:
         assert f" {code} " in epilog, code
+
+
+def _names() -> list[str]:
+    from intacct_reconcile.cli import command_name
+
+    return [str(command_name(i)) for i in (*app.registered_commands, *app.registered_groups)]
+
+
+@pytest.mark.parametrize("argv_head", [[name] for name in _names()] + [["--no-color", "plan"]])
+def test_the_app_built_for_one_command_answers_as_the_whole_app(argv_head: list[str]):
+    """The process builds only the command it runs (cli.app_for); its help, its usage errors
+    and its name are the whole app's."""
+    from intacct_reconcile.cli import app_for
+
+    narrowed = app_for([*argv_head, "--help"])
+    assert (
+        narrowed is not app
+        and len(narrowed.registered_commands) + len(narrowed.registered_groups) == 1
+    )
+    for tail in (["--help"], ["--no-such-option"]):
+        args = [*argv_head, *tail]
+        whole = CliRunner().invoke(app, args, env={"COLUMNS": "120"})
+        one = CliRunner().invoke(narrowed, args, env={"COLUMNS": "120"})
+        assert (one.exit_code, one.output) == (whole.exit_code, whole.output)
+
+
+@pytest.mark.parametrize(
+    "argv", [[], ["--help"], ["--no-color"], ["aply", "x"], ["--version"], ["--help", "apply"]]
+)
+def test_root_help_mistyped_commands_and_root_options_get_the_whole_app(argv: list[str]):
+    from intacct_reconcile.cli import app_for
+
+    assert app_for(argv) is app
+
+
+def test_shell_completion_gets_the_whole_app(monkeypatch: pytest.MonkeyPatch):
+    from intacct_reconcile.cli import app_for
+
+    monkeypatch.setenv("_INTACCT_RECONCILE_COMPLETE", "complete_bash")
+    assert app_for(["apply", "x"]) is app

@@ -13,6 +13,8 @@ from __future__ import annotations
 import sys
 
 try:  # Ctrl-C while the modules load (a second or so) must not print a traceback either
+    import copy
+    import os
     from collections.abc import Callable
     from functools import wraps
     from pathlib import Path
@@ -171,10 +173,46 @@ except KeyboardInterrupt:  # pragma: no cover - timing dependent
     raise SystemExit(130) from None
 
 
+# root options that come before a command and take no value
+_ROOT_FLAGS = frozenset({"--no-color"})
+
+
+def command_name(info: Any) -> str | None:
+    """The name a registered command or group is called by on the command line."""
+    if info.name:
+        return str(info.name)
+    callback = getattr(info, "callback", None)
+    return typer.main.get_command_name(callback.__name__) if callback is not None else None
+
+
+def app_for(argv: list[str]) -> typer.Typer:
+    """The app as the command line `argv` needs it: with only the command it calls. Typer
+    builds every command's options from its signature before running one (about 25 ms for
+    the 30-odd commands, before an apply can ask for its session); one command's is enough.
+    Anything else (root help, a mistyped or missing command, shell completion) gets the
+    whole app, so help and "did you mean" see every command."""
+    first = next((n for n, word in enumerate(argv) if word not in _ROOT_FLAGS), None)
+    if first is None or argv[first].startswith("-") or _completing():
+        return app
+    word = argv[first]
+    commands = [c for c in app.registered_commands if command_name(c) == word]
+    groups = [g for g in app.registered_groups if command_name(g) == word]
+    if not commands and not groups:
+        return app
+    narrowed = copy.copy(app)  # the module's app stays whole (tests and help use it)
+    narrowed.registered_commands = commands
+    narrowed.registered_groups = groups
+    return narrowed
+
+
+def _completing() -> bool:
+    return any(name.endswith("_COMPLETE") for name in os.environ)
+
+
 def main() -> None:
     interrupts.handle_sigterm()  # SIGTERM like Ctrl-C: the same clean-up, exit 143
     try:
-        app()
+        app_for(sys.argv[1:])()
     except SystemExit as exc:
         sys.exit(exc.code)
     except KeyboardInterrupt as exc:  # between typer's own handler and ours: no traceback

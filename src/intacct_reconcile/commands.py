@@ -7,6 +7,7 @@ Results go to stdout, progress and prompts to stderr.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -262,9 +263,6 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
         ] = False,
     ) -> None:
         """Make live state match the manifests (or apply exactly a reviewed plan file)."""
-        from intacct_reconcile import workflow
-        from intacct_reconcile.terminal import default_ui
-
         if fleet_commands.is_fleet(path, config, target, None, shard, applying=True):
             smoke_commands.refuse_fleet(smoke_check)
             fleet_commands.refuse_sandbox(sandbox)
@@ -287,8 +285,23 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
                     workers=workers,
                 )
             return
-        ui = default_ui()
-        with _deadlines(timeout, request_timeout):
+        from intacct_reconcile import early_session
+
+        with _deadlines(timeout, request_timeout), contextlib.ExitStack() as clients:
+            # the session is asked for first: the engine loads while it is on the wire
+            early = early_session.start(
+                path,
+                config=config,
+                target=fleet_commands.single(target),
+                concurrency=concurrency,
+                sandbox=sandbox,
+            )
+            if early is not None:
+                clients.enter_context(early.stack)
+            from intacct_reconcile import workflow
+            from intacct_reconcile.terminal import default_ui
+
+            ui = default_ui()
             result = workflow.apply(
                 path,
                 config=config,
@@ -304,6 +317,7 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
                 quiet=quiet,
                 sandbox=sandbox,
                 ui=ui,
+                early=early,
             )
         ui.out(result.output)
         code = (

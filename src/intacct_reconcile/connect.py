@@ -58,10 +58,14 @@ def warm_tls(target: Target) -> None:
     it, and load httpx's transport meanwhile on another (httpx loads httpcore with its first
     client). Loading the CA bundle runs outside the interpreter lock, so it takes no time
     from the manifests being read meanwhile; `open_clients` then finds both done."""
-    if target.sandbox:
+    if target.sandbox or not _over_tls(target):
         return
     threading.Thread(target=verified_tls, name="intacct-tls", daemon=True).start()
     threading.Thread(target=_load_transport, name="intacct-transport", daemon=True).start()
+
+
+def _over_tls(target: Target) -> bool:
+    return httpx.URL(target.endpoint).scheme == "https"
 
 
 def _load_transport() -> None:
@@ -131,9 +135,13 @@ def open_clients(
     xml_creds, rest_creds = load_credentials(target, env, ini_path, profile)
     if target.sandbox:
         http = sandbox_http(target.db or Path(STATE_DIR) / "sandbox.db", target.company_id)
-    else:
+    elif _over_tls(target):
         # always verifying: TLS verification is never switched off for a real endpoint
         http = httpx.Client(base_url=target.endpoint, timeout=TIMEOUT, verify=verified_tls())
+    else:
+        # plain HTTP to a local sandbox (refused above for anything else): there is no TLS to
+        # verify, so no CA bundle to load (~30 ms before the first request could leave)
+        http = httpx.Client(base_url=target.endpoint, timeout=TIMEOUT, verify=False)
     gateway = Gateway(http, xml_creds, concurrency=target.concurrency, progress=progress)
     rest = (
         RestClient(http, rest_creds, progress=progress, limiter=gateway.limiter)

@@ -29,6 +29,7 @@ from typing import Any, Protocol
 from intacct_reconcile import interrupts, planfile, targets, workflow
 from intacct_reconcile.client.errors import redact
 from intacct_reconcile.errors import ConfigError, ReconcileError
+from intacct_reconcile.run_context import PLAN_SUFFIX
 from intacct_reconcile.settings import Config, Target, find_config, load_config
 
 DEFAULT_PARALLEL_TARGETS = 4
@@ -41,8 +42,6 @@ WAKE_SECONDS = 0.1
 # imports, the config and the manifests' schema), about what 10 targets' plans cost, and
 # ~45 MiB; a fleet uses one more worker per this many targets, up to one per core
 TARGETS_PER_WORKER = 32
-PLAN_SUFFIX = ".plan.json"
-ROLLUP_NAME = "rollup.json"
 
 # Fleet exit status (README "Exit codes"): the worst of the targets' own codes, in this order,
 # worst first: an error (1) hides a stale plan (5), which hides a partial apply (4), then a
@@ -271,12 +270,6 @@ class ApplyJob:
             quiet=True,
         )
         return _apply_row(target, outcome)
-
-
-def is_plan_dir(path: Path) -> bool:
-    """A folder written by `plan --out-dir` (plan files and its roll-up; an empty shard's
-    folder holds the roll-up only)."""
-    return path.is_dir() and ((path / ROLLUP_NAME).is_file() or any(path.glob("*" + PLAN_SUFFIX)))
 
 
 def apply_dir(

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from intacct_reconcile import interrupts
+from intacct_reconcile import interrupts, run_context
 from intacct_reconcile.errors import ConfigError
 
 DEFAULT_PARALLEL = 4  # fleet.DEFAULT_PARALLEL_TARGETS (not imported: the CLI starts lighter)
@@ -79,7 +79,7 @@ def is_fleet(
     if any(is_fleet_selector(t) for t in targets):
         return True
     if applying:
-        from intacct_reconcile.fleet import is_plan_dir
+        from intacct_reconcile.run_context import is_plan_dir
 
         if is_plan_dir(path):
             return True
@@ -187,13 +187,13 @@ def apply(
 
     _check_format(fmt)
     show = _printer(fmt, quiet)
-    if fleet.is_plan_dir(path):
+    if run_context.is_plan_dir(path):
         if only_kinds:
             raise ConfigError(
                 f"{path}: --kind filters manifests; saved plans are applied exactly as "
                 "reviewed — make new plans with `plan --kind ... --out-dir DIR` instead"
             )
-        if not any(path.glob("*" + fleet.PLAN_SUFFIX)):
+        if not any(path.glob("*" + run_context.PLAN_SUFFIX)):
             typer.echo(f"{path} holds no plan files (an empty shard): nothing to apply", err=True)
             return
         run = functools.partial(

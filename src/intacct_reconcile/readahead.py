@@ -21,14 +21,17 @@ import dataclasses
 import threading
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from intacct_reconcile.connect import open_clients
-from intacct_reconcile.kinds import REGISTRY
-from intacct_reconcile.kinds.base import Kind
-from intacct_reconcile.live import fields_to_read, read_live
 from intacct_reconcile.settings import Target
 from intacct_reconcile.types import State
+
+if TYPE_CHECKING:
+    from intacct_reconcile.kinds.base import Kind
+
+# The kinds and the live reader are imported where first used: an apply opens its session
+# through this module before the engine has loaded (early_session.py).
 
 
 class SharedReads:
@@ -153,6 +156,8 @@ class ReadAhead:
 
     def start(self, names: Mapping[str, set[str]]) -> None:
         """The manifests parsed: `names` are the field names each kind's objects use."""
+        from intacct_reconcile.kinds import REGISTRY
+
         kinds = [
             k for k in names if k in REGISTRY and (not self.only_kinds or k in self.only_kinds)
         ]
@@ -223,6 +228,8 @@ class ReadAhead:
             if failed is not None:
                 self._error = failed
                 return
+            from intacct_reconcile.live import read_live
+
             self.progress.step(f"reading live state: {', '.join(kinds)}")
             self._live = read_live(self._clients, list(self.fields), fields=self.fields)
         except BaseException as exc:  # handed to the main thread by result()
@@ -263,6 +270,8 @@ def _fields(kind: Kind, names: set[str]) -> frozenset[str]:
     """The fields to read of a kind whose objects write `names`. A kind whose checks derive
     values from what is written (a package file's sha256 `digest`) needs fields the names do
     not show: all of its fields are read, or the plan would read it a second time."""
+    from intacct_reconcile.live import fields_to_read
+
     if kind.hooks.resolve is not None:
         return fields_to_read(kind, (f.name for f in kind.fields))
     return fields_to_read(kind, names)

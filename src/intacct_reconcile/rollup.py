@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from intacct_reconcile.errors import ConfigError
-from intacct_reconcile.fleet import ROLLUP_NAME, TargetResult, worst
+from intacct_reconcile.fleet import TargetResult, worst
+from intacct_reconcile.run_context import ROLLUP_NAME
 
 FORMAT_VERSION = "1"
 COMMENT_LIMIT = 65_536  # GitHub's limit for one comment

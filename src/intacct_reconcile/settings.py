@@ -235,13 +235,15 @@ def _safety(
     path: Path, node: Node | None, data: Mapping[str, Any], at: list[Any], base: Policy | None
 ) -> Policy:
     """The `safety:` section at YAML path `at` (kind names checked, located)."""
-    from intacct_reconcile.kinds import REGISTRY
+    kinds: Mapping[str, Any] = {}
+    if data.get("allow"):  # the registry imports every kind: only for `allow:` entries' kinds
+        from intacct_reconcile.kinds import REGISTRY as kinds
 
     return policy_from_data(
         data,
         locate=lambda where: _where(path, node, where),
         at=at,
-        kinds=REGISTRY,
+        kinds=kinds,
         base=base,
         config=str(path),
     )
@@ -307,20 +309,26 @@ KIND_KEYED: tuple[tuple[str, ...], ...] = (
 
 def _check_kind_keys(path: Path, node: Node | None, data: dict[str, Any]) -> None:
     """Every key that names a kind names a registered one (a typo is never a silent no-op)."""
-    from intacct_reconcile.kinds import REGISTRY  # late: the registry imports every kind
+    keyed = [
+        (location, key)
+        for pattern in KIND_KEYED
+        for location, section in _sections(data, pattern, [])
+        for key in section
+    ]
+    if not keyed:
+        return  # the registry imports every kind: not for a config that names none
+    from intacct_reconcile.kinds import REGISTRY
 
     lines = []
-    for pattern in KIND_KEYED:
-        for location, section in _sections(data, pattern, []):
-            for key in section:
-                if key in REGISTRY:
-                    continue
-                where = _where(path, node, [*location, key], key=True)
-                dotted = ".".join(map(str, [*location, key]))
-                lines.append(
-                    f"{where}: {dotted}: unknown kind {key!r}{did_you_mean(str(key), REGISTRY)} "
-                    f"(kinds: {', '.join(sorted(REGISTRY))})"
-                )
+    for location, key in keyed:
+        if key in REGISTRY:
+            continue
+        where = _where(path, node, [*location, key], key=True)
+        dotted = ".".join(map(str, [*location, key]))
+        lines.append(
+            f"{where}: {dotted}: unknown kind {key!r}{did_you_mean(str(key), REGISTRY)} "
+            f"(kinds: {', '.join(sorted(REGISTRY))})"
+        )
     if lines:
         raise ConfigError("\n".join(lines))
 

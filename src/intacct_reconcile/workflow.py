@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from intacct_reconcile import (
     __version__,
@@ -41,9 +41,14 @@ from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.progress import Progress
 from intacct_reconcile.readahead import ReadAhead
 from intacct_reconcile.render import RENDERERS
+from intacct_reconcile.run_context import Context, is_plan_file
+from intacct_reconcile.run_context import resolve_context as _context
 from intacct_reconcile.settings import Config, Target, load_config, resolve_target
 from intacct_reconcile.terminal import Ui, default_ui
 from intacct_reconcile.types import ApplyReport, ChangeResult, Plan, PlanOptions, Ref, State
+
+if TYPE_CHECKING:
+    from intacct_reconcile.early_session import EarlyApply
 
 FORMATS = ("text", "markdown", "json")
 
@@ -82,34 +87,7 @@ class ApplyOutcome:
     context: Context | None = None
 
 
-@dataclass(frozen=True)
-class Context:
-    config: Config
-    target: Target
-    base_dir: Path  # where .intacct-reconcile/ (attestations, audit log) lives
-
-
 # --- shared steps ----------------------------------------------------------------------------
-
-
-def _context(
-    path: Path | None,
-    config: Path | None,
-    target: str | None,
-    concurrency: int | None = None,
-    *,
-    sandbox: bool = False,
-) -> Context:
-    """Config (--config, else beside PATH, else the current directory) and target."""
-    if path is not None and not path.exists():
-        raise ConfigError(f"{path}: no such manifest directory or file — check the PATH argument")
-    cfg = load_config(config, manifest_path=path)
-    tgt = resolve_target(cfg, target, sandbox=sandbox)
-    if concurrency:
-        tgt = dataclasses.replace(tgt, concurrency=concurrency)
-    folder = None if path is None else (path if path.is_dir() else path.parent)
-    base = folder or cfg.base_dir
-    return Context(cfg, tgt, base)
 
 
 def _check_format(fmt: str) -> None:
@@ -466,16 +444,6 @@ def show(path: Path, *, fmt: str = "text", ui: Ui | None = None) -> str:
 # --- apply -----------------------------------------------------------------------------------
 
 
-def is_plan_file(path: Path) -> bool:
-    """A saved plan is a JSON file; manifests are YAML files or directories."""
-    if not path.is_file():
-        return False
-    if path.suffix.lower() == ".json":
-        return True
-    with path.open("rb") as fh:
-        return fh.read(64).lstrip().startswith(b"{")
-
-
 def apply(
     path: Path,
     *,
@@ -492,10 +460,13 @@ def apply(
     quiet: bool = False,
     sandbox: bool = False,
     ui: Ui | None = None,
+    early: EarlyApply | None = None,
 ) -> ApplyOutcome:
+    """`early`: the target already resolved and signing in (early_session.py), for the
+    manifests at `path`."""
     ui = ui or default_ui()
     _check_format(fmt)
-    from_file = is_plan_file(path)
+    from_file = early is None and is_plan_file(path)
     if from_file and (only_kinds or only):
         flag = "--kind" if only_kinds else "--only"
         raise ConfigError(
@@ -509,13 +480,17 @@ def apply(
         ctx = _saved_plan_context(path, saved, config, target, concurrency, sandbox)
         _same_target(path, saved.target, ctx.target)
         auto_approve = True  # a saved plan was reviewed: applying it is the approval
+    elif early is not None:
+        ctx = early.context
     else:
         ctx = _context(path, config, target, concurrency, sandbox=sandbox)
-    warm_tls(ctx.target)  # while the plan file or the manifests load
+    if early is None:
+        warm_tls(ctx.target)  # while the plan file or the manifests load
     return apply_in(
         ctx,
         path,
         saved,
+        early=early,
         auto_approve=auto_approve,
         force=force,
         allow_irreversible=allow_irreversible,
@@ -542,9 +517,10 @@ def apply_in(
     by: str | None = None,
     quiet: bool = False,
     ui: Ui | None = None,
+    early: EarlyApply | None = None,
 ) -> ApplyOutcome:
     """`apply` for a target already chosen: the manifests at `path`, or the `saved` plan
-    (already checked to be this target's)."""
+    (already checked to be this target's). `early`: its session already asked for."""
     from intacct_reconcile import applier
 
     ui = ui or default_ui()
@@ -574,8 +550,11 @@ def apply_in(
         else:
             # as `plan` does: the reads start once the manifests have parsed, while they are
             # checked (readahead.py)
-            ahead = ReadAhead(ctx.target, progress, only_kinds, stack)
-            ahead.sign_in()  # the session needs only the target: while the manifests load
+            if early is not None:
+                ahead = early.reads_for(progress, only_kinds)
+            else:
+                ahead = ReadAhead(ctx.target, progress, only_kinds, stack)
+                ahead.sign_in()  # the session needs only the target: while the manifests load
             try:
                 manifests = _load_desired(path, ctx.target, on_loaded=ahead.start)
             except BaseException:
@@ -841,10 +820,21 @@ def _refuse_stale(clients: Any, the_plan: Plan, progress: Progress) -> tuple[fro
 
 
 def _run_checksum(the_plan: Plan) -> str:
-    """Checksum of a plan made for this run: its content plus the moment it was made, so a
-    plan re-made later (after someone removed an object by hand) gets fresh control ids."""
-    data = planfile.plan_to_data(the_plan)
-    text = digests.canonical_json(data) + datetime.now(UTC).isoformat()
+    """Checksum of a plan made for this run: what it was made from (the manifests' digest,
+    the live fingerprint of every object it changes), what it does (each change's action and
+    object) and the moment it was made, so a plan re-made later (after someone removed an
+    object by hand) gets fresh control ids. The values each change writes follow from the
+    manifests and the fingerprints; the whole plan's JSON, which a saved plan's checksum
+    covers, would cost a thousand creates ~15 ms before their first request."""
+    text = "\n".join(
+        [
+            the_plan.target,
+            the_plan.manifest_digest,
+            digests.canonical_json(dict(the_plan.fingerprints)),
+            *(f"{c.action} {c.ref}" for c in the_plan.changes),
+            datetime.now(UTC).isoformat(),
+        ]
+    )
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 

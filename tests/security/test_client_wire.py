@@ -277,6 +277,23 @@ def test_real_endpoint_client_verifies_tls_and_has_timeouts() -> None:
         assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
 
 
+def test_only_plain_http_to_a_local_server_goes_without_tls_verification() -> None:
+    """A local server over https is verified like any other; plain http (allowed only for a
+    local one) has no TLS to verify."""
+    env = {"INTACCT_SENDER_ID": "s", "INTACCT_SENDER_PASSWORD": "sender-secret-1"}
+    served = Target("local", company_id="ACME", endpoint="https://127.0.0.1:8443/")
+    with open_clients(served, env=env, ini_path=Path("/nonexistent")) as clients:
+        context = clients.xml._shared.http._transport._pool._ssl_context  # type: ignore[attr-defined]
+        assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    plain = Target("local", company_id="ACME", endpoint="http://127.0.0.1:8080/")
+    with open_clients(plain, env=env, ini_path=Path("/nonexistent")) as clients:
+        http = clients.xml._shared.http
+        assert http.base_url.scheme == "http" and not http.follow_redirects
+    far = Target("far", endpoint="http://intacct.example/")
+    with pytest.raises(ConfigError, match="not https"), open_clients(far, env=env):
+        pass
+
+
 def test_retries_are_bounded_in_attempts() -> None:
     calls: list[int] = []
 
