@@ -112,18 +112,18 @@ def errormessage(parent: etree._Element, errors: Sequence[Problem]) -> etree._El
 def record_from_element(defn: ObjectDef, element: etree._Element) -> dict[str, Any]:
     """<GLACCOUNT><ACCOUNTNO>1</ACCOUNTNO>...</GLACCOUNT> -> dict, shaped by the definition."""
     record: dict[str, Any] = {}
+    field_of = defn.field
     for child in element:
-        if not isinstance(child.tag, str):
+        tag = child.tag
+        if type(tag) is not str:
             continue  # comments, processing instructions
-        field = defn.field(child.tag)
+        field = field_of(tag)
         if field is not None and field.type == "list":
-            record[child.tag] = [(c.text or "").strip() for c in child if isinstance(c.tag, str)]
+            record[tag] = [(c.text or "").strip() for c in child if isinstance(c.tag, str)]
         elif len(child):
-            record[child.tag] = {
-                c.tag: (c.text or "").strip() for c in child if isinstance(c.tag, str)
-            }
+            record[tag] = {c.tag: (c.text or "").strip() for c in child if isinstance(c.tag, str)}
         else:
-            record[child.tag] = (child.text or "").strip()
+            record[tag] = (child.text or "").strip()
     return record
 
 

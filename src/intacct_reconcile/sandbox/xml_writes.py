@@ -17,6 +17,7 @@ from intacct_reconcile.sandbox.xml_codec import ParseError, parse, record_from_e
 from intacct_reconcile.sandbox.xml_context import Context, Outcome
 from intacct_reconcile.sandbox.xml_query import subscribed
 
+SubElement = etree.SubElement
 # reference §3.1/§3.2: users and their role links are written by admins only (user_rights)
 ADMIN_ONLY = {"USERINFO": user_rights.USERS, "USERROLES": user_rights.USERS}
 
@@ -50,8 +51,13 @@ def _write_many(ctx: Context, element: etree._Element, verb: str) -> Outcome:
             [(ILLEGAL, f"Nothing to {verb}", "", f"Put one or more objects inside <{verb}>.")]
         )
     data = etree.Element("data", listtype="objects", count="0")
+    # an object's definition and subscription, looked up once a function: nothing a write
+    # does changes which applications the company subscribes to
+    known: dict[str, objects.ObjectDef] = {}
     for position, item in enumerate(items, start=1):
-        defn = subscribed(ctx, objects.definition(item.tag))
+        defn = known.get(item.tag)
+        if defn is None:
+            defn = known[item.tag] = subscribed(ctx, objects.definition(item.tag))
         _require_admin(ctx, defn.name, verb)
         record = record_from_element(defn, item)
         try:
@@ -66,10 +72,10 @@ def _write_many(ctx: Context, element: etree._Element, verb: str) -> Outcome:
             if len(items) > 1:
                 exc.errors.insert(0, (GENERIC, f"Record {position} ({defn.name}) failed", "", ""))
             raise
-        out = sub(data, defn.name.lower())
-        sub(out, "RECORDNO", str(recordno))
+        out = SubElement(data, defn.name.lower())
+        SubElement(out, "RECORDNO").text = str(recordno)
         for name in defn.key:
-            sub(out, name, str(stored.get(name, "")))
+            SubElement(out, name).text = str(stored.get(name, ""))
     data.set("count", str(len(items)))
     return Outcome(data=data)
 
