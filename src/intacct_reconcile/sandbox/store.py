@@ -271,8 +271,8 @@ class Store:
 
     def insert(self, obj: str, key: str, data: Record) -> int:
         """Store a new record (RECORDNO allocated here) and return its RECORDNO."""
-        with self._lock:
-            shared = self._shared
+        shared = self._shared
+        with shared.lock:
             # a key already pending is a write that must fail now: it takes the path below
             if shared.depth and (self._records, obj, key) not in shared.pending_keys:
                 return self._insert_behind(obj, key, data)
@@ -349,8 +349,8 @@ class Store:
 
     def get_by_key(self, obj: str, key: str) -> Record | None:
         sql = f"SELECT data FROM {self.records_sql} WHERE obj = ? AND key = ?"
-        with self._lock:
-            shared = self._shared
+        shared = self._shared
+        with shared.lock:
             if not shared.pending_keys:
                 rows = self._db.execute(sql, (obj, key)).fetchall()
                 return json.loads(rows[0][0]) if rows else None

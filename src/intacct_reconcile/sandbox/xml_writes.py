@@ -13,7 +13,14 @@ from lxml import etree
 
 from intacct_reconcile.sandbox import objects, user_rights
 from intacct_reconcile.sandbox.objects.errors import GENERIC, ILLEGAL, SandboxError
-from intacct_reconcile.sandbox.xml_codec import ParseError, parse, record_from_element, sub, text
+from intacct_reconcile.sandbox.xml_codec import (
+    ParseError,
+    leaf_rows_element,
+    parse,
+    record_from_element,
+    sub,
+    text,
+)
 from intacct_reconcile.sandbox.xml_context import Context, Outcome
 from intacct_reconcile.sandbox.xml_query import subscribed
 
@@ -50,7 +57,8 @@ def _write_many(ctx: Context, element: etree._Element, verb: str) -> Outcome:
         raise SandboxError(
             [(ILLEGAL, f"Nothing to {verb}", "", f"Put one or more objects inside <{verb}>.")]
         )
-    data = etree.Element("data", listtype="objects", count="0")
+    rendered: dict[str, tuple[str, list[str], list[list[str]]]] = {}  # by object
+    order: list[str] = []  # the object of each record, in order
     # an object's definition and subscription, looked up once a function: nothing a write
     # does changes which applications the company subscribes to
     known: dict[str, objects.ObjectDef] = {}
@@ -72,11 +80,22 @@ def _write_many(ctx: Context, element: etree._Element, verb: str) -> Outcome:
             if len(items) > 1:
                 exc.errors.insert(0, (GENERIC, f"Record {position} ({defn.name}) failed", "", ""))
             raise
-        out = SubElement(data, defn.name.lower())
-        SubElement(out, "RECORDNO").text = str(recordno)
-        for name in defn.key:
-            SubElement(out, name).text = str(stored.get(name, ""))
-    data.set("count", str(len(items)))
+        if defn.name not in rendered:
+            rendered[defn.name] = (defn.name.lower(), ["RECORDNO", *defn.key], [])
+        rendered[defn.name][2].append([str(recordno), *(str(stored.get(n, "")) for n in defn.key)])
+        order.append(defn.name)
+    attrs = {"listtype": "objects", "count": str(len(items))}
+    if len(rendered) == 1:  # the usual function: records of one object
+        tag, names, rows = next(iter(rendered.values()))
+        return Outcome(data=leaf_rows_element(attrs, tag, names, rows))
+    data = etree.Element("data", attrs)
+    taken = dict.fromkeys(rendered, 0)
+    for obj in order:
+        tag, names, rows = rendered[obj]
+        out = SubElement(data, tag)
+        for name, value in zip(names, rows[taken[obj]], strict=True):
+            SubElement(out, name).text = value
+        taken[obj] += 1
     return Outcome(data=data)
 
 

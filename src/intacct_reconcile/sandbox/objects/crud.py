@@ -28,8 +28,16 @@ def definition(obj: str) -> ObjectDef:
     return found
 
 
+_stamp: tuple[int, str] = (-1, "")  # (second, its stamp): creates within a second format once
+
+
 def _now() -> str:
-    return time.strftime("%m/%d/%Y %H:%M:%S", time.gmtime())
+    global _stamp
+    second = int(time.time())
+    cached = _stamp  # one read: another thread may replace it meanwhile
+    if cached[0] != second:
+        cached = _stamp = (second, time.strftime("%m/%d/%Y %H:%M:%S", time.gmtime(second)))
+    return cached[1]
 
 
 def _allowed(obj: ObjectDef, verb: str, via: str) -> None:
@@ -118,6 +126,9 @@ class _Shape:
     enums: dict[str, dict[str, str]]  # enum field -> lowercase value -> the value as defined
     defaults: tuple[tuple[str, str], ...]  # (field, default) in field order
     entity: bool  # the object has MEGAENTITYID
+    default_of: dict[str, str]  # the same, by field
+    # the defaults to add to a record sent with exactly these fields (in this order)
+    absent: dict[tuple[str, ...], tuple[tuple[str, str], ...]]
 
 
 _SHAPES: dict[str, _Shape] = {}
@@ -139,8 +150,28 @@ def _shape(obj: ObjectDef) -> _Shape:
             enums=enums,
             defaults=tuple((f.name, f.default) for f in obj.fields if f.default is not None),
             entity=any(f.name == "MEGAENTITYID" for f in obj.fields),
+            default_of={f.name: f.default for f in obj.fields if f.default is not None},
+            absent={},
         )
     return found
+
+
+def _fill_defaults(shape: _Shape, clean: Record) -> None:
+    """Give every defaulted field left empty or out its default: an empty one keeps its place,
+    the ones left out follow in field order."""
+    present = tuple(clean)
+    absent = shape.absent.get(present)
+    if absent is None:
+        if len(shape.absent) > 64:
+            shape.absent.clear()
+        absent = shape.absent[present] = tuple(
+            (name, default) for name, default in shape.defaults if name not in clean
+        )
+    defaults = shape.default_of
+    for name, value in clean.items():
+        if (value is None or value == "") and name in defaults:
+            clean[name] = defaults[name]
+    clean.update(absent)
 
 
 # per object: its required fields and those that are or hold references (found once: a
@@ -224,10 +255,7 @@ def create_record(
     clean, problems = _normalise(defn, record)
     shape = _shape(defn)
     if not problems:
-        for name, default in shape.defaults:
-            value = clean.get(name)
-            if value is None or value == "":
-                clean[name] = default
+        _fill_defaults(shape, clean)
         problems = _validate(store, defn, clean, None)
     if problems:
         raise E.failed("create", defn.label, *problems)
