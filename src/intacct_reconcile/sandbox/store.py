@@ -109,6 +109,9 @@ class _Connection:
         self.pending_keys: dict[tuple[str, str, str], tuple[str, Any]] = {}
         # (counters table, obj) -> the last RECORDNO handed out to a pending row
         self.allocated: dict[tuple[str, str], int] = {}
+        # (records SQL of a view, obj, key) -> data as JSON or None: read ahead by prefetch,
+        # good until the connection is used for anything else (which might write)
+        self.fetched: dict[tuple[str, str, str], str | None] = {}
 
     def flush(self) -> None:
         """Write the pending rows and their counters (all or none: a savepoint of its own)."""
@@ -141,6 +144,7 @@ class _Connection:
         self.pending = []
         self.pending_keys = {}
         self.allocated = {}
+        self.fetched = {}
 
 
 def _sql_text(value: str) -> str:
@@ -191,6 +195,8 @@ class Store:
         shared = self._shared
         if shared.pending:
             shared.flush()
+        if shared.fetched:
+            shared.fetched = {}
         return shared.db
 
     @property
@@ -244,6 +250,7 @@ class Store:
             try:
                 yield self
                 shared.flush()  # inside the try: rows that cannot be written undo the block
+                shared.fetched = {}
             except BaseException:
                 shared.depth -= 1
                 shared.discard()  # all kept since the savepoint began: undone with it
@@ -351,7 +358,7 @@ class Store:
         sql = f"SELECT data FROM {self.records_sql} WHERE obj = ? AND key = ?"
         shared = self._shared
         with shared.lock:
-            if not shared.pending_keys:
+            if not shared.pending_keys and not shared.fetched:
                 rows = self._db.execute(sql, (obj, key)).fetchall()
                 return json.loads(rows[0][0]) if rows else None
             kept = shared.pending_keys.get((self._records, obj, key))
@@ -360,9 +367,36 @@ class Store:
                 visible = not self.entity or (entity or "") in ("", self.entity)
                 # the key is unique per object: no written row can hold it too
                 return json.loads(body) if visible else None
+            ahead = shared.fetched.get((self.records_sql, obj, key), False)
+            if ahead is not False:
+                return json.loads(ahead) if ahead is not None else None
             # no pending row holds the key, so writing them first would not change the answer
             rows = shared.db.execute(sql, (obj, key)).fetchall()
             return json.loads(rows[0][0]) if rows else None
+
+    def prefetch(self, obj: str, keys: Iterable[str]) -> None:
+        """Read the records of these keys in one query, for the get_by_key calls that follow
+        (a create function checks each of its records' ids). Inside a transaction only: its
+        snapshot holds still, and nothing but get_by_key and inserts kept behind may use the
+        connection before those calls for the reads to count."""
+        shared = self._shared
+        with shared.lock:
+            if not shared.depth:
+                return
+            sql = self.records_sql
+            wanted = [k for k in dict.fromkeys(keys) if (sql, obj, k) not in shared.fetched]
+            found: dict[str, str] = {}
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                found.update(
+                    shared.db.execute(
+                        f"SELECT key, data FROM {sql} WHERE obj = ? AND key IN ({marks})",
+                        (obj, *chunk),
+                    ).fetchall()
+                )
+            for key in wanted:
+                shared.fetched[(sql, obj, key)] = found.get(key)
 
     def get_many(self, obj: str, recordnos: Sequence[int]) -> list[Record]:
         """Records for the given RECORDNOs, in the order given (missing ones skipped)."""

@@ -57,6 +57,8 @@ def _write_many(ctx: Context, element: etree._Element, verb: str) -> Outcome:
         raise SandboxError(
             [(ILLEGAL, f"Nothing to {verb}", "", f"Put one or more objects inside <{verb}>.")]
         )
+    if verb == "create":
+        _prefetch_ids(ctx, items)
     rendered: dict[str, tuple[str, list[str], list[list[str]]]] = {}  # by object
     order: list[str] = []  # the object of each record, in order
     # an object's definition and subscription, looked up once a function: nothing a write
@@ -97,6 +99,21 @@ def _write_many(ctx: Context, element: etree._Element, verb: str) -> Outcome:
             SubElement(out, name).text = value
         taken[obj] += 1
     return Outcome(data=data)
+
+
+def _prefetch_ids(ctx: Context, items: list[etree._Element]) -> None:
+    """Read the records of a create function's ids in one query: each record's duplicate
+    check then finds its answer read ahead (an id sent otherwise than as its plain field,
+    or an unknown object, is simply not read ahead; errors stay the records' own)."""
+    ids: dict[str, list[str]] = {}
+    for item in items:
+        defn = objects.OBJECTS.get(str(item.tag).upper())
+        if defn is not None:
+            key = "|".join((item.findtext(name) or "").strip() for name in defn.key)
+            ids.setdefault(defn.name, []).append(key)
+    store = ctx.store.company_wide()
+    for obj, keys in ids.items():
+        store.prefetch(obj, keys)
 
 
 def create(ctx: Context, element: etree._Element) -> Outcome:
