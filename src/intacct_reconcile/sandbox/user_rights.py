@@ -20,11 +20,13 @@ the permissions, not which right each verb needs)
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from intacct_reconcile.sandbox import objects
 from intacct_reconcile.sandbox.objects import permissions
 from intacct_reconcile.sandbox.objects.permissions import right_order
+from intacct_reconcile.sandbox.objects.query_rows import query_values
 from intacct_reconcile.sandbox.store import Store
 
 USERS = "users"  # USERINFO, USERROLES, REST company-config/user
@@ -47,12 +49,12 @@ def effective_permissions(store: Store, login: str) -> dict[str, dict[str, list[
     rows = [
         row
         for link in objects.find(store, "USERROLES", {"USERID": login})
-        for row in objects.find(store, "ROLEPOLICYASSIGNMENT", {"ROLENAME": link["ROLENAME"]})
+        for row in _grants(store, "ROLEPOLICYASSIGNMENT", "ROLENAME", link["ROLENAME"])
     ]
-    rows += objects.find(store, "USERRIGHTS", {"LOGINID": login})
-    for row in rows:
-        rights = merged.setdefault(row["APPLICATIONNAME"], {}).setdefault(row["POLICYNAME"], [])
-        for right in row["RIGHTS"].split("|"):
+    rows += _grants(store, "USERRIGHTS", "LOGINID", login)
+    for application, policy, granted in rows:
+        rights = merged.setdefault(application, {}).setdefault(policy, [])
+        for right in granted.split("|"):
             if right and right not in rights:
                 rights.append(right)
     # sorted once at the end: a stable sort gives what sorting after every row gave
@@ -60,6 +62,24 @@ def effective_permissions(store: Store, login: str) -> dict[str, dict[str, list[
         for rights in policies.values():
             rights.sort(key=lambda r: order.get(r, 999))
     return merged
+
+
+_GRANT_FIELDS = ("APPLICATIONNAME", "POLICYNAME", "RIGHTS")
+
+
+def _grants(store: Store, obj: str, field: str, value: str) -> list[tuple[str, str, str]]:
+    """(application, policy, rights) of the `obj` records whose `field` is `value`, in
+    RECORDNO order: only those three values leave SQLite (an admin's role has ~200 of them,
+    read on every request that checks rights)."""
+    _, rows = query_values(store, obj, _GRANT_FIELDS, where=objects.Cmp("equalto", field, (value,)))
+    values = json.loads("[" + ",".join(rows) + "]")
+    if any(not isinstance(v, str) for row in values for v in row):
+        # a record missing one of them: read whole records, failing as before
+        return [
+            (r["APPLICATIONNAME"], r["POLICYNAME"], r["RIGHTS"])
+            for r in objects.find(store, obj, {field: value})
+        ]
+    return [tuple(row) for row in values]  # type: ignore[misc]
 
 
 def refusal(store: Store, user: dict[str, Any] | None, what: str, verb: str) -> str | None:

@@ -13,10 +13,18 @@ from lxml import etree
 
 from intacct_reconcile.sandbox import objects, user_rights
 from intacct_reconcile.sandbox.objects.errors import GENERIC, ILLEGAL, SandboxError
-from intacct_reconcile.sandbox.xml_codec import ParseError, parse, record_from_element, sub, text
+from intacct_reconcile.sandbox.xml_codec import (
+    ParseError,
+    leaf_rows_element,
+    parse,
+    record_from_element,
+    sub,
+    text,
+)
 from intacct_reconcile.sandbox.xml_context import Context, Outcome
 from intacct_reconcile.sandbox.xml_query import subscribed
 
+SubElement = etree.SubElement
 # reference §3.1/§3.2: users and their role links are written by admins only (user_rights)
 ADMIN_ONLY = {"USERINFO": user_rights.USERS, "USERROLES": user_rights.USERS}
 
@@ -49,9 +57,17 @@ def _write_many(ctx: Context, element: etree._Element, verb: str) -> Outcome:
         raise SandboxError(
             [(ILLEGAL, f"Nothing to {verb}", "", f"Put one or more objects inside <{verb}>.")]
         )
-    data = etree.Element("data", listtype="objects", count="0")
+    if verb == "create":
+        _prefetch_ids(ctx, items)
+    rendered: dict[str, tuple[str, list[str], list[list[str]]]] = {}  # by object
+    order: list[str] = []  # the object of each record, in order
+    # an object's definition and subscription, looked up once a function: nothing a write
+    # does changes which applications the company subscribes to
+    known: dict[str, objects.ObjectDef] = {}
     for position, item in enumerate(items, start=1):
-        defn = subscribed(ctx, objects.definition(item.tag))
+        defn = known.get(item.tag)
+        if defn is None:
+            defn = known[item.tag] = subscribed(ctx, objects.definition(item.tag))
         _require_admin(ctx, defn.name, verb)
         record = record_from_element(defn, item)
         try:
@@ -66,12 +82,38 @@ def _write_many(ctx: Context, element: etree._Element, verb: str) -> Outcome:
             if len(items) > 1:
                 exc.errors.insert(0, (GENERIC, f"Record {position} ({defn.name}) failed", "", ""))
             raise
-        out = sub(data, defn.name.lower())
-        sub(out, "RECORDNO", str(recordno))
-        for name in defn.key:
-            sub(out, name, str(stored.get(name, "")))
-    data.set("count", str(len(items)))
+        if defn.name not in rendered:
+            rendered[defn.name] = (defn.name.lower(), ["RECORDNO", *defn.key], [])
+        rendered[defn.name][2].append([str(recordno), *(str(stored.get(n, "")) for n in defn.key)])
+        order.append(defn.name)
+    attrs = {"listtype": "objects", "count": str(len(items))}
+    if len(rendered) == 1:  # the usual function: records of one object
+        tag, names, rows = next(iter(rendered.values()))
+        return Outcome(data=leaf_rows_element(attrs, tag, names, rows))
+    data = etree.Element("data", attrs)
+    taken = dict.fromkeys(rendered, 0)
+    for obj in order:
+        tag, names, rows = rendered[obj]
+        out = SubElement(data, tag)
+        for name, value in zip(names, rows[taken[obj]], strict=True):
+            SubElement(out, name).text = value
+        taken[obj] += 1
     return Outcome(data=data)
+
+
+def _prefetch_ids(ctx: Context, items: list[etree._Element]) -> None:
+    """Read the records of a create function's ids in one query: each record's duplicate
+    check then finds its answer read ahead (an id sent otherwise than as its plain field,
+    or an unknown object, is simply not read ahead; errors stay the records' own)."""
+    ids: dict[str, list[str]] = {}
+    for item in items:
+        defn = objects.OBJECTS.get(str(item.tag).upper())
+        if defn is not None:
+            key = "|".join((item.findtext(name) or "").strip() for name in defn.key)
+            ids.setdefault(defn.name, []).append(key)
+    store = ctx.store.company_wide()
+    for obj, keys in ids.items():
+        store.prefetch(obj, keys)
 
 
 def create(ctx: Context, element: etree._Element) -> Outcome:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -27,8 +28,16 @@ def definition(obj: str) -> ObjectDef:
     return found
 
 
+_stamp: tuple[int, str] = (-1, "")  # (second, its stamp): creates within a second format once
+
+
 def _now() -> str:
-    return time.strftime("%m/%d/%Y %H:%M:%S", time.gmtime())
+    global _stamp
+    second = int(time.time())
+    cached = _stamp  # one read: another thread may replace it meanwhile
+    if cached[0] != second:
+        cached = _stamp = (second, time.strftime("%m/%d/%Y %H:%M:%S", time.gmtime(second)))
+    return cached[1]
 
 
 def _allowed(obj: ObjectDef, verb: str, via: str) -> None:
@@ -79,40 +88,102 @@ def _normalise_value(field: Field, value: Any) -> tuple[Any, list[E.Problem]]:
 
 
 def _normalise(obj: ObjectDef, record: Mapping[str, Any]) -> tuple[Record, list[E.Problem]]:
+    shape = _shape(obj)
+    fields, enums, aliases = shape.fields, shape.enums, obj.aliases
     clean: Record = {}
     for name, value in record.items():
-        stored = obj.aliases.get(name, name)
-        field = obj.field(stored)
+        stored = aliases.get(name, name) if aliases else name
+        field = fields.get(stored)
         if field is None:
             if name in SYSTEM_FIELDS:
                 continue
             return {}, [E.unknown_field(obj.name, name)]
         if field.readonly:
             continue  # assumption: read-only fields sent back by a client are ignored
+        if type(value) is str and field.type == "text":
+            # the usual value, inline: _normalise_value's text and enum rules, enums by lookup
+            text = value.strip()
+            if text and field.enum:
+                text = field.synonyms.get(text.lower(), text)
+                allowed = enums[field.name].get(text.lower())
+                if allowed is None:
+                    return {}, [E.illegal(field.name, text, field.enum)]
+                text = allowed
+            clean[stored] = text
+            continue
         clean[stored], problems = _normalise_value(field, value)
         if problems:
             return {}, problems
     return clean, []
 
 
-# per object: its required fields, those with defaults, and those that are or hold references
-# (found once: a thousand creates of one object would otherwise walk all its fields each)
+@dataclass(frozen=True)
+class _Shape:
+    """What writes of one object look up per record, found once per object."""
+
+    definition: ObjectDef
+    fields: dict[str, Field]  # by name
+    enums: dict[str, dict[str, str]]  # enum field -> lowercase value -> the value as defined
+    defaults: tuple[tuple[str, str], ...]  # (field, default) in field order
+    entity: bool  # the object has MEGAENTITYID
+    default_of: dict[str, str]  # the same, by field
+    # the defaults to add to a record sent with exactly these fields (in this order)
+    absent: dict[tuple[str, ...], tuple[tuple[str, str], ...]]
+
+
+_SHAPES: dict[str, _Shape] = {}
+
+
+def _shape(obj: ObjectDef) -> _Shape:
+    found = _SHAPES.get(obj.name)
+    if found is None or found.definition is not obj:
+        enums: dict[str, dict[str, str]] = {}
+        for field in obj.fields:
+            if field.enum:
+                # the first value of a case-insensitive match wins, as the scan in order did
+                enums[field.name] = {}
+                for allowed in field.enum:
+                    enums[field.name].setdefault(allowed.lower(), allowed)
+        found = _SHAPES[obj.name] = _Shape(
+            definition=obj,
+            fields={f.name: f for f in obj.fields},
+            enums=enums,
+            defaults=tuple((f.name, f.default) for f in obj.fields if f.default is not None),
+            entity=any(f.name == "MEGAENTITYID" for f in obj.fields),
+            default_of={f.name: f.default for f in obj.fields if f.default is not None},
+            absent={},
+        )
+    return found
+
+
+def _fill_defaults(shape: _Shape, clean: Record) -> None:
+    """Give every defaulted field left empty or out its default: an empty one keeps its place,
+    the ones left out follow in field order."""
+    present = tuple(clean)
+    absent = shape.absent.get(present)
+    if absent is None:
+        if len(shape.absent) > 64:
+            shape.absent.clear()
+        absent = shape.absent[present] = tuple(
+            (name, default) for name, default in shape.defaults if name not in clean
+        )
+    defaults = shape.default_of
+    for name, value in clean.items():
+        if (value is None or value == "") and name in defaults:
+            clean[name] = defaults[name]
+    clean.update(absent)
+
+
+# per object: its required fields and those that are or hold references (found once: a
+# thousand creates of one object would otherwise walk all its fields each)
 _REQUIRED: dict[str, tuple[Field, ...]] = {}
 _REF_FIELDS: dict[str, tuple[Field, ...]] = {}
-_DEFAULTED: dict[str, tuple[Field, ...]] = {}
 
 
 def _required_fields(obj: ObjectDef) -> tuple[Field, ...]:
     found = _REQUIRED.get(obj.name)
     if found is None:
         found = _REQUIRED[obj.name] = tuple(f for f in obj.fields if f.required)
-    return found
-
-
-def _defaulted_fields(obj: ObjectDef) -> tuple[Field, ...]:
-    found = _DEFAULTED.get(obj.name)
-    if found is None:
-        found = _DEFAULTED[obj.name] = tuple(f for f in obj.fields if f.default is not None)
     return found
 
 
@@ -182,10 +253,9 @@ def create_record(
     defn = definition(obj)
     _allowed(defn, "create", via)
     clean, problems = _normalise(defn, record)
+    shape = _shape(defn)
     if not problems:
-        for field in _defaulted_fields(defn):
-            if clean.get(field.name) in (None, ""):
-                clean[field.name] = field.default
+        _fill_defaults(shape, clean)
         problems = _validate(store, defn, clean, None)
     if problems:
         raise E.failed("create", defn.label, *problems)
@@ -196,7 +266,7 @@ def create_record(
         raise _duplicate(defn, key)
     stamp = _now()
     clean.update(WHENCREATED=stamp, WHENMODIFIED=stamp)
-    if defn.field("MEGAENTITYID") is not None:
+    if shape.entity:
         clean["MEGAENTITYID"] = entity
     if defn.name == "USERROLES":  # the link and its mirror together or not at all
         with store.transaction():
