@@ -642,15 +642,16 @@ def export(
     ui: Ui | None = None,
 ) -> str:
     """Write live objects as manifests into `out`; returns the summary line(s)."""
+    from intacct_reconcile.run_context import resolve_context
     from intacct_reconcile.terminal import default_ui
-    from intacct_reconcile.workflow import _context, _load_desired
+    from intacct_reconcile.workflow import _load_desired
 
     chosen = choose_kinds(kinds)
     if unmanaged is not None and not unmanaged.exists():
         raise ConfigError(f"{unmanaged}: no such manifest directory or file — check --unmanaged")
     with _collector_paused():  # from the config's loading on (its checker's imports too)
         # with --unmanaged the config is found next to those manifests, as `plan` finds it
-        ctx = _context(unmanaged, config, target, concurrency, sandbox=sandbox)
+        ctx = resolve_context(unmanaged, config, target, concurrency, sandbox=sandbox)
         declared = _load_desired(unmanaged, ctx.target).desired if unmanaged is not None else None
         # before any read: a long export must not fail at the last step
         ui = ui or default_ui()

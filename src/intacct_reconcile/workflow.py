@@ -41,8 +41,7 @@ from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.progress import Progress
 from intacct_reconcile.readahead import ReadAhead
 from intacct_reconcile.render import RENDERERS
-from intacct_reconcile.run_context import Context, is_plan_file
-from intacct_reconcile.run_context import resolve_context as _context
+from intacct_reconcile.run_context import Context, is_plan_file, resolve_context
 from intacct_reconcile.settings import Config, Target, load_config, resolve_target
 from intacct_reconcile.terminal import Ui, default_ui
 from intacct_reconcile.types import ApplyReport, ChangeResult, Plan, PlanOptions, Ref, State
@@ -349,7 +348,7 @@ def plan(
             f"{out}: cannot write the plan file there (a directory, or its folder does not "
             "exist) — pass --out a file path in an existing folder"
         )
-    ctx = _context(path, config, target, concurrency, sandbox=sandbox)
+    ctx = resolve_context(path, config, target, concurrency, sandbox=sandbox)
     warm_tls(ctx.target)  # while the manifests load
     if base is not None:  # `--base REF`: the base planned against the same live read
         from intacct_reconcile import base_split
@@ -483,7 +482,7 @@ def apply(
     elif early is not None:
         ctx = early.context
     else:
-        ctx = _context(path, config, target, concurrency, sandbox=sandbox)
+        ctx = resolve_context(path, config, target, concurrency, sandbox=sandbox)
     if early is None:
         warm_tls(ctx.target)  # while the plan file or the manifests load
     return apply_in(
@@ -899,7 +898,7 @@ def unlock(
 ) -> str:
     """Break the apply lock of a target whose holder is gone (locks.py says when that is)."""
     path = path or (config.parent if config else Path("."))
-    ctx = _context(path, config, target, sandbox=sandbox)
+    ctx = resolve_context(path, config, target, sandbox=sandbox)
     return locks.break_lock(ctx.config.base_dir, ctx.target.name)
 
 
@@ -919,7 +918,7 @@ def attest(
 ) -> str:
     # manifests live next to their config (DESIGN §7); without either, the working directory
     path = path or (config.parent if config else Path("."))
-    ctx = _context(path, config, target, sandbox=sandbox)
+    ctx = resolve_context(path, config, target, sandbox=sandbox)
     ref = attestations.parse_ref(ref_text)
     manifests = _load_desired(path, ctx.target)
     manual = {k for k, kind in REGISTRY.items() if kind.api == "manual"}
