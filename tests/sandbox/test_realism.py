@@ -123,6 +123,22 @@ def test_server_work_grows_with_functions_and_records_not_only_requests() -> Non
     assert processing_seconds(packed, 2000, 0.0, 0.0) == 0.0
 
 
+def _answer_time(backend_s: float, **knobs: float) -> float:
+    with client_for(RealismMiddleware(Backend(delay_s=backend_s), options(**knobs))) as c:
+        start = time.monotonic()
+        c.post("/ia/xml/xmlgw.phtml", content=request_xml("<getAPISession/>"))
+        return time.monotonic() - start
+
+
+def test_the_sandboxs_own_work_counts_towards_the_modelled_work_not_on_top() -> None:
+    # modelled work 0.3 s (one function at 300 ms); the sandbox itself works 0.1 s of it
+    assert 0.3 <= _answer_time(0.1, function_ms=300, record_ms=0) < 0.38
+    # the sandbox slower than the model: its own time, not the model's added to it
+    assert 0.3 <= _answer_time(0.3, function_ms=100, record_ms=0) < 0.38
+    # knobs off: the latency plus the sandbox's own time
+    assert 0.25 <= _answer_time(0.2, latency_ms=50) < 0.33
+
+
 def test_describe_xml_refuses_entities_and_survives_garbage() -> None:
     evil = (
         b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 class SandboxOptions:
     latency_ms: float = 0  # added to every request
     # server work on top of the flat latency (realism.processing_seconds): per function a
-    # request carries, per record it sends or returns
+    # request carries, per record it sends or returns; the sandbox's own time answering
+    # counts towards it (a request takes the longer of the two)
     function_ms: float = 0
     record_ms: float = 0
     concurrency: int = 2  # requests in flight per company before 429 / GW-0010
