@@ -21,14 +21,15 @@
   `interrupted`. A KeyboardInterrupt (a second Ctrl-C) raises `ApplyInterrupted` carrying the
   report so far: the changes whose request was in flight are `interrupted` (answer unknown).
 - Journal (`journal`, the audit log's write-ahead journal): told of every writer call before
-  its request is sent and again when the answers are back, so a killed run leaves a record of
-  what was on its way.
+  its request is sent and again of its answers (before the next call's intents, or while
+  the re-read is on the wire), so a killed run leaves a record of what was on its way.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -92,6 +93,15 @@ class _Run:
     should_stop: Callable[[], bool] = never
     in_flight: frozenset[int] = frozenset()  # plan indexes whose request is being sent
     journal: WriteJournal = NO_JOURNAL
+    # the last writer call's answers, not journaled yet: written before the next intents, or
+    # while the re-read that verifies them is on the wire (a kill before that leaves their
+    # intents without outcomes: changes that may have landed, which is what they then are)
+    unjournaled: Sequence[ChangeResult] = ()
+
+    def journal_answers(self) -> None:
+        answers, self.unjournaled = self.unjournaled, ()
+        if answers:
+            self.journal.answered(answers)
 
     def key(self, *parts: str) -> str:
         text = "\0".join((self.plan_checksum, *parts))
@@ -128,10 +138,13 @@ def apply(
     )
     changes: Sequence[Change] = plan.changes
     try:
-        _run_groups(run, changes, already_done)
-        stopped = run.should_stop()
-        if verify and not stopped:
-            _verify(run, changes, plan.live_counts)
+        try:
+            _run_groups(run, changes, already_done)
+            stopped = run.should_stop()
+            if verify and not stopped:
+                _verify(run, changes, plan.live_counts)
+        finally:
+            run.journal_answers()
     except KeyboardInterrupt as exc:
         for index in run.in_flight:
             run.results.setdefault(index, ChangeResult(changes[index], "interrupted", IN_FLIGHT))
@@ -236,13 +249,14 @@ def _execute(run: _Run, items: list[tuple[int, Change]]) -> None:
             return  # the rest of the group is reported not attempted
         chunk = items[start : start + RECORDS_PER_REQUEST]
         changes = [change for _, change in chunk]
+        run.journal_answers()  # the previous call's outcomes come before these intents
         run.journal.sending(changes)  # on disk before the request leaves: a kill leaves a trace
         run.in_flight = frozenset(index for index, _ in chunk)
         try:
             results = kind.writer.write(kind, run.clients, changes, context)
         except ReconcileError as exc:  # a whole group refused (e.g. the session could not open)
             results = [ChangeResult(change, "failed", str(exc)) for change in changes]
-        run.journal.answered(results)
+        run.unjournaled = results
         for (index, _), result in zip(chunk, results, strict=True):
             run.results[index] = result
 
@@ -270,7 +284,12 @@ def _verify(run: _Run, changes: Sequence[Change], live_counts: Mapping[str, int]
         step = {"create": 1, "delete": -1}.get(result.change.action, 0)
         expected[result.change.ref.kind] += step
     try:
-        live = read_live(run.clients, kinds, registry=run.kinds, fields=fields, expected=expected)
+        live = _reading_while_journaling(
+            run,
+            lambda: read_live(
+                run.clients, kinds, registry=run.kinds, fields=fields, expected=expected
+            ),
+        )
     except ReconcileError as exc:
         for index, result in applied.items():
             run.results[index] = ChangeResult(
@@ -281,6 +300,31 @@ def _verify(run: _Run, changes: Sequence[Change], live_counts: Mapping[str, int]
         problem = _mismatch(run.kinds[result.change.ref.kind], result.change, live)
         if problem:
             run.results[index] = ChangeResult(result.change, "failed", problem)
+
+
+def _reading_while_journaling(run: _Run, read: Callable[[], State]) -> State:
+    """`read()` on a thread of its own while the last answers are journaled here: the re-read
+    waits on the wire, the journal on the CPU and the disk. The journal's error (the audit
+    log cannot be written) is raised first, as it would have been before the read."""
+    if not run.unjournaled:
+        return read()
+    outcome: dict[str, Any] = {}
+
+    def reading() -> None:
+        try:
+            outcome["live"] = read()
+        except BaseException as exc:  # handed to the caller below
+            outcome["error"] = exc
+
+    reader = threading.Thread(target=reading, name="intacct-verify", daemon=True)
+    reader.start()
+    try:
+        run.journal_answers()
+    finally:
+        reader.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["live"]
 
 
 def satisfied(change: Change, live: State, registry: Mapping[str, Kind] | None = None) -> bool:

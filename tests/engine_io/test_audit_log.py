@@ -264,3 +264,78 @@ def test_two_applies_writing_in_turn_keep_one_chain(tmp_path: Path):
     assert prod.unanswered() == ["gl_accounts/1"]
     (test,) = audit.unfinished(tmp_path, "test")
     assert test.unanswered() == ["gl_accounts/2"]
+
+
+def _full_scan(base: Path, target: str) -> list[tuple[str, int, list[str]]]:
+    """`unfinished` read from the start of the log (no saved scan)."""
+    (audit.audit_path(base).parent / "audit.scan.json").unlink(missing_ok=True)
+    return [(a.apply_id, a.line, a.unanswered()) for a in audit.unfinished(base, target)]
+
+
+def _resumed(base: Path, target: str) -> list[tuple[str, int, list[str]]]:
+    return [(a.apply_id, a.line, a.unanswered()) for a in audit.unfinished(base, target)]
+
+
+def test_unfinished_applies_read_only_what_was_appended_since_the_last_lookup(tmp_path: Path):
+    from intacct_reconcile.types import ApplyReport, ChangeResult
+
+    scan = audit.audit_path(tmp_path).parent / "audit.scan.json"
+    done = _journal(tmp_path, "prod")
+    done.begin([_create("1")])
+    done.finish(ApplyReport((ChangeResult(_create("1"), "applied"),), "prod"))
+    assert audit.unfinished(tmp_path, "prod") == []
+    saved = json.loads(scan.read_text())
+    assert saved["offset"] == audit.audit_path(tmp_path).stat().st_size
+    assert saved["lines"] == len(_lines(audit.audit_path(tmp_path))) == 3  # begin, outcome, end
+    # killed applies of two targets, appended after the lookup: found from the saved scan on
+    killed, other = _journal(tmp_path, "prod"), _journal(tmp_path, "test")
+    killed.begin([_create("2"), _create("3")])
+    other.begin([_create("4")])
+    killed.sending([_create("2"), _create("3")])
+    killed.answered([ChangeResult(_create("2"), "applied")])
+    resumed = _resumed(tmp_path, "prod")
+    assert resumed == [(killed.apply_id, 4, ["gl_accounts/3"])]
+    assert resumed == _full_scan(tmp_path, "prod")
+    assert _resumed(tmp_path, "test") == [(other.apply_id, 5, [])]
+    # a later finished apply of prod settles prod's doubt, not test's
+    settles = _journal(tmp_path, "prod")
+    settles.begin([])
+    settles.finish(ApplyReport((), "prod"))
+    assert _resumed(tmp_path, "prod") == [] == _full_scan(tmp_path, "prod")
+    assert _resumed(tmp_path, "test") == [(other.apply_id, 5, [])]
+
+
+def test_a_saved_scan_is_not_trusted_for_a_log_that_changed_under_it(tmp_path: Path):
+    from intacct_reconcile.types import ApplyReport, ChangeResult
+
+    log = audit.audit_path(tmp_path)
+    killed = _journal(tmp_path, "prod")
+    killed.begin([_create("1")])
+    killed.sending([_create("1")])
+    ((apply_id, _, _),) = _resumed(tmp_path, "prod")
+    assert apply_id == killed.apply_id
+    # the log replaced by one where the same apply finished (a restored copy): read afresh
+    log.unlink()
+    again = _journal(tmp_path, "prod")
+    again.begin([_create("1")])
+    again.finish(ApplyReport((ChangeResult(_create("1"), "applied"),), "prod"))
+    assert log.stat().st_size > 0
+    assert _resumed(tmp_path, "prod") == []
+    # a log cut short: read afresh too
+    text = log.read_bytes()
+    log.write_bytes(text[: text.index(b"\n") + 1])  # only the begin record is left
+    assert [a.apply_id for a in audit.unfinished(tmp_path, "prod")] == [again.apply_id]
+    # an unreadable saved scan is read past, not an error
+    (log.parent / "audit.scan.json").write_text("{not json")
+    assert [a.apply_id for a in audit.unfinished(tmp_path, "prod")] == [again.apply_id]
+
+
+def test_a_line_still_being_written_is_read_once_it_is_whole(tmp_path: Path):
+    log = audit.audit_path(tmp_path)
+    killed = _journal(tmp_path, "prod")
+    killed.begin([_create("1")])
+    whole = log.read_bytes()
+    log.write_bytes(whole[:-20])  # the begin record torn: no apply known yet
+    assert audit.unfinished(tmp_path, "prod") == []
+    log.write_bytes(whole)  # its writer finished the line
+    assert [a.apply_id for a in audit.unfinished(tmp_path, "prod")] == [killed.apply_id]

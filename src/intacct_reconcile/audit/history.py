@@ -9,6 +9,7 @@ fresh read of live state, so the question is settled.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,15 +66,19 @@ class Apply:
         }
 
 
-def applies(base_dir: Path, only: frozenset[str] = frozenset()) -> list[Apply]:
-    """Every apply in the log, oldest first (`only`: just the applies with these ids)."""
+def applies(
+    base_dir: Path, only: frozenset[str] = frozenset(), start: tuple[int, int] = (0, 0)
+) -> list[Apply]:
+    """Every apply in the log, oldest first (`only`: just the applies with these ids;
+    `start`: (byte offset, lines before it) of a line where they all begin or later)."""
     path = log.audit_path(base_dir)
     if not path.exists():
         return []
     marks = [f'"apply":"{apply_id}"'.encode() for apply_id in only]
     found: dict[str, Apply] = {}
     with path.open("rb") as fh:
-        for number, raw in enumerate(fh, 1):
+        fh.seek(start[0])
+        for number, raw in enumerate(fh, start[1] + 1):
             if marks and not any(mark in raw for mark in marks):
                 continue  # canonical JSON: another apply's record, not worth parsing
             record = _parsed(raw)
@@ -116,33 +121,108 @@ def _legacy_begin(record: dict[str, Any]) -> dict[str, Any]:
 def unfinished(base_dir: Path, target: str) -> list[Apply]:
     """Applies of `target` that never finished and that no later finished apply settled.
 
-    Run before every plan and apply: a first pass parses only begin and end records (found by
-    their canonical text), the intents and outcomes of an open apply are read only when
-    there is one.
+    Run before every plan and apply, so it reads only what was appended since it last ran:
+    what it found up to then (every target's open applies, and where it stopped) is kept in
+    `audit.scan.json` beside the log (_Scan), and used only while the log still holds the
+    line it stopped after, at the same place. Only begin and end records are parsed (found
+    by their canonical text); the intents and outcomes of an open apply are read only when
+    there is one, from its begin record on.
     """
     path = log.audit_path(base_dir)
     if not path.exists():
         return []
-    open_ids: dict[str, int] = {}  # apply id -> line of its begin record
+    scan = _Scan.resume(path)
     with path.open("rb") as fh:
-        for number, raw in enumerate(fh, 1):
-            if b'"type":' not in raw:
-                record = _parsed(raw)  # format 1: one finished apply per line
-                if record is not None and record.get("target") == target:
-                    open_ids.clear()
-                continue
-            if b'"type":"begin"' not in raw and b'"type":"end"' not in raw:
-                continue
-            record = _parsed(raw)
-            if record is None or record.get("target") != target:
-                continue
-            if record.get("type") == "begin":
-                open_ids[str(record.get("apply"))] = number
-            else:  # it read live state afresh: earlier doubts are settled
-                open_ids.clear()
+        fh.seek(scan.offset)
+        for raw in fh:
+            if not raw.endswith(b"\n"):
+                break  # being written now, or torn by a crash: read again next time
+            scan.lines += 1
+            scan.note(raw)
+            scan.offset += len(raw)
+    scan.save(path)
+    open_ids = scan.open.get(target, {})
     if not open_ids:
         return []
-    return [a for a in applies(base_dir, frozenset(open_ids)) if not a.finished]
+    line, offset = min(open_ids.values())
+    found = applies(base_dir, frozenset(open_ids), start=(offset, line - 1))
+    return [a for a in found if not a.finished]
+
+
+SCAN_FILE = "audit.scan.json"
+
+
+@dataclass
+class _Scan:
+    """How far `unfinished` has read the log, and the open applies it found there."""
+
+    offset: int = 0  # bytes read: whole lines only
+    lines: int = 0
+    last: str = ""  # digest of the last line read: the log must still hold it there
+    last_length: int = 0
+    open: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
+    # target -> apply id -> (line, byte offset) of its begin record
+
+    def note(self, raw: bytes) -> None:
+        """One whole line of the log, read after `offset` lines."""
+        self.last, self.last_length = log.digest(raw), len(raw)
+        if b'"type":' not in raw:
+            record = _parsed(raw)  # format 1: one finished apply per line
+            if record is not None:
+                self.open.pop(str(record.get("target")), None)
+            return
+        if b'"type":"begin"' not in raw and b'"type":"end"' not in raw:
+            return
+        record = _parsed(raw)
+        if record is None:
+            return
+        target = str(record.get("target"))
+        if record.get("type") == "begin":
+            self.open.setdefault(target, {})[str(record.get("apply"))] = (self.lines, self.offset)
+        else:  # it read live state afresh: earlier doubts about this target are settled
+            self.open.pop(target, None)
+
+    @classmethod
+    def resume(cls, path: Path) -> _Scan:
+        """The scan saved beside the log, if the log still holds the line it ended with at
+        the same place (a log cut short, replaced or rewritten is read from the start)."""
+        try:
+            saved = json.loads((path.parent / SCAN_FILE).read_text(encoding="utf-8"))
+            scan = cls(
+                offset=int(saved["offset"]),
+                lines=int(saved["lines"]),
+                last=str(saved["last"]),
+                last_length=int(saved["last_length"]),
+                open={
+                    str(t): {str(a): (int(at[0]), int(at[1])) for a, at in ids.items()}
+                    for t, ids in saved["open"].items()
+                },
+            )
+            with path.open("rb") as fh:
+                fh.seek(scan.offset - scan.last_length)
+                held = fh.read(scan.last_length)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+            return cls()
+        if scan.offset <= 0 or log.digest(held) != scan.last:
+            return cls()
+        return scan
+
+    def save(self, path: Path) -> None:
+        """Best effort: without it, the next lookup reads the whole log again."""
+        record = {
+            "offset": self.offset,
+            "lines": self.lines,
+            "last": self.last,
+            "last_length": self.last_length,
+            "open": {t: {a: list(at) for a, at in ids.items()} for t, ids in self.open.items()},
+        }
+        into = path.parent / SCAN_FILE
+        part = into.with_name(f"{SCAN_FILE}.{os.getpid()}.tmp")
+        try:
+            part.write_text(json.dumps(record), encoding="utf-8")
+            os.replace(part, into)  # whole or not at all: concurrent lookups may race
+        except OSError:
+            part.unlink(missing_ok=True)
 
 
 def _parsed(raw: bytes) -> dict[str, Any] | None:
