@@ -83,9 +83,9 @@ def live_values(live: State, ref: Ref) -> Mapping[str, Any]:
 def object_refs(kind: Kind, values: Mapping[str, Any]) -> tuple[Ref, ...]:
     """Objects these values refer to through `Field.ref` fields."""
     refs: list[Ref] = []
-    for f in kind.fields:
+    for f in kind.ref_fields:
         value = values.get(f.name)
-        if not f.ref or value in (None, ""):
+        if value in (None, ""):
             continue
         items = value if isinstance(value, list | tuple) else (value,)
         refs += [Ref(f.ref, str(item)) for item in items]

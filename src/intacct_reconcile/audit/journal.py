@@ -100,13 +100,16 @@ class ApplyJournal:
         log.append(self.path, [record])
 
     def sending(self, changes: Sequence[Change]) -> None:
-        """Before the request carrying `changes` is sent: one intent each, on disk."""
-        log.append(self.path, [self._intent(c) for c in changes])
+        """Before the request carrying `changes` is sent: one intent each, on disk (the
+        records of one batch are written at one moment, and say so: one `at`)."""
+        base = self._base("intent")
+        log.append(self.path, [self._intent(c, base) for c in changes])
         self._sent.update(_key(c) for c in changes)
 
     def answered(self, results: Sequence[ChangeResult]) -> None:
         """After the writer returned: one outcome each."""
-        log.append(self.path, [self._outcome(r) for r in results])
+        base = self._base("outcome")
+        log.append(self.path, [self._outcome(r, base=base) for r in results])
 
     def finish(self, report: ApplyReport) -> None:
         """Outcomes the writers did not give (never sent, manual, found failed on verification,
@@ -128,10 +131,10 @@ class ApplyJournal:
             return "verification"  # written, then read back different
         return "stopped"
 
-    def _intent(self, change: Change) -> dict[str, Any]:
+    def _intent(self, change: Change, base: Mapping[str, Any]) -> dict[str, Any]:
         facts = self.facts
         return {
-            **self._base("intent"),
+            **base,
             "entity": entity_of(change) or facts.entity,
             "ref": str(change.ref),
             "action": change.action,
@@ -141,10 +144,12 @@ class ApplyJournal:
             "values": masked_values(change),
         }
 
-    def _outcome(self, result: ChangeResult, phase: str = "") -> dict[str, Any]:
+    def _outcome(
+        self, result: ChangeResult, phase: str = "", base: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
         self._known[_key(result.change)] = result.status
         record = {
-            **self._base("outcome"),
+            **(base or self._base("outcome")),
             "ref": str(result.change.ref),
             "action": result.change.action,
             "status": result.status,
