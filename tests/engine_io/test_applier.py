@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
+from typing import Any
 
 import httpx
 from lxml import etree
@@ -177,3 +179,73 @@ def test_rest_creates_of_one_kind_run_in_parallel_within_the_limit(tmp_path: Pat
     assert {r.change.ref.key for r in report.results if r.status == "applied"} == set(sequences)
     assert peak == 2  # two requests in flight, never more than the company allows
     assert all(objects.get_by_key(app.store, "SEQUENCE", key) for key in sequences)
+
+
+class _RecordingJournal:
+    """A journal saying what it was told, in order. Told the last answers (`last` changes
+    answered in all), it waits up to 5 s for `reread` and notes whether it came."""
+
+    def __init__(self, log: list[str], last: int = 0, reread: Any = None) -> None:
+        self.events, self.last, self.reread = log, last, reread
+        self.answers = 0
+
+    def sending(self, changes) -> None:
+        self.events.append(f"intents {len(changes)}")
+
+    def answered(self, results) -> None:
+        self.answers += len(results)
+        if self.answers == self.last:
+            came = self.reread.wait(timeout=5)
+            self.events.append("re-read under way" if came else "re-read not under way")
+        self.events.append(f"outcomes {len(results)}")
+
+
+def test_the_last_answers_are_journaled_while_the_re_read_is_on_its_way(tmp_path: Path):
+    app = make_app(":memory:")
+    clients, http = clients_for(app)
+    events: list[str] = []
+    reread = threading.Event()
+    sent = clients.xml.read_many
+
+    def reading(specs, *args, **kwargs):
+        reread.set()
+        return sent(specs, *args, **kwargs)
+
+    try:
+        plan = make_plan(clients)
+        writes = sum(1 for c in plan.changes if c.action != "manual")
+        clients.xml.read_many = reading  # type: ignore[method-assign]
+        journal = _RecordingJournal(events, last=writes, reread=reread)
+        report = applier.apply(plan, clients, plan_checksum="sha256:test", journal=journal)
+    finally:
+        clients.xml.close()
+        http.close()
+    assert report.ok, [(str(r.change.ref), r.error) for r in report.results if r.error]
+    # every writer call's intents and then its outcomes, in turn, none lost; the last
+    # call's outcomes written while the re-read was under way, before apply returned
+    calls = [e.split()[0] for e in events if e.split()[0] in ("intents", "outcomes")]
+    assert calls == ["intents", "outcomes"] * (len(calls) // 2) and len(calls) >= 4
+    assert sum(int(e.split()[1]) for e in events if e.startswith("outcomes")) == writes
+    assert events[-2:] == ["re-read under way", events[-1]]
+
+
+def test_answers_are_journaled_when_nothing_is_verified(tmp_path: Path):
+    app = make_app(":memory:")
+    clients, http = clients_for(app)
+    events: list[str] = []
+    try:
+        plan = make_plan(clients)
+        applier.apply(
+            plan,
+            clients,
+            plan_checksum="sha256:test",
+            verify=False,
+            journal=_RecordingJournal(events),
+        )
+    finally:
+        clients.xml.close()
+        http.close()
+    assert events[-1].startswith("outcomes")
+    assert len([e for e in events if e.startswith("intents")]) == len(
+        [e for e in events if e.startswith("outcomes")]
+    )
