@@ -65,15 +65,27 @@ def role_list_field(kind: Kind, kinds: Mapping[str, Kind]) -> Field | None:
     return None
 
 
+def affects_access(kinds: Mapping[str, Kind], used: Iterable[str]) -> bool:
+    """Do the planned kinds include roles or users (so access may change)?"""
+    for key in used:
+        kind = kinds.get(key)
+        if kind is not None and (permission_field(kind) or role_list_field(kind, kinds)):
+            return True
+    return False
+
+
 def effective_access(
     kinds: Mapping[str, Kind], desired: State, live: State, changes: Sequence[Change]
 ) -> tuple[AccessChange, ...]:
     """Per user and permission: the rights granted through roles before and after the plan."""
     by_ref = {c.ref: c for c in changes}
     out: list[AccessChange] = []
-    for kind in kinds.values():
+    for key in kinds:
+        if not (live.of(key) or desired.of(key)):
+            continue  # no users of this kind (and its module need not load to know)
+        kind = kinds[key]
         roles_field = role_list_field(kind, kinds)
-        if roles_field is None or not (live.of(kind.key) or desired.of(kind.key)):
+        if roles_field is None:
             continue
         role_kind = kinds[roles_field.ref]
         before_perms, after_perms = _role_permissions(role_kind, live, by_ref)

@@ -25,7 +25,7 @@ hold no role link at all uses user-based permissions.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -370,12 +370,3 @@ def role_kind(kinds: Mapping[str, Kind]) -> Kind | None:
         if roles_field is not None and roles_field.ref:
             return kinds[roles_field.ref]
     return next((k for k in kinds.values() if permission_field(k)), None)
-
-
-def affects_access(kinds: Mapping[str, Kind], used: Iterable[str]) -> bool:
-    """Do the planned kinds include roles or users (so access may change)?"""
-    for key in used:
-        kind = kinds.get(key)
-        if kind is not None and (permission_field(kind) or role_list_field(kind, kinds)):
-            return True
-    return False

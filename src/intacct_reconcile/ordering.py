@@ -28,10 +28,20 @@ def kind_dependencies(kind: Kind) -> set[str]:
 
 
 def kind_order(wanted: Iterable[str], kinds: Mapping[str, Kind]) -> list[str]:
-    """`wanted` kinds in dependency order (ties in registry order). A cycle is an error."""
-    wanted = set(wanted)
+    """`wanted` kinds in dependency order (ties in registry order). A cycle is an error.
+
+    Only the kinds `wanted` depend on, directly or not, are looked at: the others cannot
+    make one wanted kind wait for another, and the smallest-first order among these is the
+    one the whole graph gives them (a registry loads a kind when it is looked at)."""
+    wanted = {key for key in wanted if key in kinds}
     rank = {key: i for i, key in enumerate(kinds)}
-    graph = {key: kind_dependencies(kind) & set(kinds) for key, kind in kinds.items()}
+    graph: dict[str, set[str]] = {}
+    todo = list(wanted)
+    while todo:
+        key = todo.pop()
+        if key not in graph:
+            graph[key] = {d for d in kind_dependencies(kinds[key]) if d in kinds}
+            todo += graph[key]
     ordered = _toposort(graph, rank.__getitem__, what="kinds")
     return [key for key in ordered if key in wanted]
 

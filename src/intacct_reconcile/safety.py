@@ -281,8 +281,11 @@ def _lockouts(plan: Plan, options: SafetyOptions) -> Iterator[Violation]:
             for message in kind.hooks.lockout(kind, change, run_as, kinds):
                 yield _lockout(change, message)
     yield from _own_access(plan, options)
-    for key, kind in kinds.items():
-        if kind.hooks.plan_lockout is not None:
+    planned = {c.ref.kind for c in plan.changes}
+    for key in kinds:
+        # asked of the kinds the plan changes (a kind without changes cannot lock out)
+        kind = kinds[key] if key in planned else None
+        if kind is not None and kind.hooks.plan_lockout is not None:
             changes = [c for c in plan.changes if c.ref.kind == key]
             for ref, message in kind.hooks.plan_lockout(kind, changes, run_as):
                 yield Violation("lockout", message, FORCE, ref)

@@ -285,12 +285,17 @@ def _review_access(
     """Access review of every live user, and segregation of duties, when the plan touches
     roles or users (or the config enables SoD): one extra read of users and roles (what the
     plan's own reads asked already is answered from them: readahead.SharedReads)."""
-    from intacct_reconcile import access_review, sod
+    from intacct_reconcile import sod
+    from intacct_reconcile.access import affects_access
 
-    touches = access_review.affects_access(REGISTRY, kinds)
+    touches = affects_access(REGISTRY, kinds)
     run_sod = sod.enabled(ctx.config.sod, touches)
+    if not (touches or run_sod):
+        return the_plan
+    from intacct_reconcile import access_review  # the permission catalogue with it
+
     role_kind = access_review.role_kind(REGISTRY)
-    if not (touches or run_sod) or role_kind is None:
+    if role_kind is None:
         return the_plan
     progress.step("reading users and roles for the access review")
     access = access_review.read_live_access(clients, role_kind)

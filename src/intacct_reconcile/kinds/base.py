@@ -95,7 +95,8 @@ class Hooks:
     # safety gate: lockout messages for one change of this kind, for the identity the tool
     # runs as (its login user, roles, sender ID, address)
     lockout: Callable[[Kind, Change, RunAs, Mapping[str, Kind]], Iterable[str]] | None = None
-    # safety gate, over all of the plan's changes of this kind: (ref, full message)
+    # safety gate, over all of the plan's changes of this kind (asked only when there are
+    # some): (ref, full message)
     plan_lockout: Callable[[Kind, Sequence[Change], RunAs], Iterable[tuple[Ref, str]]] | None = None
     # plan notes about this kind's desired objects given the whole desired and live state
     # (roles: permissions in applications the company does not subscribe to)

@@ -17,7 +17,7 @@ from typing import Any
 
 from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.kinds.base import Kind
-from intacct_reconcile.manifest.schema import object_validation_schema, sections_schema
+from intacct_reconcile.manifest.schema import object_validation_schema, section_schema
 
 Test = Callable[[Any], bool]
 # the tests of an object's values: fields that must be text (the usual one), fields that
@@ -174,12 +174,11 @@ def sections_certainly_valid(data: Any) -> bool:
     version = data.get("version", _MISSING)
     if type(version) is not int or version != 1:
         return False
-    sections = sections_schema()["properties"]
     for key, section in data.items():
         if key == "version" or (type(key) is str and key.startswith("x-")):
             continue  # `^x-`: free-form
         kind = REGISTRY.get(key)
-        if kind is None or "propertyNames" in sections[key]:
+        if kind is None or "propertyNames" in section_schema(key):
             return False
         if kind.shape == "mapping":
             if type(section) is not dict or not all(

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -418,7 +418,7 @@ class _EventBuilder(_Builder):
     Documents with merge keys (`<<`) go through the composer (`_Builder`), which flattens them.
     """
 
-    def __init__(self, file: str, lean: frozenset[str] = frozenset()):
+    def __init__(self, file: str, lean: Container[str] = frozenset()):
         super().__init__(file)
         # top-level keys whose entries may be read as `LeanMap`s (the validator's mapping kinds)
         self.lean = lean
@@ -451,7 +451,7 @@ class _EventBuilder(_Builder):
         self,
         event: Any,
         events: Iterator[Any],
-        sections: frozenset[str] = frozenset(),
+        sections: Container[str] = frozenset(),
         objects: bool = False,
     ) -> Node:
         """The located node of `event` (and of the events up to its end). `sections`: keys
@@ -518,7 +518,7 @@ class _EventBuilder(_Builder):
         self,
         out: Node,
         events: Iterator[Any],
-        sections: frozenset[str] = frozenset(),
+        sections: Container[str] = frozenset(),
         objects: bool = False,
     ) -> None:
         values, key_spans, file = out.value, out.key_spans, self.file
@@ -782,7 +782,7 @@ def _nesting_problem(exc: yaml.YAMLError, file: str) -> Problem | None:
 
 
 def load_text(
-    text: str, file: str, path: Path | None = None, lean: frozenset[str] = frozenset()
+    text: str, file: str, path: Path | None = None, lean: Container[str] = frozenset()
 ) -> tuple[list[Document], list[Problem]]:
     """The documents of `text` as located trees. `lean`: top-level keys whose entries that
     are plain `field: value` mappings come as `LeanMap`s (see there)."""
@@ -849,7 +849,7 @@ def _byte_span(file: str, data: bytes, offset: int) -> Span:
 
 
 def load_file(
-    path: Path, file: str, lean: frozenset[str] = frozenset()
+    path: Path, file: str, lean: Container[str] = frozenset()
 ) -> tuple[list[Document], list[Problem]]:
     try:
         text = path.read_text(encoding="utf-8")

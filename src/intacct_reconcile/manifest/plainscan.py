@@ -20,6 +20,7 @@ read by libyaml as before, so every message about it comes from the same place.
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from typing import Any
 
 from intacct_reconcile.manifest.loader import (
@@ -52,7 +53,7 @@ _TOP, _SECTION_OPEN, _OBJECT_OPEN, _FIELDS, _OBJECT_DONE = range(5)
 _FIELD_BITS = 2 * _COLUMN_BITS  # field_at: line << _FIELD_BITS | key column | value column
 
 
-def scan(text: str, file: str, lean: frozenset[str], builder: Any) -> Node | None:
+def scan(text: str, file: str, lean: Container[str], builder: Any) -> Node | None:
     """The document's root node, or None if the text is not made of plain lines only (or
     holds nothing). `builder`: an _EventBuilder, whose `lean_value` reads plain values."""
     if not text.isascii() or "\t" in text or "\r" in text:

@@ -11,7 +11,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from intacct_reconcile import catalog
 from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.kinds.base import Field, Kind
 from intacct_reconcile.manifest.placement import entity_schema
@@ -27,6 +26,8 @@ ENSURE = {"enum": ["present", "absent"], "description": "absent = remove (or dea
 
 
 def _permissions_schema() -> dict[str, Any]:
+    from intacct_reconcile import catalog  # loaded by the kinds with permission sets only
+
     cat = catalog.load()
     shortcut = {"enum": list(catalog.SHORTCUTS)}
     modules: dict[str, Any] = {}
@@ -211,15 +212,24 @@ def sections_schema() -> dict[str, Any]:
     """The top level only: version and each kind's section shape. Made without the object
     schemas (the permission catalogue among them): every `validate` needs this one."""
     props: dict[str, Any] = {"version": VERSION}
-    for key, kind in REGISTRY.items():
-        section = dict(_SHALLOW[kind.shape])
-        names = kind_schema(kind).get("propertyNames")
-        if names is not None:
-            section["propertyNames"] = names
-        props[key] = section
+    for key in REGISTRY:
+        props[key] = section_schema(key)
     props[mitigations.SECTION] = mitigations.SCHEMA  # small: checked whole, located errors
     props[smoke.SECTION] = smoke.SCHEMA
     return _top_level(props)
+
+
+@functools.cache
+def section_schema(kind_key: str) -> dict[str, Any]:
+    """One kind's section in the sections schema: its shape, and its keys' pattern if any
+    (what the quick checks ask of a document's sections, one kind at a time: a document of
+    GL accounts loads that kind, not every kind)."""
+    kind = REGISTRY[kind_key]
+    section = dict(_SHALLOW[kind.shape])
+    names = kind_schema(kind).get("propertyNames")
+    if names is not None:
+        section["propertyNames"] = names
+    return section
 
 
 @functools.cache

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from intacct_reconcile import catalog
 from intacct_reconcile.errors import ManifestError, Problem
 from intacct_reconcile.kinds import REGISTRY
 from intacct_reconcile.kinds.base import Kind
@@ -34,7 +33,11 @@ from intacct_reconcile.manifest.messages import translate
 from intacct_reconcile.manifest.objects import Declared, DeferredRef, FieldSpans
 from intacct_reconcile.manifest.placement import PLACEHOLDER, copies, top_level_problems
 from intacct_reconcile.manifest.refs import check_cycles, check_refs
-from intacct_reconcile.manifest.schema import object_validation_schema, sections_schema
+from intacct_reconcile.manifest.schema import (
+    object_validation_schema,
+    section_schema,
+    sections_schema,
+)
 from intacct_reconcile.smoke import declare as smoke
 from intacct_reconcile.sod import mitigations
 from intacct_reconcile.types import Span
@@ -53,8 +56,16 @@ class Validated:
     smoke_checks: tuple[smoke.SmokeCheck, ...] = ()  # `smoke_checks:` of every file
 
 
-# sections whose plain `field: value` objects the loader may hand over as LeanMaps
-_LEAN_SECTIONS = frozenset(key for key, kind in REGISTRY.items() if kind.shape == "mapping")
+class _LeanSections:
+    """Sections whose plain `field: value` objects the loader may hand over as LeanMaps: the
+    kinds of mapping shape, asked one section name at a time (so only the kinds a manifest
+    names are loaded, not every kind)."""
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and key in REGISTRY and REGISTRY[key].shape == "mapping"
+
+
+_LEAN_SECTIONS = _LeanSections()
 
 
 @functools.cache
@@ -260,6 +271,8 @@ class _Run:
                 self.problems.append(Problem(span, f"{kind.key}/{obj.key}: {message}", hint))
 
     def permissions(self, obj: Declared, c: Coerced, path: tuple[Any, ...], value: Any) -> None:
+        from intacct_reconcile import catalog  # the permission catalogue: roles only
+
         for p in catalog.check_permissions(value):
             where = c.span((*path, *p.path), key=p.at_key)
             self.problems.append(Problem(where, f"{obj.ref}: {p.message}", p.hint))
@@ -302,13 +315,12 @@ def _shallow(data: Any) -> Any:
     """
     if not isinstance(data, dict):
         return data
-    shapes = sections_schema()["properties"]
     out = dict(data)
     for key, section in data.items():
         kind = REGISTRY.get(key)
-        shape = shapes.get(key, {})
         if kind is None or kind.shape != "mapping" or not isinstance(section, dict):
             continue
+        shape = section_schema(key)
         if "propertyNames" in shape or shape.get("additionalProperties") != {
             "type": ["object", "null"]
         }:

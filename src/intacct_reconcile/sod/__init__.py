@@ -18,19 +18,33 @@ import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from intacct_reconcile.access_review import Snapshots
 from intacct_reconcile.settings import SOD_SCHEMA as CONFIG_SCHEMA
-from intacct_reconcile.sod.evaluate import evaluate
-from intacct_reconcile.sod.mitigations import Mitigation, check_rules
-from intacct_reconcile.sod.pack import Pack, load_pack
 from intacct_reconcile.types import Plan, SodFinding
+
+if TYPE_CHECKING:
+    from intacct_reconcile.access_review import Snapshots
+    from intacct_reconcile.sod.mitigations import Mitigation
+    from intacct_reconcile.sod.pack import Pack
+
+# The pack, its evaluation and the access review it reads are imported when a plan is
+# evaluated: the manifests' `sod_mitigations:` section (mitigations.py, under this package)
+# and the safety gate's `gate_messages` are needed by every plan, the rest only by one that
+# touches roles or users.
 
 # the finding standing for "not evaluated" when users or roles could not be read
 NOT_EVALUATED = "not_evaluated"
 
 __all__ = ["CONFIG_SCHEMA", "Pack", "enabled", "evaluate_plan", "gate_messages", "load_pack"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("Pack", "load_pack"):
+        from intacct_reconcile.sod import pack
+
+        return getattr(pack, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def enabled(config: Mapping[str, Any], touches_access: bool) -> bool:
@@ -39,6 +53,8 @@ def enabled(config: Mapping[str, Any], touches_access: bool) -> bool:
 
 
 def pack_for(config: Mapping[str, Any], base_dir: Path) -> Pack:
+    from intacct_reconcile.sod.pack import load_pack
+
     path = config.get("pack")
     return load_pack(base_dir / str(path) if path else None)
 
@@ -59,6 +75,9 @@ def evaluate_plan(
     When users or roles could not be read (`complete=False`) nothing is evaluated: the plan
     says so, and if new violations must block, that unknown blocks too (fail closed).
     """
+    from intacct_reconcile.sod.evaluate import evaluate
+    from intacct_reconcile.sod.mitigations import check_rules
+
     pack = pack_for(config, base_dir)
     check_rules(mitigations, pack.rules)
     block_new = bool(config.get("block_new_violations", False))
