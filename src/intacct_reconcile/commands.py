@@ -286,8 +286,14 @@ def register(app: typer.Typer, boundary: Boundary) -> None:
                 )
             return
         from intacct_reconcile import early_session
+        from intacct_reconcile.handoff import network_first
 
-        with _deadlines(timeout, request_timeout), contextlib.ExitStack() as clients:
+        # requests leave and answers are read while the engine loads and plans (handoff.py)
+        with (
+            _deadlines(timeout, request_timeout),
+            network_first(),
+            contextlib.ExitStack() as clients,
+        ):
             # the session is asked for first: the engine loads while it is on the wire
             early = early_session.start(
                 path,

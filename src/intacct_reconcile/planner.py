@@ -18,7 +18,7 @@ Rules (DESIGN §4-§5):
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,8 +55,15 @@ _STATUS_FIELD = "status"
 _INACTIVE = "inactive"
 
 
-def plan(desired: State, live: State, options: PlanOptions | None = None) -> Plan:
-    """Compare desired with live state and return the ordered changes for `options.target`."""
+def plan(
+    desired: State,
+    live: State,
+    options: PlanOptions | None = None,
+    creates: Creates | None = None,
+) -> Plan:
+    """Compare desired with live state and return the ordered changes for `options.target`.
+    `creates`: what `creates_ahead` worked out for these desired objects (used where an
+    object turns out not to exist)."""
     options = options or PlanOptions()
     kinds = _kinds(options)
     order = kind_order(_planned_kinds(desired, options, kinds), kinds)
@@ -66,7 +73,7 @@ def plan(desired: State, live: State, options: PlanOptions | None = None) -> Pla
     notes: list[str] = list(_filter_notes(options, order))
     for key in order:
         kind = kinds[key]
-        result = _plan_kind(kind, desired.of(key), live.of(key), options)
+        result = _plan_kind(kind, desired.of(key), live.of(key), options, creates)
         forward += ordered_changes(
             kind, [c for c in result.changes if not c.removes], live, reverse=False
         )
@@ -132,6 +139,7 @@ def _plan_kind(
     desired: Mapping[str, Resource],
     live: Mapping[str, Resource],
     options: PlanOptions,
+    creates: Creates | None = None,
 ) -> _KindPlan:
     full = options.ownership.get(kind.key, kind.ownership) == "full"
     # a kind without create-only fields has no drift to note in them (most kinds)
@@ -140,7 +148,11 @@ def _plan_kind(
     for key in sorted({*desired, *live}):
         declared, current = desired.get(key), live.get(key)
         if declared is not None:
-            change = _plan_declared(kind, declared, current, options)
+            change = (
+                creates.of(declared)
+                if creates is not None and current is None and creates.covers(kind, declared)
+                else _plan_declared(kind, declared, current, options)
+            )
             if current is not None and declared.ensure == "present":
                 if fixed:
                     out.notes += _fixed_field_notes(kind, declared, current)
@@ -169,11 +181,71 @@ def _plan_declared(
     if declared.ensure == "absent":
         return _removal(kind, current, source=declared) if current else None
     if current is None:
-        return _change("create", kind, declared, None, create_fields(kind, declared.values))
+        return _create(kind, declared)
     if _plainly_equal(declared.values, current.values):
         return None  # the common case: no field-level diff needed
     fields = diff_fields(kind, declared.values, current.values)
     return _change("update", kind, declared, current, fields) if fields else None
+
+
+def _create(kind: Kind, declared: Resource) -> Change:
+    return _change("create", kind, declared, None, create_fields(kind, declared.values))
+
+
+class Creates:
+    """The create of each declared object, worked out before live state is known (see
+    `creates_ahead`). Only what the planner would make of the object were it missing from
+    Intacct, and only for the very objects it was worked out for."""
+
+    def __init__(self) -> None:
+        self._changes: dict[int, tuple[Resource, Change]] = {}  # id(declared) -> both
+
+    @staticmethod
+    def applies_to(kind: Kind, declared: Resource) -> bool:
+        """Would a missing `declared` be planned as a create of its own?"""
+        return not kind.read_only and kind.api != "manual" and declared.ensure == "present"
+
+    def add(self, kind: Kind, declared: Resource) -> Change:
+        change = _create(kind, declared)
+        self._changes[id(declared)] = (declared, change)  # kept: its id cannot be reused
+        return change
+
+    def covers(self, kind: Kind, declared: Resource) -> bool:
+        found = self._changes.get(id(declared))
+        return found is not None and found[0] is declared and self.applies_to(kind, declared)
+
+    def of(self, declared: Resource) -> Change:
+        return self._changes[id(declared)][1]
+
+    def changes(self) -> list[Change]:
+        return [change for _, change in self._changes.values()]
+
+
+def creates_ahead(
+    desired: State,
+    kinds_used: Sequence[str],
+    kinds: Mapping[str, Kind],
+    *,
+    until: Callable[[], bool],
+    most: int = 5_000,
+) -> Creates:
+    """The creates the plan would hold for the declared objects that turn out missing, worked
+    out while the live reads are in flight (`until()` says they are back): an apply of new
+    objects then finds them made. At most `most` objects, and none once the reads are back,
+    so a company that already holds everything costs little that was not idle time."""
+    out = Creates()
+    done = 0
+    for key in kinds_used:
+        kind = kinds.get(key)
+        if kind is None:
+            continue
+        for declared in desired.of(key).values():
+            if done % 100 == 0 and (done >= most or until()):
+                return out
+            done += 1
+            if out.applies_to(kind, declared):
+                out.add(kind, declared)
+    return out
 
 
 def _missing_read_only(kind: Kind, declared: Resource) -> Change | None:

@@ -235,6 +235,10 @@ class ReadAhead:
         except BaseException as exc:  # handed to the main thread by result()
             self._error = exc
 
+    def reads_back(self) -> bool:
+        """Are the reads done (or were none started)? Asked by work that only fills the wait."""
+        return self._thread is None or not self._thread.is_alive()
+
     def join(self) -> None:
         if self._thread is not None:
             self._thread.join()

@@ -194,11 +194,12 @@ def _make_plan(
     progress: Progress,
     only: Sequence[Ref] = (),
     ahead: ReadAhead | None = None,
+    creates: planner.Creates | None = None,
 ) -> Plan:
     options = _plan_options(ctx, manifests, only_kinds)  # a mistyped --kind: before any read
     kinds = _kinds_used(manifests.desired, only_kinds)
     live = _read_live(clients, kinds, manifests, progress, ahead)
-    full = planner.plan(manifests.desired, live, options)
+    full = planner.plan(manifests.desired, live, options, creates)
     full = _review_access(ctx, clients, manifests, kinds, live, full, progress)
     return partial_plan(full, only, manifests.desired) if only else full
 
@@ -526,8 +527,10 @@ def apply_in(
     """`apply` for a target already chosen: the manifests at `path`, or the `saved` plan
     (already checked to be this target's). `early`: its session already asked for."""
     from intacct_reconcile import applier
+    from intacct_reconcile.audit.journal import MaskedAhead
 
     ui = ui or default_ui()
+    masked = MaskedAhead()  # the journal's masked values, worked out while reads are out
     if saved is not None:  # bound to its review when a plan key is set (planfile.py)
         planfile.verify_signature(
             path,
@@ -567,7 +570,17 @@ def apply_in(
             # while the reads are on their way
             unfinished, provenance = _unfinished_applies(ctx, ui), _provenance(ctx)
             clients = ahead.clients()
-            the_plan = _make_plan(ctx, clients, manifests, only_kinds, progress, only, ahead)
+            # and, until they are back, what would be written if the objects are missing
+            creates = planner.creates_ahead(
+                manifests.desired,
+                _kinds_used(manifests.desired, only_kinds),
+                REGISTRY,
+                until=ahead.reads_back,
+            )
+            masked.add(creates.changes(), until=ahead.reads_back)
+            the_plan = _make_plan(
+                ctx, clients, manifests, only_kinds, progress, only, ahead, creates
+            )
             checksum = _run_checksum(the_plan)
             already_done = frozenset()
         if not the_plan.has_changes:
@@ -583,7 +596,7 @@ def apply_in(
             return ApplyOutcome(None, "apply cancelled: nothing was changed", 1)
         pending = [c for c in the_plan.changes if c.pending and c.action != "manual"]
         progress.step(f"applying {len(pending)} change(s) to {ctx.target.name}")
-        journal = _journal(ctx, by, checksum, provenance)
+        journal = _journal(ctx, by, checksum, provenance, masked)
         journal.begin(the_plan.changes)
         with stop_on_signal(progress.step) as stop:
             try:
@@ -662,8 +675,10 @@ def _journal(
     by: str | None,
     checksum: str,
     provenance: tuple[str, str, dict[str, object] | None],
+    masked: Any = None,
 ) -> Any:
-    """The audit log's journal of this apply: who ran it, from which commit, to where."""
+    """The audit log's journal of this apply: who ran it, from which commit, to where
+    (`masked`: values worked out ahead, journal.MaskedAhead)."""
     from intacct_reconcile.audit.journal import ApplyJournal, RunFacts
 
     who, who_from, git = provenance
@@ -678,7 +693,7 @@ def _journal(
         plan_checksum=checksum,
         tool_version=__version__,
     )
-    return ApplyJournal(audit.audit_path(ctx.base_dir), facts)
+    return ApplyJournal(audit.audit_path(ctx.base_dir), facts, masked=masked)
 
 
 def _unfinished_applies(ctx: Context, ui: Ui) -> tuple[dict[str, Any], ...]:

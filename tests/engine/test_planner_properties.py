@@ -110,3 +110,39 @@ def test_any_plan_survives_a_plan_file_round_trip(desired, live, full, tmp_path_
     loaded = load(path)
     assert loaded == p
     assert stale(loaded, live) == []
+
+
+@settings(max_examples=40, deadline=None)
+@given(desired=states(declared=True), live=states(declared=False), full=st.booleans())
+def test_creates_worked_out_ahead_plan_the_same(desired, live, full):
+    from intacct_reconcile.planner import creates_ahead
+
+    ownership = {k: "full" for k in KINDS} if full else {}
+    options = PlanOptions(kinds=KINDS, ownership=ownership)
+    kinds = list(desired.kinds())
+    # the reads back before anything was worked out, and long after everything was
+    none = creates_ahead(desired, kinds, KINDS, until=lambda: True)
+    every = creates_ahead(desired, kinds, KINDS, until=lambda: False)
+    assert none.changes() == []
+    assert plan(desired, live, options, none) == plan(desired, live, options)
+    with_every = plan(desired, live, options, every)
+    assert with_every == plan(desired, live, options)
+    # the creates of the plan are the very changes worked out ahead
+    prepared = {id(c) for c in every.changes()}
+    creates = [c for c in with_every.changes if c.action == "create"]
+    assert all(id(c) in prepared for c in creates)
+
+
+def test_creates_ahead_stop_when_the_reads_are_back_or_at_the_most():
+    from intacct_reconcile.planner import creates_ahead
+
+    desired = state(*(res("gl_accounts", str(1000 + n), 1, title="x") for n in range(350)))
+    asked = []
+
+    def back() -> bool:
+        asked.append(1)
+        return len(asked) > 2  # back at the third look: after 200 objects
+
+    assert len(creates_ahead(desired, ["gl_accounts"], KINDS, until=back).changes()) == 200
+    most = creates_ahead(desired, ["gl_accounts"], KINDS, until=lambda: False, most=100)
+    assert len(most.changes()) == 100

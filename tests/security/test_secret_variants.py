@@ -167,3 +167,33 @@ def test_cli_errors_keep_no_variant(tmp_path: Path) -> None:
 def test_intacct_errors_built_anywhere_are_redacted() -> None:
     exc = IntacctError(f"token {SECRET.upper()} and {_b64(USER + ':' + SECRET)}", hint=SECRET[:9])
     assert _leaks(str(exc)) == [] and _leaks(repr(exc)) == []
+
+
+def test_values_masked_ahead_are_masked_again_once_a_secret_becomes_known(
+    tmp_path: Path,
+) -> None:
+    from intacct_reconcile.audit.journal import MaskedAhead
+
+    late = "Masked-Ahead-Late-Kp42-secret"
+    plain = "Plain title worked out ahead"
+
+    def change(key: str, title: str) -> Change:
+        return Change(
+            "create", Ref("gl_accounts", key), "xml", fields=(FieldChange("title", None, title),)
+        )
+
+    first, second = change("1", late), change("2", plain)
+    masked = MaskedAhead()
+    masked.add([first, second], until=lambda: False)  # while the reads were out
+    Secret(late)  # then the secret became known (credentials, a `${env:...}` value)
+    journal = ApplyJournal(
+        audit.audit_path(tmp_path),
+        RunFacts("prod", "ACME", "", "tester", "USER", None, None, "sha256:x", "0"),
+        env={},
+        masked=masked,
+    )
+    journal.sending([first, second, change("3", late)])
+    lines = [json.loads(line) for line in audit.audit_path(tmp_path).read_text().splitlines()]
+    after = {rec["ref"]: rec["values"][0]["after"] for rec in lines if rec["type"] == "intent"}
+    assert after == {"gl_accounts/1": "***", "gl_accounts/2": plain, "gl_accounts/3": "***"}
+    assert late not in audit.audit_path(tmp_path).read_text()

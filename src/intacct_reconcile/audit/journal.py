@@ -19,7 +19,7 @@ import functools
 import os
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,6 +64,7 @@ class ApplyJournal:
         facts: RunFacts,
         apply_id: str | None = None,
         env: Mapping[str, str] = os.environ,
+        masked: MaskedAhead | None = None,
     ) -> None:
         for name, value in env.items():
             if SECRET_NAME.search(name):
@@ -73,6 +74,7 @@ class ApplyJournal:
         self.apply_id = apply_id or uuid.uuid4().hex
         self._known: dict[tuple[str, str], str] = {}  # (ref, action) -> journaled status
         self._sent: set[tuple[str, str]] = set()
+        self.masked = masked or MaskedAhead()
 
     def _base(self, kind: str) -> dict[str, Any]:
         return {
@@ -141,7 +143,7 @@ class ApplyJournal:
             "source": f"{change.source.file}:{change.source.line}" if change.source else None,
             "git": dict(facts.git) if facts.git else None,
             "who": facts.who,
-            "values": masked_values(change),
+            "values": self.masked.of(change),
         }
 
     def _outcome(
@@ -158,6 +160,30 @@ class ApplyJournal:
         if phase:
             record["phase"] = phase
         return record
+
+
+class MaskedAhead:
+    """Changes' masked values worked out before they are journaled (while the live reads are
+    in flight, for the creates the plan may hold): used for the very same change, as long as
+    no secret was registered since (which may mask more)."""
+
+    def __init__(self) -> None:
+        self._values: dict[int, tuple[Change, int, list[dict[str, Any]]]] = {}
+
+    def add(self, changes: Iterable[Change], until: Callable[[], bool]) -> None:
+        """Work out `changes`' values, stopping once `until()` is true."""
+        generation = secrets_generation()
+        for n, change in enumerate(changes):
+            if n % 100 == 0 and until():
+                return
+            # kept with the change: its id cannot be reused meanwhile
+            self._values[id(change)] = (change, generation, masked_values(change))
+
+    def of(self, change: Change) -> list[dict[str, Any]]:
+        found = self._values.pop(id(change), None)
+        if found is not None and found[0] is change and found[1] == secrets_generation():
+            return found[2]
+        return masked_values(change)
 
 
 def _key(change: Change) -> tuple[str, str]:
