@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -35,7 +35,9 @@ from intacct_reconcile import yamlfile
 from intacct_reconcile.digests import canonical_json
 from intacct_reconcile.errors import ConfigError, ReconcileError
 from intacct_reconcile.manifest.loader import Node
-from intacct_reconcile.types import Attestation, Ref, Resource, State
+
+if TYPE_CHECKING:
+    from intacct_reconcile.types import Attestation, Ref, Resource, State
 
 ATTESTATION_DIR = Path(".intacct-reconcile") / "attestations"
 _MAX_NODES = 1_000_000  # expanded values; a real file holds a few per manual step
@@ -185,6 +187,8 @@ def load(base_dir: Path, target: str, validity: Validity | None = None) -> dict[
         return {}
     node, data = _read_located(path)
     validity = validity or Validity()
+    from intacct_reconcile.types import Attestation, Ref
+
     out: dict[Ref, Attestation] = {}
     for name, entry in data.items():
         kind, sep, key = str(name).partition("/")
@@ -221,6 +225,8 @@ def _read_located(path: Path) -> tuple[Node | None, dict[str, Any]]:
 
 
 def parse_ref(text: str) -> Ref:
+    from intacct_reconcile.types import Ref
+
     kind, sep, key = text.partition("/")
     if not sep or not kind or not key:
         raise AttestationError(
@@ -256,6 +262,8 @@ def attest(
         )
     if not by.strip():
         raise AttestationError("--by must name who performed the step")
+    from intacct_reconcile.types import Attestation
+
     record = Attestation(
         by=by.strip(),
         at=(when or datetime.now(UTC)).isoformat(timespec="seconds"),

@@ -9,9 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Collection, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from intacct_reconcile.types import Change, Resource, State
+if TYPE_CHECKING:
+    from intacct_reconcile.types import Change, Resource, State
 
 ABSENT = "absent"
 

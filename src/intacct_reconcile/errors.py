@@ -18,7 +18,7 @@ import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from intacct_reconcile.types import Span
+from intacct_reconcile.spans import Span
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

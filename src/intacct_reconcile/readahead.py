@@ -25,13 +25,14 @@ from typing import TYPE_CHECKING, Any
 
 from intacct_reconcile.connect import open_clients
 from intacct_reconcile.settings import Target
-from intacct_reconcile.types import State
 
 if TYPE_CHECKING:
     from intacct_reconcile.kinds.base import Kind
+    from intacct_reconcile.types import State
 
-# The kinds and the live reader are imported where first used: an apply opens its session
-# through this module before the engine has loaded (early_session.py).
+# The kinds, the live reader and the engine's values are imported where first used: an
+# apply opens its session through this module before the engine has loaded
+# (early_session.py).
 
 
 class SharedReads:
@@ -256,6 +257,8 @@ class ReadAhead:
     def result(self, kinds: Sequence[str], needed: Mapping[str, frozenset[str]]) -> State:
         """What was read of `kinds` that covers the `needed` fields (the others: not in it).
         The reads' error, if they failed, is raised here."""
+        from intacct_reconcile.types import State
+
         self.join()
         if self._error is not None:
             raise self._error

@@ -19,10 +19,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from intacct_reconcile.errors import ConfigError, did_you_mean
-from intacct_reconcile.types import Change, Ref
+
+if TYPE_CHECKING:
+    from intacct_reconcile.types import Change, Ref
 
 THRESHOLDS = ("max_delete_percent", "max_update_percent", "min_existing")
 DEFAULT_MAX_DELETE_PERCENT = 20.0
@@ -169,6 +171,8 @@ def _allowance(
         return None, f"{where}: unknown kind {kind!r} in safety.allow{_hint(kind, kinds, example)}"
     normalize = getattr(kinds[kind], "normalize_key", None)
     key = normalize(key) if normalize else key
+    from intacct_reconcile.types import Ref
+
     return Allowance(action, Ref(kind, key), str(entry["reason"]).strip(), where), ""
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
+from intacct_reconcile.spans import Span  # here too, where the engine's values are
+
 if TYPE_CHECKING:
     from intacct_reconcile.kinds.base import Kind
 
@@ -18,18 +20,6 @@ Action = Literal["create", "update", "delete", "deactivate", "manual"]
 Ensure = Literal["present", "absent"]
 # interrupted: sent when the apply was stopped at once; Intacct's answer never came
 ResultStatus = Literal["applied", "failed", "not_attempted", "interrupted", "manual", "skipped"]
-
-
-@dataclass(frozen=True, order=True, slots=True)  # one per manifest key and value: kept small
-class Span:
-    """Where a manifest node came from (1-based line and column)."""
-
-    file: str
-    line: int
-    column: int
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}"
 
 
 @dataclass(frozen=True, order=True)

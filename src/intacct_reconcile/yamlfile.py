@@ -18,7 +18,7 @@ import yaml
 
 from intacct_reconcile.errors import ConfigError, Problem
 from intacct_reconcile.manifest.loader import Node, load_text
-from intacct_reconcile.types import Span
+from intacct_reconcile.spans import Span
 
 
 def read_text(path: Path, what: str) -> str:

@@ -19,7 +19,7 @@ from intacct_reconcile.kinds.base import Field, Kind
 from intacct_reconcile.manifest.loader import Document, LeanMap, Node
 from intacct_reconcile.manifest.substitute import ENV_ONLY, substitute
 from intacct_reconcile.smoke.declare import SECTION as SMOKE_SECTION
-from intacct_reconcile.types import Span
+from intacct_reconcile.spans import Span
 
 Path = tuple[str | int, ...]
 TEXT_TYPES = {"string", "enum", "date", "month", "cidr"}

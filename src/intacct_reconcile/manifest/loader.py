@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 
 from intacct_reconcile.errors import Problem
-from intacct_reconcile.types import Span
+from intacct_reconcile.spans import Span
 
 CONFIG_FILE = "intacct-reconcile.yaml"
 TARGETS_SUFFIXES = (".targets.yaml", ".targets.yml")  # a config group's list of targets

@@ -33,7 +33,7 @@ from intacct_reconcile.manifest.loader import (
     LeanMap,
     Node,
 )
-from intacct_reconcile.types import Span
+from intacct_reconcile.spans import Span
 
 # one line: indentation, key (single-quoted, double-quoted or plain), then nothing or a value
 # (single-quoted, double-quoted or plain) after blanks; quoted text is printable ASCII without

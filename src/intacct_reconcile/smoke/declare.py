@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from intacct_reconcile.errors import Problem, did_you_mean
-from intacct_reconcile.types import Span
+from intacct_reconcile.spans import Span
 
 SECTION = "smoke_checks"
 USERS_KIND = "web_services_users"
