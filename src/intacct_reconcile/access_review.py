@@ -73,6 +73,9 @@ class UserAccess:
 
 @dataclass(frozen=True)
 class LiveUser:
+    """One live user as Intacct reports it: login, admin level, status, roles and any
+    user-based rights."""
+
     login: str
     admin: str
     status: str

@@ -85,6 +85,9 @@ class ApplyInterrupted(KeyboardInterrupt):
 
 @dataclass
 class _Run:
+    """One apply in progress: its clients and kinds, each change's result so far (by plan
+    index), the requests in flight and the answers the journal has still to record."""
+
     plan_checksum: str
     clients: Any
     kinds: Mapping[str, Kind]

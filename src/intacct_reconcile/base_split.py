@@ -74,6 +74,9 @@ class Entry:
 
 @dataclass(frozen=True)
 class Split:
+    """Head's pending changes split against base's: introduced by the pull request, already
+    pending on base, and withdrawn by it."""
+
     introduced: tuple[Entry, ...] = ()
     pending_on_base: tuple[Entry, ...] = ()
     withdrawn: tuple[Entry, ...] = ()

@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 @dataclass
 class Clients:
+    """The clients opened for one target: the XML gateway, and the REST client when the target
+    has REST credentials."""
+
     xml: Gateway
     rest: RestClient | None  # None without REST credentials
     target: Target

@@ -75,6 +75,9 @@ class Secret:
 
 @dataclass(frozen=True)
 class XmlCredentials:
+    """What the XML gateway signs in with: the sender's credentials and the user's login to the
+    company (and entity)."""
+
     sender_id: str
     sender_password: Secret
     company_id: str
@@ -85,6 +88,9 @@ class XmlCredentials:
 
 @dataclass(frozen=True)
 class RestCredentials:
+    """What the REST client gets its OAuth2 token with: the client id and secret, the user
+    (user@company) and the entity."""
+
     client_id: str
     client_secret: Secret
     username: str  # user@company

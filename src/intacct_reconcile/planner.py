@@ -129,6 +129,8 @@ def _planned_kinds(desired: State, options: PlanOptions, kinds: Mapping[str, Kin
 
 @dataclass
 class _KindPlan:
+    """What planning one kind gives: its changes, the live objects left unmanaged, and notes."""
+
     changes: list[Change] = field(default_factory=list)
     unmanaged: list[Ref] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)

@@ -29,6 +29,9 @@ from intacct_reconcile.types import Plan, PlanOptions, Resource, State
 
 @dataclass(frozen=True)
 class DiffOutcome:
+    """What `diff` gives: the plan that would promote one target's configuration to the other,
+    and its rendered output."""
+
     plan: Plan
     output: str
 

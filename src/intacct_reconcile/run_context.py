@@ -21,6 +21,9 @@ ROLLUP_NAME = "rollup.json"
 
 @dataclass(frozen=True)
 class Context:
+    """Which company a verb runs against: the loaded config, the chosen target and the folder
+    holding its records."""
+
     config: Config
     target: Target
     base_dir: Path  # where .intacct-reconcile/ (attestations, audit log) lives

@@ -48,6 +48,9 @@ MAX_CONFIG_NODES = 100_000  # a targets file holds dozens of values; aliases may
 
 @dataclass(frozen=True)
 class Target:
+    """One company to plan and apply against, as the config defines it (or the embedded
+    sandbox): endpoint, vars, ownership, safety limits and concurrency."""
+
     name: str
     company_id: str | None = None
     entity_id: str | None = None
@@ -79,6 +82,9 @@ class Target:
 
 @dataclass(frozen=True)
 class Config:
+    """The loaded intacct-reconcile.yaml: its targets and the defaults and policies they share
+    (without a config: no targets, and where one was looked for)."""
+
     path: Path | None
     default_target: str | None
     targets: Mapping[str, Target]

@@ -339,6 +339,8 @@ class Plan:
 
 @dataclass(frozen=True)
 class ChangeResult:
+    """What apply did with one change of the plan: its status, and why when it was not applied."""
+
     change: Change
     status: ResultStatus
     error: str | None = None

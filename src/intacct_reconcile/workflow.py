@@ -62,6 +62,8 @@ EXIT_WAITING = 6
 
 @dataclass(frozen=True)
 class PlanOutcome:
+    """What `plan` gives: the plan, its rendered output, and whether it holds pending changes."""
+
     plan: Plan
     output: str
     has_changes: bool
@@ -77,6 +79,9 @@ class PlanOutcome:
 
 @dataclass(frozen=True)
 class ApplyOutcome:
+    """What `apply` gives: the report (None: nothing was applied), the rendered output and the
+    exit code."""
+
     report: ApplyReport | None
     output: str
     exit_code: int

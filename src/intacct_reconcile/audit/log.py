@@ -140,6 +140,9 @@ def _chain_end(fh: Any) -> tuple[str, bool]:
 
 @dataclass(frozen=True)
 class Verdict:
+    """What `verify` found: the records checked, the legacy lines, the last hash, and the first
+    line that breaks the chain (if any) with what is wrong there."""
+
     records: int  # chained records checked
     legacy: int  # format 1 lines before the chain (covered by its first link, not chained)
     last_hash: str  # record it elsewhere (a CI log) to detect a log cut short later

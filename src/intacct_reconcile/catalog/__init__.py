@@ -33,6 +33,8 @@ READ_ONLY_REPORT_RIGHTS = frozenset({"run"})
 
 @dataclass(frozen=True)
 class Right:
+    """One access right (List, View, Add...): its manifest id, UI label and REST token."""
+
     id: str
     ui: str
     rest: str | None  # access-right token; None = no REST token known (UI-only)
@@ -40,6 +42,9 @@ class Right:
 
 @dataclass(frozen=True)
 class Permission:
+    """One permission of a module: its manifest id and its REST and XML/UI names, the rights it
+    offers (`rights_complete`: the list is known to be whole) and its section."""
+
     id: str
     name: str
     module: str
@@ -54,6 +59,9 @@ class Permission:
 
 @dataclass(frozen=True)
 class Module:
+    """One application module (Accounts Payable...): its manifest id, its UI, REST and XML
+    names, and its permissions by id."""
+
     id: str
     name: str
     rest_module: str | None
@@ -64,6 +72,9 @@ class Module:
 
 @dataclass(frozen=True)
 class Catalog:
+    """The whole permission catalogue (permissions.yaml): rights and modules by id, with
+    look-ups from REST access-right tokens and REST permission names."""
+
     rights: Mapping[str, Right]
     modules: Mapping[str, Module]
     # REST token -> right id (both "readonly" and "view" read back as view, etc.)
@@ -211,6 +222,9 @@ def from_rest_assignments(items: Iterable[Mapping[str, Any]] | None) -> dict[str
 
 @dataclass(frozen=True)
 class PermissionProblem:
+    """One problem in a role's `permissions:` value: where inside it, what is wrong and how to
+    fix it."""
+
     path: tuple[str | int, ...]  # inside the `permissions:` value
     message: str
     hint: str

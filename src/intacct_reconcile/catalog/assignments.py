@@ -37,6 +37,9 @@ class Held:
 
 @dataclass
 class LiveAssignments:
+    """A role's live permission assignments: those the catalogue manages, by (module,
+    permission), and those outside it, as lines for notes and exports."""
+
     held: dict[tuple[str, str], Held] = field(default_factory=dict)
     outside: list[str] = field(default_factory=list)  # "Module / Permission: rights" lines
 

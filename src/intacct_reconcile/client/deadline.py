@@ -48,6 +48,9 @@ class Limit:
 
 @dataclass(frozen=True)
 class _Settings:
+    """The limits in force for the process: each request's length in seconds, and the run's
+    limit (None: no run limit)."""
+
     request_seconds: float = DEFAULT_REQUEST_SECONDS
     run: Limit | None = None
 

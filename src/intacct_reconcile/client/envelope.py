@@ -193,6 +193,8 @@ def get_api_session(location_id: str | None) -> etree._Element:
 
 @dataclass(frozen=True)
 class Login:
+    """A user's login for a request's <authentication> block: what opens an API session."""
+
     user_id: str
     company_id: str
     password: Secret
@@ -201,6 +203,9 @@ class Login:
 
 @dataclass(frozen=True)
 class Session:
+    """An API session for a request's <authentication> block: its id, the endpoint
+    getAPISession named and the entity (location) it was opened in."""
+
     session_id: Secret
     endpoint: str
     location_id: str | None = None
@@ -310,6 +315,9 @@ class Result:
 
 @dataclass(frozen=True)
 class Response:
+    """A <response> whose control and authentication succeeded: each function's result and the
+    session timeout Intacct reported."""
+
     results: tuple[Result, ...]
     session_timeout: str = ""
 

@@ -50,6 +50,9 @@ log = logging.getLogger("intacct_reconcile.client")
 
 @dataclass(frozen=True)
 class ReadSpec:
+    """One object to read with `read_many`: its fields, filter and read method, and what each
+    record becomes."""
+
     object: str
     fields: Sequence[str]
     filter: Filter | None = None
@@ -69,6 +72,8 @@ class ReadSpec:
 
 @dataclass(frozen=True)
 class WriteResult:
+    """What a write made of one record: success with its RECORDNO and key, or the error."""
+
     ok: bool
     recordno: str | None = None
     key: str | None = None

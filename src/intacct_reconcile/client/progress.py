@@ -9,6 +9,8 @@ from typing import Literal
 
 @dataclass(frozen=True)
 class ProgressEvent:
+    """How far one object's read or write has got: records done so far out of `total`."""
+
     action: Literal["read", "write"]
     object: str
     done: int  # records read or written so far for this object

@@ -23,6 +23,9 @@ log = logging.getLogger("intacct_reconcile.client")
 
 @dataclass(frozen=True)
 class RetryPolicy:
+    """How a failed request is retried: attempts, backoff delays and a time budget, with sleep,
+    clock and randomness injectable."""
+
     attempts: int = 6  # total tries, including the first
     base_delay: float = 0.25
     max_delay: float = 20.0

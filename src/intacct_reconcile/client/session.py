@@ -35,6 +35,9 @@ log = logging.getLogger("intacct_reconcile.client")
 
 @dataclass(frozen=True)
 class Reply:
+    """One HTTP response with its body read (within the size limit): status, content type, body
+    and headers."""
+
     status: int
     content_type: str | None
     body: bytes

@@ -53,6 +53,9 @@ ATTESTATION_COPY = "attestations/recorded.yaml"
 
 @dataclass(frozen=True)
 class Written:
+    """What `evidence` wrote: the bundle folder and zip, the apply they cover, the read-back
+    status, the index's digest, the number of files and whether it is signed."""
+
     folder: Path
     zip: Path | None
     apply_id: str

@@ -18,6 +18,9 @@ SMOKE_DIR = Path(".intacct-reconcile") / "smoke-checks"
 
 @dataclass(frozen=True)
 class AuditExtract:
+    """The apply's records copied verbatim from the audit log, their line numbers, and what
+    checking the whole log's chain found."""
+
     apply: history.Apply
     lines: bytes  # the apply's records exactly as the log holds them, one per line
     line_numbers: tuple[int, ...]

@@ -73,6 +73,9 @@ def sums(files: Mapping[str, bytes]) -> bytes:
 
 @dataclass(frozen=True)
 class Index:
+    """A parsed, self-consistent index.json: the facts it states, each listed file's digest and
+    size, and the digest of the index itself."""
+
     facts: Mapping[str, Any]
     files: Mapping[str, tuple[str, int]]  # path -> (sha256 hex, size)
     digest: str  # sha256 of index.json's bytes: record it elsewhere

@@ -27,6 +27,8 @@ NOT_EMPTY = "NOT EMPTY"
 
 @dataclass(frozen=True)
 class Readback:
+    """The fresh plan made after the apply, and its verdict (readback/result.json)."""
+
     plan: Plan
     result: dict[str, Any]
 

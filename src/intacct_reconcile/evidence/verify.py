@@ -30,6 +30,9 @@ from intacct_reconcile.evidence.index import Index
 
 @dataclass
 class Verdict:
+    """What `evidence verify` found in one bundle: every problem (none: intact), the files
+    checked, the index's digest and facts, and the signature's status."""
+
     bundle: str
     problems: list[str] = field(default_factory=list)
     files: int = 0

@@ -19,6 +19,8 @@ from intacct_reconcile.types import Change, ChangeResult, Resource
 
 @dataclass(frozen=True)
 class ManualReader(KindReader):
+    """Reads nothing: a manual kind's live state stays empty (attestations close its steps)."""
+
     readable: ClassVar[bool] = False
 
     def read(self, kind: Kind, clients: Any, records: Records) -> dict[str, Resource]:
@@ -27,6 +29,8 @@ class ManualReader(KindReader):
 
 @dataclass(frozen=True)
 class ManualWriter(KindWriter):
+    """Refuses every write: a manual kind's changes are made by a person in the Intacct UI."""
+
     batches: ClassVar[bool] = False
 
     def write(

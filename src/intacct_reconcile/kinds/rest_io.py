@@ -33,6 +33,8 @@ from intacct_reconcile.types import Change, ChangeResult, Resource
 
 @dataclass(frozen=True)
 class RestReader(KindReader):
+    """Lists the kind's object keys over REST, then fetches each object whole, in parallel."""
+
     def prepare(self, kind: Kind, clients: Any) -> None:
         need_rest(clients, kind)
 
@@ -56,6 +58,9 @@ class RestReader(KindReader):
 
 @dataclass(frozen=True)
 class RestWriter(KindWriter):
+    """One REST request per change (create, PATCH or delete), the changes sent in parallel
+    within the company's concurrency."""
+
     def write(
         self, kind: Kind, clients: Any, changes: Sequence[Change], context: WriteContext
     ) -> list[ChangeResult]:

@@ -114,6 +114,9 @@ class RolesReader(KindReader):
 
 @dataclass(frozen=True)
 class RolesWriter(RestWriter):
+    """Role writes over REST: an update's changed permissions go as owned-array PATCH items,
+    worked out against the role's current assignments."""
+
     def update_body(self, kind: Kind, rest: Any, rest_key: str, change: Change) -> dict[str, Any]:
         body = kind.to_api(change.desired or {}, create=False)
         if ROLE_ASSIGNMENTS in body:

@@ -36,6 +36,9 @@ SECRET_NAME = re.compile(
 
 @dataclass
 class Coerced:
+    """One document as plain data, with the spans of its keys and values by path, the problems
+    found, and which values failed or came from the environment."""
+
     data: Any
     spans: dict[Path, Span] = field(default_factory=dict)
     key_spans: dict[Path, Span] = field(default_factory=dict)

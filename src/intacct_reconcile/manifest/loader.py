@@ -173,6 +173,9 @@ _NO_KEYS: dict[str, Span] = {}
 
 @dataclass(frozen=True)
 class Document:
+    """One YAML document of a manifest file: its located tree, where it came from, and whether
+    its nodes may be shared."""
+
     file: str  # as shown in messages
     path: Path
     index: int  # 0-based position in a multi-document file

@@ -18,6 +18,8 @@ ENV_ONLY = re.compile(rf"^\$\{{env:{NAME}\}}$")
 
 @dataclass(frozen=True)
 class SubstitutionError:
+    """One `${...}` that cannot be substituted: what is wrong and how to fix it."""
+
     message: str
     hint: str
 

@@ -48,6 +48,9 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Validated:
+    """Manifests that passed validation: the declared objects, the references left to check
+    against live state, the files and their digest, SoD mitigations and smoke checks."""
+
     objects: dict[str, dict[str, Declared]]  # kind -> normalised key -> object
     deferred: tuple[DeferredRef, ...]
     files: tuple[str, ...]  # as shown in messages

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class SandboxOptions:
+    """How realistic the sandbox is: latency, server work, concurrency limit, injected faults,
+    request log and session lifetime."""
+
     latency_ms: float = 0  # added to every request
     # server work on top of the flat latency (realism.processing_seconds): per function a
     # request carries, per record it sends or returns; the sandbox's own time answering

@@ -19,6 +19,8 @@ from intacct_reconcile.sandbox.objects.permissions import catalogue
 
 @dataclass(frozen=True)
 class Permission:
+    """One permission of the catalogue as REST names it, with the UI labels of the same policy."""
+
     key: str  # system key, stable for one catalogue
     id: str  # "module.name"
     name: str  # REST permission name, e.g. "vendors"
@@ -43,6 +45,9 @@ class Permission:
 
 @dataclass(frozen=True)
 class Catalog:
+    """The permission catalogue as REST serves it, with look-ups by key, REST name, id and UI
+    labels, and the access-right token <-> UI label maps."""
+
     permissions: tuple[Permission, ...]
     rest_to_ui: dict[str, str]  # "readonly" -> "View"
     ui_to_rest: dict[str, str]  # "View" -> "readonly"

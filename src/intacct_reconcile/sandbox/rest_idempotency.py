@@ -37,6 +37,8 @@ def key_reused(key: str) -> RestError:
 
 @dataclass
 class _Use:
+    """One use of an idempotency key: the request it was given for, and that request's answer."""
+
     request: str  # digest of method, path and payload
     answer: Response | None = None  # None while the request runs
 

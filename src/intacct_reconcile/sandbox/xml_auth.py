@@ -32,6 +32,9 @@ class AuthFailure(Exception):
 
 @dataclass
 class Identity:
+    """Who an authenticated request speaks for: user, company, entity and session, with the
+    session's times and the company's store."""
+
     userid: str
     companyid: str
     locationid: str

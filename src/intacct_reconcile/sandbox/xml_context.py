@@ -15,6 +15,9 @@ if TYPE_CHECKING:
 
 @dataclass
 class Context:
+    """What a gateway function handler gets: the app, the signed-in user, company, entity and
+    session, and the company as that entity sees it."""
+
     app: SandboxApp
     companyid: str
     userid: str

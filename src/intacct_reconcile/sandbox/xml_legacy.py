@@ -29,6 +29,9 @@ from intacct_reconcile.sandbox.xml_context import Context, Handler, Outcome
 
 @dataclass(frozen=True)
 class Legacy:
+    """How one object's legacy create_/update_/delete_ functions map onto it: the object, the
+    element or attribute naming the record, and renamed elements."""
+
     obj: str  # XML object the functions write
     key: str  # attribute (update/delete) and element (create) naming the record
     # legacy element -> object field where the name is not simply the upper-cased element

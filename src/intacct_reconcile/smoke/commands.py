@@ -26,6 +26,9 @@ FORMATS = ("text", "json")
 
 @dataclass(frozen=True)
 class Outcome:
+    """What a smoke check gives the CLI: the result data, the file it was written to, and the
+    exit code."""
+
     data: dict[str, Any]
     path: Path
     exit_code: int

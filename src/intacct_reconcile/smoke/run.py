@@ -23,6 +23,8 @@ PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 
 @dataclass(frozen=True)
 class ReadResult:
+    """One read of a smoke check: the object, and whether it passed (with Intacct's error)."""
+
     object: str
     status: str  # passed | failed
     error: str = ""
@@ -30,6 +32,8 @@ class ReadResult:
 
 @dataclass(frozen=True)
 class UserResult:
+    """One user's smoke check: whether it passed, failed or was skipped, and each read's result."""
+
     user: str
     sender_id: str  # the declared sender ID (see `reason` when the check signed in otherwise)
     status: str  # passed | failed | skipped

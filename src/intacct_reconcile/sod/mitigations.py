@@ -51,6 +51,9 @@ SCHEMA: dict[str, Any] = {
 
 @dataclass(frozen=True)
 class Mitigation:
+    """One declared SoD mitigation: a rule accepted for a user or role, who answers for it, why,
+    and until when."""
+
     rule: str
     owner: str
     reason: str

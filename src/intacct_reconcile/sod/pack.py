@@ -51,12 +51,16 @@ class Grant:
 
 @dataclass(frozen=True)
 class Duty:
+    """One duty of a rule: held through any of its grants."""
+
     name: str
     grants: tuple[Grant, ...]
 
 
 @dataclass(frozen=True)
 class Rule:
+    """One SoD rule: a user it applies to who holds every one of its duties violates it."""
+
     id: str
     title: str
     risk: str
@@ -67,6 +71,8 @@ class Rule:
 
 @dataclass(frozen=True)
 class Pack:
+    """A loaded SoD rule pack: its name and its rules by id."""
+
     name: str  # as shown in plans: the file name, or "default"
     rules: Mapping[str, Rule]
 

@@ -25,6 +25,8 @@ from intacct_reconcile.sandbox.objects.model import ObjectDef
 
 @dataclass(frozen=True)
 class Cmp:
+    """One comparison: a `query` operator on a field, with its operand values."""
+
     op: str
     field: str
     values: tuple[str, ...] = ()
@@ -32,16 +34,22 @@ class Cmp:
 
 @dataclass(frozen=True)
 class And:
+    """Matches the records that every part matches."""
+
     parts: tuple[Filter, ...]
 
 
 @dataclass(frozen=True)
 class Or:
+    """Matches the records that any part matches."""
+
     parts: tuple[Filter, ...]
 
 
 @dataclass(frozen=True)
 class Not:
+    """Matches the records that `part` does not match."""
+
     part: Filter
 
 

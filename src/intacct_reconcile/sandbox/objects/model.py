@@ -19,6 +19,9 @@ SYSTEM_FIELDS = ("RECORDNO", "WHENCREATED", "WHENMODIFIED", "CREATEDBY", "MODIFI
 
 @dataclass(frozen=True)
 class Field:
+    """One field of a sandbox object: its type, the rules a write must follow, and how messages
+    and nested values name it."""
+
     name: str
     type: str = "text"  # text | boolean | integer | date | group | list
     required: bool = False
@@ -38,6 +41,9 @@ class Field:
 
 @dataclass(frozen=True)
 class ObjectDef:
+    """One object the sandbox keeps (GLACCOUNT...): its key, fields and XML verbs, and the rules
+    specific to it."""
+
     name: str  # XML object name, e.g. GLACCOUNT
     label: str  # used in messages: "Could not create {label} record!"
     key: tuple[str, ...]  # id field(s); one field for every object with readByName
