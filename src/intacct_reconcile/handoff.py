@@ -12,36 +12,25 @@ only when another thread asks for the lock).
 from __future__ import annotations
 
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+from intacct_reconcile.sharedhold import SharedHold
 
 PROMPT_S = 0.0005
 
 
-class _Prompt:
-    """Nested or concurrent holders restore the interval once, when the last one leaves."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.depth = 0
-        self.before = 0.0
+def _shorten() -> float:
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(PROMPT_S)
+    return before
 
 
-_PROMPT = _Prompt()
+# nested or concurrent holders put the interval back once, when the last one leaves
+_PROMPT = SharedHold(_shorten, sys.setswitchinterval)
 
 
 @contextmanager
 def network_first() -> Iterator[None]:
-    with _PROMPT.lock:
-        if _PROMPT.depth == 0:
-            _PROMPT.before = sys.getswitchinterval()
-            sys.setswitchinterval(PROMPT_S)
-        _PROMPT.depth += 1
-    try:
+    with _PROMPT.held():
         yield
-    finally:
-        with _PROMPT.lock:
-            _PROMPT.depth -= 1
-            if _PROMPT.depth == 0:
-                sys.setswitchinterval(_PROMPT.before)

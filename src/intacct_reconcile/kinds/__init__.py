@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import graphlib
-import importlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 
 from intacct_reconcile.kinds.base import Field, Kind
+from intacct_reconcile.lazymap import ModuleMap
 
 # every kind, by key (its module's name), in declaration order
 KEYS = (
@@ -42,42 +42,10 @@ KEYS = (
 )
 
 
-class Registry(Mapping[str, Kind]):
-    """The kinds by key, each kind's module imported when the kind is first asked for.
-
-    Keys, membership and length need no import; a kind, its values or items do. A run that
-    touches a few kinds (an apply of GL accounts) loads those, not all of them and what they
-    bring (the permission catalogue, the SoD pack)."""
-
-    def __init__(self, keys: tuple[str, ...]) -> None:
-        self._keys = keys
-        self._known = frozenset(keys)
-        self._kinds: dict[str, Kind] = {}
-
-    def __getitem__(self, key: str) -> Kind:
-        kind = self._kinds.get(key)
-        if kind is None:
-            if key not in self._known:
-                raise KeyError(key)
-            # the import system holds each module's own lock: threads asking at once get
-            # the one module, hence the one KIND
-            kind = self._kinds[key] = importlib.import_module(f"{__name__}.{key}").KIND
-        return kind
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._known
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._keys)
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    def __repr__(self) -> str:
-        return f"Registry({', '.join(self._keys)})"
-
-
-REGISTRY = Registry(KEYS)
+# Each kind's module is imported when the kind is first asked for: a run that touches a few
+# kinds (an apply of GL accounts) loads those, not every kind and what they bring (the
+# permission catalogue, the SoD pack).
+REGISTRY: Mapping[str, Kind] = ModuleMap(__name__, KEYS, "KIND")
 
 
 def get(key: str) -> Kind:
@@ -96,4 +64,4 @@ def apply_order(keys: list[str] | tuple[str, ...] | None = None) -> tuple[str, .
     return tuple(k for k in sorter.static_order() if k in wanted)
 
 
-__all__ = ["KEYS", "REGISTRY", "Field", "Kind", "Registry", "apply_order", "get"]
+__all__ = ["KEYS", "REGISTRY", "Field", "Kind", "apply_order", "get"]

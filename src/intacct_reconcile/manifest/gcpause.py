@@ -12,38 +12,32 @@ made during the load (few: the tree is acyclic) are left to be freed with the pr
 from __future__ import annotations
 
 import gc
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-
-class _Pause:
-    """Nested pauses (validate inside load_desired) resume the collector once, at the end."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.depth = 0
-        self.resume = False
+from intacct_reconcile.sharedhold import SharedHold
 
 
-_PAUSE = _Pause()
+def _pause() -> bool:
+    enabled = gc.isenabled()
+    gc.disable()
+    return enabled
+
+
+def _resume(enabled: bool) -> None:
+    if enabled:
+        # what survived the load (the desired state) lives as long as the run: moved out of
+        # the collector's generations, the first collection after the pause does not walk it
+        # (a full pass over ~a million objects otherwise)
+        gc.freeze()
+        gc.enable()
+
+
+# nested pauses (validate inside load_desired) resume the collector once, at the end
+_PAUSE = SharedHold(_pause, _resume)
 
 
 @contextmanager
 def gc_paused() -> Iterator[None]:
-    with _PAUSE.lock:
-        if _PAUSE.depth == 0:
-            _PAUSE.resume = gc.isenabled()
-            gc.disable()
-        _PAUSE.depth += 1
-    try:
+    with _PAUSE.held():
         yield
-    finally:
-        with _PAUSE.lock:
-            _PAUSE.depth -= 1
-            if _PAUSE.depth == 0 and _PAUSE.resume:
-                # what survived the load (the desired state) lives as long as the run: moved
-                # out of the collector's generations, the first collection after the pause
-                # does not walk it (a full pass over ~a million objects otherwise)
-                gc.freeze()
-                gc.enable()
