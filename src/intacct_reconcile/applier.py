@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -311,23 +311,11 @@ def _reading_while_journaling(run: _Run, read: Callable[[], State]) -> State:
     log cannot be written) is raised first, as it would have been before the read."""
     if not run.unjournaled:
         return read()
-    outcome: dict[str, Any] = {}
-
-    def reading() -> None:
-        try:
-            outcome["live"] = read()
-        except BaseException as exc:  # handed to the caller below
-            outcome["error"] = exc
-
-    reader = threading.Thread(target=reading, name="intacct-verify", daemon=True)
-    reader.start()
-    try:
+    # leaving the block waits for the read, also when the journal raised
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="intacct-verify") as reader:
+        reading = reader.submit(read)
         run.journal_answers()
-    finally:
-        reader.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["live"]
+        return reading.result()
 
 
 def satisfied(change: Change, live: State, registry: Mapping[str, Kind] | None = None) -> bool:

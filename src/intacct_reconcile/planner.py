@@ -150,11 +150,8 @@ def _plan_kind(
     for key in sorted({*desired, *live}):
         declared, current = desired.get(key), live.get(key)
         if declared is not None:
-            change = (
-                creates.of(declared)
-                if creates is not None and current is None and creates.covers(kind, declared)
-                else _plan_declared(kind, declared, current, options)
-            )
+            ahead = creates.of(kind, declared) if creates and current is None else None
+            change = ahead or _plan_declared(kind, declared, current, options)
             if current is not None and declared.ensure == "present":
                 if fixed:
                     out.notes += _fixed_field_notes(kind, declared, current)
@@ -197,30 +194,23 @@ def _create(kind: Kind, declared: Resource) -> Change:
 class Creates:
     """The create of each declared object, worked out before live state is known (see
     `creates_ahead`). Only what the planner would make of the object were it missing from
-    Intacct, and only for the very objects it was worked out for."""
+    Intacct, and only for the very objects (and kinds) it was worked out for."""
 
     def __init__(self) -> None:
-        self._changes: dict[int, tuple[Resource, Change]] = {}  # id(declared) -> both
+        # id(declared) -> (declared, kind, its create): kept, so the ids cannot be reused
+        self._changes: dict[int, tuple[Resource, Kind, Change]] = {}
 
-    @staticmethod
-    def applies_to(kind: Kind, declared: Resource) -> bool:
-        """Would a missing `declared` be planned as a create of its own?"""
-        return not kind.read_only and kind.api != "manual" and declared.ensure == "present"
+    def add(self, kind: Kind, declared: Resource) -> None:
+        """`declared`'s create, if a missing `declared` is planned as one of its own."""
+        if not kind.read_only and kind.api != "manual" and declared.ensure == "present":
+            self._changes[id(declared)] = (declared, kind, _create(kind, declared))
 
-    def add(self, kind: Kind, declared: Resource) -> Change:
-        change = _create(kind, declared)
-        self._changes[id(declared)] = (declared, change)  # kept: its id cannot be reused
-        return change
-
-    def covers(self, kind: Kind, declared: Resource) -> bool:
+    def of(self, kind: Kind, declared: Resource) -> Change | None:
         found = self._changes.get(id(declared))
-        return found is not None and found[0] is declared and self.applies_to(kind, declared)
-
-    def of(self, declared: Resource) -> Change:
-        return self._changes[id(declared)][1]
+        return found[2] if found is not None and found[0] is declared and found[1] is kind else None
 
     def changes(self) -> list[Change]:
-        return [change for _, change in self._changes.values()]
+        return [change for _, _, change in self._changes.values()]
 
 
 def creates_ahead(
@@ -245,8 +235,7 @@ def creates_ahead(
             if done % 100 == 0 and (done >= most or until()):
                 return out
             done += 1
-            if out.applies_to(kind, declared):
-                out.add(kind, declared)
+            out.add(kind, declared)
     return out
 
 

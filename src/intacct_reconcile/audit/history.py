@@ -132,6 +132,7 @@ def unfinished(base_dir: Path, target: str) -> list[Apply]:
     if not path.exists():
         return []
     scan = _Scan.resume(path)
+    last = b""
     with path.open("rb") as fh:
         fh.seek(scan.offset)
         for raw in fh:
@@ -140,7 +141,10 @@ def unfinished(base_dir: Path, target: str) -> list[Apply]:
             scan.lines += 1
             scan.note(raw)
             scan.offset += len(raw)
-    scan.save(path)
+            last = raw
+    if last:  # something new was read: where it ends is what the next lookup checks
+        scan.last, scan.last_length = log.digest(last), len(last)
+        scan.save(path)
     open_ids = scan.open.get(target, {})
     if not open_ids:
         return []
@@ -165,7 +169,6 @@ class _Scan:
 
     def note(self, raw: bytes) -> None:
         """One whole line of the log, read after `offset` lines."""
-        self.last, self.last_length = log.digest(raw), len(raw)
         if b'"type":' not in raw:
             record = _parsed(raw)  # format 1: one finished apply per line
             if record is not None:
